@@ -1,0 +1,124 @@
+package advisor
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Batch input formats accepted by [ReadScenarios].
+const (
+	FormatCSV   = "csv"
+	FormatJSONL = "jsonl"
+)
+
+// Row is one scenario read from a batch: its line in the input, and either
+// the scenario (base with the row's fields applied, validated) or why the
+// row was rejected.
+type Row struct {
+	Line     int
+	Scenario Scenario
+	Err      error
+}
+
+// ReadScenarios streams the rows of a CSV (header = field names) or JSON
+// Lines input, each applied on top of base, to yield. A bad row is passed
+// to yield with Err set and reading goes on; only an unreadable input (a
+// bad header, an I/O error) or an error from yield stops it. Empty CSV
+// cells and blank lines leave base's value.
+func ReadScenarios(r io.Reader, format string, base Scenario, yield func(Row) error) error {
+	switch format {
+	case FormatCSV:
+		return readCSV(r, base, yield)
+	case FormatJSONL:
+		return readJSONL(r, base, yield)
+	default:
+		return &FieldError{Field: "batch format", Value: format, Allowed: "one of csv, jsonl"}
+	}
+}
+
+func readCSV(r io.Reader, base Scenario, yield func(Row) error) error {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("csv: empty input: want a header line of field names")
+		}
+		return fmt.Errorf("csv header: %w", err)
+	}
+	columns := make([]Field, len(header))
+	for i, name := range header {
+		f, ok := FieldByName(strings.TrimPrefix(name, "\ufeff"))
+		if !ok {
+			return fmt.Errorf("csv header: unknown column %q (known fields: %s)", name, strings.Join(FieldNames(), ", "))
+		}
+		columns[i] = f
+	}
+	for {
+		record, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		line, _ := cr.FieldPos(0)
+		row := Row{Line: line, Scenario: base}
+		switch {
+		case err != nil:
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return err
+			}
+			row.Line, row.Err = pe.Line, fmt.Errorf("line %d: %v", pe.Line, pe.Err)
+		case len(record) != len(columns):
+			row.Err = fmt.Errorf("line %d: %d values for %d columns", line, len(record), len(columns))
+		default:
+			row.Err = applyRecord(&row.Scenario, columns, record, line)
+		}
+		if err := yield(row); err != nil {
+			return err
+		}
+	}
+}
+
+func applyRecord(s *Scenario, columns []Field, record []string, line int) error {
+	for i, cell := range record {
+		if strings.TrimSpace(cell) == "" {
+			continue
+		}
+		if err := columns[i].Set(s, cell); err != nil {
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("line %d: %w", line, err)
+	}
+	return nil
+}
+
+func readJSONL(r io.Reader, base Scenario, yield func(Row) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		row := Row{Line: line, Scenario: base}
+		if text[0] != '{' {
+			row.Err = fmt.Errorf("line %d: want a JSON object", line)
+		} else if err := DecodeScenario(bytes.NewReader(text), "", &row.Scenario); err != nil {
+			row.Err = fmt.Errorf("line %d: %s", line, strings.TrimPrefix(errors.Unwrap(err).Error(), "line 1: "))
+		} else if err := row.Scenario.Validate(); err != nil {
+			row.Err = fmt.Errorf("line %d: %w", line, err)
+		}
+		if err := yield(row); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}

@@ -1,0 +1,224 @@
+package advisor
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/expr-lang/expr/vm"
+)
+
+// samplesPerSide is how many values the break-even search tries on each
+// side of the current value before it gives up; a flip narrower than the
+// gap between two samples can be missed.
+const samplesPerSide = 24
+
+// breakEven searches, for every numeric input, the nearest value at which
+// the recommendation stops being current, everything else held.
+func (a *Advisor) breakEven(m *vm.VM, s Scenario, current string) ([]BreakEven, error) {
+	out := make([]BreakEven, 0, len(fields))
+	for _, f := range fields {
+		if !f.Numeric() {
+			continue
+		}
+		be, err := a.breakEvenFor(m, s, f, current)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, be)
+	}
+	return out, nil
+}
+
+type flip struct {
+	at       float64
+	distance float64 // share of the allowed range between current and at
+	up       bool
+	to       string
+}
+
+func (a *Advisor) breakEvenFor(m *vm.VM, s Scenario, f Field, current string) (BreakEven, error) {
+	cur, set := f.get(&s)
+	be := BreakEven{Input: f.Name}
+	if set {
+		be.Current = &cur
+	} else {
+		// An unset optional input acts as "no constraint": search from the
+		// top of its range downwards.
+		cur = f.Max
+	}
+	var best *flip
+	for _, up := range []bool{true, false} {
+		fl, err := a.scan(m, s, f, cur, up, current)
+		if err != nil {
+			return be, err
+		}
+		if fl != nil && (best == nil || fl.distance < best.distance) {
+			best = fl
+		}
+	}
+	if best == nil {
+		be.Note = "does not flip between " + formatNumber(f.Min) + " and " + formatNumber(f.Max)
+		if !set {
+			be.Note = "not set; " + be.Note
+		}
+		return be, nil
+	}
+	at := best.at
+	be.At, be.FlipsTo = &at, best.to
+	be.Direction = "at_or_below"
+	if best.up {
+		be.Direction = "at_or_above"
+	}
+	return be, nil
+}
+
+// scan walks from cur towards one end of the range and, at the first
+// sample where the recommendation differs, narrows the flip by bisection.
+func (a *Advisor) scan(m *vm.VM, s Scenario, f Field, cur float64, up bool, current string) (*flip, error) {
+	same := cur
+	for k := 1; k <= samplesPerSide; k++ {
+		x := sample(f, cur, up, k)
+		if x == same {
+			continue
+		}
+		got, err := a.decideWith(m, s, f, x)
+		if err != nil {
+			return nil, err
+		}
+		if got == current {
+			same = x
+			continue
+		}
+		at, err := a.bisect(m, s, f, same, x, current)
+		if err != nil {
+			return nil, err
+		}
+		return &flip{at: at, distance: math.Abs(at-cur) / (f.Max - f.Min), up: up, to: got}, nil
+	}
+	return nil, nil
+}
+
+// sample returns the k-th value from cur towards the max (up) or the min,
+// geometric for log-scale inputs, and rounded for whole numbers.
+func sample(f Field, cur float64, up bool, k int) float64 {
+	t := float64(k) / samplesPerSide
+	end := f.Min
+	if up {
+		end = f.Max
+	}
+	var x float64
+	switch {
+	case f.LogScale && cur > 0 && end > 0:
+		x = cur * math.Pow(end/cur, t)
+	case f.LogScale && cur > 0 && k < samplesPerSide:
+		// Down to zero: go geometric to cur/1000, then jump to the end.
+		x = cur * math.Pow(1e-3, t*samplesPerSide/(samplesPerSide-1))
+	default:
+		x = cur + (end-cur)*t
+	}
+	if f.Kind == KindInt {
+		x = math.Round(x)
+	}
+	return math.Max(f.Min, math.Min(f.Max, x))
+}
+
+// bisect narrows [same, flipped] until the flip is pinned: to the whole
+// number for integers, to about a millionth of the range for the others.
+func (a *Advisor) bisect(m *vm.VM, s Scenario, f Field, same, flipped float64, current string) (float64, error) {
+	tolerance := (f.Max - f.Min) * 1e-6
+	if f.Kind == KindInt {
+		tolerance = 1
+	}
+	for i := 0; i < 60 && math.Abs(flipped-same) > tolerance; i++ {
+		mid := (same + flipped) / 2
+		if f.Kind == KindInt {
+			mid = math.Round(mid)
+			if mid == same || mid == flipped {
+				break
+			}
+		}
+		got, err := a.decideWith(m, s, f, mid)
+		if err != nil {
+			return 0, err
+		}
+		if got == current {
+			same = mid
+		} else {
+			flipped = mid
+		}
+	}
+	return a.niceValue(m, s, f, same, flipped, current)
+}
+
+// niceValue rounds the flip point to few significant digits, away from the
+// unflipped side, when the rounded value still flips.
+func (a *Advisor) niceValue(m *vm.VM, s Scenario, f Field, same, flipped float64, current string) (float64, error) {
+	if f.Kind == KindInt {
+		return flipped, nil
+	}
+	for digits := 2; digits <= 6; digits++ {
+		x := roundAway(flipped, digits, flipped > same)
+		if x < f.Min || x > f.Max {
+			continue
+		}
+		got, err := a.decideWith(m, s, f, x)
+		if err != nil {
+			return 0, err
+		}
+		if got != current {
+			return x, nil
+		}
+	}
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(flipped, 'g', 8, 64), 64)
+	return v, nil
+}
+
+// roundAway rounds v to the given significant digits, up or down.
+func roundAway(v float64, digits int, up bool) float64 {
+	if v == 0 {
+		return 0
+	}
+	scale := math.Pow(10, float64(digits)-math.Ceil(math.Log10(math.Abs(v))))
+	if up {
+		return math.Ceil(v*scale) / scale
+	}
+	return math.Floor(v*scale) / scale
+}
+
+func (a *Advisor) decideWith(m *vm.VM, s Scenario, f Field, x float64) (string, error) {
+	f.set(&s, x)
+	return a.decide(m, &s)
+}
+
+// whatIf tries every other value of each yes/no and named input and lists
+// the ones that flip the recommendation.
+func (a *Advisor) whatIf(m *vm.VM, s Scenario, current string) ([]WhatIf, error) {
+	out := []WhatIf{}
+	for _, f := range fields {
+		var alternatives []string
+		switch f.Kind {
+		case KindBool:
+			alternatives = []string{strconv.FormatBool(!f.getB(&s))}
+		case KindEnum:
+			for _, v := range f.Values {
+				if v != f.getStr(&s) {
+					alternatives = append(alternatives, v)
+				}
+			}
+		}
+		for _, v := range alternatives {
+			changed := s
+			if err := f.Set(&changed, v); err != nil {
+				return nil, err
+			}
+			got, err := a.decide(m, &changed)
+			if err != nil {
+				return nil, err
+			}
+			if got != current {
+				out = append(out, WhatIf{Input: f.Name, Value: v, FlipsTo: got})
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,83 @@
+package advisor
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DecodeScenario reads a YAML or JSON scenario document from r and applies
+// the fields it sets on top of s; fields it does not mention keep their
+// value. Decoding is strict: an unknown key, a non-scalar value or a value
+// outside the field's range is a [*DecodeError] that names the source, the
+// line and the field. An empty document changes nothing.
+func DecodeScenario(r io.Reader, source string, s *Scenario) error {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(r).Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return &DecodeError{Source: source, Err: cleanYAMLError(err)}
+	}
+	if err := applyNode(&doc, s); err != nil {
+		return &DecodeError{Source: source, Err: err}
+	}
+	return nil
+}
+
+// applyNode applies a YAML mapping (or a document holding one) to s.
+func applyNode(n *yaml.Node, s *Scenario) error {
+	if n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			return nil
+		}
+		n = n.Content[0]
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: a scenario must be a mapping of field names to values", n.Line)
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		if line, dup := seen[key.Value]; dup {
+			return fmt.Errorf("line %d: field %q is set twice (first on line %d)", key.Line, key.Value, line)
+		}
+		seen[key.Value] = key.Line
+		if err := applyValue(key, val, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyValue(key, val *yaml.Node, s *Scenario) error {
+	f, ok := FieldByName(key.Value)
+	if !ok || strings.Contains(key.Value, "-") {
+		return fmt.Errorf("line %d: unknown field %q (known fields: %s)", key.Line, key.Value, strings.Join(FieldNames(), ", "))
+	}
+	if val.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: %s: want a single value (%s)", val.Line, f.Name, f.Allowed())
+	}
+	if val.Tag == "!!null" {
+		if !f.Optional {
+			return fmt.Errorf("line %d: %s: may not be empty (want %s)", val.Line, f.Name, f.Allowed())
+		}
+		f.unset(s)
+		return nil
+	}
+	if err := f.Set(s, val.Value); err != nil {
+		return fmt.Errorf("line %d: %w", val.Line, err)
+	}
+	return nil
+}
+
+// cleanYAMLError drops the library's prefix from a syntax error.
+func cleanYAMLError(err error) error {
+	return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+}

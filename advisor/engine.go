@@ -1,0 +1,274 @@
+package advisor
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/expr-lang/expr/vm"
+)
+
+// Advisor scores scenarios with a rule set. It is safe for concurrent use.
+type Advisor struct {
+	rules *RuleSet
+	vms   sync.Pool
+}
+
+// New returns an Advisor that scores with rs.
+func New(rs *RuleSet) *Advisor {
+	return &Advisor{rules: rs, vms: sync.Pool{New: func() any { return new(vm.VM) }}}
+}
+
+// Options choose the optional, costlier parts of a [Result].
+type Options struct {
+	// Sensitivity adds break-even values and what-if flips (a few hundred
+	// extra evaluations of the rules).
+	Sensitivity bool
+}
+
+// Advise validates s and returns the explained recommendation. Errors are
+// a [*ValidationError] for a bad scenario or a [*RuleError] when a rule
+// fails at run time.
+func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	m := a.vms.Get().(*vm.VM)
+	defer a.vms.Put(m)
+
+	res := &Result{
+		Scenario:      s,
+		Contributions: []Contribution{},
+		Vetoes:        []Veto{},
+		Warnings:      []Warning{},
+		BreakEven:     []BreakEven{},
+		WhatIf:        []WhatIf{},
+	}
+	facts := NewFacts(&s)
+	if err := a.score(m, &facts, res); err != nil {
+		return nil, err
+	}
+	res.Recommendation = recommend(res.Scores, res.Vetoes)
+	facts.Recommended = res.Recommendation.Protocol
+	if err := a.warn(m, &facts, res); err != nil {
+		return nil, err
+	}
+	if res.Recommendation.Protocol == POP3 {
+		days, why := leaveOnServer(&s)
+		res.Recommendation.LeaveOnServerDays, res.Recommendation.LeaveOnServerReason = &days, why
+	}
+	res.Recommendation.Summary = summary(res)
+	res.Endpoints = Endpoints(res.Recommendation.Protocol)
+	if opts.Sensitivity {
+		var err error
+		if res.BreakEven, err = a.breakEven(m, s, res.Recommendation.Protocol); err != nil {
+			return nil, err
+		}
+		if res.WhatIf, err = a.whatIf(m, s, res.Recommendation.Protocol); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// score evaluates every points and veto rule, with reasons.
+func (a *Advisor) score(m *vm.VM, f *Facts, res *Result) error {
+	for _, r := range a.rules.rules {
+		if r.Kind == KindWarning {
+			continue
+		}
+		fired, err := evalBool(r.when, m, f)
+		if err != nil {
+			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+		}
+		if !fired {
+			continue
+		}
+		reason, err := r.reason.render(m, f)
+		if err != nil {
+			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+		}
+		if r.Kind == KindVeto {
+			res.Vetoes = append(res.Vetoes, Veto{Rule: r.ID, Protocol: r.Vetoes, Reason: reason})
+			continue
+		}
+		pts, err := evalPoints(r.points, m, f)
+		if err != nil {
+			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+		}
+		res.Contributions = append(res.Contributions, Contribution{Rule: r.ID, Favours: r.Favours, Points: pts, Reason: reason})
+		res.Scores.add(r.Favours, pts)
+	}
+	res.Scores.IMAP, res.Scores.POP3 = round2(res.Scores.IMAP), round2(res.Scores.POP3)
+	return nil
+}
+
+// warn evaluates the warning rules once the recommendation is known.
+func (a *Advisor) warn(m *vm.VM, f *Facts, res *Result) error {
+	for _, r := range a.rules.rules {
+		if r.Kind != KindWarning {
+			continue
+		}
+		fired, err := evalBool(r.when, m, f)
+		if err == nil && fired {
+			var msg string
+			if msg, err = r.reason.render(m, f); err == nil {
+				res.Warnings = append(res.Warnings, Warning{Rule: r.ID, Message: msg})
+			}
+		}
+		if err != nil {
+			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+		}
+	}
+	if len(res.Vetoes) > 0 && vetoed(res.Vetoes, IMAP) && vetoed(res.Vetoes, POP3) {
+		res.Warnings = append(res.Warnings, Warning{Rule: "both-vetoed",
+			Message: "both protocols are vetoed; the recommendation follows the scores, but the constraints need a second look"})
+	}
+	return nil
+}
+
+// decide returns only the recommended protocol: the fast path that the
+// break-even search calls hundreds of times.
+func (a *Advisor) decide(m *vm.VM, s *Scenario) (string, error) {
+	f := NewFacts(s)
+	var scores Scores
+	var imapVetoed, pop3Vetoed bool
+	for _, r := range a.rules.rules {
+		if r.Kind == KindWarning {
+			continue
+		}
+		fired, err := evalBool(r.when, m, &f)
+		if err != nil {
+			return "", &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+		}
+		if !fired {
+			continue
+		}
+		if r.Kind == KindVeto {
+			imapVetoed = imapVetoed || r.Vetoes == IMAP
+			pop3Vetoed = pop3Vetoed || r.Vetoes == POP3
+			continue
+		}
+		pts, err := evalPoints(r.points, m, &f)
+		if err != nil {
+			return "", &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+		}
+		scores.add(r.Favours, pts)
+	}
+	return choose(round2(scores.IMAP), round2(scores.POP3), imapVetoed, pop3Vetoed), nil
+}
+
+func (s *Scores) add(protocol string, pts float64) {
+	if protocol == IMAP {
+		s.IMAP += pts
+	} else {
+		s.POP3 += pts
+	}
+}
+
+// choose picks the protocol: a veto rules one out; otherwise the higher
+// score wins, and a tie goes to IMAP (nothing is lost from the server).
+func choose(imap, pop3 float64, imapVetoed, pop3Vetoed bool) string {
+	switch {
+	case imapVetoed && !pop3Vetoed:
+		return POP3
+	case pop3Vetoed && !imapVetoed:
+		return IMAP
+	case pop3 > imap:
+		return POP3
+	default:
+		return IMAP
+	}
+}
+
+func recommend(sc Scores, vetoes []Veto) Recommendation {
+	imapVetoed, pop3Vetoed := vetoed(vetoes, IMAP), vetoed(vetoes, POP3)
+	rec := Recommendation{
+		Protocol: choose(sc.IMAP, sc.POP3, imapVetoed, pop3Vetoed),
+		Margin:   round2(math.Abs(sc.IMAP - sc.POP3)),
+	}
+	switch {
+	case imapVetoed != pop3Vetoed:
+		rec.Confidence = ConfidenceStrong
+	case rec.Margin >= StrongMargin:
+		rec.Confidence = ConfidenceStrong
+	case rec.Margin >= ModerateMargin:
+		rec.Confidence = ConfidenceModerate
+	default:
+		rec.Confidence = ConfidenceClose
+	}
+	return rec
+}
+
+func vetoed(vetoes []Veto, protocol string) bool {
+	for _, v := range vetoes {
+		if v.Protocol == protocol {
+			return true
+		}
+	}
+	return false
+}
+
+// leaveOnServer is the article's middle way for POP3: keep a copy on the
+// server for a few days after download. It returns the days and why.
+func leaveOnServer(s *Scenario) (int, string) {
+	if s.LocalStorageOnly {
+		return 0, "policy: no mail may stay on remote servers, so messages are deleted from the server once downloaded"
+	}
+	days, why := 7, "a week on the server lets a lost download be fetched again"
+	if s.DevicesPerUser > 1 {
+		days, why = 14, "two weeks on the server let the other devices still fetch recent mail"
+	}
+	if !s.EndpointBackups {
+		days, why = 30, "endpoints are not backed up, so a month on the server is the safety net for a lost device"
+	}
+	if s.MailboxGrowthGBPerYear > 0 {
+		fit := int(s.ServerQuotaGB / (s.MailboxGrowthGBPerYear / 365))
+		if fit < days {
+			return fit, fmt.Sprintf("%s, but the %s GB quota only holds %d days of mail at %s GB a year",
+				why, formatNumber(s.ServerQuotaGB), fit, formatNumber(s.MailboxGrowthGBPerYear))
+		}
+	}
+	return days, why
+}
+
+// Endpoints returns the encrypted ports a client should use for protocol
+// (imap or pop3): implicit TLS first (RFC 8314), then submission on 465
+// (implicit TLS) with 587 (STARTTLS) as the fallback. Never a cleartext port.
+func Endpoints(protocol string) []Endpoint {
+	in := Endpoint{Service: IMAP, Port: 993, Security: SecurityTLS, Note: "IMAPS, implicit TLS (RFC 8314)"}
+	if protocol == POP3 {
+		in = Endpoint{Service: POP3, Port: 995, Security: SecurityTLS, Note: "POP3S, implicit TLS (RFC 8314)"}
+	}
+	return []Endpoint{
+		in,
+		{Service: "submission", Port: 465, Security: SecurityTLS, Note: "submission, implicit TLS (RFC 8314), preferred"},
+		{Service: "submission", Port: 587, Security: SecuritySTARTTLS, Note: "submission with STARTTLS, fallback where 465 is blocked"},
+	}
+}
+
+func summary(res *Result) string {
+	r := res.Recommendation
+	s := fmt.Sprintf("%s (%s: IMAP %s, POP3 %s points)", upper(r.Protocol), r.Confidence,
+		formatValue(res.Scores.IMAP), formatValue(res.Scores.POP3))
+	for _, v := range res.Vetoes {
+		s += fmt.Sprintf("; %s ruled out by %s", upper(v.Protocol), v.Rule)
+	}
+	switch {
+	case r.LeaveOnServerDays == nil:
+	case *r.LeaveOnServerDays == 0:
+		s += "; delete mail from the server once downloaded"
+	default:
+		s += fmt.Sprintf("; leave a copy on the server for %d days", *r.LeaveOnServerDays)
+	}
+	return s
+}
+
+func upper(protocol string) string {
+	if protocol == POP3 {
+		return "POP3"
+	}
+	return "IMAP"
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }

@@ -1,0 +1,104 @@
+package advisor
+
+// Confidence levels, from the margin between the two scores.
+const (
+	ConfidenceStrong   = "strong"   // margin >= StrongMargin, or the other protocol is vetoed
+	ConfidenceModerate = "moderate" // margin >= ModerateMargin
+	ConfidenceClose    = "close"    // anything less
+)
+
+// Margins (in points) that separate the confidence levels.
+const (
+	StrongMargin   = 30
+	ModerateMargin = 10
+)
+
+// Result is the explained answer for one scenario. Its JSON form is the
+// documented contract of `mailadvisor advise -o json`: slices are never nil
+// so that they print as [] when empty.
+type Result struct {
+	Scenario       Scenario       `json:"scenario" yaml:"scenario"`
+	Recommendation Recommendation `json:"recommendation" yaml:"recommendation"`
+	Scores         Scores         `json:"scores" yaml:"scores"`
+	Contributions  []Contribution `json:"contributions" yaml:"contributions"`
+	Vetoes         []Veto         `json:"vetoes" yaml:"vetoes"`
+	Warnings       []Warning      `json:"warnings" yaml:"warnings"`
+	Endpoints      []Endpoint     `json:"endpoints" yaml:"endpoints"`
+	BreakEven      []BreakEven    `json:"break_even" yaml:"break_even"`
+	WhatIf         []WhatIf       `json:"what_if" yaml:"what_if"`
+}
+
+// Recommendation is the protocol to use and how sure the advice is.
+type Recommendation struct {
+	Protocol   string  `json:"protocol" yaml:"protocol"`
+	Confidence string  `json:"confidence" yaml:"confidence"`
+	Margin     float64 `json:"margin" yaml:"margin"`
+	// LeaveOnServerDays is set for POP3 only: how long the server keeps a
+	// copy after download (0: delete at once).
+	LeaveOnServerDays *int `json:"leave_on_server_days,omitempty" yaml:"leave_on_server_days,omitempty"`
+	// LeaveOnServerReason explains LeaveOnServerDays.
+	LeaveOnServerReason string `json:"leave_on_server_reason,omitempty" yaml:"leave_on_server_reason,omitempty"`
+	// Summary is one sentence for people.
+	Summary string `json:"summary" yaml:"summary"`
+}
+
+// Scores are the points each protocol collected.
+type Scores struct {
+	IMAP float64 `json:"imap" yaml:"imap"`
+	POP3 float64 `json:"pop3" yaml:"pop3"`
+}
+
+// Contribution is the points one rule gave, with the reason in plain words.
+type Contribution struct {
+	Rule    string  `json:"rule" yaml:"rule"`
+	Favours string  `json:"favours" yaml:"favours"`
+	Points  float64 `json:"points" yaml:"points"`
+	Reason  string  `json:"reason" yaml:"reason"`
+}
+
+// Veto says that a rule ruled a protocol out, and why.
+type Veto struct {
+	Rule     string `json:"rule" yaml:"rule"`
+	Protocol string `json:"protocol" yaml:"protocol"`
+	Reason   string `json:"reason" yaml:"reason"`
+}
+
+// Warning is something to watch in the recommended set-up.
+type Warning struct {
+	Rule    string `json:"rule" yaml:"rule"`
+	Message string `json:"message" yaml:"message"`
+}
+
+// Security values for [Endpoint].
+const (
+	SecurityTLS      = "tls"      // implicit TLS from the first byte (RFC 8314)
+	SecuritySTARTTLS = "starttls" // upgrade of a cleartext connection
+)
+
+// Endpoint is a port a client should use, always encrypted.
+type Endpoint struct {
+	Service  string `json:"service" yaml:"service"` // imap, pop3 or submission
+	Port     int    `json:"port" yaml:"port"`
+	Security string `json:"security" yaml:"security"`
+	Note     string `json:"note" yaml:"note"`
+}
+
+// BreakEven is the value of one numeric input at which the recommendation
+// flips, everything else held. At is nil when it does not flip anywhere in
+// the input's allowed range; Note then says so.
+type BreakEven struct {
+	Input     string   `json:"input" yaml:"input"`
+	Current   *float64 `json:"current" yaml:"current"`
+	FlipsTo   string   `json:"flips_to,omitempty" yaml:"flips_to,omitempty"`
+	At        *float64 `json:"at" yaml:"at"`
+	Direction string   `json:"direction,omitempty" yaml:"direction,omitempty"` // at_or_above or at_or_below
+	Note      string   `json:"note,omitempty" yaml:"note,omitempty"`
+}
+
+// WhatIf is a change of one yes/no or named input that flips the
+// recommendation.
+type WhatIf struct {
+	Input   string `json:"input" yaml:"input"`
+	Value   string `json:"value" yaml:"value"`
+	FlipsTo string `json:"flips_to" yaml:"flips_to"`
+}

@@ -1,0 +1,237 @@
+package advisor
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed rules.yaml
+var builtinRulesYAML []byte
+
+// BuiltinRulesSource names the embedded rule file in errors and listings.
+const BuiltinRulesSource = "built-in rules"
+
+// The kinds of rule.
+const (
+	KindPoints  = "points"  // adds points to the protocol it favours
+	KindVeto    = "veto"    // rules a protocol out
+	KindWarning = "warning" // warns about the recommended set-up
+)
+
+// Rule is one rule as written in a rules file, with where it came from.
+type Rule struct {
+	ID        string `yaml:"id" json:"id"`
+	Title     string `yaml:"title" json:"title"`
+	Rationale string `yaml:"rationale" json:"rationale"`
+	Kind      string `yaml:"kind,omitempty" json:"kind"`
+	When      string `yaml:"when" json:"when"`
+	Favours   string `yaml:"favours,omitempty" json:"favours,omitempty"`
+	Points    string `yaml:"points,omitempty" json:"points,omitempty"`
+	Vetoes    string `yaml:"vetoes,omitempty" json:"vetoes,omitempty"`
+	Reason    string `yaml:"reason" json:"reason"`
+	Source    string `yaml:"-" json:"source"`
+}
+
+type rulesDoc struct {
+	Rules []Rule `yaml:"rules"`
+}
+
+// compiledRule is a rule with its expressions compiled once.
+type compiledRule struct {
+	Rule
+	when   *vm.Program
+	points *vm.Program // nil for vetoes and warnings
+	reason reasonTemplate
+}
+
+// RuleSet is an ordered set of compiled rules, ready to score scenarios.
+// It is safe for concurrent use.
+type RuleSet struct {
+	rules []*compiledRule
+}
+
+// BuiltinRules compiles the embedded rules.yaml.
+func BuiltinRules() (*RuleSet, error) {
+	return ParseRules(bytes.NewReader(builtinRulesYAML), BuiltinRulesSource)
+}
+
+// ParseRules reads a rules document (YAML, strict: unknown keys are errors)
+// and compiles every expression in it. Errors name the source, the rule id
+// and the expression at fault.
+func ParseRules(r io.Reader, source string) (*RuleSet, error) {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	var doc rulesDoc
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &DecodeError{Source: source, Err: errors.New("empty rules file: want a top-level 'rules:' list")}
+		}
+		return nil, &DecodeError{Source: source, Err: cleanYAMLError(err)}
+	}
+	if len(doc.Rules) == 0 {
+		return nil, &DecodeError{Source: source, Err: errors.New("no rules: want a top-level 'rules:' list with at least one rule")}
+	}
+	rs := &RuleSet{}
+	seen := map[string]bool{}
+	for i, r := range doc.Rules {
+		r.Source = source
+		id := r.ID
+		if id == "" {
+			id = "#" + strconv.Itoa(i+1)
+		}
+		if seen[r.ID] {
+			return nil, &RuleError{Source: source, RuleID: id, Err: errors.New("duplicate rule id")}
+		}
+		seen[r.ID] = true
+		c, err := compileRule(r)
+		if err != nil {
+			return nil, &RuleError{Source: source, RuleID: id, Err: err}
+		}
+		rs.rules = append(rs.rules, c)
+	}
+	return rs, nil
+}
+
+// With returns a rule set holding the rules of rs followed by those of
+// extra; an extra rule whose id is already in rs replaces it in place.
+func (rs *RuleSet) With(extra *RuleSet) *RuleSet {
+	out := &RuleSet{rules: append([]*compiledRule(nil), rs.rules...)}
+	for _, r := range extra.rules {
+		replaced := false
+		for i, have := range out.rules {
+			if have.ID == r.ID {
+				out.rules[i], replaced = r, true
+				break
+			}
+		}
+		if !replaced {
+			out.rules = append(out.rules, r)
+		}
+	}
+	return out
+}
+
+// Rules lists the rules in force, in evaluation order.
+func (rs *RuleSet) Rules() []Rule {
+	out := make([]Rule, len(rs.rules))
+	for i, r := range rs.rules {
+		out[i] = r.Rule
+	}
+	return out
+}
+
+func compileRule(r Rule) (*compiledRule, error) {
+	if r.ID == "" {
+		return nil, errors.New("missing id")
+	}
+	if strings.TrimSpace(r.Title) == "" {
+		return nil, errors.New("missing title")
+	}
+	if strings.TrimSpace(r.When) == "" {
+		return nil, errors.New("missing 'when' condition")
+	}
+	if r.Kind == "" {
+		r.Kind = KindPoints
+	}
+	c := &compiledRule{Rule: r}
+	var err error
+	if c.when, err = compileExpr(r.When, expr.AsBool()); err != nil {
+		return nil, fmt.Errorf("when %q: %w", r.When, err)
+	}
+	if err := c.compileKind(); err != nil {
+		return nil, err
+	}
+	if c.reason, err = parseReason(r.Reason); err != nil {
+		return nil, fmt.Errorf("reason %q: %w", r.Reason, err)
+	}
+	return c, nil
+}
+
+func (c *compiledRule) compileKind() error {
+	switch c.Kind {
+	case KindPoints:
+		if err := checkProtocol("favours", c.Favours); err != nil {
+			return err
+		}
+		if c.Vetoes != "" {
+			return errors.New("'vetoes' is only for kind: veto")
+		}
+		if strings.TrimSpace(c.Points) == "" {
+			return errors.New("missing 'points' expression")
+		}
+		p, err := compileExpr(c.Points, expr.AsFloat64())
+		if err != nil {
+			return fmt.Errorf("points %q: %w", c.Points, err)
+		}
+		c.points = p
+	case KindVeto:
+		if err := checkProtocol("vetoes", c.Vetoes); err != nil {
+			return err
+		}
+		if c.Favours != "" || c.Points != "" {
+			return errors.New("a veto has 'vetoes', not 'favours' or 'points'")
+		}
+	case KindWarning:
+		if c.Favours != "" || c.Points != "" || c.Vetoes != "" {
+			return errors.New("a warning has only 'when' and 'reason'")
+		}
+	default:
+		return fmt.Errorf("kind %q: want one of %s, %s, %s", c.Kind, KindPoints, KindVeto, KindWarning)
+	}
+	return nil
+}
+
+func checkProtocol(key, value string) error {
+	if value != IMAP && value != POP3 {
+		return fmt.Errorf("%s %q: want %s or %s", key, value, IMAP, POP3)
+	}
+	return nil
+}
+
+func compileExpr(code string, opts ...expr.Option) (*vm.Program, error) {
+	opts = append([]expr.Option{expr.Env(Facts{})}, opts...)
+	p, err := expr.Compile(code, opts...)
+	if err != nil {
+		return nil, errors.New(oneLine(err.Error()))
+	}
+	return p, nil
+}
+
+// oneLine folds expr's multi-line error (with its caret diagram) into one.
+func oneLine(msg string) string {
+	first, _, _ := strings.Cut(msg, "\n")
+	return first
+}
+
+// evalBool runs a compiled condition.
+func evalBool(p *vm.Program, m *vm.VM, f *Facts) (bool, error) {
+	out, err := m.Run(p, f)
+	if err != nil {
+		return false, errors.New(oneLine(err.Error()))
+	}
+	b, _ := out.(bool)
+	return b, nil
+}
+
+// evalPoints runs a compiled points expression and checks its result.
+func evalPoints(p *vm.Program, m *vm.VM, f *Facts) (float64, error) {
+	out, err := m.Run(p, f)
+	if err != nil {
+		return 0, errors.New(oneLine(err.Error()))
+	}
+	v, _ := out.(float64)
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return 0, fmt.Errorf("points evaluated to %v: want a finite number >= 0", v)
+	}
+	return math.Round(v*100) / 100, nil
+}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/mailadvisor/mailadvisor/advisor"
+)
+
+type adviseOptions struct {
+	io        streams
+	global    *globalOptions
+	scenario  scenarioInput
+	batch     string
+	batchFmt  string
+	withSens  bool
+	config    *viper.Viper
+	output    string
+	rulesFile string
+	extraFile string
+}
+
+func newAdviseCmd(io streams, global *globalOptions) *cobra.Command {
+	opts := &adviseOptions{io: io, global: global}
+	cmd := &cobra.Command{
+		Use:   "advise",
+		Short: "Recommend IMAP or POP3 for a scenario, and explain why",
+		Long: `Recommend IMAP or POP3 for a scenario and explain every point of the score,
+the vetoes and warnings, the secure ports to use, and the value of each input
+at which the recommendation would flip.
+
+The scenario starts from the built-in default (the sme-office preset: the
+source article's 50-user company), then a --preset, a scenario file (-f), the
+MAILADVISOR_* environment variables and the flags, each overriding the one
+before. With --batch, every row of a CSV or JSON Lines file is one scenario
+(on top of that same base) and one result is written per row.
+
+` + exitCodesHelp,
+		Example: `  # The article's 50-user company, as a table
+  mailadvisor advise
+
+  # A consultant's client: 120 users, 3 devices each, results for a script
+  mailadvisor advise --users 120 --devices-per-user 3 -o json
+
+  # A person setting up one laptop on a flaky connection
+  mailadvisor advise --preset single-device-home --connectivity intermittent
+
+  # From a scenario file, or from stdin
+  mailadvisor advise -f client.yaml -o markdown
+  cat client.json | mailadvisor advise -f -
+
+  # Many scenarios at once, one JSON line (or CSV row) per input row
+  mailadvisor advise --batch clients.csv > results.jsonl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, err := newConfig(cmd, global, configKeys...)
+			if err != nil {
+				return err
+			}
+			opts.config = v
+			opts.output = v.GetString("output")
+			opts.rulesFile = v.GetString("rules")
+			opts.extraFile = v.GetString("extra-rules")
+			if opts.batch != "" {
+				if !cmd.Flags().Changed("output") && os.Getenv("MAILADVISOR_OUTPUT") == "" {
+					opts.output = formatJSON
+				}
+				return runAdviseBatch(cmd, opts)
+			}
+			return runAdvise(cmd, opts)
+		},
+	}
+	cmd.Flags().StringP("output", "o", formatTable, "output format: "+strings.Join(outputFormats, ", ")+
+		"; with --batch: json (JSON Lines) or csv (env MAILADVISOR_OUTPUT)")
+	cmd.Flags().String("rules", "", "rules file to use instead of the built-in rules (env MAILADVISOR_RULES)")
+	cmd.Flags().String("extra-rules", "", "rules file applied on top of the rules in force; a rule with an existing id replaces it (env MAILADVISOR_EXTRA_RULES)")
+	cmd.Flags().StringVar(&opts.batch, "batch", "", "score every row of a CSV or JSON Lines file ('-' for stdin)")
+	cmd.Flags().StringVar(&opts.batchFmt, "batch-format", "", "batch input format: csv or jsonl (default: from the file extension)")
+	cmd.Flags().BoolVar(&opts.withSens, "break-even", true, "compute break-even values and what-if flips (on by default; off by default with --batch)")
+	opts.scenario.addFlags(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(append(outputFormats, "csv"), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
+	return cmd
+}
+
+func runAdvise(cmd *cobra.Command, opts *adviseOptions) error {
+	p, err := newPrinter(opts.output)
+	if err != nil {
+		return err
+	}
+	if opts.scenario.file == "-" && opts.batch == "-" {
+		return usagef("-f - and --batch - cannot both read stdin")
+	}
+	s, err := opts.scenario.load(opts.config.GetString("preset"), opts.io.in, cmd.Flags())
+	if err != nil {
+		return err
+	}
+	adv, err := loadAdvisor(opts.rulesFile, opts.extraFile)
+	if err != nil {
+		return err
+	}
+	res, err := adv.Advise(s, advisor.Options{Sensitivity: opts.withSens})
+	if err != nil {
+		return err
+	}
+	return p.print(opts.io.out, adviseReport(res))
+}
+
+// loadAdvisor compiles the rules in force: the built-in ones or rulesFile,
+// then extraFile on top.
+func loadAdvisor(rulesFile, extraFile string) (*advisor.Advisor, error) {
+	rs, err := loadRules(rulesFile, extraFile)
+	if err != nil {
+		return nil, err
+	}
+	return advisor.New(rs), nil
+}
+
+func loadRules(rulesFile, extraFile string) (*advisor.RuleSet, error) {
+	var rs *advisor.RuleSet
+	var err error
+	if rulesFile == "" {
+		rs, err = advisor.BuiltinRules()
+	} else {
+		rs, err = parseRulesFile(rulesFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if extraFile != "" {
+		extra, err := parseRulesFile(extraFile)
+		if err != nil {
+			return nil, err
+		}
+		rs = rs.With(extra)
+	}
+	return rs, nil
+}
+
+func parseRulesFile(path string) (*advisor.RuleSet, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef("rules file: %v", err)
+	}
+	defer f.Close()
+	rs, err := advisor.ParseRules(f, path)
+	if err != nil {
+		return nil, withHint(err, "see 'mailadvisor rules' for the built-in rules and their syntax")
+	}
+	return rs, nil
+}
+
+func completePresets(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	presets, err := advisor.Presets()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	names := make([]string, len(presets))
+	for i, p := range presets {
+		names[i] = p.Name + "\t" + p.Description
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
+}
+
+// adviseReport renders a result for people; scripts get the Result as is.
+func adviseReport(res *advisor.Result) report {
+	return report{data: res, sections: func() []section { return adviseSections(res) }}
+}
+
+func adviseSections(res *advisor.Result) []section {
+	rec := res.Recommendation
+	head := section{Title: "Recommendation: " + strings.ToUpper(rec.Protocol) + " (" + rec.Confidence + ")",
+		Lines: []string{rec.Summary}}
+	if rec.LeaveOnServerDays != nil {
+		head.Lines = append(head.Lines, fmt.Sprintf("Leave on server: %d days (%s)", *rec.LeaveOnServerDays, rec.LeaveOnServerReason))
+	}
+	out := []section{head, contributionsSection(res)}
+	if len(res.Vetoes) > 0 {
+		v := section{Title: "Vetoes", Header: []string{"Rule", "Rules out", "Reason"}}
+		for _, veto := range res.Vetoes {
+			v.Rows = append(v.Rows, []string{veto.Rule, strings.ToUpper(veto.Protocol), veto.Reason})
+		}
+		out = append(out, v)
+	}
+	if len(res.Warnings) > 0 {
+		w := section{Title: "Warnings"}
+		for _, warning := range res.Warnings {
+			w.Lines = append(w.Lines, fmt.Sprintf("%s: %s", warning.Rule, warning.Message))
+		}
+		out = append(out, w)
+	}
+	out = append(out, endpointsSection(res.Endpoints))
+	if len(res.BreakEven) > 0 {
+		out = append(out, breakEvenSection(res))
+	}
+	return out
+}
+
+func contributionsSection(res *advisor.Result) section {
+	s := section{Title: fmt.Sprintf("Score: IMAP %s, POP3 %s", num(res.Scores.IMAP), num(res.Scores.POP3)),
+		Header: []string{"Rule", "Favours", "Points", "Reason"}}
+	for _, c := range res.Contributions {
+		s.Rows = append(s.Rows, []string{c.Rule, strings.ToUpper(c.Favours), num(c.Points), c.Reason})
+	}
+	if len(s.Rows) == 0 {
+		s.Lines = []string{"No rule gave points."}
+		s.Header = nil
+	}
+	return s
+}
+
+func endpointsSection(endpoints []advisor.Endpoint) section {
+	s := section{Title: "Secure endpoints", Header: []string{"Service", "Port", "Security", "Note"}}
+	for _, e := range endpoints {
+		s.Rows = append(s.Rows, []string{e.Service, fmt.Sprint(e.Port), e.Security, e.Note})
+	}
+	return s
+}
+
+func breakEvenSection(res *advisor.Result) section {
+	s := section{Title: "What would change the answer", Header: []string{"Input", "Now", "Flips to", "At", "Note"}}
+	for _, b := range res.BreakEven {
+		now, at, to := "unset", "-", "-"
+		if b.Current != nil {
+			now = num(*b.Current)
+		}
+		if b.At != nil {
+			at = strings.Replace(b.Direction, "at_or_", "", 1) + " " + num(*b.At)
+			to = strings.ToUpper(b.FlipsTo)
+		}
+		s.Rows = append(s.Rows, []string{b.Input, now, to, at, b.Note})
+	}
+	for _, w := range res.WhatIf {
+		s.Rows = append(s.Rows, []string{w.Input, "", strings.ToUpper(w.FlipsTo), w.Value, "flips when set to " + w.Value})
+	}
+	return s
+}
+
+func num(v float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".") }

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailadvisor/mailadvisor/advisor"
+)
+
+// batchLine is one line of `advise --batch -o json` output: the input line
+// and either the full result or the error that rejected the row.
+type batchLine struct {
+	Line  int    `json:"line"`
+	Error string `json:"error,omitempty"`
+	*advisor.Result
+}
+
+// batchCSVHeader is the header of `advise --batch -o csv` output.
+var batchCSVHeader = []string{"line", "protocol", "confidence", "imap", "pop3", "margin",
+	"leave_on_server_days", "vetoes", "warnings", "error"}
+
+func runAdviseBatch(cmd *cobra.Command, opts *adviseOptions) error {
+	if opts.output != formatJSON && opts.output != "csv" {
+		return usagef("output: invalid value %q with --batch: want json (JSON Lines) or csv", opts.output)
+	}
+	format, err := batchFormat(opts.batch, opts.batchFmt)
+	if err != nil {
+		return err
+	}
+	if opts.scenario.file == "-" && opts.batch == "-" {
+		return usagef("-f - and --batch - cannot both read stdin")
+	}
+	base, err := opts.scenario.load(opts.config.GetString("preset"), opts.io.in, cmd.Flags())
+	if err != nil {
+		return err
+	}
+	adv, err := loadAdvisor(opts.rulesFile, opts.extraFile)
+	if err != nil {
+		return err
+	}
+	in, closeIn, err := openInput(opts.batch, opts.io.in)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+
+	out := bufio.NewWriter(opts.io.out)
+	w := newBatchWriter(out, opts.output)
+	sens := advisor.Options{Sensitivity: opts.withSens && cmd.Flags().Changed("break-even")}
+	total, rejected := 0, 0
+	err = advisor.ReadScenarios(in, format, base, func(row advisor.Row) error {
+		total++
+		line := batchLine{Line: row.Line}
+		if row.Err == nil {
+			line.Result, row.Err = adv.Advise(row.Scenario, sens)
+		}
+		if row.Err != nil {
+			rejected++
+			line.Error = row.Err.Error()
+			fmt.Fprintf(opts.io.err, "mailadvisor: rejected: %s\n", strings.TrimPrefix(line.Error, fmt.Sprintf("line %d: ", row.Line)+""))
+		}
+		return w.write(line)
+	})
+	if ferr := w.flush(); err == nil {
+		err = ferr
+	}
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return usagef("batch input %s: %v", opts.batch, err)
+	}
+	if rejected > 0 {
+		return &rejectedError{rejected: rejected, total: total}
+	}
+	return nil
+}
+
+func batchFormat(path, explicit string) (string, error) {
+	if explicit != "" {
+		if explicit != advisor.FormatCSV && explicit != advisor.FormatJSONL {
+			return "", usagef("batch-format: invalid value %q: want csv or jsonl", explicit)
+		}
+		return explicit, nil
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return advisor.FormatCSV, nil
+	case ".jsonl", ".ndjson":
+		return advisor.FormatJSONL, nil
+	}
+	return "", withHint(usagef("batch: cannot tell the format of %q from its extension", path),
+		"name the file .csv or .jsonl, or pass --batch-format csv|jsonl")
+}
+
+func openInput(path string, stdin io.Reader) (io.Reader, func(), error) {
+	if path == "-" {
+		return stdin, func() {}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, usagef("batch input: %v", err)
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// batchWriter writes one output record per input row.
+type batchWriter struct {
+	json *json.Encoder
+	csv  *csv.Writer
+}
+
+func newBatchWriter(w io.Writer, format string) *batchWriter {
+	if format == "csv" {
+		cw := csv.NewWriter(w)
+		_ = cw.Write(batchCSVHeader)
+		return &batchWriter{csv: cw}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return &batchWriter{json: enc}
+}
+
+func (b *batchWriter) write(l batchLine) error {
+	if b.json != nil {
+		return b.json.Encode(l)
+	}
+	record := []string{strconv.Itoa(l.Line), "", "", "", "", "", "", "", "", l.Error}
+	if r := l.Result; r != nil {
+		rec := r.Recommendation
+		record[1], record[2] = rec.Protocol, rec.Confidence
+		record[3], record[4], record[5] = num(r.Scores.IMAP), num(r.Scores.POP3), num(rec.Margin)
+		if rec.LeaveOnServerDays != nil {
+			record[6] = strconv.Itoa(*rec.LeaveOnServerDays)
+		}
+		record[7], record[8] = joinRules(r.Vetoes, func(v advisor.Veto) string { return v.Rule }),
+			joinRules(r.Warnings, func(w advisor.Warning) string { return w.Rule })
+	}
+	return b.csv.Write(record)
+}
+
+func (b *batchWriter) flush() error {
+	if b.csv != nil {
+		b.csv.Flush()
+		return b.csv.Error()
+	}
+	return nil
+}
+
+func joinRules[T any](items []T, id func(T) string) string {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = id(it)
+	}
+	return strings.Join(ids, ";")
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+	"go.yaml.in/yaml/v3"
+)
+
+// Output formats.
+const (
+	formatTable    = "table"
+	formatJSON     = "json"
+	formatYAML     = "yaml"
+	formatMarkdown = "markdown"
+)
+
+var outputFormats = []string{formatTable, formatJSON, formatYAML, formatMarkdown}
+
+// section is one titled part of a report for people: some lines of text
+// and an optional table.
+type section struct {
+	Title  string
+	Lines  []string
+	Header []string
+	Rows   [][]string
+}
+
+// report is what a command prints: data for scripts (JSON, YAML) and the
+// same content as sections for people (table, Markdown).
+type report struct {
+	data     any
+	sections func() []section
+}
+
+// printer writes a report in one output format.
+type printer interface {
+	print(w io.Writer, r report) error
+}
+
+func newPrinter(format string) (printer, error) {
+	switch format {
+	case formatTable:
+		return textPrinter{markdown: false}, nil
+	case formatMarkdown:
+		return textPrinter{markdown: true}, nil
+	case formatJSON:
+		return jsonPrinter{}, nil
+	case formatYAML:
+		return yamlPrinter{}, nil
+	default:
+		return nil, withHint(usagef("output: invalid value %q: want one of %s", format, strings.Join(outputFormats, ", ")),
+			"use -o table for people, -o json for scripts")
+	}
+}
+
+type jsonPrinter struct{}
+
+func (jsonPrinter) print(w io.Writer, r report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r.data)
+}
+
+type yamlPrinter struct{}
+
+func (yamlPrinter) print(w io.Writer, r report) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(r.data); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// textPrinter renders sections as terminal tables or as Markdown.
+type textPrinter struct{ markdown bool }
+
+func (p textPrinter) print(w io.Writer, r report) error {
+	for i, s := range r.sections() {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if err := p.section(w, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p textPrinter) section(w io.Writer, s section) error {
+	if s.Title != "" {
+		if p.markdown {
+			fmt.Fprintf(w, "## %s\n\n", s.Title)
+		} else {
+			fmt.Fprintf(w, "%s\n", s.Title)
+		}
+	}
+	for _, line := range s.Lines {
+		if p.markdown {
+			line = "- " + line
+		}
+		fmt.Fprintln(w, line)
+	}
+	if len(s.Header) == 0 {
+		return nil
+	}
+	if p.markdown && len(s.Lines) > 0 {
+		fmt.Fprintln(w)
+	}
+	return p.table(w, s)
+}
+
+func (p textPrinter) table(w io.Writer, s section) error {
+	opts := []tablewriter.Option{tablewriter.WithHeaderAutoFormat(tw.Off)}
+	if p.markdown {
+		// Markdown cells cannot span lines: never wrap them.
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()), tablewriter.WithRowAutoWrap(tw.WrapNone))
+	} else {
+		opts = append(opts, tablewriter.WithRowAutoWrap(tw.WrapNormal), tablewriter.WithRowMaxWidth(64))
+	}
+	t := tablewriter.NewTable(w, opts...)
+	t.Header(toAny(s.Header)...)
+	for _, row := range s.Rows {
+		if p.markdown {
+			row = escapeMarkdownRow(row)
+		}
+		if err := t.Append(toAny(row)...); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+func toAny(cells []string) []any {
+	out := make([]any, len(cells))
+	for i, c := range cells {
+		out[i] = c
+	}
+	return out
+}
+
+// escapeMarkdownRow keeps cell text from breaking the Markdown table.
+func escapeMarkdownRow(row []string) []string {
+	out := make([]string, len(row))
+	for i, c := range row {
+		out[i] = strings.NewReplacer("|", `\|`, "\n", " ").Replace(c)
+	}
+	return out
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+const rootLong = `mailadvisor helps choose and set up mail protocols.
+
+It scores IMAP against POP3 for a scenario (users, devices, connectivity,
+storage, policies...) and explains every point of the score, the secure
+ports to use and which input would change the answer.
+
+Settings come from, in this order: flags, MAILADVISOR_* environment
+variables, a config file (--config, or $XDG_CONFIG_HOME/mailadvisor/config.yaml
+when it exists), then built-in defaults.
+
+` + exitCodesHelp
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	configFile string
+	noConfig   bool
+}
+
+func newRootCmd(io streams) *cobra.Command {
+	var global globalOptions
+	root := &cobra.Command{
+		Use:           "mailadvisor",
+		Short:         "Choose between IMAP and POP3 and set them up securely",
+		Long:          rootLong,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       versionString(),
+	}
+	root.SetIn(io.in)
+	root.SetOut(io.out)
+	root.SetErr(io.err)
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return withHint(&usageError{err: err}, "see '"+cmd.CommandPath()+" --help'")
+	})
+	root.PersistentFlags().StringVar(&global.configFile, "config", "",
+		"config file (YAML) with default settings (env MAILADVISOR_CONFIG)")
+	root.PersistentFlags().BoolVar(&global.noConfig, "no-config", false, "ignore any config file")
+	root.MarkFlagsMutuallyExclusive("config", "no-config")
+
+	root.AddCommand(
+		newAdviseCmd(io, &global),
+		newPresetsCmd(io, &global),
+		newRulesCmd(io, &global),
+		newVersionCmd(io, &global),
+	)
+	return root
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/mailadvisor/mailadvisor/advisor"
+)
+
+func newRulesCmd(io streams, global *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rules",
+		Short: "List the rules in force, with their ids, titles and rationale",
+		Long: `List the rules in force: the built-in rules, or those of --rules, with
+--extra-rules on top. -o yaml or -o json shows each rule in full (condition,
+points, reason), in the form a rules file uses.`,
+		Example: `  mailadvisor rules
+  mailadvisor rules -o json
+  mailadvisor rules --extra-rules ours.yaml   # check a rules file loads`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, err := newConfig(cmd, global, configKeys...)
+			if err != nil {
+				return err
+			}
+			p, err := newPrinter(v.GetString("output"))
+			if err != nil {
+				return err
+			}
+			rs, err := loadRules(v.GetString("rules"), v.GetString("extra-rules"))
+			if err != nil {
+				return err
+			}
+			return p.print(io.out, rulesReport(rs.Rules()))
+		},
+	}
+	cmd.Flags().StringP("output", "o", formatTable, "output format: table, json, yaml, markdown (env MAILADVISOR_OUTPUT)")
+	cmd.Flags().String("rules", "", "rules file to use instead of the built-in rules (env MAILADVISOR_RULES)")
+	cmd.Flags().String("extra-rules", "", "rules file applied on top (env MAILADVISOR_EXTRA_RULES)")
+	return cmd
+}
+
+func rulesReport(rules []advisor.Rule) report {
+	return report{data: rules, sections: func() []section {
+		s := section{Header: []string{"ID", "Kind", "Effect", "Title", "Rationale"}}
+		for _, r := range rules {
+			effect := ""
+			switch r.Kind {
+			case advisor.KindPoints:
+				effect = "+" + r.Favours
+			case advisor.KindVeto:
+				effect = "vetoes " + r.Vetoes
+			}
+			s.Rows = append(s.Rows, []string{r.ID, r.Kind, effect, r.Title, r.Rationale})
+		}
+		return []section{s}
+	}}
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/mailadvisor/mailadvisor/advisor"
+)
+
+// fieldFlag is a scenario field as a flag: it checks the value when the
+// flag is parsed and keeps the text to apply in precedence order later.
+type fieldFlag struct {
+	field advisor.Field
+	text  string
+}
+
+func (f *fieldFlag) String() string { return f.text }
+
+func (f *fieldFlag) Set(text string) error {
+	var scratch advisor.Scenario
+	if err := f.field.Set(&scratch, text); err != nil {
+		return fmt.Errorf("want %s", f.field.Allowed())
+	}
+	f.text = text
+	return nil
+}
+
+func (f *fieldFlag) Type() string {
+	switch f.field.Kind {
+	case advisor.KindInt:
+		return "int"
+	case advisor.KindFloat:
+		return "number"
+	case advisor.KindBool:
+		return "bool"
+	default:
+		return "string"
+	}
+}
+
+// scenarioInput gathers where a scenario comes from: a preset, a file and
+// one flag per field.
+type scenarioInput struct {
+	file  string
+	flags []*fieldFlag
+}
+
+// addFlags registers -f and one flag per scenario field on cmd.
+func (in *scenarioInput) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&in.file, "file", "f", "", "scenario file, YAML or JSON ('-' for stdin)")
+	cmd.Flags().String("preset", "", "start from a named scenario, see 'mailadvisor presets' (env MAILADVISOR_PRESET)")
+	for _, field := range advisor.Fields() {
+		ff := &fieldFlag{field: field}
+		in.flags = append(in.flags, ff)
+		help := fmt.Sprintf("%s: %s (env %s)", field.Help, field.Allowed(), field.EnvName())
+		fl := cmd.Flags().VarPF(ff, field.FlagName(), "", help)
+		if field.Kind == advisor.KindBool {
+			fl.NoOptDefVal = "true"
+		}
+	}
+	for _, field := range advisor.Fields() {
+		if field.Kind == advisor.KindEnum {
+			values := field.Values
+			_ = cmd.RegisterFlagCompletionFunc(field.FlagName(), cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+		}
+	}
+}
+
+// load builds the scenario: built-in default, then the preset, the file,
+// MAILADVISOR_* variables and flags, each overriding the one before.
+func (in *scenarioInput) load(preset string, stdin io.Reader, flags *pflag.FlagSet) (advisor.Scenario, error) {
+	s := advisor.DefaultScenario()
+	if preset != "" {
+		var err error
+		if s, err = advisor.PresetScenario(preset); err != nil {
+			return s, withHint(err, "run 'mailadvisor presets' to list them")
+		}
+	}
+	if in.file != "" {
+		if err := decodeScenarioFile(in.file, stdin, &s); err != nil {
+			return s, err
+		}
+	}
+	for _, ff := range in.flags {
+		if text, ok := os.LookupEnv(ff.field.EnvName()); ok {
+			if err := ff.field.Set(&s, text); err != nil {
+				return s, usagef("environment variable %s: %v", ff.field.EnvName(), err)
+			}
+		}
+	}
+	for _, ff := range in.flags {
+		if flags.Changed(ff.field.FlagName()) {
+			if err := ff.field.Set(&s, ff.text); err != nil {
+				return s, usagef("--%s: %v", ff.field.FlagName(), err)
+			}
+		}
+	}
+	return s, s.Validate()
+}
+
+func decodeScenarioFile(path string, stdin io.Reader, s *advisor.Scenario) error {
+	if path == "-" {
+		return advisor.DecodeScenario(stdin, "stdin", s)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return usagef("scenario file: %v", err)
+	}
+	defer f.Close()
+	return advisor.DecodeScenario(f, path, s)
+}
