@@ -123,13 +123,9 @@ func sample(f Field, cur float64, up bool, k int) float64 {
 }
 
 // bisect narrows [same, flipped] until the flip is pinned: to the whole
-// number for integers, to about a millionth of the range for the others.
+// number for integers, to 10 ppm of the value for the others.
 func (a *Advisor) bisect(m *vm.VM, s Scenario, f Field, same, flipped float64, current string) (float64, error) {
-	tolerance := (f.Max - f.Min) * 1e-6
-	if f.Kind == KindInt {
-		tolerance = 1
-	}
-	for i := 0; i < 60 && math.Abs(flipped-same) > tolerance; i++ {
+	for i := 0; i < 60 && !pinned(f, same, flipped); i++ {
 		mid := (same + flipped) / 2
 		if f.Kind == KindInt {
 			mid = math.Round(mid)
@@ -150,15 +146,24 @@ func (a *Advisor) bisect(m *vm.VM, s Scenario, f Field, same, flipped float64, c
 	return a.niceValue(m, s, f, same, flipped, current)
 }
 
-// niceValue rounds the flip point to few significant digits, away from the
-// unflipped side, when the rounded value still flips.
+func pinned(f Field, same, flipped float64) bool {
+	gap := math.Abs(flipped - same)
+	if f.Kind == KindInt {
+		return gap <= 1
+	}
+	return gap <= math.Max(1e-5*math.Abs(flipped), 1e-9*(f.Max-f.Min))
+}
+
+// niceValue rounds the flip point to as few significant digits as keep it
+// within 0.1% of the exact point, away from the unflipped side, when the
+// rounded value still flips.
 func (a *Advisor) niceValue(m *vm.VM, s Scenario, f Field, same, flipped float64, current string) (float64, error) {
 	if f.Kind == KindInt {
 		return flipped, nil
 	}
 	for digits := 2; digits <= 6; digits++ {
 		x := roundAway(flipped, digits, flipped > same)
-		if x < f.Min || x > f.Max {
+		if x < f.Min || x > f.Max || math.Abs(x-flipped) > 1e-3*math.Abs(flipped) {
 			continue
 		}
 		got, err := a.decideWith(m, s, f, x)

@@ -18,9 +18,6 @@ type reasonTemplate struct {
 }
 
 func parseReason(text string) (reasonTemplate, error) {
-	if strings.TrimSpace(text) == "" {
-		return reasonTemplate{}, errors.New("missing reason")
-	}
 	var t reasonTemplate
 	rest := text
 	for {

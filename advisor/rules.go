@@ -140,6 +140,9 @@ func compileRule(r Rule) (*compiledRule, error) {
 	if strings.TrimSpace(r.When) == "" {
 		return nil, errors.New("missing 'when' condition")
 	}
+	if strings.TrimSpace(r.Reason) == "" {
+		return nil, errors.New("missing reason")
+	}
 	if r.Kind == "" {
 		r.Kind = KindPoints
 	}

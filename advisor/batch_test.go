@@ -1,0 +1,95 @@
+package advisor
+
+import (
+	"strings"
+	"testing"
+)
+
+func readAll(t *testing.T, input, format string) ([]Row, error) {
+	t.Helper()
+	var rows []Row
+	err := ReadScenarios(strings.NewReader(input), format, DefaultScenario(), func(r Row) error {
+		rows = append(rows, r)
+		return nil
+	})
+	return rows, err
+}
+
+func TestReadScenariosCSV(t *testing.T) {
+	input := "users,devices_per_user,connectivity,offline_access\n" +
+		"10,1,slow,true\n" +
+		"0,1,slow,true\n" + // users out of range
+		"20,,,\n" + // empty cells keep the base
+		"30,2\n" + // too few values
+		"40,2,fast,false\n" // bad enum
+	rows, err := readAll(t, input, FormatCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 {
+		t.Fatalf("%d rows, want 5", len(rows))
+	}
+	wantErr := []string{"", `line 3: users: invalid value "0"`, "", "line 5: 2 values for 4 columns", `line 6: connectivity: invalid value "fast"`}
+	for i, r := range rows {
+		if r.Line != i+2 {
+			t.Errorf("row %d: line %d, want %d", i, r.Line, i+2)
+		}
+		switch {
+		case wantErr[i] == "" && r.Err != nil:
+			t.Errorf("row %d: unexpected error %v", i, r.Err)
+		case wantErr[i] != "" && (r.Err == nil || !strings.Contains(r.Err.Error(), wantErr[i])):
+			t.Errorf("row %d: error %v, want %q", i, r.Err, wantErr[i])
+		}
+	}
+	if s := rows[0].Scenario; s.Users != 10 || s.Connectivity != "slow" || !s.OfflineAccess || s.RetentionYears != 5 {
+		t.Errorf("row 1 scenario %+v", s)
+	}
+	if s := rows[2].Scenario; s.Users != 20 || s.DevicesPerUser != 2 || s.Connectivity != "good" {
+		t.Errorf("row 3 scenario %+v, want base values for empty cells", s)
+	}
+}
+
+func TestReadScenariosCSVBadHeader(t *testing.T) {
+	_, err := readAll(t, "users,colour\n1,red\n", FormatCSV)
+	if err == nil || !strings.Contains(err.Error(), `unknown column "colour"`) {
+		t.Fatalf("error = %v, want unknown column", err)
+	}
+	if _, err := readAll(t, "", FormatCSV); err == nil {
+		t.Fatal("empty CSV accepted")
+	}
+}
+
+func TestReadScenariosJSONL(t *testing.T) {
+	input := `{"users": 5, "offline_access": true}` + "\n\n" +
+		`{"users": "x"}` + "\n" +
+		`[1]` + "\n" +
+		`{"colour": 1}` + "\n" +
+		`{"devices_per_user": 3}` + "\n"
+	rows, err := readAll(t, input, FormatJSONL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		line int
+		err  string
+	}{{1, ""}, {3, `line 3: users: invalid value "x"`}, {4, "line 4: want a JSON object"},
+		{5, `line 5: unknown field "colour"`}, {6, ""}}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows, want %d", len(rows), len(want))
+	}
+	for i, w := range want {
+		r := rows[i]
+		if r.Line != w.line || (w.err == "") != (r.Err == nil) || (r.Err != nil && !strings.Contains(r.Err.Error(), w.err)) {
+			t.Errorf("row %d: line %d err %v, want line %d err %q", i, r.Line, r.Err, w.line, w.err)
+		}
+	}
+	if rows[4].Scenario.DevicesPerUser != 3 || rows[4].Scenario.Users != 50 {
+		t.Errorf("last row scenario %+v", rows[4].Scenario)
+	}
+}
+
+func TestReadScenariosUnknownFormat(t *testing.T) {
+	if _, err := readAll(t, "", "xml"); err == nil {
+		t.Fatal("xml format accepted")
+	}
+}
