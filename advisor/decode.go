@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -77,7 +78,20 @@ func applyValue(key, val *yaml.Node, s *Scenario) error {
 	return nil
 }
 
-// cleanYAMLError drops the library's prefix from a syntax error.
+// unknownKey matches the YAML library's message for a key that is not a
+// field of the target type.
+var unknownKey = regexp.MustCompile(`field (\S+) not found in type \S+`)
+
+// cleanYAMLError drops the library's prefix from a syntax error and turns
+// its type errors into one line per problem, with unknown keys named.
 func cleanYAMLError(err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs := make([]string, len(te.Errors))
+		for i, m := range te.Errors {
+			msgs[i] = unknownKey.ReplaceAllString(m, `unknown key "$1"`)
+		}
+		return errors.New(strings.Join(msgs, "; "))
+	}
 	return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 }

@@ -246,7 +246,7 @@ func TestParseRulesErrors(t *testing.T) {
 			`rule r7: missing reason`},
 		{"duplicate id", `rules: [{id: r8, title: T, when: "true", favours: imap, points: "1", reason: x}, {id: r8, title: T, when: "true", favours: imap, points: "1", reason: x}]`,
 			`rule r8: duplicate rule id`},
-		{"unknown key", "rules:\n  - id: r9\n    titel: T\n", `line 3: field titel not found`},
+		{"unknown key", "rules:\n  - id: r9\n    titel: T\n", `line 3: unknown key "titel"`},
 		{"empty", "", "empty rules file"},
 		{"no rules", "rules: []", "no rules"},
 	}

@@ -66,7 +66,7 @@ func runAdviseBatch(cmd *cobra.Command, opts *adviseOptions) error {
 		if row.Err != nil {
 			rejected++
 			line.Error = row.Err.Error()
-			fmt.Fprintf(opts.io.err, "mailadvisor: rejected: %s\n", strings.TrimPrefix(line.Error, fmt.Sprintf("line %d: ", row.Line)+""))
+			fmt.Fprintf(opts.io.err, "mailadvisor: rejected: %s\n", line.Error)
 		}
 		return w.write(line)
 	})

@@ -34,6 +34,14 @@ func usagef(format string, args ...any) error {
 	return &usageError{err: fmt.Errorf(format, args...)}
 }
 
+// markUsage marks err as a usage error unless it already says what it is.
+func markUsage(err error) error {
+	if exitCode(err) != exitFailure {
+		return err
+	}
+	return &usageError{err: err}
+}
+
 // hintError adds something the user can do about an error.
 type hintError struct {
 	err  error

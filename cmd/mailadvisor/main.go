@@ -9,6 +9,8 @@ package main
 import (
 	"io"
 	"os"
+
+	"github.com/spf13/cobra"
 )
 
 func main() {
@@ -26,7 +28,14 @@ type streams struct {
 func run(args []string, io streams) int {
 	root := newRootCmd(io)
 	root.SetArgs(args)
+	started := false
+	root.PersistentPreRun = func(*cobra.Command, []string) { started = true }
 	err := root.Execute()
+	if err != nil && !started {
+		// Cobra failed before any command ran: an unknown command, a bad
+		// flag or wrong arguments.
+		err = markUsage(err)
+	}
 	if err != nil {
 		printError(io.err, err)
 	}

@@ -86,7 +86,7 @@ func (in *scenarioInput) load(preset string, stdin io.Reader, flags *pflag.FlagS
 		}
 	}
 	for _, ff := range in.flags {
-		if text, ok := os.LookupEnv(ff.field.EnvName()); ok {
+		if text := os.Getenv(ff.field.EnvName()); text != "" {
 			if err := ff.field.Set(&s, text); err != nil {
 				return s, usagef("environment variable %s: %v", ff.field.EnvName(), err)
 			}
