@@ -3,8 +3,6 @@ package advisor
 import (
 	"math"
 	"strconv"
-
-	"github.com/expr-lang/expr/vm"
 )
 
 // samplesPerSide is how many values the break-even search tries on each
@@ -14,13 +12,13 @@ const samplesPerSide = 24
 
 // breakEven searches, for every numeric input, the nearest value at which
 // the recommendation stops being current, everything else held.
-func (a *Advisor) breakEven(m *vm.VM, s Scenario, current string) ([]BreakEven, error) {
+func (a *Advisor) breakEven(ev *evaluator, s Scenario, current string) ([]BreakEven, error) {
 	out := make([]BreakEven, 0, len(fields))
 	for _, f := range fields {
 		if !f.Numeric() {
 			continue
 		}
-		be, err := a.breakEvenFor(m, s, f, current)
+		be, err := a.breakEvenFor(ev, s, f, current)
 		if err != nil {
 			return nil, err
 		}
@@ -36,7 +34,7 @@ type flip struct {
 	to       string
 }
 
-func (a *Advisor) breakEvenFor(m *vm.VM, s Scenario, f Field, current string) (BreakEven, error) {
+func (a *Advisor) breakEvenFor(ev *evaluator, s Scenario, f Field, current string) (BreakEven, error) {
 	cur, set := f.get(&s)
 	be := BreakEven{Input: f.Name}
 	if set {
@@ -48,7 +46,7 @@ func (a *Advisor) breakEvenFor(m *vm.VM, s Scenario, f Field, current string) (B
 	}
 	var best *flip
 	for _, up := range []bool{true, false} {
-		fl, err := a.scan(m, s, f, cur, up, current)
+		fl, err := a.scan(ev, s, f, cur, up, current)
 		if err != nil {
 			return be, err
 		}
@@ -74,14 +72,14 @@ func (a *Advisor) breakEvenFor(m *vm.VM, s Scenario, f Field, current string) (B
 
 // scan walks from cur towards one end of the range and, at the first
 // sample where the recommendation differs, narrows the flip by bisection.
-func (a *Advisor) scan(m *vm.VM, s Scenario, f Field, cur float64, up bool, current string) (*flip, error) {
+func (a *Advisor) scan(ev *evaluator, s Scenario, f Field, cur float64, up bool, current string) (*flip, error) {
 	same := cur
 	for k := 1; k <= samplesPerSide; k++ {
 		x := sample(f, cur, up, k)
 		if x == same {
 			continue
 		}
-		got, err := a.decideWith(m, s, f, x)
+		got, err := a.decideWith(ev, s, f, x)
 		if err != nil {
 			return nil, err
 		}
@@ -89,7 +87,7 @@ func (a *Advisor) scan(m *vm.VM, s Scenario, f Field, cur float64, up bool, curr
 			same = x
 			continue
 		}
-		at, err := a.bisect(m, s, f, same, x, current)
+		at, err := a.bisect(ev, s, f, same, x, current)
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +122,7 @@ func sample(f Field, cur float64, up bool, k int) float64 {
 
 // bisect narrows [same, flipped] until the flip is pinned: to the whole
 // number for integers, to 10 ppm of the value for the others.
-func (a *Advisor) bisect(m *vm.VM, s Scenario, f Field, same, flipped float64, current string) (float64, error) {
+func (a *Advisor) bisect(ev *evaluator, s Scenario, f Field, same, flipped float64, current string) (float64, error) {
 	for i := 0; i < 60 && !pinned(f, same, flipped); i++ {
 		mid := (same + flipped) / 2
 		if f.Kind == KindInt {
@@ -133,7 +131,7 @@ func (a *Advisor) bisect(m *vm.VM, s Scenario, f Field, same, flipped float64, c
 				break
 			}
 		}
-		got, err := a.decideWith(m, s, f, mid)
+		got, err := a.decideWith(ev, s, f, mid)
 		if err != nil {
 			return 0, err
 		}
@@ -143,7 +141,7 @@ func (a *Advisor) bisect(m *vm.VM, s Scenario, f Field, same, flipped float64, c
 			flipped = mid
 		}
 	}
-	return a.niceValue(m, s, f, same, flipped, current)
+	return a.niceValue(ev, s, f, same, flipped, current)
 }
 
 func pinned(f Field, same, flipped float64) bool {
@@ -157,7 +155,7 @@ func pinned(f Field, same, flipped float64) bool {
 // niceValue rounds the flip point to as few significant digits as keep it
 // within 0.1% of the exact point, away from the unflipped side, when the
 // rounded value still flips.
-func (a *Advisor) niceValue(m *vm.VM, s Scenario, f Field, same, flipped float64, current string) (float64, error) {
+func (a *Advisor) niceValue(ev *evaluator, s Scenario, f Field, same, flipped float64, current string) (float64, error) {
 	if f.Kind == KindInt {
 		return flipped, nil
 	}
@@ -166,7 +164,7 @@ func (a *Advisor) niceValue(m *vm.VM, s Scenario, f Field, same, flipped float64
 		if x < f.Min || x > f.Max || math.Abs(x-flipped) > 1e-3*math.Abs(flipped) {
 			continue
 		}
-		got, err := a.decideWith(m, s, f, x)
+		got, err := a.decideWith(ev, s, f, x)
 		if err != nil {
 			return 0, err
 		}
@@ -190,14 +188,14 @@ func roundAway(v float64, digits int, up bool) float64 {
 	return math.Floor(v*scale) / scale
 }
 
-func (a *Advisor) decideWith(m *vm.VM, s Scenario, f Field, x float64) (string, error) {
+func (a *Advisor) decideWith(ev *evaluator, s Scenario, f Field, x float64) (string, error) {
 	f.set(&s, x)
-	return a.decide(m, &s)
+	return a.decide(ev, &s)
 }
 
 // whatIf tries every other value of each yes/no and named input and lists
 // the ones that flip the recommendation.
-func (a *Advisor) whatIf(m *vm.VM, s Scenario, current string) ([]WhatIf, error) {
+func (a *Advisor) whatIf(ev *evaluator, s Scenario, current string) ([]WhatIf, error) {
 	out := []WhatIf{}
 	for _, f := range fields {
 		var alternatives []string
@@ -216,7 +214,7 @@ func (a *Advisor) whatIf(m *vm.VM, s Scenario, current string) ([]WhatIf, error)
 			if err := f.Set(&changed, v); err != nil {
 				return nil, err
 			}
-			got, err := a.decide(m, &changed)
+			got, err := a.decide(ev, &changed)
 			if err != nil {
 				return nil, err
 			}

@@ -3,20 +3,20 @@ package advisor
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"sync"
-
-	"github.com/expr-lang/expr/vm"
 )
 
 // Advisor scores scenarios with a rule set. It is safe for concurrent use.
 type Advisor struct {
 	rules *RuleSet
-	vms   sync.Pool
+	pool  sync.Pool // of *evaluator
 }
 
 // New returns an Advisor that scores with rs.
 func New(rs *RuleSet) *Advisor {
-	return &Advisor{rules: rs, vms: sync.Pool{New: func() any { return new(vm.VM) }}}
+	return &Advisor{rules: rs, pool: sync.Pool{New: func() any { return newEvaluator() }}}
 }
 
 // Options choose the optional, costlier parts of a [Result].
@@ -33,24 +33,24 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	m := a.vms.Get().(*vm.VM)
-	defer a.vms.Put(m)
+	ev := a.pool.Get().(*evaluator)
+	defer a.pool.Put(ev)
 
 	res := &Result{
 		Scenario:      s,
-		Contributions: []Contribution{},
+		Contributions: make([]Contribution, 0, len(a.rules.rules)),
 		Vetoes:        []Veto{},
 		Warnings:      []Warning{},
 		BreakEven:     []BreakEven{},
 		WhatIf:        []WhatIf{},
 	}
-	facts := NewFacts(&s)
-	if err := a.score(m, &facts, res); err != nil {
+	ev.facts.fill(&s)
+	if err := a.score(ev, res); err != nil {
 		return nil, err
 	}
 	res.Recommendation = recommend(res.Scores, res.Vetoes)
-	facts.Recommended = res.Recommendation.Protocol
-	if err := a.warn(m, &facts, res); err != nil {
+	ev.facts[factRecommended] = res.Recommendation.Protocol
+	if err := a.warn(ev, res); err != nil {
 		return nil, err
 	}
 	if res.Recommendation.Protocol == POP3 {
@@ -61,10 +61,10 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	res.Endpoints = Endpoints(res.Recommendation.Protocol)
 	if opts.Sensitivity {
 		var err error
-		if res.BreakEven, err = a.breakEven(m, s, res.Recommendation.Protocol); err != nil {
+		if res.BreakEven, err = a.breakEven(ev, s, res.Recommendation.Protocol); err != nil {
 			return nil, err
 		}
-		if res.WhatIf, err = a.whatIf(m, s, res.Recommendation.Protocol); err != nil {
+		if res.WhatIf, err = a.whatIf(ev, s, res.Recommendation.Protocol); err != nil {
 			return nil, err
 		}
 	}
@@ -72,19 +72,19 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 }
 
 // score evaluates every points and veto rule, with reasons.
-func (a *Advisor) score(m *vm.VM, f *Facts, res *Result) error {
+func (a *Advisor) score(ev *evaluator, res *Result) error {
 	for _, r := range a.rules.rules {
 		if r.Kind == KindWarning {
 			continue
 		}
-		fired, err := evalBool(r.when, m, f)
+		fired, err := ev.evalBool(r.when)
 		if err != nil {
 			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
 		}
 		if !fired {
 			continue
 		}
-		reason, err := r.reason.render(m, f)
+		reason, err := r.reason.render(ev)
 		if err != nil {
 			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
 		}
@@ -92,7 +92,7 @@ func (a *Advisor) score(m *vm.VM, f *Facts, res *Result) error {
 			res.Vetoes = append(res.Vetoes, Veto{Rule: r.ID, Protocol: r.Vetoes, Reason: reason})
 			continue
 		}
-		pts, err := evalPoints(r.points, m, f)
+		pts, err := ev.points(r)
 		if err != nil {
 			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
 		}
@@ -104,15 +104,15 @@ func (a *Advisor) score(m *vm.VM, f *Facts, res *Result) error {
 }
 
 // warn evaluates the warning rules once the recommendation is known.
-func (a *Advisor) warn(m *vm.VM, f *Facts, res *Result) error {
+func (a *Advisor) warn(ev *evaluator, res *Result) error {
 	for _, r := range a.rules.rules {
 		if r.Kind != KindWarning {
 			continue
 		}
-		fired, err := evalBool(r.when, m, f)
+		fired, err := ev.evalBool(r.when)
 		if err == nil && fired {
 			var msg string
-			if msg, err = r.reason.render(m, f); err == nil {
+			if msg, err = r.reason.render(ev); err == nil {
 				res.Warnings = append(res.Warnings, Warning{Rule: r.ID, Message: msg})
 			}
 		}
@@ -129,15 +129,15 @@ func (a *Advisor) warn(m *vm.VM, f *Facts, res *Result) error {
 
 // decide returns only the recommended protocol: the fast path that the
 // break-even search calls hundreds of times.
-func (a *Advisor) decide(m *vm.VM, s *Scenario) (string, error) {
-	f := NewFacts(s)
+func (a *Advisor) decide(ev *evaluator, s *Scenario) (string, error) {
+	ev.facts.fill(s)
 	var scores Scores
 	var imapVetoed, pop3Vetoed bool
 	for _, r := range a.rules.rules {
 		if r.Kind == KindWarning {
 			continue
 		}
-		fired, err := evalBool(r.when, m, &f)
+		fired, err := ev.evalBool(r.when)
 		if err != nil {
 			return "", &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
 		}
@@ -149,7 +149,7 @@ func (a *Advisor) decide(m *vm.VM, s *Scenario) (string, error) {
 			pop3Vetoed = pop3Vetoed || r.Vetoes == POP3
 			continue
 		}
-		pts, err := evalPoints(r.points, m, &f)
+		pts, err := ev.points(r)
 		if err != nil {
 			return "", &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
 		}
@@ -249,19 +249,27 @@ func Endpoints(protocol string) []Endpoint {
 
 func summary(res *Result) string {
 	r := res.Recommendation
-	s := fmt.Sprintf("%s (%s: IMAP %s, POP3 %s points)", upper(r.Protocol), r.Confidence,
-		formatValue(res.Scores.IMAP), formatValue(res.Scores.POP3))
+	var b strings.Builder
+	b.Grow(96)
+	b.WriteString(upper(r.Protocol))
+	b.WriteString(" (")
+	b.WriteString(r.Confidence)
+	b.WriteString(": IMAP ")
+	b.WriteString(formatValue(res.Scores.IMAP))
+	b.WriteString(", POP3 ")
+	b.WriteString(formatValue(res.Scores.POP3))
+	b.WriteString(" points)")
 	for _, v := range res.Vetoes {
-		s += fmt.Sprintf("; %s ruled out by %s", upper(v.Protocol), v.Rule)
+		b.WriteString("; " + upper(v.Protocol) + " ruled out by " + v.Rule)
 	}
 	switch {
 	case r.LeaveOnServerDays == nil:
 	case *r.LeaveOnServerDays == 0:
-		s += "; delete mail from the server once downloaded"
+		b.WriteString("; delete mail from the server once downloaded")
 	default:
-		s += fmt.Sprintf("; leave a copy on the server for %d days", *r.LeaveOnServerDays)
+		b.WriteString("; leave a copy on the server for " + strconv.Itoa(*r.LeaveOnServerDays) + " days")
 	}
-	return s
+	return b.String()
 }
 
 func upper(protocol string) string {

@@ -6,15 +6,13 @@ import (
 	"math"
 	"strconv"
 	"strings"
-
-	"github.com/expr-lang/expr/vm"
 )
 
 // reasonTemplate is a rule's reason text with {expression} placeholders
 // compiled once; rendering fills in the values that triggered the rule.
 type reasonTemplate struct {
-	literals []string      // len(literals) == len(values)+1
-	values   []*vm.Program // one per placeholder
+	literals []string   // len(literals) == len(values)+1
+	values   []*program // one per placeholder
 }
 
 func parseReason(text string) (reasonTemplate, error) {
@@ -44,16 +42,16 @@ func parseReason(text string) (reasonTemplate, error) {
 	}
 }
 
-func (t reasonTemplate) render(m *vm.VM, f *Facts) (string, error) {
+func (t reasonTemplate) render(ev *evaluator) (string, error) {
 	if len(t.values) == 0 {
 		return t.literals[0], nil
 	}
 	var b strings.Builder
 	for i, p := range t.values {
 		b.WriteString(t.literals[i])
-		out, err := m.Run(p, f)
+		out, err := ev.run(p)
 		if err != nil {
-			return "", errors.New(oneLine(err.Error()))
+			return "", err
 		}
 		b.WriteString(formatValue(out))
 	}

@@ -49,8 +49,9 @@ type rulesDoc struct {
 // compiledRule is a rule with its expressions compiled once.
 type compiledRule struct {
 	Rule
-	when   *vm.Program
-	points *vm.Program // nil for vetoes and warnings
+	when   *program
+	points *program // nil for vetoes, warnings and constant points
+	fixed  float64  // the points when the expression is a plain number
 	reason reasonTemplate
 }
 
@@ -172,6 +173,13 @@ func (c *compiledRule) compileKind() error {
 		if strings.TrimSpace(c.Points) == "" {
 			return errors.New("missing 'points' expression")
 		}
+		if v, err := strconv.ParseFloat(strings.TrimSpace(c.Points), 64); err == nil {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+				return fmt.Errorf("points %q: want a finite number >= 0", c.Points)
+			}
+			c.fixed = v // most rules give a fixed number: no need to run a program
+			return nil
+		}
 		p, err := compileExpr(c.Points, expr.AsFloat64())
 		if err != nil {
 			return fmt.Errorf("points %q: %w", c.Points, err)
@@ -201,13 +209,25 @@ func checkProtocol(key, value string) error {
 	return nil
 }
 
-func compileExpr(code string, opts ...expr.Option) (*vm.Program, error) {
-	opts = append([]expr.Option{expr.Env(Facts{})}, opts...)
+// program is a compiled expression. An expression that only names a fact
+// (a condition like `offline_access`, a placeholder like `{users}`) is
+// read straight from the facts, without running the VM.
+type program struct {
+	code *vm.Program
+	fact string
+}
+
+func compileExpr(code string, opts ...expr.Option) (*program, error) {
+	opts = append([]expr.Option{expr.Env(map[string]any(factsTypes))}, opts...)
 	p, err := expr.Compile(code, opts...)
 	if err != nil {
 		return nil, errors.New(oneLine(err.Error()))
 	}
-	return p, nil
+	name := strings.TrimSpace(code)
+	if _, isFact := factsTypes[name]; isFact {
+		return &program{code: p, fact: name}, nil
+	}
+	return &program{code: p}, nil
 }
 
 // oneLine folds expr's multi-line error (with its caret diagram) into one.
@@ -216,21 +236,45 @@ func oneLine(msg string) string {
 	return first
 }
 
-// evalBool runs a compiled condition.
-func evalBool(p *vm.Program, m *vm.VM, f *Facts) (bool, error) {
-	out, err := m.Run(p, f)
+// evaluator runs compiled programs against one scenario's facts. It is
+// not safe for concurrent use: an Advisor pools them.
+type evaluator struct {
+	vm    vm.VM
+	facts facts
+}
+
+func newEvaluator() *evaluator { return &evaluator{facts: facts{}} }
+
+func (ev *evaluator) run(p *program) (any, error) {
+	if p.fact != "" {
+		return ev.facts[p.fact], nil
+	}
+	out, err := ev.vm.Run(p.code, map[string]any(ev.facts))
 	if err != nil {
-		return false, errors.New(oneLine(err.Error()))
+		return nil, errors.New(oneLine(err.Error()))
+	}
+	return out, nil
+}
+
+// evalBool runs a compiled condition.
+func (ev *evaluator) evalBool(p *program) (bool, error) {
+	out, err := ev.run(p)
+	if err != nil {
+		return false, err
 	}
 	b, _ := out.(bool)
 	return b, nil
 }
 
-// evalPoints runs a compiled points expression and checks its result.
-func evalPoints(p *vm.Program, m *vm.VM, f *Facts) (float64, error) {
-	out, err := m.Run(p, f)
+// points returns the points rule r gives: its fixed number, or the result
+// of its expression, checked.
+func (ev *evaluator) points(r *compiledRule) (float64, error) {
+	if r.points == nil {
+		return r.fixed, nil
+	}
+	out, err := ev.run(r.points)
 	if err != nil {
-		return 0, errors.New(oneLine(err.Error()))
+		return 0, err
 	}
 	v, _ := out.(float64)
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
