@@ -11,18 +11,25 @@ import (
 const samplesPerSide = 24
 
 // breakEven searches, for every numeric input, the nearest value at which
-// the recommendation stops being current, everything else held.
-func (a *Advisor) breakEven(ev *evaluator, s Scenario, current string) ([]BreakEven, error) {
-	out := make([]BreakEven, 0, len(fields))
+// the recommendation stops being current, everything else held. Inputs
+// are searched in parallel, each with its own evaluator.
+func (a *Advisor) breakEven(s Scenario, current string) ([]BreakEven, error) {
+	var numeric []Field
 	for _, f := range fields {
-		if !f.Numeric() {
-			continue
+		if f.Numeric() {
+			numeric = append(numeric, f)
 		}
-		be, err := a.breakEvenFor(ev, s, f, current)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, be)
+	}
+	out := make([]BreakEven, len(numeric))
+	err := forEach(len(numeric), func(i int) error {
+		ev := a.pool.Get().(*evaluator)
+		defer a.pool.Put(ev)
+		var err error
+		out[i], err = a.breakEvenFor(ev, s, numeric[i], current)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -61,7 +61,7 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	res.Endpoints = Endpoints(res.Recommendation.Protocol)
 	if opts.Sensitivity {
 		var err error
-		if res.BreakEven, err = a.breakEven(ev, s, res.Recommendation.Protocol); err != nil {
+		if res.BreakEven, err = a.breakEven(s, res.Recommendation.Protocol); err != nil {
 			return nil, err
 		}
 		if res.WhatIf, err = a.whatIf(ev, s, res.Recommendation.Protocol); err != nil {

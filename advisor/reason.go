@@ -32,7 +32,7 @@ func parseReason(text string) (reasonTemplate, error) {
 			return t, errors.New("'{' without '}'")
 		}
 		code := rest[open+1 : open+closing]
-		p, err := compileExpr(code)
+		p, err := compileExpr(code, anyResult)
 		if err != nil {
 			return t, fmt.Errorf("placeholder {%s}: %w", code, err)
 		}

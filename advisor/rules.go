@@ -82,23 +82,32 @@ func ParseRules(r io.Reader, source string) (*RuleSet, error) {
 	if len(doc.Rules) == 0 {
 		return nil, &DecodeError{Source: source, Err: errors.New("no rules: want a top-level 'rules:' list with at least one rule")}
 	}
-	rs := &RuleSet{}
+	ids := make([]string, len(doc.Rules))
 	seen := map[string]bool{}
 	for i, r := range doc.Rules {
-		r.Source = source
-		id := r.ID
-		if id == "" {
-			id = "#" + strconv.Itoa(i+1)
+		ids[i] = r.ID
+		if r.ID == "" {
+			ids[i] = "#" + strconv.Itoa(i+1)
 		}
 		if seen[r.ID] {
-			return nil, &RuleError{Source: source, RuleID: id, Err: errors.New("duplicate rule id")}
+			return nil, &RuleError{Source: source, RuleID: ids[i], Err: errors.New("duplicate rule id")}
 		}
 		seen[r.ID] = true
+	}
+	// Compiling is most of the start-up cost of a command: use every core.
+	rs := &RuleSet{rules: make([]*compiledRule, len(doc.Rules))}
+	err := forEach(len(doc.Rules), func(i int) error {
+		r := doc.Rules[i]
+		r.Source = source
 		c, err := compileRule(r)
 		if err != nil {
-			return nil, &RuleError{Source: source, RuleID: id, Err: err}
+			return &RuleError{Source: source, RuleID: ids[i], Err: err}
 		}
-		rs.rules = append(rs.rules, c)
+		rs.rules[i] = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return rs, nil
 }
@@ -149,7 +158,7 @@ func compileRule(r Rule) (*compiledRule, error) {
 	}
 	c := &compiledRule{Rule: r}
 	var err error
-	if c.when, err = compileExpr(r.When, expr.AsBool()); err != nil {
+	if c.when, err = compileExpr(r.When, boolResult); err != nil {
 		return nil, fmt.Errorf("when %q: %w", r.When, err)
 	}
 	if err := c.compileKind(); err != nil {
@@ -180,7 +189,7 @@ func (c *compiledRule) compileKind() error {
 			c.fixed = v // most rules give a fixed number: no need to run a program
 			return nil
 		}
-		p, err := compileExpr(c.Points, expr.AsFloat64())
+		p, err := compileExpr(c.Points, numberResult)
 		if err != nil {
 			return fmt.Errorf("points %q: %w", c.Points, err)
 		}
@@ -217,15 +226,43 @@ type program struct {
 	fact string
 }
 
-func compileExpr(code string, opts ...expr.Option) (*program, error) {
-	opts = append([]expr.Option{expr.Env(map[string]any(factsTypes))}, opts...)
+// resultKind is what an expression must produce.
+type resultKind int
+
+const (
+	anyResult resultKind = iota
+	boolResult
+	numberResult
+)
+
+func (k resultKind) accepts(v any) bool {
+	switch k {
+	case boolResult:
+		_, ok := v.(bool)
+		return ok
+	case numberResult:
+		_, ok := v.(float64)
+		return ok
+	default:
+		return true
+	}
+}
+
+func compileExpr(code string, want resultKind) (*program, error) {
+	name := strings.TrimSpace(code)
+	if sample, isFact := factsTypes[name]; isFact && want.accepts(sample) {
+		return &program{fact: name}, nil
+	}
+	opts := []expr.Option{expr.Env(map[string]any(factsTypes))}
+	switch want {
+	case boolResult:
+		opts = append(opts, expr.AsBool())
+	case numberResult:
+		opts = append(opts, expr.AsFloat64())
+	}
 	p, err := expr.Compile(code, opts...)
 	if err != nil {
 		return nil, errors.New(oneLine(err.Error()))
-	}
-	name := strings.TrimSpace(code)
-	if _, isFact := factsTypes[name]; isFact {
-		return &program{code: p, fact: name}, nil
 	}
 	return &program{code: p}, nil
 }

@@ -80,7 +80,7 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 	cmd.Flags().String("extra-rules", "", "rules file applied on top of the rules in force; a rule with an existing id replaces it (env MAILADVISOR_EXTRA_RULES)")
 	cmd.Flags().StringVar(&opts.batch, "batch", "", "score every row of a CSV or JSON Lines file ('-' for stdin)")
 	cmd.Flags().StringVar(&opts.batchFmt, "batch-format", "", "batch input format: csv or jsonl (default: from the file extension)")
-	cmd.Flags().BoolVar(&opts.withSens, "break-even", true, "compute break-even values and what-if flips (on by default; off by default with --batch)")
+	cmd.Flags().BoolVar(&opts.withSens, "break-even", true, "compute break-even values and what-if flips (with --batch: only when given)")
 	opts.scenario.addFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(append(outputFormats, "csv"), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
