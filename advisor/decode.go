@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
 
 // DecodeScenario reads a YAML or JSON scenario document from r and applies
@@ -21,7 +22,7 @@ func DecodeScenario(r io.Reader, source string, s *Scenario) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		return &DecodeError{Source: source, Err: cleanYAMLError(err)}
+		return &DecodeError{Source: source, Err: yamlparams.Clean(err)}
 	}
 	if err := applyNode(&doc, s); err != nil {
 		return &DecodeError{Source: source, Err: err}
@@ -76,22 +77,4 @@ func applyValue(key, val *yaml.Node, s *Scenario) error {
 		return fmt.Errorf("line %d: %w", val.Line, err)
 	}
 	return nil
-}
-
-// unknownKey matches the YAML library's message for a key that is not a
-// field of the target type.
-var unknownKey = regexp.MustCompile(`field (\S+) not found in type \S+`)
-
-// cleanYAMLError drops the library's prefix from a syntax error and turns
-// its type errors into one line per problem, with unknown keys named.
-func cleanYAMLError(err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		msgs := make([]string, len(te.Errors))
-		for i, m := range te.Errors {
-			msgs[i] = unknownKey.ReplaceAllString(m, `unknown key "$1"`)
-		}
-		return errors.New(strings.Join(msgs, "; "))
-	}
-	return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
 
 //go:embed rules.yaml
@@ -77,7 +79,7 @@ func ParseRules(r io.Reader, source string) (*RuleSet, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &DecodeError{Source: source, Err: errors.New("empty rules file: want a top-level 'rules:' list")}
 		}
-		return nil, &DecodeError{Source: source, Err: cleanYAMLError(err)}
+		return nil, &DecodeError{Source: source, Err: yamlparams.Clean(err)}
 	}
 	if len(doc.Rules) == 0 {
 		return nil, &DecodeError{Source: source, Err: errors.New("no rules: want a top-level 'rules:' list with at least one rule")}
