@@ -59,7 +59,7 @@ func collect(n *yaml.Node, prefix string, out map[string]string) {
 	}
 }
 
-var unknownKey = regexp.MustCompile(`field (\S+) not found in type \S+`)
+var unknownKey = regexp.MustCompile(`field (\S+) not found in type .*$`)
 
 // Clean turns the YAML library's errors into one line, with unknown keys
 // named, and drops its "yaml: " prefix.
