@@ -119,3 +119,18 @@ func deref(p *float64) any {
 	}
 	return *p
 }
+
+// With a budget, IMAP's 8,000 EUR a year for the article's 50 users is
+// vetoed once it is over 1.5 times the budget: below 8000/1.5 EUR.
+func TestBudgetBreakEven(t *testing.T) {
+	s := DefaultScenario()
+	s.BudgetEURPerYear = ptr(9000)
+	res, err := builtinAdvisor(t).Advise(s, Options{Sensitivity: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := breakEvenOf(t, res, "budget_eur_per_year")
+	if b.At == nil || b.FlipsTo != POP3 || b.Direction != "at_or_below" || math.Abs(*b.At-8000/1.5) > 8000/1.5*1e-3 || *b.At > 8000/1.5 {
+		t.Errorf("budget break-even = %+v (at %v), want POP3 at or below 5333.33 (within 0.1%%)", b, deref(b.At))
+	}
+}

@@ -10,13 +10,26 @@ import (
 
 // Advisor scores scenarios with a rule set. It is safe for concurrent use.
 type Advisor struct {
-	rules *RuleSet
-	pool  sync.Pool // of *evaluator
+	rules  *RuleSet
+	models Models
+	pool   sync.Pool // of *evaluator
 }
 
-// New returns an Advisor that scores with rs.
-func New(rs *RuleSet) *Advisor {
-	return &Advisor{rules: rs, pool: sync.Pool{New: func() any { return newEvaluator() }}}
+// New returns an Advisor that scores with rs, the budget and environment
+// rules using models.
+func New(rs *RuleSet, models Models) *Advisor {
+	return &Advisor{rules: rs, models: models, pool: sync.Pool{New: func() any { return newEvaluator() }}}
+}
+
+// load sets the evaluator's facts for s.
+func (a *Advisor) load(ev *evaluator, s *Scenario) error {
+	ev.facts.fill(s)
+	mf, err := a.models.modelFacts(s)
+	if err != nil {
+		return err
+	}
+	ev.facts.setModels(mf)
+	return nil
 }
 
 // Options choose the optional, costlier parts of a [Result].
@@ -44,7 +57,9 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 		BreakEven:     []BreakEven{},
 		WhatIf:        []WhatIf{},
 	}
-	ev.facts.fill(&s)
+	if err := a.load(ev, &s); err != nil {
+		return nil, err
+	}
 	if err := a.score(ev, res); err != nil {
 		return nil, err
 	}
@@ -54,11 +69,14 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if res.Recommendation.Protocol == POP3 {
-		days, why := leaveOnServer(&s)
+		days, why := LeaveOnServer(&s)
 		res.Recommendation.LeaveOnServerDays, res.Recommendation.LeaveOnServerReason = &days, why
 	}
 	res.Recommendation.Summary = summary(res)
 	res.Endpoints = Endpoints(res.Recommendation.Protocol)
+	if err := a.estimate(&s, res); err != nil {
+		return nil, err
+	}
 	if opts.Sensitivity {
 		var err error
 		if res.BreakEven, err = a.breakEven(s, res.Recommendation.Protocol); err != nil {
@@ -130,7 +148,9 @@ func (a *Advisor) warn(ev *evaluator, res *Result) error {
 // decide returns only the recommended protocol: the fast path that the
 // break-even search calls hundreds of times.
 func (a *Advisor) decide(ev *evaluator, s *Scenario) (string, error) {
-	ev.facts.fill(s)
+	if err := a.load(ev, s); err != nil {
+		return "", err
+	}
 	var scores Scores
 	var imapVetoed, pop3Vetoed bool
 	for _, r := range a.rules.rules {
@@ -209,9 +229,9 @@ func vetoed(vetoes []Veto, protocol string) bool {
 	return false
 }
 
-// leaveOnServer is the article's middle way for POP3: keep a copy on the
+// LeaveOnServer is the article's middle way for POP3: keep a copy on the
 // server for a few days after download. It returns the days and why.
-func leaveOnServer(s *Scenario) (int, string) {
+func LeaveOnServer(s *Scenario) (int, string) {
 	if s.LocalStorageOnly {
 		return 0, "policy: no mail may stay on remote servers, so messages are deleted from the server once downloaded"
 	}
@@ -280,3 +300,15 @@ func upper(protocol string) string {
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// estimate adds the cost of every option and the CO2 of every model.
+func (a *Advisor) estimate(s *Scenario, res *Result) error {
+	var err error
+	if res.Cost, err = a.models.Cost.Estimate(a.models.CostInput(s)); err != nil {
+		return fmt.Errorf("cost model: %w", err)
+	}
+	if res.Carbon, err = a.models.Carbon.Estimate(a.models.CarbonInput(s), a.models.CarbonModel); err != nil {
+		return fmt.Errorf("CO2 model: %w", err)
+	}
+	return nil
+}

@@ -13,7 +13,7 @@ func mustRules(t testing.TB, doc string) *Advisor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(rs)
+	return New(rs, defaultModels(t))
 }
 
 func TestConfidenceFromMargin(t *testing.T) {
@@ -94,7 +94,7 @@ func TestLeaveOnServer(t *testing.T) {
 	for _, tc := range tests {
 		s := DefaultScenario()
 		tc.change(&s)
-		days, why := leaveOnServer(&s)
+		days, why := LeaveOnServer(&s)
 		if days != tc.days || !strings.Contains(why, tc.reason) {
 			t.Errorf("%s: %d days (%s), want %d days mentioning %q", tc.name, days, why, tc.days, tc.reason)
 		}

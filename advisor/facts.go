@@ -15,6 +15,17 @@ const (
 	factRecommended          = "recommended"             // "" while scoring; the protocol for warnings
 )
 
+// Names of the facts the cost and CO2 models add.
+const (
+	factPOP3CostEUR = "pop3_cost_eur" // yearly cost of POP3 (self-hosted, or the hosted mailbox)
+	factIMAPCostEUR = "imap_cost_eur" // yearly cost of IMAP, self-hosted or hosted as the scenario says
+	factIMAPOption  = "imap_option"   // imap-self or imap-hosted
+	factPOP3CO2Kg   = "pop3_co2_kg"   // organisation's kg CO2e a year with POP3
+	factIMAPCO2Kg   = "imap_co2_kg"   // organisation's kg CO2e a year with IMAP
+	factCO2GapShare = "co2_gap_share" // (imap - pop3) / the larger: > 0 when IMAP emits more
+	factCarbonModel = "carbon_model"  // the CO2 model in use
+)
+
 // factsTypes is the typed sample environment rules are compiled against:
 // it has exactly the keys and value types that fill sets.
 var factsTypes = func() facts {
@@ -22,6 +33,7 @@ var factsTypes = func() facts {
 	s := DefaultScenario()
 	s.BandwidthMbps, s.BudgetEURPerYear = new(float64), new(float64)
 	f.fill(&s)
+	f.setModels(modelFacts{})
 	return f
 }()
 
@@ -64,4 +76,19 @@ func (f facts) fill(s *Scenario) {
 	}
 	f[factHasBudget] = s.BudgetEURPerYear != nil
 	f["budget_eur_per_year"] = budget
+}
+
+// setModels sets the facts the cost and CO2 models give.
+func (f facts) setModels(m modelFacts) {
+	f[factPOP3CostEUR] = m.pop3CostEUR
+	f[factIMAPCostEUR] = m.imapCostEUR
+	f[factIMAPOption] = m.imapOption
+	f[factPOP3CO2Kg] = m.pop3CO2Kg
+	f[factIMAPCO2Kg] = m.imapCO2Kg
+	gap := 0.0
+	if larger := max(m.pop3CO2Kg, m.imapCO2Kg); larger > 0 {
+		gap = (m.imapCO2Kg - m.pop3CO2Kg) / larger
+	}
+	f[factCO2GapShare] = gap
+	f[factCarbonModel] = m.carbonModel
 }

@@ -1,5 +1,10 @@
 package advisor
 
+import (
+	"github.com/mailadvisor/mailadvisor/carbon"
+	"github.com/mailadvisor/mailadvisor/costmodel"
+)
+
 // Confidence levels, from the margin between the two scores.
 const (
 	ConfidenceStrong   = "strong"   // margin >= StrongMargin, or the other protocol is vetoed
@@ -17,15 +22,17 @@ const (
 // documented contract of `mailadvisor advise -o json`: slices are never nil
 // so that they print as [] when empty.
 type Result struct {
-	Scenario       Scenario       `json:"scenario" yaml:"scenario"`
-	Recommendation Recommendation `json:"recommendation" yaml:"recommendation"`
-	Scores         Scores         `json:"scores" yaml:"scores"`
-	Contributions  []Contribution `json:"contributions" yaml:"contributions"`
-	Vetoes         []Veto         `json:"vetoes" yaml:"vetoes"`
-	Warnings       []Warning      `json:"warnings" yaml:"warnings"`
-	Endpoints      []Endpoint     `json:"endpoints" yaml:"endpoints"`
-	BreakEven      []BreakEven    `json:"break_even" yaml:"break_even"`
-	WhatIf         []WhatIf       `json:"what_if" yaml:"what_if"`
+	Scenario       Scenario            `json:"scenario" yaml:"scenario"`
+	Recommendation Recommendation      `json:"recommendation" yaml:"recommendation"`
+	Scores         Scores              `json:"scores" yaml:"scores"`
+	Contributions  []Contribution      `json:"contributions" yaml:"contributions"`
+	Vetoes         []Veto              `json:"vetoes" yaml:"vetoes"`
+	Warnings       []Warning           `json:"warnings" yaml:"warnings"`
+	Endpoints      []Endpoint          `json:"endpoints" yaml:"endpoints"`
+	BreakEven      []BreakEven         `json:"break_even" yaml:"break_even"`
+	WhatIf         []WhatIf            `json:"what_if" yaml:"what_if"`
+	Cost           *costmodel.Estimate `json:"cost" yaml:"cost"`
+	Carbon         *carbon.Estimate    `json:"carbon" yaml:"carbon"`
 }
 
 // Recommendation is the protocol to use and how sure the advice is.

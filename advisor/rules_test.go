@@ -12,7 +12,16 @@ func builtinAdvisor(t testing.TB) *Advisor {
 	if err != nil {
 		t.Fatalf("built-in rules: %v", err)
 	}
-	return New(rs)
+	return New(rs, defaultModels(t))
+}
+
+func defaultModels(t testing.TB) Models {
+	t.Helper()
+	m, err := DefaultModels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func ptr(v float64) *float64 { return &v }
@@ -85,6 +94,31 @@ var ruleCases = map[string]struct {
 	"very-small-setup": {
 		fires: func(s *Scenario) { s.Users, s.SharedMailboxes = 3, false },
 		quiet: func(s *Scenario) { s.Users, s.SharedMailboxes = 3, true },
+	},
+	// The article's 50 users cost 2,000 EUR (POP3) and 8,000 EUR (IMAP) a year.
+	"budget-imap-over": {
+		fires: func(s *Scenario) { s.BudgetEURPerYear = ptr(7000) },
+		quiet: func(s *Scenario) { s.BudgetEURPerYear = ptr(9000) },
+	},
+	"budget-imap-far-over": {
+		fires: func(s *Scenario) { s.BudgetEURPerYear = ptr(5000) },
+		quiet: func(s *Scenario) { s.BudgetEURPerYear = ptr(6000) },
+	},
+	"budget-pop3-over": {
+		fires: func(s *Scenario) { s.BudgetEURPerYear = ptr(1800) },
+		quiet: func(s *Scenario) { s.BudgetEURPerYear = ptr(2500) },
+	},
+	"budget-pop3-far-over": {
+		fires: func(s *Scenario) { s.BudgetEURPerYear = ptr(1000) },
+		quiet: func(s *Scenario) { s.BudgetEURPerYear = ptr(1500) },
+	},
+	"environment": {
+		fires: func(s *Scenario) { s.EnvironmentPriority = 0.5 },
+		quiet: func(s *Scenario) { s.EnvironmentPriority = 0 },
+	},
+	"environment-imap": { // one device, nothing kept: IMAP is the lighter one
+		fires: func(s *Scenario) { s.EnvironmentPriority, s.DevicesPerUser, s.RetentionYears = 0.5, 1, 0 },
+		quiet: func(s *Scenario) { s.EnvironmentPriority = 0.5 },
 	},
 	"local-storage-only": {
 		fires: func(s *Scenario) { s.LocalStorageOnly = true },
@@ -268,7 +302,7 @@ func TestRuleRuntimeErrorNamesRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = New(rs).Advise(DefaultScenario(), Options{})
+	_, err = New(rs, defaultModels(t)).Advise(DefaultScenario(), Options{})
 	var re *RuleError
 	if !errors.As(err, &re) || re.RuleID != "neg" || !strings.Contains(err.Error(), "want a finite number >= 0") {
 		t.Fatalf("error = %v, want a RuleError for rule neg", err)
@@ -298,7 +332,7 @@ func TestWithReplacesAndAppends(t *testing.T) {
 	if last := rules[len(rules)-1]; last.ID != "new-rule" {
 		t.Errorf("last rule = %s, want new-rule appended", last.ID)
 	}
-	res, err := New(merged).Advise(DefaultScenario(), Options{})
+	res, err := New(merged, defaultModels(t)).Advise(DefaultScenario(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -164,7 +164,7 @@ func (p Params) model(name string, in Input) Result {
 		p.param("attachment share", in.AttachmentShare, "of messages", ""),
 		p.param("devices", in.DevicesPerUser, "per user (IMAP)", ""),
 		p.param("retention", in.RetentionYears, "years on the IMAP server", ""),
-		p.param("POP3 days on server", in.POP3ServerDays, "days", ""),
+		{Name: "POP3 days on server", Value: in.POP3ServerDays, Unit: "days", Source: "the advice's leave-on-server days for POP3"},
 	}
 	switch name {
 	case SeedLiteral:
@@ -176,7 +176,7 @@ func (p Params) model(name string, in Input) Result {
 		r.Formula = "POP3 = T(1) + S(days/365); IMAP = T(devices) + S(retention) + background; T, S per GB (see defaults)"
 		r.Parameters = append(common,
 			p.param("grid intensity "+in.Region, p.GridGPerKWh[in.Region], "g CO2e/kWh", "grid_g_per_kwh."+in.Region),
-			p.param("volume", round3(p.volumeGB(in)), "GB per user-year", ""),
+			derived("volume", round3(p.volumeGB(in)), "GB per user-year"),
 			p.param("embodied grid intensity", p.Bytes.EmbodiedGridGPerKWh, "g CO2e/kWh", "bytes.embodied_grid_g_per_kwh"),
 			p.param("storage", p.Bytes.StorageKWhPerGBYear, "kWh/GB-year per replica", "bytes.storage_kwh_per_gb_year"),
 			p.param("replicas", p.Replicas, "copies", "replicas"),
@@ -186,8 +186,8 @@ func (p Params) model(name string, in Input) Result {
 		r.Formula = "m*J*E*M; E = (1-a)*standard + a*attachment; M_IMAP = 1 + sync*(D-1) + store*(R*rho/rho_ref - 1); M_POP3 = 1 + store*(days/365*rho/rho_ref - 1)"
 		r.Parameters = append(common, p.perMessageParams()...)
 		r.Parameters = append(r.Parameters,
-			p.param("M_IMAP", round3(p.imapMultiplier(in)), "x", ""),
-			p.param("M_POP3", round3(p.pop3Multiplier(in)), "x", ""))
+			derived("M_IMAP", round3(p.imapMultiplier(in)), "x"),
+			derived("M_POP3", round3(p.pop3Multiplier(in)), "x"))
 	}
 	return r
 }
@@ -211,6 +211,11 @@ func (p Params) param(name string, value float64, unit, key string) Parameter {
 		src = p.Source(key)
 	}
 	return Parameter{Name: name, Value: value, Unit: unit, Source: src}
+}
+
+// derived describes a value computed from the parameters above it.
+func derived(name string, value float64, unit string) Parameter {
+	return Parameter{Name: name, Value: value, Unit: unit, Source: "computed from the values above"}
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

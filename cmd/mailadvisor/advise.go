@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -82,6 +83,7 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 	cmd.Flags().StringVar(&opts.batchFmt, "batch-format", "", "batch input format: csv or jsonl (default: from the file extension)")
 	cmd.Flags().BoolVar(&opts.withSens, "break-even", true, "compute break-even values and what-if flips (with --batch: only when given)")
 	opts.scenario.addFlags(cmd)
+	addModelFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(append(outputFormats, "csv"), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
 	return cmd
@@ -99,7 +101,7 @@ func runAdvise(cmd *cobra.Command, opts *adviseOptions) error {
 	if err != nil {
 		return err
 	}
-	adv, err := loadAdvisor(opts.rulesFile, opts.extraFile)
+	adv, err := loadAdvisor(opts.config, opts.rulesFile, opts.extraFile)
 	if err != nil {
 		return err
 	}
@@ -110,14 +112,18 @@ func runAdvise(cmd *cobra.Command, opts *adviseOptions) error {
 	return p.print(opts.io.out, adviseReport(res))
 }
 
-// loadAdvisor compiles the rules in force: the built-in ones or rulesFile,
-// then extraFile on top.
-func loadAdvisor(rulesFile, extraFile string) (*advisor.Advisor, error) {
+// loadAdvisor compiles the rules in force (the built-in ones or
+// rulesFile, then extraFile on top) and loads the cost and CO2 models.
+func loadAdvisor(v *viper.Viper, rulesFile, extraFile string) (*advisor.Advisor, error) {
+	models, err := loadModels(v)
+	if err != nil {
+		return nil, err
+	}
 	rs, err := loadRules(rulesFile, extraFile)
 	if err != nil {
 		return nil, err
 	}
-	return advisor.New(rs), nil
+	return advisor.New(rs, models), nil
 }
 
 func loadRules(rulesFile, extraFile string) (*advisor.RuleSet, error) {
@@ -193,7 +199,7 @@ func adviseSections(res *advisor.Result) []section {
 		}
 		out = append(out, w)
 	}
-	out = append(out, endpointsSection(res.Endpoints))
+	out = append(out, endpointsSection(res.Endpoints), costSummarySection(res.Cost), carbonSummarySection(res.Carbon))
 	if len(res.BreakEven) > 0 {
 		out = append(out, breakEvenSection(res))
 	}
@@ -239,6 +245,9 @@ func breakEvenSection(res *advisor.Result) section {
 	}
 	return s
 }
+
+// exact prints a parameter as it was given, every digit kept.
+func exact(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func num(v float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")

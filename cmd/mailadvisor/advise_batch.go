@@ -43,7 +43,7 @@ func runAdviseBatch(cmd *cobra.Command, opts *adviseOptions) error {
 	if err != nil {
 		return err
 	}
-	adv, err := loadAdvisor(opts.rulesFile, opts.extraFile)
+	adv, err := loadAdvisor(opts.config, opts.rulesFile, opts.extraFile)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 
 // configKeys are the settings a config file may hold; each one is also a
 // flag and a MAILADVISOR_* environment variable.
-var configKeys = []string{"output", "preset", "rules", "extra-rules"}
+var configKeys = []string{"output", "preset", "rules", "extra-rules", "years", "carbon-model", "cost-params", "carbon-params"}
 
 // newConfig returns a viper instance for cmd (one per command, never the
 // global one) with the settings' precedence: flag, MAILADVISOR_* env,

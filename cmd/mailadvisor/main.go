@@ -28,10 +28,9 @@ type streams struct {
 func run(args []string, io streams) int {
 	root := newRootCmd(io)
 	root.SetArgs(args)
-	started := false
-	root.PersistentPreRun = func(*cobra.Command, []string) { started = true }
+	started := markStart(root)
 	err := root.Execute()
-	if err != nil && !started {
+	if err != nil && !*started {
 		// Cobra failed before any command ran: an unknown command, a bad
 		// flag or wrong arguments.
 		err = markUsage(err)
@@ -40,4 +39,26 @@ func run(args []string, io streams) int {
 		printError(io.err, err)
 	}
 	return exitCode(err)
+}
+
+// markStart wraps the RunE of cmd and its subcommands so that the flag it
+// returns tells whether a command's own code ran: any error before that
+// (unknown command or flag, wrong arguments, conflicting flags) is cobra's
+// verdict on how the tool was called.
+func markStart(cmd *cobra.Command) *bool {
+	started := new(bool)
+	var wrap func(c *cobra.Command)
+	wrap = func(c *cobra.Command) {
+		if run := c.RunE; run != nil {
+			c.RunE = func(c *cobra.Command, args []string) error {
+				*started = true
+				return run(c, args)
+			}
+		}
+		for _, sub := range c.Commands() {
+			wrap(sub)
+		}
+	}
+	wrap(cmd)
+	return started
 }

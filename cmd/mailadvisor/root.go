@@ -46,6 +46,8 @@ func newRootCmd(io streams) *cobra.Command {
 
 	root.AddCommand(
 		newAdviseCmd(io, &global),
+		newCostCmd(io, &global),
+		newCarbonCmd(io, &global),
 		newPresetsCmd(io, &global),
 		newRulesCmd(io, &global),
 		newVersionCmd(io, &global),

@@ -1,0 +1,76 @@
+package advisor
+
+import (
+	"fmt"
+
+	"github.com/mailadvisor/mailadvisor/carbon"
+	"github.com/mailadvisor/mailadvisor/costmodel"
+)
+
+// Models are the cost and CO2 models behind the budget and environment
+// rules and the cost and carbon sections of a [Result].
+type Models struct {
+	Cost        costmodel.Params
+	Carbon      carbon.Params
+	CarbonModel string // the carbon model the rules use, one of carbon.Models
+	Years       int    // horizon of the total cost of ownership
+}
+
+// DefaultModels returns the built-in cost and CO2 parameters, the
+// per-message CO2 model and a 3-year horizon.
+func DefaultModels() (Models, error) {
+	c, err := costmodel.DefaultParams()
+	if err != nil {
+		return Models{}, err
+	}
+	co2, err := carbon.DefaultParams()
+	if err != nil {
+		return Models{}, err
+	}
+	return Models{Cost: c, Carbon: co2, CarbonModel: carbon.PerMessage, Years: costmodel.DefaultYears}, nil
+}
+
+// CostInput is what the cost model needs from a scenario.
+func (m Models) CostInput(s *Scenario) costmodel.Input {
+	return costmodel.Input{
+		Users: s.Users, DevicesPerUser: s.DevicesPerUser, ServerQuotaGB: s.ServerQuotaGB,
+		MailboxGrowthGBPerYear: s.MailboxGrowthGBPerYear, RetentionYears: s.RetentionYears,
+		EndpointBackups: s.EndpointBackups, Years: m.Years,
+	}
+}
+
+// CarbonInput is what the CO2 models need from a scenario. POP3 keeps a
+// copy on the server for the days the advice would recommend.
+func (m Models) CarbonInput(s *Scenario) carbon.Input {
+	days, _ := LeaveOnServer(s)
+	return carbon.Input{
+		Users: s.Users, DevicesPerUser: s.DevicesPerUser, MessagesPerDay: s.MessagesPerDay,
+		AttachmentShare: s.AttachmentShare, RetentionYears: s.RetentionYears,
+		POP3ServerDays: float64(days), Region: s.Region,
+	}
+}
+
+// modelFacts are the facts the cost and CO2 models add for the rules.
+type modelFacts struct {
+	pop3CostEUR, imapCostEUR float64
+	imapOption               string
+	pop3CO2Kg, imapCO2Kg     float64
+	carbonModel              string
+}
+
+// modelFacts computes the yearly cost of each protocol (for hosted mail,
+// a hosted mailbox costs the same read over POP3 or IMAP) and the
+// organisation's yearly CO2 in the model in use.
+func (m Models) modelFacts(s *Scenario) (modelFacts, error) {
+	pop3Self, imapSelf, imapHosted := m.Cost.YearlyCosts(m.CostInput(s))
+	mf := modelFacts{pop3CostEUR: pop3Self, imapCostEUR: imapSelf, imapOption: costmodel.IMAPSelf, carbonModel: m.CarbonModel}
+	if s.Hosting == HostingHosted {
+		mf.pop3CostEUR, mf.imapCostEUR, mf.imapOption = imapHosted, imapHosted, costmodel.IMAPHosted
+	}
+	var err error
+	mf.pop3CO2Kg, mf.imapCO2Kg, err = m.Carbon.Yearly(m.CarbonInput(s), m.CarbonModel)
+	if err != nil {
+		return mf, fmt.Errorf("CO2 model: %w", err)
+	}
+	return mf, nil
+}
