@@ -2,14 +2,28 @@ package advisor
 
 import "testing"
 
-// BenchmarkAdvise scores one scenario with reasons, without the
-// sensitivity search: the per-scenario cost of `advise` and of a batch row.
+// BenchmarkAdvise scores one scenario: every rule with its reason, the
+// vetoes, warnings and endpoints; no sensitivity search, no estimates.
 func BenchmarkAdvise(b *testing.B) {
 	a := builtinAdvisor(b)
 	s := DefaultScenario()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := a.Advise(s, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "scenarios/s")
+}
+
+// BenchmarkAdviseWithEstimates adds the cost and CO2 sections with their
+// breakdowns, as every `advise` and batch row does.
+func BenchmarkAdviseWithEstimates(b *testing.B) {
+	a := builtinAdvisor(b)
+	s := DefaultScenario()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.Advise(s, Options{Estimates: true}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -37,6 +37,9 @@ type Options struct {
 	// Sensitivity adds break-even values and what-if flips (a few hundred
 	// extra evaluations of the rules).
 	Sensitivity bool
+	// Estimates adds the cost of every option and the CO2 of every model,
+	// each with its breakdown (Result.Cost and Result.Carbon).
+	Estimates bool
 }
 
 // Advise validates s and returns the explained recommendation. Errors are
@@ -74,8 +77,10 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	}
 	res.Recommendation.Summary = summary(res)
 	res.Endpoints = Endpoints(res.Recommendation.Protocol)
-	if err := a.estimate(&s, res); err != nil {
-		return nil, err
+	if opts.Estimates {
+		if err := a.estimate(&s, res); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Sensitivity {
 		var err error

@@ -41,25 +41,25 @@ var factsTypes = func() facts {
 // Optional inputs that are not set read as 0, with has_bandwidth and
 // has_budget telling them apart.
 func (f facts) fill(s *Scenario) {
-	f["users"] = float64(s.Users)
-	f["devices_per_user"] = s.DevicesPerUser
-	f["mobile_share"] = s.MobileShare
-	f["connectivity"] = s.Connectivity
-	f["messages_per_day"] = s.MessagesPerDay
-	f["attachment_share"] = s.AttachmentShare
-	f["mailbox_growth_gb_per_year"] = s.MailboxGrowthGBPerYear
-	f["retention_years"] = s.RetentionYears
-	f["server_quota_gb"] = s.ServerQuotaGB
-	f["hosting"] = s.Hosting
-	f["region"] = s.Region
+	f.setFloat("users", float64(s.Users))
+	f.setFloat("devices_per_user", s.DevicesPerUser)
+	f.setFloat("mobile_share", s.MobileShare)
+	f.setString("connectivity", s.Connectivity)
+	f.setFloat("messages_per_day", s.MessagesPerDay)
+	f.setFloat("attachment_share", s.AttachmentShare)
+	f.setFloat("mailbox_growth_gb_per_year", s.MailboxGrowthGBPerYear)
+	f.setFloat("retention_years", s.RetentionYears)
+	f.setFloat("server_quota_gb", s.ServerQuotaGB)
+	f.setString("hosting", s.Hosting)
+	f.setString("region", s.Region)
 	f["offline_access"] = s.OfflineAccess
 	f["shared_mailboxes"] = s.SharedMailboxes
 	f["central_backup"] = s.CentralBackup
 	f["local_storage_only"] = s.LocalStorageOnly
 	f["endpoint_backups"] = s.EndpointBackups
-	f["environment_priority"] = s.EnvironmentPriority
-	f[factMailboxSizeGB] = s.MailboxGrowthGBPerYear * s.RetentionYears
-	f[factRecommended] = ""
+	f.setFloat("environment_priority", s.EnvironmentPriority)
+	f.setFloat(factMailboxSizeGB, s.MailboxGrowthGBPerYear*s.RetentionYears)
+	f.setString(factRecommended, "")
 
 	bandwidth, perUser := 0.0, 0.0
 	if s.BandwidthMbps != nil {
@@ -67,28 +67,47 @@ func (f facts) fill(s *Scenario) {
 		perUser = bandwidth / float64(max(s.Users, 1))
 	}
 	f[factHasBandwidth] = s.BandwidthMbps != nil
-	f["bandwidth_mbps"] = bandwidth
-	f[factBandwidthPerUserMbps] = perUser
+	f.setFloat("bandwidth_mbps", bandwidth)
+	f.setFloat(factBandwidthPerUserMbps, perUser)
 
 	budget := 0.0
 	if s.BudgetEURPerYear != nil {
 		budget = *s.BudgetEURPerYear
 	}
 	f[factHasBudget] = s.BudgetEURPerYear != nil
-	f["budget_eur_per_year"] = budget
+	f.setFloat("budget_eur_per_year", budget)
 }
 
 // setModels sets the facts the cost and CO2 models give.
 func (f facts) setModels(m modelFacts) {
-	f[factPOP3CostEUR] = m.pop3CostEUR
-	f[factIMAPCostEUR] = m.imapCostEUR
-	f[factIMAPOption] = m.imapOption
-	f[factPOP3CO2Kg] = m.pop3CO2Kg
-	f[factIMAPCO2Kg] = m.imapCO2Kg
+	f.setFloat(factPOP3CostEUR, m.pop3CostEUR)
+	f.setFloat(factIMAPCostEUR, m.imapCostEUR)
+	f.setString(factIMAPOption, m.imapOption)
+	f.setFloat(factPOP3CO2Kg, m.pop3CO2Kg)
+	f.setFloat(factIMAPCO2Kg, m.imapCO2Kg)
 	gap := 0.0
 	if larger := max(m.pop3CO2Kg, m.imapCO2Kg); larger > 0 {
 		gap = (m.imapCO2Kg - m.pop3CO2Kg) / larger
 	}
-	f[factCO2GapShare] = gap
-	f[factCarbonModel] = m.carbonModel
+	f.setFloat(factCO2GapShare, gap)
+	f.setString(factCarbonModel, m.carbonModel)
+}
+
+// setFloat stores a number. A value equal to the one stored is left in
+// place: boxing a new one costs an allocation, and between two
+// evaluations (the break-even search, rows of a batch) most facts do not
+// change.
+func (f facts) setFloat(key string, v float64) {
+	if old, ok := f[key].(float64); ok && old == v {
+		return
+	}
+	f[key] = v
+}
+
+// setString stores a text value, like setFloat.
+func (f facts) setString(key string, v string) {
+	if old, ok := f[key].(string); ok && old == v {
+		return
+	}
+	f[key] = v
 }

@@ -4,16 +4,28 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 )
 
 // reasonTemplate is a rule's reason text with {expression} placeholders
 // compiled once; rendering fills in the values that triggered the rule.
+// A placeholder may end in a format: {x:0} prints x with no decimals
+// ({x:2}, two at most, is the default), {x:%} prints x as a percentage.
 type reasonTemplate struct {
-	literals []string   // len(literals) == len(values)+1
-	values   []*program // one per placeholder
+	literals []string      // len(literals) == len(values)+1
+	values   []placeholder // one per {...}
 }
+
+type placeholder struct {
+	value    *program
+	decimals int  // at most this many decimals
+	percent  bool // print value*100
+}
+
+// placeholderFormat matches the format suffix of a placeholder.
+var placeholderFormat = regexp.MustCompile(`[^\s:]:([0-6]|%)$`)
 
 func parseReason(text string) (reasonTemplate, error) {
 	var t reasonTemplate
@@ -32,14 +44,29 @@ func parseReason(text string) (reasonTemplate, error) {
 			return t, errors.New("'{' without '}'")
 		}
 		code := rest[open+1 : open+closing]
-		p, err := compileExpr(code, anyResult)
+		ph, err := parsePlaceholder(code)
 		if err != nil {
 			return t, fmt.Errorf("placeholder {%s}: %w", code, err)
 		}
 		t.literals = append(t.literals, rest[:open])
-		t.values = append(t.values, p)
+		t.values = append(t.values, ph)
 		rest = rest[open+closing+1:]
 	}
+}
+
+func parsePlaceholder(code string) (placeholder, error) {
+	ph := placeholder{decimals: 2}
+	if m := placeholderFormat.FindStringSubmatch(code); m != nil {
+		code = code[:len(code)-len(m[1])-1]
+		if m[1] == "%" {
+			ph.percent, ph.decimals = true, 0
+		} else {
+			ph.decimals = int(m[1][0] - '0')
+		}
+	}
+	var err error
+	ph.value, err = compileExpr(code, anyResult)
+	return ph, err
 }
 
 func (t reasonTemplate) render(ev *evaluator) (string, error) {
@@ -47,23 +74,37 @@ func (t reasonTemplate) render(ev *evaluator) (string, error) {
 		return t.literals[0], nil
 	}
 	var b strings.Builder
-	for i, p := range t.values {
+	for i, ph := range t.values {
 		b.WriteString(t.literals[i])
-		out, err := ev.run(p)
+		out, err := ev.run(ph.value)
 		if err != nil {
 			return "", err
 		}
-		b.WriteString(formatValue(out))
+		if f, ok := out.(float64); ok {
+			if ph.percent {
+				f *= 100
+			}
+			b.WriteString(formatNumberTo(f, ph.decimals))
+		} else {
+			b.WriteString(formatValue(out))
+		}
 	}
 	b.WriteString(t.literals[len(t.literals)-1])
 	return b.String(), nil
+}
+
+// formatNumberTo prints f with at most the given decimals, without
+// trailing zeros.
+func formatNumberTo(f float64, decimals int) string {
+	scale := math.Pow10(decimals)
+	return strconv.FormatFloat(math.Round(f*scale)/scale, 'f', -1, 64)
 }
 
 // formatValue prints numbers without float noise (at most 2 decimals).
 func formatValue(v any) string {
 	switch n := v.(type) {
 	case float64:
-		return strconv.FormatFloat(math.Round(n*100)/100, 'f', -1, 64)
+		return formatNumberTo(n, 2)
 	case int:
 		return strconv.Itoa(n)
 	default:

@@ -31,8 +31,8 @@ type Result struct {
 	Endpoints      []Endpoint          `json:"endpoints" yaml:"endpoints"`
 	BreakEven      []BreakEven         `json:"break_even" yaml:"break_even"`
 	WhatIf         []WhatIf            `json:"what_if" yaml:"what_if"`
-	Cost           *costmodel.Estimate `json:"cost" yaml:"cost"`
-	Carbon         *carbon.Estimate    `json:"carbon" yaml:"carbon"`
+	Cost           *costmodel.Estimate `json:"cost,omitempty" yaml:"cost,omitempty"`     // with Options.Estimates
+	Carbon         *carbon.Estimate    `json:"carbon,omitempty" yaml:"carbon,omitempty"` // with Options.Estimates
 }
 
 // Recommendation is the protocol to use and how sure the advice is.

@@ -105,7 +105,7 @@ func runAdvise(cmd *cobra.Command, opts *adviseOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := adv.Advise(s, advisor.Options{Sensitivity: opts.withSens})
+	res, err := adv.Advise(s, advisor.Options{Sensitivity: opts.withSens, Estimates: true})
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,10 @@ func adviseSections(res *advisor.Result) []section {
 		}
 		out = append(out, w)
 	}
-	out = append(out, endpointsSection(res.Endpoints), costSummarySection(res.Cost), carbonSummarySection(res.Carbon))
+	out = append(out, endpointsSection(res.Endpoints))
+	if res.Cost != nil && res.Carbon != nil {
+		out = append(out, costSummarySection(res.Cost), carbonSummarySection(res.Carbon))
+	}
 	if len(res.BreakEven) > 0 {
 		out = append(out, breakEvenSection(res))
 	}
