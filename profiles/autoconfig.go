@@ -1,0 +1,119 @@
+package profiles
+
+import (
+	"encoding/xml"
+	"io"
+)
+
+// Thunderbird/Mozilla autoconfig, clientConfig version 1.1
+// (config-v1.1.xml), as Thunderbird desktop and Android parse it: exact
+// socketType and authentication words, no whitespace around values, no
+// <password> element ever.
+
+type clientConfig struct {
+	XMLName  xml.Name      `xml:"clientConfig"`
+	Version  string        `xml:"version,attr"`
+	Provider emailProvider `xml:"emailProvider"`
+	OAuth2   *oauth2XML    `xml:"oAuth2,omitempty"`
+}
+
+type emailProvider struct {
+	ID               string           `xml:"id,attr"`
+	Domains          []string         `xml:"domain"`
+	DisplayName      string           `xml:"displayName"`
+	DisplayShortName string           `xml:"displayShortName"`
+	Incoming         []autoconfServer `xml:"incomingServer"`
+	Outgoing         []autoconfServer `xml:"outgoingServer"`
+	Documentation    *documentation   `xml:"documentation,omitempty"`
+}
+
+type autoconfServer struct {
+	Type           string   `xml:"type,attr"`
+	Hostname       string   `xml:"hostname"`
+	Port           int      `xml:"port"`
+	SocketType     string   `xml:"socketType"`
+	Username       string   `xml:"username"`
+	Authentication []string `xml:"authentication"`
+	POP3           *pop3XML `xml:"pop3,omitempty"`
+}
+
+type pop3XML struct {
+	LeaveMessagesOnServer       bool `xml:"leaveMessagesOnServer"`
+	DaysToLeaveMessagesOnServer *int `xml:"daysToLeaveMessagesOnServer,omitempty"`
+}
+
+type documentation struct {
+	URL   string `xml:"url,attr"`
+	Descr descr  `xml:"descr"`
+}
+
+type descr struct {
+	Lang string `xml:"lang,attr"`
+	Text string `xml:",chardata"`
+}
+
+type oauth2XML struct {
+	Issuer   string `xml:"issuer"`
+	Scope    string `xml:"scope"`
+	AuthURL  string `xml:"authURL"`
+	TokenURL string `xml:"tokenURL"`
+}
+
+// Autoconfig socketType and authentication words (case-sensitive).
+var (
+	autoconfSocket = map[string]string{SecurityTLS: "SSL", SecuritySTARTTLS: "STARTTLS", SecurityNone: "plain"}
+	autoconfAuth   = map[string]string{AuthPassword: "password-cleartext", AuthPasswordEncrypted: "password-encrypted", AuthOAuth2: "OAuth2"}
+)
+
+// WriteAutoconfig writes the plan as a Thunderbird autoconfig file. A
+// per-domain plan uses the %EMAILADDRESS% / %EMAILLOCALPART% placeholders.
+func WriteAutoconfig(w io.Writer, p *Plan) error {
+	d := p.Domain
+	cc := clientConfig{Version: "1.1", Provider: emailProvider{
+		ID: d.Domains[0], Domains: d.Domains, DisplayName: d.DisplayName, DisplayShortName: d.ShortName,
+	}}
+	for _, e := range p.Incoming {
+		s := autoconfServerOf(e, p.Username)
+		if e.Protocol == POP3 {
+			s.POP3 = &pop3XML{LeaveMessagesOnServer: p.LeaveOnServerDays > 0}
+			if p.LeaveOnServerDays > 0 {
+				days := p.LeaveOnServerDays
+				s.POP3.DaysToLeaveMessagesOnServer = &days
+			}
+		}
+		cc.Provider.Incoming = append(cc.Provider.Incoming, s)
+	}
+	for _, e := range p.Outgoing {
+		cc.Provider.Outgoing = append(cc.Provider.Outgoing, autoconfServerOf(e, p.Username))
+	}
+	if d.DocumentationURL != "" {
+		cc.Provider.Documentation = &documentation{URL: d.DocumentationURL, Descr: descr{Lang: "en", Text: "Mail set-up instructions"}}
+	}
+	if d.OAuth2 != nil {
+		cc.OAuth2 = &oauth2XML{Issuer: d.OAuth2.Issuer, Scope: d.OAuth2.Scope, AuthURL: d.OAuth2.AuthURL, TokenURL: d.OAuth2.TokenURL}
+	}
+	return writeXML(w, cc)
+}
+
+func autoconfServerOf(e Endpoint, user string) autoconfServer {
+	s := autoconfServer{Type: e.Protocol, Hostname: e.Host, Port: e.Port, SocketType: autoconfSocket[e.Security], Username: user}
+	for _, a := range e.Auth {
+		s.Authentication = append(s.Authentication, autoconfAuth[a])
+	}
+	return s
+}
+
+// writeXML writes the UTF-8 XML declaration (no BOM), v indented, and a
+// final newline.
+func writeXML(w io.Writer, v any) error {
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

@@ -1,0 +1,74 @@
+package profiles
+
+import (
+	"encoding/xml"
+	"io"
+	"strings"
+)
+
+// Outlook POX Autodiscover response (responseschema/2006 with the
+// outlook/responseschema/2006a Response), one Protocol per endpoint.
+// Encryption is SSL for implicit TLS and TLS for STARTTLS; SPA (NTLM) is
+// always off, because absent means on.
+
+const (
+	autodiscoverNS = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
+	outlookNS      = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+)
+
+type autodiscoverXML struct {
+	XMLName  xml.Name         `xml:"http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006 Autodiscover"`
+	Response autodiscoverResp `xml:"http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a Response"`
+}
+
+type autodiscoverResp struct {
+	User    *adUser   `xml:"User,omitempty"`
+	Account adAccount `xml:"Account"`
+}
+
+type adUser struct {
+	DisplayName string `xml:"DisplayName"`
+}
+
+type adAccount struct {
+	AccountType string       `xml:"AccountType"`
+	Action      string       `xml:"Action"`
+	Protocols   []adProtocol `xml:"Protocol"`
+}
+
+type adProtocol struct {
+	Type           string `xml:"Type"`
+	Server         string `xml:"Server"`
+	Port           int    `xml:"Port"`
+	LoginName      string `xml:"LoginName"`
+	DomainRequired string `xml:"DomainRequired"`
+	SPA            string `xml:"SPA"`
+	SSL            string `xml:"SSL"`
+	Encryption     string `xml:"Encryption"`
+	AuthRequired   string `xml:"AuthRequired"`
+}
+
+var autodiscoverEncryption = map[string]string{SecurityTLS: "SSL", SecuritySTARTTLS: "TLS", SecurityNone: "None"}
+
+// WriteAutodiscover writes the plan as an Outlook autodiscover response
+// for one address; displayName is optional.
+func WriteAutodiscover(w io.Writer, p *Plan, displayName string) error {
+	if err := p.requireAddress("autodiscover"); err != nil {
+		return err
+	}
+	resp := autodiscoverXML{Response: autodiscoverResp{Account: adAccount{AccountType: "email", Action: "settings"}}}
+	if displayName != "" {
+		resp.Response.User = &adUser{DisplayName: displayName}
+	}
+	for _, e := range append(append([]Endpoint{}, p.Incoming...), p.Outgoing...) {
+		ssl := "on"
+		if e.Security == SecurityNone {
+			ssl = "off"
+		}
+		resp.Response.Account.Protocols = append(resp.Response.Account.Protocols, adProtocol{
+			Type: strings.ToUpper(e.Protocol), Server: e.Host, Port: e.Port, LoginName: p.Username,
+			DomainRequired: "off", SPA: "off", SSL: ssl, Encryption: autodiscoverEncryption[e.Security], AuthRequired: "on",
+		})
+	}
+	return writeXML(w, resp)
+}

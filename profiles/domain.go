@@ -1,0 +1,327 @@
+package profiles
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/idna"
+
+	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
+)
+
+// Protocols a domain can offer.
+const (
+	IMAP = "imap"
+	POP3 = "pop3"
+	SMTP = "smtp"
+)
+
+// Username forms.
+const (
+	UsernameAddress   = "address"   // the whole address logs in
+	UsernameLocalPart = "localpart" // the part before the @
+)
+
+// Authentication methods.
+const (
+	AuthPassword          = "password"           // a password sent inside TLS (SASL PLAIN/LOGIN)
+	AuthPasswordEncrypted = "password-encrypted" // a challenge-response method (CRAM-MD5, SCRAM)
+	AuthOAuth2            = "oauth2"             // OAuth 2.0 bearer tokens, with a password fallback
+)
+
+// Domain describes a mail domain and how its users connect: the domain
+// file of `mailadvisor profile --domain-file`.
+type Domain struct {
+	Domains          []string `yaml:"domains" json:"domains"`
+	DisplayName      string   `yaml:"display_name" json:"display_name"`
+	ShortName        string   `yaml:"short_name" json:"short_name"`
+	Hosts            Hosts    `yaml:"hosts" json:"hosts"`
+	Services         []string `yaml:"services" json:"services"`
+	Username         string   `yaml:"username" json:"username"`
+	Authentication   string   `yaml:"authentication" json:"authentication"`
+	OAuth2           *OAuth2  `yaml:"oauth2,omitempty" json:"oauth2,omitempty"`
+	DocumentationURL string   `yaml:"documentation_url,omitempty" json:"documentation_url,omitempty"`
+	// LeaveOnServerDays is how long a POP3 server keeps mail after
+	// download; nil lets the caller decide (the advice, or 14 days).
+	LeaveOnServerDays *int `yaml:"leave_on_server_days,omitempty" json:"leave_on_server_days,omitempty"`
+}
+
+// Hosts are the servers of each service; empty means mail.<first domain>.
+type Hosts struct {
+	IMAP string `yaml:"imap" json:"imap"`
+	POP3 string `yaml:"pop3" json:"pop3"`
+	SMTP string `yaml:"smtp" json:"smtp"`
+}
+
+// OAuth2 is the authorisation server for OAuth2 logins.
+type OAuth2 struct {
+	Issuer   string `yaml:"issuer" json:"issuer"`
+	Scope    string `yaml:"scope" json:"scope"`
+	AuthURL  string `yaml:"auth_url" json:"auth_url"`
+	TokenURL string `yaml:"token_url" json:"token_url"`
+}
+
+// DecodeDomain reads a domain file strictly (an unknown key is an error
+// naming the key and the line), fills in the defaults and validates it.
+func DecodeDomain(r io.Reader, source string) (*Domain, error) {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	var d Domain
+	if err := dec.Decode(&d); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: empty domain file: want at least 'domains:'", source)
+		}
+		return nil, fmt.Errorf("%s: %w", source, yamlparams.Clean(err))
+	}
+	if err := d.Normalize(); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return &d, nil
+}
+
+// Normalize fills in the defaults (hosts mail.<domain>, every service,
+// username address, password authentication), converts names to
+// lower-case punycode and validates every field. It returns a
+// [*FieldError] naming the first bad field.
+func (d *Domain) Normalize() error {
+	if len(d.Domains) == 0 {
+		return &FieldError{Field: "domains", Value: "", Allowed: "at least one domain name"}
+	}
+	for i, name := range d.Domains {
+		ascii, err := Hostname("domains", name)
+		if err != nil {
+			return err
+		}
+		d.Domains[i] = ascii
+	}
+	if err := d.normalizeHosts(); err != nil {
+		return err
+	}
+	if err := d.normalizeServices(); err != nil {
+		return err
+	}
+	if d.Username == "" {
+		d.Username = UsernameAddress
+	}
+	if d.Username != UsernameAddress && d.Username != UsernameLocalPart {
+		return &FieldError{Field: "username", Value: d.Username, Allowed: "one of address, localpart"}
+	}
+	if err := d.normalizeAuth(); err != nil {
+		return err
+	}
+	return d.checkTexts()
+}
+
+func (d *Domain) normalizeHosts() error {
+	for _, h := range []struct {
+		field string
+		host  *string
+	}{{"hosts.imap", &d.Hosts.IMAP}, {"hosts.pop3", &d.Hosts.POP3}, {"hosts.smtp", &d.Hosts.SMTP}} {
+		if *h.host == "" {
+			*h.host = "mail." + d.Domains[0]
+		}
+		ascii, err := Hostname(h.field, *h.host)
+		if err != nil {
+			return err
+		}
+		*h.host = ascii
+	}
+	return nil
+}
+
+func (d *Domain) normalizeServices() error {
+	if len(d.Services) == 0 {
+		d.Services = []string{IMAP, POP3, SMTP}
+	}
+	seen := map[string]bool{}
+	for i, s := range d.Services {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if s != IMAP && s != POP3 && s != SMTP {
+			return &FieldError{Field: "services", Value: s, Allowed: "imap, pop3, smtp"}
+		}
+		d.Services[i], seen[s] = s, true
+	}
+	if !seen[SMTP] {
+		return &FieldError{Field: "services", Value: strings.Join(d.Services, ","), Allowed: "a list with smtp (submission) and imap or pop3"}
+	}
+	if !seen[IMAP] && !seen[POP3] {
+		return &FieldError{Field: "services", Value: strings.Join(d.Services, ","), Allowed: "a list with imap or pop3, and smtp"}
+	}
+	return nil
+}
+
+func (d *Domain) normalizeAuth() error {
+	if d.Authentication == "" {
+		d.Authentication = AuthPassword
+	}
+	switch d.Authentication {
+	case AuthPassword, AuthPasswordEncrypted:
+		if d.OAuth2 != nil {
+			return &FieldError{Field: "oauth2", Value: "set", Allowed: "only with authentication: oauth2"}
+		}
+	case AuthOAuth2:
+		if d.OAuth2 == nil {
+			return &FieldError{Field: "oauth2", Value: "", Allowed: "issuer, scope, auth_url and token_url with authentication: oauth2"}
+		}
+		if _, err := Hostname("oauth2.issuer", d.OAuth2.Issuer); err != nil {
+			return err
+		}
+		for field, u := range map[string]string{"oauth2.auth_url": d.OAuth2.AuthURL, "oauth2.token_url": d.OAuth2.TokenURL} {
+			if err := checkHTTPSURL(field, u); err != nil {
+				return err
+			}
+		}
+		if err := checkText("oauth2.scope", d.OAuth2.Scope, 1000); err != nil || d.OAuth2.Scope == "" {
+			return &FieldError{Field: "oauth2.scope", Value: d.OAuth2.Scope, Allowed: "one or more scopes, no control characters"}
+		}
+	default:
+		return &FieldError{Field: "authentication", Value: d.Authentication, Allowed: "one of password, password-encrypted, oauth2"}
+	}
+	return nil
+}
+
+func (d *Domain) checkTexts() error {
+	if d.DisplayName == "" {
+		d.DisplayName = d.Domains[0]
+	}
+	if d.ShortName == "" {
+		d.ShortName = strings.SplitN(d.Domains[0], ".", 2)[0]
+	}
+	// Autoconfig draft: displayName MUST be at most 60 characters,
+	// displayShortName at most 20.
+	if err := checkText("display_name", d.DisplayName, 60); err != nil {
+		return err
+	}
+	if err := checkText("short_name", d.ShortName, 20); err != nil {
+		return err
+	}
+	if d.DocumentationURL != "" {
+		if err := checkHTTPSURL("documentation_url", d.DocumentationURL); err != nil {
+			return err
+		}
+	}
+	if d.LeaveOnServerDays != nil && (*d.LeaveOnServerDays < 0 || *d.LeaveOnServerDays > 3650) {
+		return &FieldError{Field: "leave_on_server_days", Value: fmt.Sprint(*d.LeaveOnServerDays), Allowed: "a whole number of days from 0 to 3650"}
+	}
+	return nil
+}
+
+// Offers reports whether the domain offers a service.
+func (d *Domain) Offers(service string) bool {
+	for _, s := range d.Services {
+		if s == service {
+			return true
+		}
+	}
+	return false
+}
+
+// FieldError says that an input field holds a value it does not accept.
+type FieldError struct {
+	Field   string
+	Value   string
+	Allowed string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%s: invalid value %q: want %s", e.Field, e.Value, e.Allowed)
+}
+
+// Hostname validates a host or domain name (RFC 1123, internationalised
+// names allowed) and returns it in lower-case ASCII (punycode).
+func Hostname(field, name string) (string, error) {
+	bad := &FieldError{Field: field, Value: name, Allowed: "a host name such as mail.example.com (letters, digits, hyphens; international names allowed)"}
+	if err := checkText(field, name, 253); err != nil {
+		return "", err
+	}
+	name = strings.TrimSuffix(name, ".")
+	ascii, err := idna.Lookup.ToASCII(name)
+	if err != nil || ascii == "" || len(ascii) > 253 || !strings.Contains(ascii, ".") {
+		return "", bad
+	}
+	for _, label := range strings.Split(ascii, ".") {
+		if !validLabel(label) {
+			return "", bad
+		}
+	}
+	return strings.ToLower(ascii), nil
+}
+
+// validLabel checks one DNS label: 1 to 63 letters, digits or hyphens,
+// not starting or ending with a hyphen (RFC 1123).
+func validLabel(label string) bool {
+	if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+		return false
+	}
+	for _, c := range label {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Address is a validated e-mail address.
+type Address struct {
+	Full      string // local@domain, the domain in lower-case ASCII
+	LocalPart string
+	Domain    string
+}
+
+// ParseAddress validates an e-mail address (a bare addr-spec, no display
+// name) and converts its domain to punycode.
+func ParseAddress(field, addr string) (Address, error) {
+	bad := &FieldError{Field: field, Value: addr, Allowed: "an e-mail address such as alice@example.com"}
+	if err := checkText(field, addr, 254); err != nil {
+		return Address{}, err
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at > 64 {
+		return Address{}, bad
+	}
+	local, domain := addr[:at], addr[at+1:]
+	ascii, err := Hostname(field, domain)
+	if err != nil {
+		return Address{}, bad
+	}
+	parsed, err := mail.ParseAddress(local + "@" + ascii)
+	if err != nil || parsed.Name != "" || parsed.Address != local+"@"+ascii || strings.ContainsAny(local, "\" ") {
+		return Address{}, bad
+	}
+	return Address{Full: local + "@" + ascii, LocalPart: local, Domain: ascii}, nil
+}
+
+// checkText rejects invalid UTF-8, control characters (which XML cannot
+// carry and which could add a line to a text format) and over-long text.
+func checkText(field, s string, maxLen int) error {
+	if !utf8.ValidString(s) {
+		return &FieldError{Field: field, Value: s, Allowed: "valid UTF-8 text"}
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF || r == '\u2028' || r == '\u2029' {
+			return &FieldError{Field: field, Value: s, Allowed: "text without control characters or line breaks"}
+		}
+	}
+	if utf8.RuneCountInString(s) > maxLen {
+		return &FieldError{Field: field, Value: s, Allowed: fmt.Sprintf("at most %d characters", maxLen)}
+	}
+	return nil
+}
+
+func checkHTTPSURL(field, s string) error {
+	if err := checkText(field, s, 2000); err != nil {
+		return err
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		return &FieldError{Field: field, Value: s, Allowed: "an absolute https:// URL"}
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+package profiles
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestHostname(t *testing.T) {
+	good := map[string]string{
+		"mail.example.com":      "mail.example.com",
+		"Mail.Example.COM.":     "mail.example.com",
+		"mail.bücher.example":   "mail.xn--bcher-kva.example",
+		"xn--bcher-kva.example": "xn--bcher-kva.example",
+		"a-b.c1.example":        "a-b.c1.example",
+	}
+	for in, want := range good {
+		got, err := Hostname("host", in)
+		if err != nil || got != want {
+			t.Errorf("Hostname(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "localhost", "-a.example.com", "a-.example.com", "a_b.example.com", "mail example.com",
+		"mail.example.com\nMX", "a..b.example", strings.Repeat("a", 64) + ".example.com", "mail.example.com/x", "1.2.3.4:5"} {
+		if _, err := Hostname("host", bad); err == nil {
+			t.Errorf("Hostname(%q) accepted", bad)
+		} else if !strings.HasPrefix(err.Error(), "host: invalid value") {
+			t.Errorf("Hostname(%q) error %q does not name the field", bad, err)
+		}
+	}
+}
+
+func TestParseAddress(t *testing.T) {
+	good := map[string]Address{
+		"alice@example.com":      {"alice@example.com", "alice", "example.com"},
+		"o'neil+tag@example.com": {"o'neil+tag@example.com", "o'neil+tag", "example.com"},
+		"jo@Bücher.example":      {"jo@xn--bcher-kva.example", "jo", "xn--bcher-kva.example"},
+	}
+	for in, want := range good {
+		got, err := ParseAddress("email", in)
+		if err != nil || got != want {
+			t.Errorf("ParseAddress(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "alice", "@example.com", "alice@", "Alice <alice@example.com>", "a b@example.com",
+		"alice@example.com\r\nBcc: x@y.z", "alice\x01@example.com", `"a"@example.com`, "alice@localhost", strings.Repeat("a", 65) + "@example.com"} {
+		if _, err := ParseAddress("email", bad); err == nil {
+			t.Errorf("ParseAddress(%q) accepted", bad)
+		}
+	}
+}
+
+func TestDecodeDomain(t *testing.T) {
+	d, err := DecodeDomain(strings.NewReader("domains: [Bücher.example]\n"), "d.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Domains[0] != "xn--bcher-kva.example" || d.Hosts.IMAP != "mail.xn--bcher-kva.example" || d.Hosts.SMTP != "mail.xn--bcher-kva.example" ||
+		d.Username != UsernameAddress || d.Authentication != AuthPassword || len(d.Services) != 3 || d.ShortName != "xn--bcher-kva" {
+		t.Errorf("defaults: %+v", d)
+	}
+	tests := []struct{ doc, want string }{
+		{"", "empty domain file"},
+		{"domains: []\n", "domains: invalid value"},
+		{"domains: [example.com]\nhostz: {}\n", `d.yaml: line 2: unknown key "hostz"`},
+		{"domains: [example.com]\nhosts: {imap: 'bad host'}\n", `hosts.imap: invalid value "bad host"`},
+		{"domains: [example.com]\nservices: [imap, smtp, nntp]\n", `services: invalid value "nntp"`},
+		{"domains: [example.com]\nservices: [imap]\n", "services: invalid value"},
+		{"domains: [example.com]\nusername: uid\n", `username: invalid value "uid": want one of address, localpart`},
+		{"domains: [example.com]\nauthentication: kerberos\n", `authentication: invalid value "kerberos"`},
+		{"domains: [example.com]\nauthentication: oauth2\n", "oauth2: invalid value"},
+		{"domains: [example.com]\nauthentication: oauth2\noauth2: {issuer: auth.example.com, scope: mail, auth_url: 'http://x.example/a', token_url: 'https://x.example/t'}\n", "oauth2.auth_url"},
+		{"domains: [example.com]\ndisplay_name: \"A\\nB\"\n", "display_name: invalid value"},
+		{"domains: [example.com]\nshort_name: " + strings.Repeat("x", 21) + "\n", "short_name: invalid value"},
+		{"domains: [example.com]\ndocumentation_url: ftp://example.com\n", "documentation_url: invalid value"},
+		{"domains: [example.com]\nleave_on_server_days: -1\n", "leave_on_server_days: invalid value"},
+	}
+	for _, tc := range tests {
+		_, err := DecodeDomain(strings.NewReader(tc.doc), "d.yaml")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.doc, err, tc.want)
+		}
+	}
+}
+
+func TestSecureByDefault(t *testing.T) {
+	p := examplePlan(t, "alice@example.com", Options{})
+	for _, e := range append(p.Incoming, p.Outgoing...) {
+		if e.Security == SecurityNone || e.Port == 143 || e.Port == 110 || e.Port == 25 {
+			t.Errorf("default plan lists %+v", e)
+		}
+	}
+	if p.Incoming[0].Port != 993 || p.Outgoing[0].Port != 465 || p.Outgoing[1].Port != 587 {
+		t.Errorf("order: %+v %+v", p.Incoming, p.Outgoing)
+	}
+	insecure := examplePlan(t, "alice@example.com", Options{AllowInsecure: true})
+	if !insecure.Insecure() {
+		t.Fatal("AllowInsecure lists no cleartext endpoint")
+	}
+	for _, e := range append(insecure.Incoming, insecure.Outgoing...) {
+		if e.Security == SecurityNone {
+			for _, a := range e.Auth {
+				if a != AuthPasswordEncrypted {
+					t.Errorf("cleartext endpoint %+v with %s", e, a)
+				}
+			}
+		}
+	}
+}
+
+func TestOAuth2ComesWithAPasswordFallback(t *testing.T) {
+	d, err := DecodeDomain(strings.NewReader(`domains: [example.com]
+authentication: oauth2
+oauth2: {issuer: auth.example.com, scope: "mail offline", auth_url: "https://auth.example.com/a", token_url: "https://auth.example.com/t"}
+`), "d.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(d, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteAutoconfig(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, "<authentication>OAuth2</authentication>\n      <authentication>password-cleartext</authentication>") ||
+		!strings.Contains(out, "<oAuth2>") || !strings.Contains(out, "<tokenURL>https://auth.example.com/t</tokenURL>") {
+		t.Errorf("autoconfig:\n%s", out)
+	}
+}
+
+func TestPlanRejectsAProtocolNotOffered(t *testing.T) {
+	d := exampleDomain(t)
+	d.Services = []string{IMAP, SMTP}
+	if _, err := NewPlan(d, nil, Options{Preferred: POP3}); err == nil || !strings.Contains(err.Error(), "protocol") {
+		t.Errorf("error = %v", err)
+	}
+}

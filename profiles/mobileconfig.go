@@ -1,0 +1,163 @@
+package profiles
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/smallstep/pkcs7"
+	"howett.net/plist"
+)
+
+// Apple configuration profile with one com.apple.mail.managed payload.
+// The profile cannot say STARTTLS, only UseSSL, so it takes the first
+// implicit-TLS endpoint of each direction. UUIDs are version-5 UUIDs of
+// the account, so that a regenerated profile replaces the installed one.
+// No password is ever embedded.
+
+type profileXML struct {
+	PayloadType        string        `plist:"PayloadType"`
+	PayloadVersion     int           `plist:"PayloadVersion"`
+	PayloadIdentifier  string        `plist:"PayloadIdentifier"`
+	PayloadUUID        string        `plist:"PayloadUUID"`
+	PayloadDisplayName string        `plist:"PayloadDisplayName"`
+	PayloadDescription string        `plist:"PayloadDescription"`
+	PayloadContent     []mailPayload `plist:"PayloadContent"`
+}
+
+type mailPayload struct {
+	PayloadType                      string `plist:"PayloadType"`
+	PayloadVersion                   int    `plist:"PayloadVersion"`
+	PayloadIdentifier                string `plist:"PayloadIdentifier"`
+	PayloadUUID                      string `plist:"PayloadUUID"`
+	PayloadDisplayName               string `plist:"PayloadDisplayName"`
+	EmailAccountDescription          string `plist:"EmailAccountDescription"`
+	EmailAccountName                 string `plist:"EmailAccountName,omitempty"`
+	EmailAccountType                 string `plist:"EmailAccountType"`
+	EmailAddress                     string `plist:"EmailAddress,omitempty"`
+	IncomingMailServerAuthentication string `plist:"IncomingMailServerAuthentication"`
+	IncomingMailServerHostName       string `plist:"IncomingMailServerHostName"`
+	IncomingMailServerPortNumber     int    `plist:"IncomingMailServerPortNumber"`
+	IncomingMailServerUseSSL         bool   `plist:"IncomingMailServerUseSSL"`
+	IncomingMailServerUsername       string `plist:"IncomingMailServerUsername,omitempty"`
+	OutgoingMailServerAuthentication string `plist:"OutgoingMailServerAuthentication"`
+	OutgoingMailServerHostName       string `plist:"OutgoingMailServerHostName"`
+	OutgoingMailServerPortNumber     int    `plist:"OutgoingMailServerPortNumber"`
+	OutgoingMailServerUseSSL         bool   `plist:"OutgoingMailServerUseSSL"`
+	OutgoingMailServerUsername       string `plist:"OutgoingMailServerUsername,omitempty"`
+	OutgoingPasswordSameAsIncoming   bool   `plist:"OutgoingPasswordSameAsIncomingPassword"`
+}
+
+// Apple's names for the protocols and authentication methods. There is no
+// OAuth2 key in the mail payload: OAuth2 domains fall back to a password.
+var (
+	appleAccountType = map[string]string{IMAP: "EmailTypeIMAP", POP3: "EmailTypePOP"}
+	appleAuth        = map[string]string{AuthPassword: "EmailAuthPassword", AuthPasswordEncrypted: "EmailAuthCRAMMD5", AuthOAuth2: "EmailAuthPassword"}
+)
+
+// uuidNamespace is the namespace of mailadvisor's version-5 UUIDs.
+var uuidNamespace = uuid.NewSHA1(uuid.NameSpaceDNS, []byte("mailadvisor.profiles"))
+
+// ProfileUUID returns the deterministic UUID of a payload type for an
+// account (an address, or a domain for a per-domain profile).
+func ProfileUUID(account, payloadType string) string {
+	return strings.ToUpper(uuid.NewSHA1(uuidNamespace, []byte(account+"\n"+payloadType)).String())
+}
+
+// WriteMobileconfig writes the plan as an unsigned Apple configuration
+// profile (XML plist). A per-domain profile leaves the address and
+// username out, and the device asks for them.
+func WriteMobileconfig(w io.Writer, p *Plan) error {
+	data, err := MobileconfigBytes(p)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// MobileconfigBytes returns the unsigned profile.
+func MobileconfigBytes(p *Plan) ([]byte, error) {
+	in, ok := firstSecure(p.Incoming, p.Preferred)
+	out, ok2 := firstSecure(p.Outgoing, SMTP)
+	if !ok || !ok2 {
+		return nil, fmt.Errorf("mobileconfig: no encrypted endpoint to describe")
+	}
+	account := p.Account()
+	topUUID := ProfileUUID(account, "Configuration")
+	base := reverseDNS(p.Domain.Domains[0]) + ".mailadvisor." + topUUID
+	mp := mailPayload{
+		PayloadType: "com.apple.mail.managed", PayloadVersion: 1,
+		PayloadIdentifier: base + ".mail", PayloadUUID: ProfileUUID(account, "com.apple.mail.managed"),
+		PayloadDisplayName:               "Mail: " + account,
+		EmailAccountDescription:          p.Domain.DisplayName,
+		EmailAccountType:                 appleAccountType[in.Protocol],
+		IncomingMailServerAuthentication: appleAuth[in.Auth[0]],
+		IncomingMailServerHostName:       in.Host, IncomingMailServerPortNumber: in.Port, IncomingMailServerUseSSL: in.Security != SecurityNone,
+		OutgoingMailServerAuthentication: appleAuth[out.Auth[0]],
+		OutgoingMailServerHostName:       out.Host, OutgoingMailServerPortNumber: out.Port, OutgoingMailServerUseSSL: out.Security != SecurityNone,
+		OutgoingPasswordSameAsIncoming: true,
+	}
+	if p.Address != nil {
+		mp.EmailAddress = p.Address.Full
+		mp.IncomingMailServerUsername, mp.OutgoingMailServerUsername = p.Username, p.Username
+	}
+	prof := profileXML{
+		PayloadType: "Configuration", PayloadVersion: 1,
+		PayloadIdentifier: base, PayloadUUID: topUUID,
+		PayloadDisplayName: p.Domain.DisplayName + " mail",
+		PayloadDescription: "Sets up the mail account " + account + " with encrypted connections.",
+		PayloadContent:     []mailPayload{mp},
+	}
+	data, err := plist.MarshalIndent(prof, plist.XMLFormat, "\t")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
+
+// firstSecure returns the first implicit-TLS endpoint of protocol: a
+// profile cannot ask for STARTTLS.
+func firstSecure(eps []Endpoint, protocol string) (Endpoint, bool) {
+	for _, e := range eps {
+		if e.Protocol == protocol && e.Security == SecurityTLS {
+			return e, true
+		}
+	}
+	return Endpoint{}, false
+}
+
+// reverseDNS turns mail.example.com into com.example.mail.
+func reverseDNS(domain string) string {
+	labels := strings.Split(domain, ".")
+	for i, j := 0, len(labels)-1; i < j; i, j = i+1, j-1 {
+		labels[i], labels[j] = labels[j], labels[i]
+	}
+	return strings.Join(labels, ".")
+}
+
+// Signer signs profiles: a certificate, its private key and the
+// intermediate certificates to include.
+type Signer struct {
+	Cert  *x509.Certificate
+	Key   crypto.PrivateKey
+	Chain []*x509.Certificate
+}
+
+// Sign wraps a profile in a CMS SignedData structure (DER), SHA-256, with
+// the certificate chain included, as Apple devices verify it.
+func (s Signer) Sign(profile []byte) ([]byte, error) {
+	sd, err := pkcs7.NewSignedData(bytes.Clone(profile))
+	if err != nil {
+		return nil, err
+	}
+	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
+	if err := sd.AddSignerChain(s.Cert, s.Key, s.Chain, pkcs7.SignerInfoConfig{}); err != nil {
+		return nil, fmt.Errorf("sign profile: %w", err)
+	}
+	return sd.Finish()
+}

@@ -1,0 +1,185 @@
+package profiles
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Socket security of an endpoint.
+const (
+	SecurityTLS      = "tls"      // implicit TLS from the first byte (RFC 8314)
+	SecuritySTARTTLS = "starttls" // upgrade of a cleartext connection
+	SecurityNone     = "none"     // cleartext: only with Options.AllowInsecure
+)
+
+// Placeholders a client replaces in a per-domain autoconfig file.
+const (
+	PlaceholderAddress   = "%EMAILADDRESS%"
+	PlaceholderLocalPart = "%EMAILLOCALPART%"
+)
+
+// DefaultLeaveOnServerDays is how long POP3 clients keep mail on the server
+// when neither the domain file nor the advice says (Thunderbird's default).
+const DefaultLeaveOnServerDays = 14
+
+// Options are the choices a profile is made with.
+type Options struct {
+	// Preferred is the protocol listed first (imap or pop3); "" means IMAP
+	// when offered.
+	Preferred string
+	// LeaveOnServerDays is used for POP3 when the domain file does not set
+	// it; nil means DefaultLeaveOnServerDays.
+	LeaveOnServerDays *int
+	// AllowSTARTTLS also lists IMAP on 143 and POP3 on 110 with STARTTLS,
+	// after their implicit-TLS ports. Submission on 587 is always listed.
+	AllowSTARTTLS bool
+	// AllowInsecure also lists cleartext endpoints, last, with an
+	// encrypted-password method only. Callers must warn the user.
+	AllowInsecure bool
+}
+
+// Endpoint is one server a client may use, in order of preference.
+type Endpoint struct {
+	Protocol string // imap, pop3 or smtp
+	Host     string
+	Port     int
+	Security string   // tls, starttls or none
+	Auth     []string // authentication methods, in order of preference
+}
+
+// Plan is everything a profile says about one account, or about a whole
+// domain when Address is nil (then usernames are placeholders).
+type Plan struct {
+	Domain   *Domain
+	Address  *Address
+	Username string // the login, or a placeholder for a per-domain plan
+	// Incoming lists the IMAP and POP3 endpoints, the preferred protocol
+	// first and within it implicit TLS first; Outgoing the submission ones.
+	Incoming []Endpoint
+	Outgoing []Endpoint
+	// LeaveOnServerDays is how long a POP3 server keeps mail (0: delete).
+	LeaveOnServerDays int
+	Preferred         string
+}
+
+// NewPlan orders the endpoints of d for addr (nil for a per-domain plan).
+func NewPlan(d *Domain, addr *Address, opts Options) (*Plan, error) {
+	p := &Plan{Domain: d, Address: addr, Preferred: opts.Preferred}
+	if p.Preferred == "" {
+		p.Preferred = IMAP
+		if !d.Offers(IMAP) {
+			p.Preferred = POP3
+		}
+	}
+	if p.Preferred != IMAP && p.Preferred != POP3 {
+		return nil, &FieldError{Field: "protocol", Value: p.Preferred, Allowed: "imap or pop3"}
+	}
+	if !d.Offers(p.Preferred) {
+		return nil, &FieldError{Field: "protocol", Value: p.Preferred,
+			Allowed: "a protocol the domain offers (" + strings.Join(d.Services, ", ") + ")"}
+	}
+	p.Username = username(d, addr)
+	p.LeaveOnServerDays = DefaultLeaveOnServerDays
+	switch {
+	case d.LeaveOnServerDays != nil:
+		p.LeaveOnServerDays = *d.LeaveOnServerDays
+	case opts.LeaveOnServerDays != nil:
+		p.LeaveOnServerDays = *opts.LeaveOnServerDays
+	}
+	other := POP3
+	if p.Preferred == POP3 {
+		other = IMAP
+	}
+	for _, proto := range []string{p.Preferred, other} {
+		if d.Offers(proto) {
+			p.Incoming = append(p.Incoming, endpoints(d, proto, opts)...)
+		}
+	}
+	p.Outgoing = endpoints(d, SMTP, opts)
+	return p, nil
+}
+
+func username(d *Domain, addr *Address) string {
+	switch {
+	case addr == nil && d.Username == UsernameLocalPart:
+		return PlaceholderLocalPart
+	case addr == nil:
+		return PlaceholderAddress
+	case d.Username == UsernameLocalPart:
+		return addr.LocalPart
+	default:
+		return addr.Full
+	}
+}
+
+// Well-known ports (RFC 8314, RFC 6186).
+var ports = map[string]map[string]int{
+	IMAP: {SecurityTLS: 993, SecuritySTARTTLS: 143, SecurityNone: 143},
+	POP3: {SecurityTLS: 995, SecuritySTARTTLS: 110, SecurityNone: 110},
+	SMTP: {SecurityTLS: 465, SecuritySTARTTLS: 587, SecurityNone: 587},
+}
+
+// Port returns the standard port of a protocol with a security.
+func Port(protocol, security string) int { return ports[protocol][security] }
+
+// endpoints lists a protocol's endpoints: implicit TLS, then STARTTLS
+// (always for submission, when allowed for IMAP and POP3), then cleartext
+// when explicitly allowed.
+func endpoints(d *Domain, proto string, opts Options) []Endpoint {
+	host := map[string]string{IMAP: d.Hosts.IMAP, POP3: d.Hosts.POP3, SMTP: d.Hosts.SMTP}[proto]
+	auth := authMethods(d.Authentication)
+	out := []Endpoint{{Protocol: proto, Host: host, Port: Port(proto, SecurityTLS), Security: SecurityTLS, Auth: auth}}
+	if proto == SMTP || opts.AllowSTARTTLS {
+		out = append(out, Endpoint{Protocol: proto, Host: host, Port: Port(proto, SecuritySTARTTLS), Security: SecuritySTARTTLS, Auth: auth})
+	}
+	if opts.AllowInsecure {
+		// Never a cleartext password over a cleartext connection.
+		out = append(out, Endpoint{Protocol: proto, Host: host, Port: Port(proto, SecurityNone), Security: SecurityNone, Auth: []string{AuthPasswordEncrypted}})
+	}
+	return out
+}
+
+// authMethods lists the methods to offer, in order: OAuth2 comes with a
+// password method after it for clients that lack its configuration.
+func authMethods(method string) []string {
+	if method == AuthOAuth2 {
+		return []string{AuthOAuth2, AuthPassword}
+	}
+	return []string{method}
+}
+
+// First returns the first endpoint of a protocol, and whether there is one.
+func (p *Plan) First(protocol string) (Endpoint, bool) {
+	for _, e := range append(append([]Endpoint{}, p.Incoming...), p.Outgoing...) {
+		if e.Protocol == protocol {
+			return e, true
+		}
+	}
+	return Endpoint{}, false
+}
+
+// Insecure reports whether the plan lists a cleartext endpoint.
+func (p *Plan) Insecure() bool {
+	for _, e := range append(append([]Endpoint{}, p.Incoming...), p.Outgoing...) {
+		if e.Security == SecurityNone {
+			return true
+		}
+	}
+	return false
+}
+
+// Account returns the address or, for a per-domain plan, the domain.
+func (p *Plan) Account() string {
+	if p.Address != nil {
+		return p.Address.Full
+	}
+	return p.Domain.Domains[0]
+}
+
+// requireAddress is for the formats that cannot describe a whole domain.
+func (p *Plan) requireAddress(format string) error {
+	if p.Address == nil {
+		return fmt.Errorf("%s needs an e-mail address (--email): it describes one account", format)
+	}
+	return nil
+}
