@@ -13,21 +13,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-)
 
-// requireProgram skips when a program is missing, unless
-// MAILADVISOR_INTEGRATION=1 asks for every integration test to run.
-func requireProgram(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("MAILADVISOR_INTEGRATION") == "1" {
-			t.Fatalf("%s is missing and MAILADVISOR_INTEGRATION=1: install it", name)
-		}
-		t.Skipf("%s is missing: skipping (set MAILADVISOR_INTEGRATION=1 to make this a failure)", name)
-	}
-	return path
-}
+	"github.com/mailadvisor/mailadvisor/internal/integration"
+)
 
 // throwawaySigner makes a CA and a leaf certificate signed by it.
 func throwawaySigner(t *testing.T) Signer {
@@ -55,7 +43,7 @@ func throwawaySigner(t *testing.T) Signer {
 
 // openssl recovers the unsigned profile byte for byte from the signed one.
 func TestSignedProfileVerifiesWithOpenSSL(t *testing.T) {
-	openssl := requireProgram(t, "openssl")
+	openssl := integration.RequireProgram(t, "openssl")
 	unsigned, err := MobileconfigBytes(examplePlan(t, "o'neil+tag@example.com", Options{}))
 	if err != nil {
 		t.Fatal(err)

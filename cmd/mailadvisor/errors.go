@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
+	"github.com/mailadvisor/mailadvisor/profiles"
 )
 
 // Exit codes, documented in --help and README.
@@ -71,12 +72,13 @@ func exitCode(err error) int {
 		field     *advisor.FieldError
 		decode    *advisor.DecodeError
 		ruleError *advisor.RuleError
+		profField *profiles.FieldError
 	)
 	switch {
 	case errors.As(err, &rejected):
 		return exitRejected
 	case errors.As(err, &usage), errors.As(err, &invalid), errors.As(err, &field),
-		errors.As(err, &decode), errors.As(err, &ruleError):
+		errors.As(err, &decode), errors.As(err, &ruleError), errors.As(err, &profField):
 		return exitUsage
 	default:
 		return exitFailure

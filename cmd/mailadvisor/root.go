@@ -48,6 +48,7 @@ func newRootCmd(io streams) *cobra.Command {
 		newAdviseCmd(io, &global),
 		newCostCmd(io, &global),
 		newCarbonCmd(io, &global),
+		newProfileCmd(io, &global),
 		newPresetsCmd(io, &global),
 		newRulesCmd(io, &global),
 		newVersionCmd(io, &global),

@@ -1,0 +1,351 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailadvisor/mailadvisor/advisor"
+	"github.com/mailadvisor/mailadvisor/profiles"
+)
+
+// Profile formats.
+var profileFormats = []string{"autoconfig", "mobileconfig", "autodiscover", "srv", "sheet"}
+
+type profileOptions struct {
+	io         streams
+	global     *globalOptions
+	domainFile string
+	email      string
+	domain     string
+	hosts      profiles.Hosts
+	display    string
+	short      string
+	username   string
+	auth       string
+	services   []string
+	protocol   string
+	scenario   string
+	preset     string
+	starttls   bool
+	insecure   bool
+	signCert   string
+	signKey    string
+	signChain  string
+	out        string
+	output     string
+}
+
+func newProfileCmd(io streams, global *globalOptions) *cobra.Command {
+	opts := &profileOptions{io: io, global: global}
+	cmd := &cobra.Command{
+		Use:   "profile autoconfig|mobileconfig|autodiscover|srv|sheet",
+		Short: "Write the file a mail app needs to set up an account",
+		Long: `Write what a mail app needs to set up an account, for one address (--email)
+or for a whole domain (placeholders the client fills in):
+
+  autoconfig    Thunderbird / Mozilla config-v1.1.xml
+  mobileconfig  Apple configuration profile (.mobileconfig), optionally signed
+  autodiscover  Outlook autodiscover.xml response (needs --email)
+  srv           DNS SRV records (RFC 6186, RFC 8314) as zone-file lines
+  sheet         the settings to type into a mail app by hand
+
+Only encrypted endpoints are written: IMAP on 993 and POP3 on 995 (implicit
+TLS), submission on 465 then 587 (STARTTLS). --allow-starttls adds IMAP 143
+and POP3 110 with STARTTLS; --allow-insecure adds cleartext endpoints (with a
+warning, and never with a cleartext password). The preferred protocol comes
+first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
+		Example: `  mailadvisor profile autoconfig --email alice@example.com > config-v1.1.xml
+  mailadvisor profile autoconfig --domain-file example.yaml --out config-v1.1.xml
+  mailadvisor profile mobileconfig --email alice@example.com --sign-cert cert.pem --sign-key key.pem --out alice.mobileconfig
+  mailadvisor profile srv --domain-file example.yaml --preset road-warriors
+  mailadvisor profile sheet --email alice@example.com --preset single-device-home -o markdown`,
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: profileFormats,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !contains(profileFormats, args[0]) {
+				return usagef("format: invalid value %q: want one of %s", args[0], strings.Join(profileFormats, ", "))
+			}
+			return runProfile(cmd, opts, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.domainFile, "domain-file", "", "mail domain description (YAML): domains, hosts, services, username form, authentication")
+	f.StringVar(&opts.email, "email", "", "the address to write the profile for (without it: a per-domain profile)")
+	f.StringVar(&opts.domain, "domain", "", "mail domain, when there is no domain file (default: the domain of --email)")
+	f.StringVar(&opts.hosts.IMAP, "imap-host", "", "IMAP server (default mail.<domain>)")
+	f.StringVar(&opts.hosts.POP3, "pop3-host", "", "POP3 server (default mail.<domain>)")
+	f.StringVar(&opts.hosts.SMTP, "smtp-host", "", "submission server (default mail.<domain>)")
+	f.StringVar(&opts.display, "display-name", "", "provider name shown by the mail app")
+	f.StringVar(&opts.short, "short-name", "", "short provider name (at most 20 characters)")
+	f.StringVar(&opts.username, "username-form", "", "login: address or localpart (default address)")
+	f.StringVar(&opts.auth, "auth", "", "authentication: password, password-encrypted or oauth2 (oauth2 needs a domain file)")
+	f.StringSliceVar(&opts.services, "services", nil, "services offered: imap, pop3, smtp (default all)")
+	f.StringVar(&opts.protocol, "protocol", "", "preferred protocol: imap or pop3 (default: the advice, else imap)")
+	f.StringVar(&opts.scenario, "scenario", "", "scenario file: the advisor's recommendation decides the protocol and POP3 days")
+	f.StringVar(&opts.preset, "preset", "", "named scenario, see 'mailadvisor presets'")
+	f.BoolVar(&opts.starttls, "allow-starttls", false, "also list IMAP 143 and POP3 110 with STARTTLS, after implicit TLS")
+	f.BoolVar(&opts.insecure, "allow-insecure", false, "also list cleartext endpoints (not recommended; prints a warning)")
+	f.StringVar(&opts.signCert, "sign-cert", "", "mobileconfig: sign with this certificate (PEM)")
+	f.StringVar(&opts.signKey, "sign-key", "", "mobileconfig: private key of --sign-cert (PEM)")
+	f.StringVar(&opts.signChain, "sign-chain", "", "mobileconfig: intermediate certificates to include (PEM)")
+	f.StringVar(&opts.out, "out", "-", "file to write ('-' for stdout)")
+	f.StringVarP(&opts.output, "output", "o", formatTable, "sheet only: "+strings.Join(outputFormats, ", "))
+	cmd.MarkFlagsMutuallyExclusive("scenario", "protocol")
+	cmd.MarkFlagsMutuallyExclusive("preset", "protocol")
+	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
+	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
+	return cmd
+}
+
+func runProfile(cmd *cobra.Command, opts *profileOptions, format string) error {
+	if opts.signCert != "" && format != "mobileconfig" {
+		return usagef("--sign-cert: only mobileconfig profiles can be signed")
+	}
+	plan, err := opts.plan()
+	if err != nil {
+		return err
+	}
+	if plan.Insecure() {
+		fmt.Fprintln(opts.io.err, "mailadvisor: warning: --allow-insecure lists cleartext endpoints: passwords and mail can be read on the network (RFC 8314 calls cleartext obsolete)")
+	}
+	w, finish, err := openOutput(opts.out, opts.io.out)
+	if err != nil {
+		return err
+	}
+	if err := writeProfile(w, plan, format, opts); err != nil {
+		finish(false)
+		return err
+	}
+	return finish(true)
+}
+
+func writeProfile(w io.Writer, plan *profiles.Plan, format string, opts *profileOptions) error {
+	switch format {
+	case "autoconfig":
+		return profiles.WriteAutoconfig(w, plan)
+	case "autodiscover":
+		if err := profiles.WriteAutodiscover(w, plan, plan.Domain.DisplayName); err != nil {
+			return &usageError{err: err}
+		}
+		return nil
+	case "srv":
+		return profiles.WriteSRV(w, plan)
+	case "sheet":
+		p, err := newPrinter(opts.output)
+		if err != nil {
+			return err
+		}
+		sheet := profiles.NewSheet(plan)
+		return p.print(w, report{data: sheet, sections: func() []section { return sheetSections(sheet) }})
+	default:
+		return writeMobileconfig(w, plan, opts)
+	}
+}
+
+func writeMobileconfig(w io.Writer, plan *profiles.Plan, opts *profileOptions) error {
+	data, err := profiles.MobileconfigBytes(plan)
+	if err != nil {
+		return err
+	}
+	if opts.signCert != "" {
+		signer, err := loadSigner(opts.signCert, opts.signKey, opts.signChain)
+		if err != nil {
+			return err
+		}
+		if data, err = signer.Sign(data); err != nil {
+			return err
+		}
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// plan builds the domain from the file and flags, the address, and the
+// preferred protocol from the flags or the advice.
+func (opts *profileOptions) plan() (*profiles.Plan, error) {
+	d, err := opts.domainDescription()
+	if err != nil {
+		return nil, err
+	}
+	var addr *profiles.Address
+	if opts.email != "" {
+		a, err := profiles.ParseAddress("email", opts.email)
+		if err != nil {
+			return nil, err
+		}
+		addr = &a
+	}
+	popts := profiles.Options{Preferred: opts.protocol, AllowSTARTTLS: opts.starttls, AllowInsecure: opts.insecure}
+	if opts.scenario != "" || opts.preset != "" {
+		if popts.Preferred, popts.LeaveOnServerDays, err = opts.advice(); err != nil {
+			return nil, err
+		}
+	}
+	return profiles.NewPlan(d, addr, popts)
+}
+
+// domainDescription reads --domain-file, or builds the domain from
+// --domain or --email, then applies the flags on top.
+func (opts *profileOptions) domainDescription() (*profiles.Domain, error) {
+	d := &profiles.Domain{}
+	if opts.domainFile != "" {
+		f, err := os.Open(opts.domainFile)
+		if err != nil {
+			return nil, usagef("domain file: %v", err)
+		}
+		defer f.Close()
+		if d, err = profiles.DecodeDomain(f, opts.domainFile); err != nil {
+			return nil, withHint(&usageError{err: err}, "see 'mailadvisor profile --help' for the domain file's keys")
+		}
+	}
+	switch {
+	case opts.domain != "":
+		d.Domains = []string{opts.domain}
+	case len(d.Domains) == 0 && opts.email != "":
+		a, err := profiles.ParseAddress("email", opts.email)
+		if err != nil {
+			return nil, err
+		}
+		d.Domains = []string{a.Domain}
+	case len(d.Domains) == 0:
+		return nil, withHint(usagef("no mail domain: give --email, --domain or --domain-file"), "mailadvisor profile autoconfig --email alice@example.com")
+	}
+	opts.applyFlags(d)
+	if err := d.Normalize(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (opts *profileOptions) applyFlags(d *profiles.Domain) {
+	for _, s := range []struct{ flag, into *string }{
+		{&opts.hosts.IMAP, &d.Hosts.IMAP}, {&opts.hosts.POP3, &d.Hosts.POP3}, {&opts.hosts.SMTP, &d.Hosts.SMTP},
+		{&opts.display, &d.DisplayName}, {&opts.short, &d.ShortName}, {&opts.username, &d.Username}, {&opts.auth, &d.Authentication},
+	} {
+		if *s.flag != "" {
+			*s.into = *s.flag
+		}
+	}
+	if len(opts.services) > 0 {
+		d.Services = opts.services
+	}
+}
+
+// advice runs the advisor on --preset/--scenario and returns the
+// recommended protocol and, for POP3, the days to leave mail on the server.
+func (opts *profileOptions) advice() (string, *int, error) {
+	s := advisor.DefaultScenario()
+	var err error
+	if opts.preset != "" {
+		if s, err = advisor.PresetScenario(opts.preset); err != nil {
+			return "", nil, withHint(err, "run 'mailadvisor presets' to list them")
+		}
+	}
+	if opts.scenario != "" {
+		if err := decodeScenarioFile(opts.scenario, opts.io.in, &s); err != nil {
+			return "", nil, err
+		}
+	}
+	rs, err := advisor.BuiltinRules()
+	if err != nil {
+		return "", nil, err
+	}
+	models, err := advisor.DefaultModels()
+	if err != nil {
+		return "", nil, err
+	}
+	res, err := advisor.New(rs, models).Advise(s, advisor.Options{})
+	if err != nil {
+		return "", nil, err
+	}
+	days, _ := advisor.LeaveOnServer(&s)
+	return res.Recommendation.Protocol, &days, nil
+}
+
+// loadSigner reads the signing certificate, key and chain (PEM).
+func loadSigner(certFile, keyFile, chainFile string) (profiles.Signer, error) {
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return profiles.Signer{}, usagef("--sign-cert/--sign-key: %v", err)
+	}
+	cert, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return profiles.Signer{}, usagef("--sign-cert: %v", err)
+	}
+	s := profiles.Signer{Cert: cert, Key: pair.PrivateKey}
+	for _, der := range pair.Certificate[1:] {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			s.Chain = append(s.Chain, c)
+		}
+	}
+	if chainFile != "" {
+		data, err := os.ReadFile(chainFile)
+		if err != nil {
+			return s, usagef("--sign-chain: %v", err)
+		}
+		for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
+			c, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return s, usagef("--sign-chain: %v", err)
+			}
+			s.Chain = append(s.Chain, c)
+		}
+	}
+	return s, nil
+}
+
+// openOutput opens path for writing ('-' is stdout). Files are written to
+// a temporary file renamed into place by finish(true), so a failed run
+// never leaves a half-written profile.
+func openOutput(path string, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
+	if path == "-" || path == "" {
+		return stdout, func(bool) error { return nil }, nil
+	}
+	dir, base := ".", path
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		dir, base = path[:i+1], path[i+1:]
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, nil, usagef("--out: %v", err)
+	}
+	finish := func(ok bool) error {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			return nil
+		}
+		if err := tmp.Close(); err != nil {
+			os.Remove(tmp.Name())
+			return err
+		}
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			return err
+		}
+		return os.Rename(tmp.Name(), path)
+	}
+	return tmp, finish, nil
+}
+
+func sheetSections(s *profiles.Sheet) []section {
+	head := []string{"Protocol", "Server", "Port", "Security", "Username", "Authentication"}
+	rows := func(rs []profiles.SheetRow) [][]string {
+		var out [][]string
+		for _, r := range rs {
+			out = append(out, []string{strings.ToUpper(r.Protocol), r.Server, fmt.Sprint(r.Port), r.SecurityLabel, r.Username, r.AuthLabel})
+		}
+		return out
+	}
+	in := section{Title: "Incoming mail for " + s.Account + " (first choice first)", Header: head, Rows: rows(s.Incoming)}
+	if s.LeaveOnServerDays != nil {
+		in.Lines = []string{fmt.Sprintf("POP3: leave messages on the server for %d days.", *s.LeaveOnServerDays)}
+	}
+	return []section{in, {Title: "Outgoing mail (SMTP submission)", Header: head, Rows: rows(s.Outgoing)}}
+}
