@@ -7,12 +7,10 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/net/idna"
 
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
 
@@ -43,6 +41,7 @@ type Domain struct {
 	DisplayName      string   `yaml:"display_name" json:"display_name"`
 	ShortName        string   `yaml:"short_name" json:"short_name"`
 	Hosts            Hosts    `yaml:"hosts" json:"hosts"`
+	Ports            Ports    `yaml:"ports,omitempty" json:"ports,omitempty"`
 	Services         []string `yaml:"services" json:"services"`
 	Username         string   `yaml:"username" json:"username"`
 	Authentication   string   `yaml:"authentication" json:"authentication"`
@@ -58,6 +57,17 @@ type Hosts struct {
 	IMAP string `yaml:"imap" json:"imap"`
 	POP3 string `yaml:"pop3" json:"pop3"`
 	SMTP string `yaml:"smtp" json:"smtp"`
+}
+
+// Ports override the standard ports (behind NAT, or for tests); 0 means
+// the standard one.
+type Ports struct {
+	IMAPS       int `yaml:"imaps,omitempty" json:"imaps,omitempty"`             // 993
+	IMAP        int `yaml:"imap,omitempty" json:"imap,omitempty"`               // 143, STARTTLS
+	POP3S       int `yaml:"pop3s,omitempty" json:"pop3s,omitempty"`             // 995
+	POP3        int `yaml:"pop3,omitempty" json:"pop3,omitempty"`               // 110, STARTTLS
+	Submissions int `yaml:"submissions,omitempty" json:"submissions,omitempty"` // 465
+	Submission  int `yaml:"submission,omitempty" json:"submission,omitempty"`   // 587, STARTTLS
 }
 
 // OAuth2 is the authorisation server for OAuth2 logins.
@@ -102,6 +112,9 @@ func (d *Domain) Normalize() error {
 		d.Domains[i] = ascii
 	}
 	if err := d.normalizeHosts(); err != nil {
+		return err
+	}
+	if err := d.Ports.check(); err != nil {
 		return err
 	}
 	if err := d.normalizeServices(); err != nil {
@@ -224,49 +237,11 @@ func (d *Domain) Offers(service string) bool {
 }
 
 // FieldError says that an input field holds a value it does not accept.
-type FieldError struct {
-	Field   string
-	Value   string
-	Allowed string
-}
-
-func (e *FieldError) Error() string {
-	return fmt.Sprintf("%s: invalid value %q: want %s", e.Field, e.Value, e.Allowed)
-}
+type FieldError = textcheck.FieldError
 
 // Hostname validates a host or domain name (RFC 1123, internationalised
 // names allowed) and returns it in lower-case ASCII (punycode).
-func Hostname(field, name string) (string, error) {
-	bad := &FieldError{Field: field, Value: name, Allowed: "a host name such as mail.example.com (letters, digits, hyphens; international names allowed)"}
-	if err := checkText(field, name, 253); err != nil {
-		return "", err
-	}
-	name = strings.TrimSuffix(name, ".")
-	ascii, err := idna.Lookup.ToASCII(name)
-	if err != nil || ascii == "" || len(ascii) > 253 || !strings.Contains(ascii, ".") {
-		return "", bad
-	}
-	for _, label := range strings.Split(ascii, ".") {
-		if !validLabel(label) {
-			return "", bad
-		}
-	}
-	return strings.ToLower(ascii), nil
-}
-
-// validLabel checks one DNS label: 1 to 63 letters, digits or hyphens,
-// not starting or ending with a hyphen (RFC 1123).
-func validLabel(label string) bool {
-	if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-		return false
-	}
-	for _, c := range label {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func Hostname(field, name string) (string, error) { return textcheck.Hostname(field, name) }
 
 // Address is a validated e-mail address.
 type Address struct {
@@ -298,22 +273,7 @@ func ParseAddress(field, addr string) (Address, error) {
 	return Address{Full: local + "@" + ascii, LocalPart: local, Domain: ascii}, nil
 }
 
-// checkText rejects invalid UTF-8, control characters (which XML cannot
-// carry and which could add a line to a text format) and over-long text.
-func checkText(field, s string, maxLen int) error {
-	if !utf8.ValidString(s) {
-		return &FieldError{Field: field, Value: s, Allowed: "valid UTF-8 text"}
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF || r == '\u2028' || r == '\u2029' {
-			return &FieldError{Field: field, Value: s, Allowed: "text without control characters or line breaks"}
-		}
-	}
-	if utf8.RuneCountInString(s) > maxLen {
-		return &FieldError{Field: field, Value: s, Allowed: fmt.Sprintf("at most %d characters", maxLen)}
-	}
-	return nil
-}
+func checkText(field, s string, maxLen int) error { return textcheck.Text(field, s, maxLen) }
 
 func checkHTTPSURL(field, s string) error {
 	if err := checkText(field, s, 2000); err != nil {
@@ -324,4 +284,28 @@ func checkHTTPSURL(field, s string) error {
 		return &FieldError{Field: field, Value: s, Allowed: "an absolute https:// URL"}
 	}
 	return nil
+}
+
+func (p Ports) check() error {
+	for field, port := range map[string]int{"ports.imaps": p.IMAPS, "ports.imap": p.IMAP, "ports.pop3s": p.POP3S,
+		"ports.pop3": p.POP3, "ports.submissions": p.Submissions, "ports.submission": p.Submission} {
+		if port < 0 || port > 65535 {
+			return &FieldError{Field: field, Value: fmt.Sprint(port), Allowed: "a port from 1 to 65535 (0: the standard one)"}
+		}
+	}
+	return nil
+}
+
+// port returns the domain's port for a protocol and security: the
+// override, or the standard one.
+func (p Ports) port(protocol, security string) int {
+	override := map[string]map[string]int{
+		IMAP: {SecurityTLS: p.IMAPS, SecuritySTARTTLS: p.IMAP, SecurityNone: p.IMAP},
+		POP3: {SecurityTLS: p.POP3S, SecuritySTARTTLS: p.POP3, SecurityNone: p.POP3},
+		SMTP: {SecurityTLS: p.Submissions, SecuritySTARTTLS: p.Submission, SecurityNone: p.Submission},
+	}[protocol][security]
+	if override != 0 {
+		return override
+	}
+	return Port(protocol, security)
 }

@@ -137,3 +137,22 @@ func TestPlanRejectsAProtocolNotOffered(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+func TestPortOverrides(t *testing.T) {
+	d, err := DecodeDomain(strings.NewReader("domains: [example.test]\nports: {imaps: 10993, submissions: 10465, submission: 10587}\n"), "d.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := NewPlan(d, nil, Options{})
+	if p.Incoming[0].Port != 10993 || p.Outgoing[0].Port != 10465 || p.Outgoing[1].Port != 10587 {
+		t.Errorf("ports: %+v %+v", p.Incoming, p.Outgoing)
+	}
+	for _, r := range SRVRecords(p) {
+		if r.Owner == "_imaps._tcp.example.test." && r.Port != 10993 {
+			t.Errorf("SRV %+v", r)
+		}
+	}
+	if _, err := DecodeDomain(strings.NewReader("domains: [example.test]\nports: {imaps: 70000}\n"), "d.yaml"); err == nil || !strings.Contains(err.Error(), "ports.imaps") {
+		t.Errorf("error = %v", err)
+	}
+}

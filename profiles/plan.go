@@ -128,13 +128,14 @@ func Port(protocol, security string) int { return ports[protocol][security] }
 func endpoints(d *Domain, proto string, opts Options) []Endpoint {
 	host := map[string]string{IMAP: d.Hosts.IMAP, POP3: d.Hosts.POP3, SMTP: d.Hosts.SMTP}[proto]
 	auth := authMethods(d.Authentication)
-	out := []Endpoint{{Protocol: proto, Host: host, Port: Port(proto, SecurityTLS), Security: SecurityTLS, Auth: auth}}
+	port := func(security string) int { return d.Ports.port(proto, security) }
+	out := []Endpoint{{Protocol: proto, Host: host, Port: port(SecurityTLS), Security: SecurityTLS, Auth: auth}}
 	if proto == SMTP || opts.AllowSTARTTLS {
-		out = append(out, Endpoint{Protocol: proto, Host: host, Port: Port(proto, SecuritySTARTTLS), Security: SecuritySTARTTLS, Auth: auth})
+		out = append(out, Endpoint{Protocol: proto, Host: host, Port: port(SecuritySTARTTLS), Security: SecuritySTARTTLS, Auth: auth})
 	}
 	if opts.AllowInsecure {
 		// Never a cleartext password over a cleartext connection.
-		out = append(out, Endpoint{Protocol: proto, Host: host, Port: Port(proto, SecurityNone), Security: SecurityNone, Auth: []string{AuthPasswordEncrypted}})
+		out = append(out, Endpoint{Protocol: proto, Host: host, Port: port(SecurityNone), Security: SecurityNone, Auth: []string{AuthPasswordEncrypted}})
 	}
 	return out
 }

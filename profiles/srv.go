@@ -38,7 +38,7 @@ func SRVRecords(p *Plan) []SRVRecord {
 			{"_submissions", SMTP, SecurityTLS}, {"_submission", SMTP, SecuritySTARTTLS},
 		} {
 			r := SRVRecord{Owner: svc.label + "._tcp." + domain + ".", Target: "."}
-			if e, ok := p.endpoint(svc.protocol, Port(svc.protocol, svc.security)); ok {
+			if e, ok := p.endpoint(svc.protocol, svc.security); ok {
 				r.Priority, r.Weight, r.Port, r.Target = p.srvPriority(e), 1, e.Port, e.Host+"."
 			}
 			out = append(out, r)
@@ -47,10 +47,11 @@ func SRVRecords(p *Plan) []SRVRecord {
 	return out
 }
 
-// endpoint returns the plan's endpoint of protocol on port.
-func (p *Plan) endpoint(protocol string, port int) (Endpoint, bool) {
+// endpoint returns the plan's endpoint of protocol with security; the
+// STARTTLS port also stands for cleartext, which uses the same port.
+func (p *Plan) endpoint(protocol, security string) (Endpoint, bool) {
 	for _, e := range append(append([]Endpoint{}, p.Incoming...), p.Outgoing...) {
-		if e.Protocol == protocol && e.Port == port {
+		if e.Protocol == protocol && (e.Security == security || security == SecuritySTARTTLS && e.Security == SecurityNone) {
 			return e, true
 		}
 	}

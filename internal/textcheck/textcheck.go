@@ -1,0 +1,77 @@
+// Package textcheck validates the values that reach generated files (host
+// names, domains, free text) so that none can add a line, an element or a
+// directive, and converts international domain names to punycode.
+package textcheck
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+)
+
+// FieldError says that an input field holds a value it does not accept.
+type FieldError struct {
+	Field   string
+	Value   string
+	Allowed string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%s: invalid value %q: want %s", e.Field, e.Value, e.Allowed)
+}
+
+// Hostname validates a host or domain name (RFC 1123, with at least two
+// labels; internationalised names allowed) and returns it in lower-case
+// ASCII (punycode), without a trailing dot.
+func Hostname(field, name string) (string, error) {
+	bad := &FieldError{Field: field, Value: name, Allowed: "a host name such as mail.example.com (letters, digits, hyphens; international names allowed)"}
+	if err := Text(field, name, 253); err != nil {
+		return "", err
+	}
+	name = strings.TrimSuffix(name, ".")
+	ascii, err := idna.Lookup.ToASCII(name)
+	if err != nil || ascii == "" || len(ascii) > 253 || !strings.Contains(ascii, ".") {
+		return "", bad
+	}
+	for _, label := range strings.Split(ascii, ".") {
+		if !validLabel(label) {
+			return "", bad
+		}
+	}
+	return strings.ToLower(ascii), nil
+}
+
+// validLabel checks one DNS label: 1 to 63 letters, digits or hyphens,
+// not starting or ending with a hyphen (RFC 1123).
+func validLabel(label string) bool {
+	if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+		return false
+	}
+	for _, c := range label {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Text rejects invalid UTF-8, control characters and line breaks (which
+// XML cannot carry and which could add a line to a text format) and text
+// longer than maxLen characters.
+func Text(field, s string, maxLen int) error {
+	if !utf8.ValidString(s) {
+		return &FieldError{Field: field, Value: s, Allowed: "valid UTF-8 text"}
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF || r == '\u2028' || r == '\u2029' {
+			return &FieldError{Field: field, Value: s, Allowed: "text without control characters or line breaks"}
+		}
+	}
+	if utf8.RuneCountInString(s) > maxLen {
+		return &FieldError{Field: field, Value: s, Allowed: fmt.Sprintf("at most %d characters", maxLen)}
+	}
+	return nil
+}
