@@ -24,7 +24,8 @@ func (e *FieldError) Error() string {
 }
 
 // Hostname validates a host or domain name (RFC 1123, with at least two
-// labels; internationalised names allowed) and returns it in lower-case
+// labels and a top-level label that is not all digits; internationalised
+// names allowed) and returns it in lower-case
 // ASCII (punycode), without a trailing dot.
 func Hostname(field, name string) (string, error) {
 	bad := &FieldError{Field: field, Value: name, Allowed: "a host name such as mail.example.com (letters, digits, hyphens; international names allowed)"}
@@ -36,10 +37,14 @@ func Hostname(field, name string) (string, error) {
 	if err != nil || ascii == "" || len(ascii) > 253 || !strings.Contains(ascii, ".") {
 		return "", bad
 	}
-	for _, label := range strings.Split(ascii, ".") {
+	labels := strings.Split(ascii, ".")
+	for _, label := range labels {
 		if !validLabel(label) {
 			return "", bad
 		}
+	}
+	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		return "", bad // an all-numeric top-level label: an IP address, not a name
 	}
 	return strings.ToLower(ascii), nil
 }

@@ -1,0 +1,319 @@
+package templates
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
+)
+
+// Protocols a server can offer to mail clients.
+const (
+	IMAP = "imap"
+	POP3 = "pop3"
+)
+
+// TLS profiles (Mozilla server-side TLS guidelines 6.0).
+const (
+	Intermediate = "intermediate" // TLS 1.2 and 1.3, six ECDHE AEAD ciphers
+	Modern       = "modern"       // TLS 1.3 only
+)
+
+// DMARC policies.
+var dmarcPolicies = []string{"none", "quarantine", "reject"}
+
+// Config describes the server to configure. Zero values take the defaults
+// that [Config.Normalize] fills in.
+type Config struct {
+	Domain     string
+	Hostname   string   // default mail.<domain>
+	Protocols  []string // imap, pop3; default imap
+	TLSProfile string   // intermediate (default) or modern
+	CertFile   string   // default /etc/letsencrypt/live/<hostname>/fullchain.pem
+	KeyFile    string   // default /etc/letsencrypt/live/<hostname>/privkey.pem
+	Listen     string   // IP address to listen on; default all
+	Ports      Ports
+	// AllowSTARTTLS opens IMAP 143 and POP3 110 (STARTTLS); by default
+	// they are closed (RFC 8314: implicit TLS).
+	AllowSTARTTLS bool
+	MailLocation  string  // default maildir:~/Maildir
+	MailHome      string  // default /var/mail/vhosts/%d/%n
+	MailUser      string  // system user owning the mail; default vmail
+	MailGroup     string  // default vmail
+	UsersFile     string  // passwd-file of the mail users; default /etc/dovecot/users
+	QuotaGB       float64 // per user; 0 = no quota
+	// LeaveOnServerDays is the POP3 policy: mail older than this is
+	// expunged by the daily job the Dovecot file shows (0: none given).
+	LeaveOnServerDays int
+	DovecotVersion    string // 2.3 (the only one supported)
+	PostfixVersion    string // default 3.7
+	OpenSSLVersion    string // default 3.0
+	DMARCPolicy       string // none, quarantine (default) or reject
+	DMARCReports      string // address for aggregate reports (optional)
+	DKIMSelector      string // default mail
+	MTASTS            string // "", testing or enforce
+	TLSRPTReports     string // address for TLS reports (optional)
+	IPv4, IPv6        string // addresses of the mail host, for its A/AAAA records (optional)
+
+	// Runtime locations, for a non-standard install or a test; empty
+	// means the distribution's default.
+	DovecotBaseDir  string
+	DovecotStateDir string
+	DovecotLog      string
+	PostfixQueueDir string // default /var/spool/postfix
+	PostfixDataDir  string
+	PostfixMaillog  string
+}
+
+// Ports are the listening ports; 0 means the standard one.
+type Ports struct {
+	IMAPS, IMAP, POP3S, POP3, SMTP, Submission, Submissions int
+}
+
+// FieldError says that a setting holds a value it does not accept.
+type FieldError = textcheck.FieldError
+
+// Normalize fills in the defaults and validates every value that reaches
+// a file; it returns a [*FieldError] naming the first bad one.
+func (c *Config) Normalize() error {
+	var err error
+	if c.Domain, err = textcheck.Hostname("domain", c.Domain); err != nil {
+		return err
+	}
+	if c.Hostname == "" {
+		c.Hostname = "mail." + c.Domain
+	}
+	if c.Hostname, err = textcheck.Hostname("hostname", c.Hostname); err != nil {
+		return err
+	}
+	for _, step := range []func() error{c.normalizeProtocols, c.normalizeTLS, c.normalizePorts, c.normalizePaths, c.normalizeVersions, c.normalizeDNS} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) normalizeProtocols() error {
+	if len(c.Protocols) == 0 {
+		c.Protocols = []string{IMAP}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range c.Protocols {
+		p = strings.ToLower(strings.TrimSpace(p))
+		if p != IMAP && p != POP3 {
+			return &FieldError{Field: "protocols", Value: p, Allowed: "imap, pop3"}
+		}
+		if !seen[p] {
+			out = append(out, p)
+		}
+		seen[p] = true
+	}
+	c.Protocols = out
+	if c.QuotaGB < 0 || c.QuotaGB > 1e6 || math.IsNaN(c.QuotaGB) {
+		return &FieldError{Field: "quota", Value: fmt.Sprint(c.QuotaGB), Allowed: "a size in GB from 0 (no quota) to 1000000"}
+	}
+	if c.LeaveOnServerDays < 0 || c.LeaveOnServerDays > 3650 {
+		return &FieldError{Field: "leave-on-server-days", Value: fmt.Sprint(c.LeaveOnServerDays), Allowed: "a whole number of days from 0 to 3650"}
+	}
+	return nil
+}
+
+func (c *Config) normalizeTLS() error {
+	if c.TLSProfile == "" {
+		c.TLSProfile = Intermediate
+	}
+	if c.TLSProfile != Intermediate && c.TLSProfile != Modern {
+		return &FieldError{Field: "tls-profile", Value: c.TLSProfile, Allowed: "intermediate or modern"}
+	}
+	if c.CertFile == "" {
+		c.CertFile = "/etc/letsencrypt/live/" + c.Hostname + "/fullchain.pem"
+	}
+	if c.KeyFile == "" {
+		c.KeyFile = "/etc/letsencrypt/live/" + c.Hostname + "/privkey.pem"
+	}
+	return nil
+}
+
+func (c *Config) normalizePorts() error {
+	if c.Listen != "" {
+		addr, err := netip.ParseAddr(c.Listen)
+		if err != nil || addr.Zone() != "" {
+			return &FieldError{Field: "listen", Value: c.Listen, Allowed: "an IP address such as 127.0.0.1 or ::1"}
+		}
+		c.Listen = addr.String()
+	}
+	p := &c.Ports
+	for _, port := range []struct {
+		field    string
+		value    *int
+		standard int
+	}{
+		{"imaps-port", &p.IMAPS, 993}, {"imap-port", &p.IMAP, 143}, {"pop3s-port", &p.POP3S, 995}, {"pop3-port", &p.POP3, 110},
+		{"smtp-port", &p.SMTP, 25}, {"submission-port", &p.Submission, 587}, {"submissions-port", &p.Submissions, 465},
+	} {
+		if *port.value == 0 {
+			*port.value = port.standard
+		}
+		if *port.value < 1 || *port.value > 65535 {
+			return &FieldError{Field: port.field, Value: strconv.Itoa(*port.value), Allowed: "a port from 1 to 65535"}
+		}
+	}
+	return nil
+}
+
+// safePath allows absolute paths made of letters, digits and . _ - + / @
+// and the %d %n %u variables Dovecot expands: nothing that could end a
+// value or start a directive.
+var safePath = regexp.MustCompile(`^/[A-Za-z0-9._+@/%-]*$`)
+
+// safeWord is a user or group name.
+var safeWord = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+
+func (c *Config) normalizePaths() error {
+	defaults := []struct {
+		field string
+		value *string
+		def   string
+	}{
+		{"cert", &c.CertFile, ""}, {"key", &c.KeyFile, ""},
+		{"mail-home", &c.MailHome, "/var/mail/vhosts/%d/%n"}, {"users-file", &c.UsersFile, "/etc/dovecot/users"},
+		{"postfix-queue-dir", &c.PostfixQueueDir, "/var/spool/postfix"},
+		{"dovecot-base-dir", &c.DovecotBaseDir, ""}, {"dovecot-state-dir", &c.DovecotStateDir, ""}, {"dovecot-log", &c.DovecotLog, ""},
+		{"postfix-data-dir", &c.PostfixDataDir, ""}, {"postfix-maillog", &c.PostfixMaillog, ""},
+	}
+	for _, d := range defaults {
+		if *d.value == "" {
+			*d.value = d.def
+		}
+		if *d.value != "" && (!safePath.MatchString(*d.value) || strings.Contains(*d.value, "..")) {
+			return &FieldError{Field: d.field, Value: *d.value, Allowed: "an absolute path of letters, digits and . _ - + @ / (no spaces, quotes or ..)"}
+		}
+	}
+	if c.MailLocation == "" {
+		c.MailLocation = "maildir:~/Maildir"
+	}
+	if !regexp.MustCompile(`^(maildir|mdbox|sdbox|mbox):[A-Za-z0-9._+@/%~:=-]+$`).MatchString(c.MailLocation) {
+		return &FieldError{Field: "mail-location", Value: c.MailLocation, Allowed: "a Dovecot mail location such as maildir:~/Maildir"}
+	}
+	for _, w := range []struct {
+		field string
+		value *string
+	}{{"mail-user", &c.MailUser}, {"mail-group", &c.MailGroup}} {
+		if *w.value == "" {
+			*w.value = "vmail"
+		}
+		if !safeWord.MatchString(*w.value) {
+			return &FieldError{Field: w.field, Value: *w.value, Allowed: "a system user or group name"}
+		}
+	}
+	return nil
+}
+
+// version is a major.minor version.
+type version struct{ major, minor int }
+
+func parseVersion(field, s string) (version, error) {
+	var v version
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 {
+		return v, &FieldError{Field: field, Value: s, Allowed: "a version such as 3.7"}
+	}
+	var err1, err2 error
+	v.major, err1 = strconv.Atoi(parts[0])
+	v.minor, err2 = strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil || v.major < 0 || v.minor < 0 {
+		return v, &FieldError{Field: field, Value: s, Allowed: "a version such as 3.7"}
+	}
+	return v, nil
+}
+
+func (v version) atLeast(major, minor int) bool {
+	return v.major > major || v.major == major && v.minor >= minor
+}
+
+func (c *Config) normalizeVersions() error {
+	defaults := map[*string]string{&c.DovecotVersion: "2.3", &c.PostfixVersion: "3.7", &c.OpenSSLVersion: "3.0"}
+	for p, d := range defaults {
+		if *p == "" {
+			*p = d
+		}
+	}
+	dv, err := parseVersion("dovecot-version", c.DovecotVersion)
+	if err != nil {
+		return err
+	}
+	if dv.major != 2 || dv.minor != 3 {
+		return &FieldError{Field: "dovecot-version", Value: c.DovecotVersion,
+			Allowed: "2.3 (Dovecot 2.4 renamed many settings and is not supported: it could not be tested here)"}
+	}
+	pv, err := parseVersion("postfix-version", c.PostfixVersion)
+	if err != nil {
+		return err
+	}
+	if !pv.atLeast(3, 4) {
+		return &FieldError{Field: "postfix-version", Value: c.PostfixVersion, Allowed: "3.4 or newer (smtpd_tls_chain_files)"}
+	}
+	ov, err := parseVersion("openssl-version", c.OpenSSLVersion)
+	if err != nil {
+		return err
+	}
+	if !ov.atLeast(1, 1) {
+		return &FieldError{Field: "openssl-version", Value: c.OpenSSLVersion, Allowed: "1.1 or newer (TLS 1.3)"}
+	}
+	return nil
+}
+
+// mailbox accepts a simple address for DMARC and TLS-RPT reports.
+var mailbox = regexp.MustCompile(`^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$`)
+
+func (c *Config) normalizeDNS() error {
+	if c.DMARCPolicy == "" {
+		c.DMARCPolicy = "quarantine"
+	}
+	if !contains(dmarcPolicies, c.DMARCPolicy) {
+		return &FieldError{Field: "dmarc-policy", Value: c.DMARCPolicy, Allowed: "one of none, quarantine, reject"}
+	}
+	if c.DKIMSelector == "" {
+		c.DKIMSelector = "mail"
+	}
+	if !regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`).MatchString(c.DKIMSelector) {
+		return &FieldError{Field: "dkim-selector", Value: c.DKIMSelector, Allowed: "a DNS label such as mail or s2026"}
+	}
+	if c.MTASTS != "" && c.MTASTS != "testing" && c.MTASTS != "enforce" {
+		return &FieldError{Field: "mta-sts", Value: c.MTASTS, Allowed: "testing or enforce (or empty for none)"}
+	}
+	for field, addr := range map[string]string{"dmarc-reports": c.DMARCReports, "tls-rpt-reports": c.TLSRPTReports} {
+		if addr != "" && !mailbox.MatchString(addr) {
+			return &FieldError{Field: field, Value: addr, Allowed: "an e-mail address such as reports@example.com"}
+		}
+	}
+	for field, ip := range map[string]*string{"ipv4": &c.IPv4, "ipv6": &c.IPv6} {
+		if *ip == "" {
+			continue
+		}
+		addr, err := netip.ParseAddr(*ip)
+		if err != nil || (field == "ipv4") != addr.Is4() || addr.Zone() != "" {
+			return &FieldError{Field: field, Value: *ip, Allowed: "an " + strings.ToUpper(field[:2]) + field[2:] + " address"}
+		}
+		*ip = addr.String()
+	}
+	return nil
+}
+
+// Offers reports whether the configuration serves a protocol.
+func (c *Config) Offers(protocol string) bool { return contains(c.Protocols, protocol) }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

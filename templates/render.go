@@ -1,0 +1,223 @@
+package templates
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/netip"
+	"path"
+	"strings"
+	"text/template"
+)
+
+//go:embed files/*.tmpl
+var files embed.FS
+
+var tmpl = template.Must(template.New("").Option("missingkey=error").ParseFS(files, "files/*.tmpl"))
+
+// Mozilla server-side TLS 6.0 "intermediate" ciphers for TLS 1.2 (TLS 1.3
+// suites are always on).
+const intermediateCiphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" +
+	"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+
+// SRV is one DNS SRV record to publish (RFC 6186/8314), as the caller
+// computed it.
+type SRV struct {
+	Owner    string // _service._tcp.domain.
+	Priority int
+	Weight   int
+	Port     int
+	Target   string // host. or "." when not offered
+}
+
+// view is what the templates see: the normalised Config and the values
+// derived from its versions and TLS profile.
+type view struct {
+	*Config
+	SRV                       []SRV
+	DovecotProtocols          string
+	DovecotListen             string
+	DovecotMinProtocol        string
+	DovecotCurves             string
+	CipherList                string
+	PostQuantum               bool
+	IMAPPortOrZero            int
+	POP3PortOrZero            int
+	OffersIMAP, OffersPOP3    bool
+	QuotaRule                 string
+	PostfixInterfaces         string
+	PostfixProtocolsFamily    string
+	PostfixNetworks           string
+	PostfixMaillogDir         string
+	PostfixMinProtocol        string
+	PostfixMandatoryProtocols string
+	PostfixCurves             string
+	PostfixFFDHE              bool
+	ForbidBareNewline         bool
+	SMTPService               string
+	SubmissionService         string
+	SubmissionsService        string
+	HostInZone                bool
+	HostLabel                 string
+	DMARCRecord               string
+	MTASTSID                  string
+	MTASTSMaxAge              int
+}
+
+func newView(c *Config, srv []SRV) (*view, error) {
+	if err := c.Normalize(); err != nil {
+		return nil, err
+	}
+	pv, _ := parseVersion("postfix-version", c.PostfixVersion)
+	ov, _ := parseVersion("openssl-version", c.OpenSSLVersion)
+	v := &view{Config: c, SRV: srv, OffersIMAP: c.Offers(IMAP), OffersPOP3: c.Offers(POP3)}
+	v.DovecotProtocols = strings.Join(append(append([]string{}, c.Protocols...), "lmtp"), " ")
+	v.DovecotListen, v.PostfixInterfaces, v.PostfixProtocolsFamily = "*, ::", "all", "all"
+	v.PostfixNetworks = "127.0.0.0/8 [::1]/128"
+	if c.Listen != "" {
+		v.DovecotListen, v.PostfixInterfaces = c.Listen, c.Listen
+		v.PostfixProtocolsFamily = "ipv4"
+		if netip.MustParseAddr(c.Listen).Is6() {
+			v.PostfixProtocolsFamily = "ipv6"
+		}
+	}
+	v.tls(pv, ov)
+	if c.AllowSTARTTLS {
+		v.IMAPPortOrZero, v.POP3PortOrZero = c.Ports.IMAP, c.Ports.POP3
+	}
+	if c.QuotaGB > 0 {
+		v.QuotaRule = fmt.Sprintf("%dM", int(c.QuotaGB*1024+0.5))
+	}
+	if c.PostfixMaillog != "" {
+		v.PostfixMaillogDir = path.Dir(c.PostfixMaillog)
+	}
+	v.SMTPService, v.SubmissionService, v.SubmissionsService = v.service(c.Ports.SMTP), v.service(c.Ports.Submission), v.service(c.Ports.Submissions)
+	v.dns()
+	return v, nil
+}
+
+// tls derives the TLS settings from the profile and the target versions.
+func (v *view) tls(postfix, openssl version) {
+	v.PostQuantum = openssl.atLeast(3, 5)
+	curves := []string{"X25519", "prime256v1", "secp384r1"}
+	if v.PostQuantum {
+		curves = append([]string{"X25519MLKEM768"}, curves...)
+	}
+	v.DovecotCurves, v.PostfixCurves = strings.Join(curves, ":"), strings.Join(curves, " ")
+	v.DovecotMinProtocol = "TLSv1.2"
+	v.PostfixMinProtocol, v.PostfixMandatoryProtocols = ">=TLSv1.2", ">=TLSv1.2"
+	if !postfix.atLeast(3, 6) { // the >= syntax is Postfix 3.6
+		v.PostfixMinProtocol, v.PostfixMandatoryProtocols = "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1", "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1"
+	}
+	if v.TLSProfile == Modern {
+		v.DovecotMinProtocol, v.PostfixMandatoryProtocols = "TLSv1.3", ">=TLSv1.3"
+		if !postfix.atLeast(3, 6) {
+			v.PostfixMandatoryProtocols = "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1, !TLSv1.2"
+		}
+	} else {
+		v.CipherList = intermediateCiphers
+	}
+	v.PostfixFFDHE = postfix.atLeast(3, 8)      // unknown parameter before 3.8
+	v.ForbidBareNewline = postfix.atLeast(3, 7) // backported to 3.7.9
+}
+
+// service is a master.cf service name: the port, with the listen address.
+func (v *view) service(port int) string {
+	switch {
+	case v.Listen == "":
+		return fmt.Sprint(port)
+	case strings.Contains(v.Listen, ":"):
+		return fmt.Sprintf("[%s]:%d", v.Listen, port)
+	default:
+		return fmt.Sprintf("%s:%d", v.Listen, port)
+	}
+}
+
+func (v *view) dns() {
+	v.HostInZone = strings.HasSuffix(v.Hostname, "."+v.Domain)
+	v.HostLabel = strings.TrimSuffix(v.Hostname, "."+v.Domain)
+	v.DMARCRecord = "v=DMARC1; p=" + v.DMARCPolicy
+	if v.DMARCReports != "" {
+		v.DMARCRecord += "; rua=mailto:" + v.DMARCReports
+	}
+	v.MTASTSMaxAge = 604800
+	if v.MTASTS == "testing" {
+		v.MTASTSMaxAge = 86400
+	}
+	if v.MTASTS != "" {
+		var policy bytes.Buffer
+		_ = tmpl.ExecuteTemplate(&policy, "mta-sts.txt.tmpl", v)
+		sum := sha256.Sum256(policy.Bytes())
+		v.MTASTSID = hex.EncodeToString(sum[:])[:20]
+	}
+}
+
+// File names written by [WriteAll].
+const (
+	DovecotFile   = "dovecot.conf"
+	MainCfFile    = "main.cf"
+	MasterCfFile  = "master.cf"
+	MTASTSFile    = "mta-sts.txt"
+	zoneExtension = ".zone"
+)
+
+// WriteDovecot writes dovecot.conf.
+func WriteDovecot(w io.Writer, c *Config) error { return render(w, c, nil, "dovecot.conf.tmpl") }
+
+// WritePostfixMain writes Postfix's main.cf.
+func WritePostfixMain(w io.Writer, c *Config) error { return render(w, c, nil, "main.cf.tmpl") }
+
+// WritePostfixMaster writes Postfix's master.cf.
+func WritePostfixMaster(w io.Writer, c *Config) error { return render(w, c, nil, "master.cf.tmpl") }
+
+// WriteDNS writes the zone lines for the domain, with the SRV records the
+// caller computed.
+func WriteDNS(w io.Writer, c *Config, srv []SRV) error { return render(w, c, srv, "zone.tmpl") }
+
+// WriteMTASTSPolicy writes the MTA-STS policy file (only with MTASTS set).
+func WriteMTASTSPolicy(w io.Writer, c *Config) error {
+	if c.MTASTS == "" {
+		return fmt.Errorf("mta-sts: no policy: set the mode (testing or enforce)")
+	}
+	return render(w, c, nil, "mta-sts.txt.tmpl")
+}
+
+// ZoneFile is the name [WriteAll] gives the DNS records of a domain.
+func ZoneFile(domain string) string { return domain + zoneExtension }
+
+// WriteAll calls create for each file of the whole set (Dovecot, Postfix,
+// DNS, and the MTA-STS policy when enabled) and writes it.
+func WriteAll(c *Config, srv []SRV, create func(name string) (io.Writer, error)) error {
+	v, err := newView(c, srv)
+	if err != nil {
+		return err
+	}
+	outputs := []struct{ name, tmpl string }{
+		{DovecotFile, "dovecot.conf.tmpl"}, {MainCfFile, "main.cf.tmpl"}, {MasterCfFile, "master.cf.tmpl"},
+		{ZoneFile(c.Domain), "zone.tmpl"},
+	}
+	if c.MTASTS != "" {
+		outputs = append(outputs, struct{ name, tmpl string }{MTASTSFile, "mta-sts.txt.tmpl"})
+	}
+	for _, o := range outputs {
+		w, err := create(o.name)
+		if err != nil {
+			return err
+		}
+		if err := tmpl.ExecuteTemplate(w, o.tmpl, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func render(w io.Writer, c *Config, srv []SRV, name string) error {
+	v, err := newView(c, srv)
+	if err != nil {
+		return err
+	}
+	return tmpl.ExecuteTemplate(w, name, v)
+}
