@@ -49,6 +49,7 @@ func newRootCmd(io streams) *cobra.Command {
 		newCostCmd(io, &global),
 		newCarbonCmd(io, &global),
 		newProfileCmd(io, &global),
+		newServerCmd(io, &global),
 		newPresetsCmd(io, &global),
 		newRulesCmd(io, &global),
 		newVersionCmd(io, &global),

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailadvisor/mailadvisor/advisor"
+	"github.com/mailadvisor/mailadvisor/profiles"
+	"github.com/mailadvisor/mailadvisor/templates"
+)
+
+var serverFormats = []string{"dovecot", "postfix", "dns", "all"}
+
+type serverOptions struct {
+	io       streams
+	config   templates.Config
+	scenario string
+	preset   string
+	out      string
+	force    bool
+}
+
+func newServerCmd(io streams, global *globalOptions) *cobra.Command {
+	opts := &serverOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "server dovecot|postfix|dns|all",
+		Short: "Write the server side: Dovecot, Postfix and DNS, secure and coherent",
+		Long: `Write the server side of the recommended set-up for a small company's own
+mail server: Dovecot 2.3 (IMAP/POP3 over implicit TLS, LMTP and SASL for
+Postfix), Postfix main.cf and master.cf (MX on 25 with opportunistic TLS,
+submission on 587 with STARTTLS and 465 with implicit TLS, passwords only
+inside TLS) and the DNS records (MX, SPF, DKIM placeholder, DMARC, RFC 6186
+and 8314 SRV, autoconfig and autodiscover names, optionally MTA-STS and
+TLS-RPT). TLS follows Mozilla's guidelines 6.0 (--tls-profile), gated on the
+target versions.
+
+With --scenario or --preset the advisor decides the protocols, the POP3
+leave-on-server policy and the per-user quota.
+
+Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
+		Example: `  mailadvisor server all --domain example.com --out /tmp/mail-config
+  mailadvisor server dovecot --domain example.com --preset road-warriors
+  mailadvisor server postfix --domain example.com --tls-profile modern --postfix-version 3.8
+  mailadvisor server dns --domain example.com --ipv4 192.0.2.10 --dmarc-policy reject --mta-sts enforce`,
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: serverFormats,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !contains(serverFormats, args[0]) {
+				return usagef("format: invalid value %q: want one of %s", args[0], strings.Join(serverFormats, ", "))
+			}
+			return runServer(opts, args[0])
+		},
+	}
+	c := &opts.config
+	f := cmd.Flags()
+	f.StringVar(&c.Domain, "domain", "", "mail domain (required)")
+	f.StringVar(&c.Hostname, "hostname", "", "mail server's name (default mail.<domain>)")
+	f.StringSliceVar(&c.Protocols, "protocols", nil, "protocols for the clients: imap, pop3 (default imap, or the advice)")
+	f.StringVar(&opts.scenario, "scenario", "", "scenario file: the advice decides protocols, POP3 policy and quota")
+	f.StringVar(&opts.preset, "preset", "", "named scenario, see 'mailadvisor presets'")
+	f.StringVar(&c.TLSProfile, "tls-profile", templates.Intermediate, "Mozilla TLS profile: intermediate or modern")
+	f.StringVar(&c.CertFile, "cert", "", "certificate chain (default /etc/letsencrypt/live/<hostname>/fullchain.pem)")
+	f.StringVar(&c.KeyFile, "key", "", "private key (default /etc/letsencrypt/live/<hostname>/privkey.pem)")
+	f.StringVar(&c.Listen, "listen", "", "IP address to listen on (default all)")
+	f.BoolVar(&c.AllowSTARTTLS, "allow-starttls", false, "open IMAP 143 and POP3 110 for STARTTLS (default closed, RFC 8314)")
+	f.IntVar(&c.Ports.IMAPS, "imaps-port", 993, "IMAP over implicit TLS")
+	f.IntVar(&c.Ports.IMAP, "imap-port", 143, "IMAP with STARTTLS (with --allow-starttls)")
+	f.IntVar(&c.Ports.POP3S, "pop3s-port", 995, "POP3 over implicit TLS")
+	f.IntVar(&c.Ports.POP3, "pop3-port", 110, "POP3 with STARTTLS (with --allow-starttls)")
+	f.IntVar(&c.Ports.SMTP, "smtp-port", 25, "SMTP from other servers (MX)")
+	f.IntVar(&c.Ports.Submission, "submission-port", 587, "submission with STARTTLS")
+	f.IntVar(&c.Ports.Submissions, "submissions-port", 465, "submission over implicit TLS")
+	f.StringVar(&c.MailLocation, "mail-location", "", "Dovecot mail location (default maildir:~/Maildir)")
+	f.StringVar(&c.MailHome, "mail-home", "", "mail users' home (default /var/mail/vhosts/%d/%n)")
+	f.StringVar(&c.MailUser, "mail-user", "", "system user owning the mail (default vmail)")
+	f.StringVar(&c.MailGroup, "mail-group", "", "system group owning the mail (default vmail)")
+	f.StringVar(&c.UsersFile, "users-file", "", "Dovecot passwd-file of the mail users (default /etc/dovecot/users)")
+	f.Float64Var(&c.QuotaGB, "quota-gb", 0, "per-user quota in GB (default none, or the scenario's server_quota_gb)")
+	f.StringVar(&c.DovecotVersion, "dovecot-version", "2.3", "target Dovecot version (2.3 only)")
+	f.StringVar(&c.PostfixVersion, "postfix-version", "3.7", "target Postfix version")
+	f.StringVar(&c.OpenSSLVersion, "openssl-version", "3.0", "target OpenSSL version (3.5+ adds X25519MLKEM768)")
+	f.StringVar(&c.DMARCPolicy, "dmarc-policy", "quarantine", "DMARC policy: none, quarantine or reject")
+	f.StringVar(&c.DMARCReports, "dmarc-reports", "", "address for DMARC aggregate reports")
+	f.StringVar(&c.DKIMSelector, "dkim-selector", "mail", "DKIM selector")
+	f.StringVar(&c.MTASTS, "mta-sts", "", "MTA-STS mode: testing or enforce (default none)")
+	f.StringVar(&c.TLSRPTReports, "tls-rpt-reports", "", "address for TLS-RPT reports")
+	f.StringVar(&c.IPv4, "ipv4", "", "mail server's IPv4 address, for its A record")
+	f.StringVar(&c.IPv6, "ipv6", "", "mail server's IPv6 address, for its AAAA record")
+	f.StringVar(&c.DovecotBaseDir, "dovecot-base-dir", "", "Dovecot runtime directory (default the distribution's)")
+	f.StringVar(&c.DovecotStateDir, "dovecot-state-dir", "", "Dovecot state directory")
+	f.StringVar(&c.DovecotLog, "dovecot-log", "", "Dovecot log file (default syslog)")
+	f.StringVar(&c.PostfixQueueDir, "postfix-queue-dir", "", "Postfix queue directory (default /var/spool/postfix)")
+	f.StringVar(&c.PostfixDataDir, "postfix-data-dir", "", "Postfix data directory")
+	f.StringVar(&c.PostfixMaillog, "postfix-maillog", "", "Postfix log file (default syslog)")
+	f.StringVar(&opts.out, "out", "", "directory to write the files into (default stdout)")
+	f.BoolVar(&opts.force, "force", false, "overwrite files that exist in --out")
+	_ = cmd.MarkFlagRequired("domain")
+	cmd.MarkFlagsMutuallyExclusive("scenario", "protocols")
+	cmd.MarkFlagsMutuallyExclusive("preset", "protocols")
+	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
+	_ = cmd.RegisterFlagCompletionFunc("tls-profile", cobra.FixedCompletions([]string{templates.Intermediate, templates.Modern}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runServer(opts *serverOptions, format string) error {
+	c := &opts.config
+	for flag, port := range map[string]int{"imaps-port": c.Ports.IMAPS, "imap-port": c.Ports.IMAP, "pop3s-port": c.Ports.POP3S,
+		"pop3-port": c.Ports.POP3, "smtp-port": c.Ports.SMTP, "submission-port": c.Ports.Submission, "submissions-port": c.Ports.Submissions} {
+		if port < 1 || port > 65535 {
+			return usagef("%s: invalid value \"%d\": want a port from 1 to 65535", flag, port)
+		}
+	}
+	if opts.scenario != "" || opts.preset != "" {
+		if err := opts.applyAdvice(); err != nil {
+			return err
+		}
+	}
+	if err := c.Normalize(); err != nil {
+		return err
+	}
+	srv, err := srvRecords(c)
+	if err != nil {
+		return err
+	}
+	files := map[string]*bytes.Buffer{}
+	var order []string
+	err = templates.WriteAll(c, srv, func(name string) (io.Writer, error) {
+		files[name], order = &bytes.Buffer{}, append(order, name)
+		return files[name], nil
+	})
+	if err != nil {
+		return err
+	}
+	wanted := map[string][]string{
+		"dovecot": {templates.DovecotFile}, "postfix": {templates.MainCfFile, templates.MasterCfFile},
+		"dns": {templates.ZoneFile(c.Domain), templates.MTASTSFile}, "all": order,
+	}[format]
+	var names []string
+	for _, name := range order {
+		if contains(wanted, name) {
+			names = append(names, name)
+		}
+	}
+	if opts.out == "" {
+		return printFiles(opts.io.out, names, files)
+	}
+	return writeFiles(opts.out, names, files, opts.force)
+}
+
+// applyAdvice lets the advisor choose the protocol, the POP3 policy and
+// the quota for the scenario.
+func (opts *serverOptions) applyAdvice() error {
+	s := advisor.DefaultScenario()
+	var err error
+	if opts.preset != "" {
+		if s, err = advisor.PresetScenario(opts.preset); err != nil {
+			return withHint(err, "run 'mailadvisor presets' to list them")
+		}
+	}
+	if opts.scenario != "" {
+		if err := decodeScenarioFile(opts.scenario, opts.io.in, &s); err != nil {
+			return err
+		}
+	}
+	rs, err := advisor.BuiltinRules()
+	if err != nil {
+		return err
+	}
+	models, err := advisor.DefaultModels()
+	if err != nil {
+		return err
+	}
+	res, err := advisor.New(rs, models).Advise(s, advisor.Options{})
+	if err != nil {
+		return err
+	}
+	c := &opts.config
+	c.Protocols = []string{res.Recommendation.Protocol}
+	if res.Recommendation.LeaveOnServerDays != nil {
+		c.LeaveOnServerDays = *res.Recommendation.LeaveOnServerDays
+	}
+	if c.QuotaGB == 0 {
+		c.QuotaGB = s.ServerQuotaGB
+	}
+	return nil
+}
+
+// srvRecords are the client-discovery records of the configuration, as
+// the profiles package computes them for the same endpoints.
+func srvRecords(c *templates.Config) ([]templates.SRV, error) {
+	d := &profiles.Domain{
+		Domains:  []string{c.Domain},
+		Hosts:    profiles.Hosts{IMAP: c.Hostname, POP3: c.Hostname, SMTP: c.Hostname},
+		Services: append(append([]string{}, c.Protocols...), profiles.SMTP),
+		Ports: profiles.Ports{IMAPS: c.Ports.IMAPS, IMAP: c.Ports.IMAP, POP3S: c.Ports.POP3S, POP3: c.Ports.POP3,
+			Submissions: c.Ports.Submissions, Submission: c.Ports.Submission},
+	}
+	if err := d.Normalize(); err != nil {
+		return nil, err
+	}
+	plan, err := profiles.NewPlan(d, nil, profiles.Options{Preferred: c.Protocols[0], AllowSTARTTLS: c.AllowSTARTTLS})
+	if err != nil {
+		return nil, err
+	}
+	var out []templates.SRV
+	for _, r := range profiles.SRVRecords(plan) {
+		out = append(out, templates.SRV{Owner: r.Owner, Priority: r.Priority, Weight: r.Weight, Port: r.Port, Target: r.Target})
+	}
+	return out, nil
+}
+
+// printFiles writes the files to stdout, each after a "==> name <==" line
+// (a comment: '#', or ';' in a zone) when there are several.
+func printFiles(w io.Writer, names []string, files map[string]*bytes.Buffer) error {
+	for i, name := range names {
+		if len(names) > 1 {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			comment := "#"
+			if strings.HasSuffix(name, ".zone") {
+				comment = ";"
+			}
+			fmt.Fprintf(w, "%s ==> %s <==\n", comment, name)
+		}
+		if _, err := w.Write(files[name].Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFiles writes each file atomically into dir; an existing file is
+// only replaced with force.
+func writeFiles(dir string, names []string, files map[string]*bytes.Buffer, force bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usagef("--out: %v", err)
+	}
+	for _, name := range names {
+		path := filepath.Join(dir, name)
+		if _, err := os.Stat(path); err == nil && !force {
+			return withHint(usagef("--out: %s exists", path), "pass --force to overwrite it")
+		}
+		w, finish, err := openOutput(path, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(files[name].Bytes()); err != nil {
+			finish(false)
+			return err
+		}
+		if err := finish(true); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,401 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailadvisor/mailadvisor/internal/integration"
+	"github.com/mailadvisor/mailadvisor/profiles"
+)
+
+// The end-to-end test: real Dovecot and Postfix started from the files
+// `mailadvisor server all` writes, on loopback high ports, with a throwaway
+// certificate and one user; mail sent through 587 and 465 and received on
+// port 25, read back over IMAPS and POP3S with curl, driven by the
+// settings `mailadvisor profile sheet -o json` gives for that user.
+
+const (
+	e2eDomain   = "example.test"
+	e2eHost     = "mail.example.test"
+	e2eUser     = "alice@example.test"
+	e2ePassword = "S3cret-pass"
+)
+
+type e2ePorts struct{ imaps, imap, pop3s, pop3, smtp, submission, submissions int }
+
+type e2eServer struct {
+	t       *testing.T
+	dir     string
+	conf    string
+	cert    string
+	ports   e2ePorts
+	logs    []string
+	stopped []func()
+}
+
+func TestServerEndToEnd(t *testing.T) {
+	for _, p := range []string{"dovecot", "doveadm", "postfix", "curl", "openssl"} {
+		integration.RequireProgram(t, p)
+	}
+	if os.Geteuid() != 0 {
+		integration.Missing(t, "running Dovecot and Postfix needs root")
+	}
+	s := startServers(t)
+	sheet := s.sheet()
+
+	// Send one message through each submission endpoint of the sheet, and
+	// one from another server on port 25.
+	for _, row := range sheet.Outgoing {
+		s.mustCurl(s.smtpArgs(row, "via "+strconv.Itoa(row.Port), true)...)
+	}
+	s.mustCurl(s.mxArgs("via 25")...)
+	s.waitForMessages(sheet.Incoming[0], 1+len(sheet.Outgoing))
+
+	// Read them back over every incoming endpoint of the sheet.
+	for _, row := range sheet.Incoming {
+		s.checkMailbox(row, 1+len(sheet.Outgoing))
+	}
+	s.scanLogs(nil)
+
+	// What must be refused: a cleartext login (from 127.0.0.2: Dovecot
+	// trusts 127.0.0.1 to itself), submission without TLS, and TLS 1.1.
+	s.refused("IMAP login without TLS", "--interface", "127.0.0.2", "-u", e2eUser+":"+e2ePassword,
+		fmt.Sprintf("imap://%s:%d/", e2eHost, s.ports.imap))
+	s.refused("POP3 login without TLS", "--interface", "127.0.0.2", "-u", e2eUser+":"+e2ePassword,
+		fmt.Sprintf("pop3://%s:%d/", e2eHost, s.ports.pop3))
+	s.refused("submission without TLS", append(s.smtpArgs(profiles.SheetRow{Protocol: "smtp", Port: s.ports.submission, Security: "none"}, "no tls", false),
+		"--interface", "127.0.0.2")...)
+	for _, port := range []int{s.ports.imaps, s.ports.pop3s, s.ports.submissions} {
+		s.tls11Refused(port)
+	}
+	s.scanLogs(regexp.MustCompile(`unsupported protocol|wrong version number|no protocols available|version too low|Disconnected.*(no auth attempts|Aborted login)|lost connection after|SSL_accept\(\) failed|SSL_accept error from|TLS library problem|improper command pipelining`))
+}
+
+func startServers(t *testing.T) *e2eServer {
+	dir := t.TempDir()
+	// The mail user (nobody) and Dovecot's processes must reach the files.
+	for d := dir; d != "/" && d != "/tmp"; d = filepath.Dir(d) {
+		_ = os.Chmod(d, 0o755)
+	}
+	s := &e2eServer{t: t, dir: dir, conf: filepath.Join(dir, "conf"), ports: freePorts(t)}
+	t.Cleanup(s.stop)
+	s.cert, _ = integration.SelfSignedCert(t, dir, e2eHost)
+	for _, sub := range []string{"mail", "dovecot/run", "dovecot/state", "postfix/spool", "postfix/data", "postfix/log"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chown(t, filepath.Join(dir, "mail"), "nobody", "nogroup")
+	chown(t, filepath.Join(dir, "postfix/data"), "postfix", "postfix")
+	s.writeUsers()
+	s.generate()
+	// postfix check creates the queue, whose private/ directory holds the
+	// sockets Dovecot opens for Postfix; Postfix needs Dovecot's SASL.
+	if msg, err := exec.Command("postfix", "-c", s.conf, "check").CombinedOutput(); err != nil {
+		t.Fatalf("postfix check: %v\n%s", err, msg)
+	}
+	s.startDovecot()
+	s.startPostfix()
+	return s
+}
+
+func freePorts(t *testing.T) e2ePorts {
+	var ports []int
+	for i := 0; i < 7; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return e2ePorts{ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6]}
+}
+
+func chown(t *testing.T, path, userName, groupName string) {
+	u, err := user.Lookup(userName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := user.LookupGroup(groupName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(g.Gid)
+	if err := os.Chown(path, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *e2eServer) path(rel string) string { return filepath.Join(s.dir, rel) }
+
+func (s *e2eServer) writeUsers() {
+	hash, err := exec.Command("doveadm", "pw", "-s", "SHA512-CRYPT", "-p", e2ePassword).Output()
+	if err != nil {
+		s.t.Fatalf("doveadm pw: %v", err)
+	}
+	users := s.path("users")
+	if err := os.WriteFile(users, []byte(e2eUser+":"+strings.TrimSpace(string(hash))+"::::::\n"), 0o640); err != nil {
+		s.t.Fatal(err)
+	}
+	chown(s.t, users, "root", "dovecot")
+}
+
+// generate writes the configuration with the CLI, as a user would.
+func (s *e2eServer) generate() {
+	p := s.ports
+	args := []string{"server", "all", "--domain", e2eDomain, "--hostname", e2eHost, "--protocols", "imap,pop3", "--allow-starttls",
+		"--listen", "127.0.0.1", "--cert", s.cert, "--key", s.path("key.pem"),
+		"--imaps-port", strconv.Itoa(p.imaps), "--imap-port", strconv.Itoa(p.imap), "--pop3s-port", strconv.Itoa(p.pop3s),
+		"--pop3-port", strconv.Itoa(p.pop3), "--smtp-port", strconv.Itoa(p.smtp), "--submission-port", strconv.Itoa(p.submission),
+		"--submissions-port", strconv.Itoa(p.submissions),
+		"--users-file", s.path("users"), "--mail-user", "nobody", "--mail-group", "nogroup", "--mail-home", s.path("mail") + "/%d/%n",
+		"--dovecot-base-dir", s.path("dovecot/run"), "--dovecot-state-dir", s.path("dovecot/state"), "--dovecot-log", s.path("dovecot/dovecot.log"),
+		"--postfix-queue-dir", s.path("postfix/spool"), "--postfix-data-dir", s.path("postfix/data"),
+		"--postfix-maillog", s.path("postfix/log/maillog"), "--out", s.conf}
+	if _, stderr, code := runCLI(s.t, args...); code != 0 {
+		s.t.Fatalf("mailadvisor server all: exit %d\n%s", code, stderr)
+	}
+	s.logs = []string{s.path("dovecot/dovecot.log"), s.path("postfix/log/maillog")}
+}
+
+func (s *e2eServer) startDovecot() {
+	cmd := exec.Command("dovecot", "-F", "-c", filepath.Join(s.conf, "dovecot.conf"))
+	out, _ := os.Create(s.path("dovecot/stdout"))
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.stopped = append(s.stopped, func() { _ = cmd.Process.Signal(os.Interrupt); _, _ = cmd.Process.Wait() })
+	s.waitForPort(s.ports.imaps, "dovecot")
+}
+
+func (s *e2eServer) startPostfix() {
+	cmd := exec.Command("postfix", "-c", s.conf, "start-fg")
+	out, _ := os.Create(s.path("postfix/stdout"))
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.stopped = append(s.stopped, func() {
+		if pid, err := os.ReadFile(s.path("postfix/spool/pid/master.pid")); err == nil {
+			if n, err := strconv.Atoi(strings.TrimSpace(string(pid))); err == nil {
+				if p, err := os.FindProcess(n); err == nil {
+					_ = p.Signal(os.Interrupt)
+				}
+			}
+		}
+		done := make(chan struct{})
+		go func() { _, _ = cmd.Process.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+	})
+	s.waitForPort(s.ports.smtp, "postfix") // a TLS port would log the probe as an SSL_accept error
+}
+
+func (s *e2eServer) stop() {
+	for i := len(s.stopped) - 1; i >= 0; i-- {
+		s.stopped[i]()
+	}
+	if s.t.Failed() {
+		for _, log := range append(s.logs, s.path("dovecot/stdout"), s.path("postfix/stdout")) {
+			data, _ := os.ReadFile(log)
+			s.t.Logf("==> %s <==\n%s", log, data)
+		}
+	}
+}
+
+func (s *e2eServer) waitForPort(port int, name string) {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.t.Fatalf("%s does not listen on %d", name, port)
+}
+
+// sheet is what `mailadvisor profile sheet -o json` says for the user.
+func (s *e2eServer) sheet() *profiles.Sheet {
+	domain := filepath.Join(s.dir, "domain.yaml")
+	p := s.ports
+	doc := fmt.Sprintf("domains: [%s]\nhosts: {imap: %s, pop3: %s, smtp: %s}\nports: {imaps: %d, imap: %d, pop3s: %d, pop3: %d, submissions: %d, submission: %d}\n",
+		e2eDomain, e2eHost, e2eHost, e2eHost, p.imaps, p.imap, p.pop3s, p.pop3, p.submissions, p.submission)
+	if err := os.WriteFile(domain, []byte(doc), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	stdout, stderr, code := runCLI(s.t, "profile", "sheet", "--domain-file", domain, "--email", e2eUser, "--allow-starttls", "-o", "json")
+	if code != 0 {
+		s.t.Fatalf("profile sheet: exit %d: %s", code, stderr)
+	}
+	var sheet profiles.Sheet
+	if err := json.Unmarshal([]byte(stdout), &sheet); err != nil {
+		s.t.Fatal(err)
+	}
+	if len(sheet.Incoming) != 4 || len(sheet.Outgoing) != 2 {
+		s.t.Fatalf("sheet: %+v", sheet)
+	}
+	return &sheet
+}
+
+// curlBase connects to the sheet's host name on loopback and checks the
+// server's certificate against the throwaway CA.
+func (s *e2eServer) curlBase(port int) []string {
+	return []string{"-sS", "--max-time", "20", "--cacert", s.cert, "--resolve", fmt.Sprintf("%s:%d:127.0.0.1", e2eHost, port)}
+}
+
+// url is the curl URL for a row of the sheet.
+func url(row profiles.SheetRow, path string) string {
+	scheme := row.Protocol
+	if row.Protocol == "smtp" && row.Security == "tls" || row.Protocol != "smtp" && row.Security == "tls" {
+		scheme += "s"
+	}
+	return fmt.Sprintf("%s://%s:%d/%s", scheme, e2eHost, row.Port, path)
+}
+
+func (s *e2eServer) smtpArgs(row profiles.SheetRow, subject string, withTLS bool) []string {
+	row.Protocol = "smtp"
+	msg := filepath.Join(s.dir, strings.ReplaceAll(subject, " ", "-")+".eml")
+	body := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\n\r\nsent %s\r\n", e2eUser, e2eUser, subject, subject)
+	if err := os.WriteFile(msg, []byte(body), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	args := append(s.curlBase(row.Port), "-u", e2eUser+":"+e2ePassword, "--mail-from", e2eUser, "--mail-rcpt", e2eUser, "-T", msg)
+	if withTLS && row.Security == "starttls" {
+		args = append(args, "--ssl-reqd")
+	}
+	return append(args, url(row, ""))
+}
+
+// mxArgs sends as another server would: no password, TLS if offered.
+func (s *e2eServer) mxArgs(subject string) []string {
+	msg := filepath.Join(s.dir, "mx.eml")
+	body := fmt.Sprintf("From: bob@example.org\r\nTo: %s\r\nSubject: %s\r\n\r\nfrom another server\r\n", e2eUser, subject)
+	if err := os.WriteFile(msg, []byte(body), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	return append(s.curlBase(s.ports.smtp), "--ssl-reqd", "--mail-from", "bob@example.org", "--mail-rcpt", e2eUser, "-T", msg,
+		fmt.Sprintf("smtp://%s:%d/", e2eHost, s.ports.smtp))
+}
+
+func (s *e2eServer) curl(args ...string) (string, error) {
+	out, err := exec.Command("curl", args...).CombinedOutput()
+	return string(out), err
+}
+
+func (s *e2eServer) mustCurl(args ...string) string {
+	out, err := s.curl(args...)
+	if err != nil {
+		s.t.Fatalf("curl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func (s *e2eServer) incomingArgs(row profiles.SheetRow, path string) []string {
+	args := append(s.curlBase(row.Port), "-u", row.Username+":"+e2ePassword)
+	if row.Security == "starttls" {
+		args = append(args, "--ssl-reqd")
+	}
+	return append(args, url(row, path))
+}
+
+func (s *e2eServer) waitForMessages(row profiles.SheetRow, n int) {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		out, err := s.curl(s.incomingArgs(row, "INBOX?ALL")...)
+		if err == nil && len(strings.Fields(strings.TrimPrefix(strings.TrimSpace(out), "* SEARCH"))) >= n {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.t.Fatalf("the %d messages did not arrive", n)
+}
+
+// checkMailbox lists and reads every message over one incoming endpoint.
+func (s *e2eServer) checkMailbox(row profiles.SheetRow, n int) {
+	var subjects []string
+	for i := 1; i <= n; i++ {
+		path := strconv.Itoa(i)
+		if row.Protocol == "imap" {
+			path = "INBOX;MAILINDEX=" + path
+		}
+		msg := s.mustCurl(s.incomingArgs(row, path)...)
+		sc := bufio.NewScanner(strings.NewReader(msg))
+		for sc.Scan() {
+			if subject, ok := strings.CutPrefix(sc.Text(), "Subject: "); ok {
+				subjects = append(subjects, strings.TrimSpace(subject))
+			}
+		}
+	}
+	want := fmt.Sprintf("[via %d via %d via 25]", s.ports.submissions, s.ports.submission)
+	if got := fmt.Sprint(subjects); got != want {
+		s.t.Errorf("%s on %d: subjects %s, want %s", row.Protocol, row.Port, got, want)
+	}
+}
+
+func (s *e2eServer) refused(what string, args ...string) {
+	base := []string{"-sS", "--max-time", "20", "--resolve", fmt.Sprintf("%s:%d:127.0.0.1", e2eHost, portOf(args[len(args)-1]))}
+	if out, err := s.curl(append(base, args...)...); err == nil {
+		s.t.Errorf("%s was accepted:\n%s", what, out)
+	}
+}
+
+func portOf(u string) int {
+	m := regexp.MustCompile(`:(\d+)/`).FindStringSubmatch(u)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// tls11Refused: OpenSSL 3's client refuses TLS 1.1 itself unless told
+// @SECLEVEL=0, so that the refusal proven is the server's.
+func (s *e2eServer) tls11Refused(port int) {
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	ok := exec.Command("openssl", "s_client", "-connect", addr, "-tls1_2", "-servername", e2eHost)
+	ok.Stdin = strings.NewReader("")
+	if out, err := ok.CombinedOutput(); err != nil {
+		s.t.Errorf("TLS 1.2 to %d refused: %v\n%s", port, err, out)
+	}
+	old := exec.Command("openssl", "s_client", "-connect", addr, "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0")
+	old.Stdin = strings.NewReader("")
+	if out, err := old.CombinedOutput(); err == nil {
+		s.t.Errorf("TLS 1.1 to %d accepted:\n%s", port, out)
+	}
+}
+
+// scanLogs fails on any error, fatal or warning line, except those that
+// allowed matches (the refusals the test provokes on purpose).
+func (s *e2eServer) scanLogs(allowed *regexp.Regexp) {
+	bad := regexp.MustCompile(`(?i)\b(error|fatal|warning|panic)\b`)
+	for _, log := range s.logs {
+		data, err := os.ReadFile(log)
+		if err != nil {
+			s.t.Errorf("log %s: %v", log, err)
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if bad.MatchString(line) && (allowed == nil || !allowed.MatchString(line)) {
+				s.t.Errorf("%s: %s", filepath.Base(log), line)
+			}
+		}
+	}
+}
