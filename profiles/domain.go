@@ -299,11 +299,21 @@ func (p Ports) check() error {
 // port returns the domain's port for a protocol and security: the
 // override, or the standard one.
 func (p Ports) port(protocol, security string) int {
-	override := map[string]map[string]int{
-		IMAP: {SecurityTLS: p.IMAPS, SecuritySTARTTLS: p.IMAP, SecurityNone: p.IMAP},
-		POP3: {SecurityTLS: p.POP3S, SecuritySTARTTLS: p.POP3, SecurityNone: p.POP3},
-		SMTP: {SecurityTLS: p.Submissions, SecuritySTARTTLS: p.Submission, SecurityNone: p.Submission},
-	}[protocol][security]
+	override := 0
+	switch {
+	case protocol == IMAP && security == SecurityTLS:
+		override = p.IMAPS
+	case protocol == IMAP:
+		override = p.IMAP
+	case protocol == POP3 && security == SecurityTLS:
+		override = p.POP3S
+	case protocol == POP3:
+		override = p.POP3
+	case security == SecurityTLS:
+		override = p.Submissions
+	default:
+		override = p.Submission
+	}
 	if override != 0 {
 		return override
 	}

@@ -1,5 +1,11 @@
 package profiles
 
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
 // Sheet is what a person types into a mail app by hand: for each server,
 // the host, port, security, username and authentication.
 type Sheet struct {
@@ -52,3 +58,28 @@ func sheetRow(e Endpoint, user string) SheetRow {
 		Username: user, Authentication: e.Auth[0], AuthLabel: sheetAuth[e.Auth[0]],
 	}
 }
+
+// WriteSheetMarkdown writes the sheet as a Markdown page (settings.md).
+func WriteSheetMarkdown(w io.Writer, s *Sheet) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Mail settings for %s\n\n", markdownCell(s.Account))
+	section := func(title string, rows []SheetRow) {
+		fmt.Fprintf(&b, "## %s\n\n| Protocol | Server | Port | Security | Username | Authentication |\n|---|---|---|---|---|---|\n", title)
+		for _, r := range rows {
+			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s |\n", strings.ToUpper(r.Protocol), r.Server, r.Port,
+				r.SecurityLabel, markdownCell(r.Username), r.AuthLabel)
+		}
+		b.WriteString("\n")
+	}
+	section("Incoming mail (first choice first)", s.Incoming)
+	if s.LeaveOnServerDays != nil {
+		fmt.Fprintf(&b, "POP3: leave messages on the server for %d days.\n\n", *s.LeaveOnServerDays)
+	}
+	section("Outgoing mail (SMTP submission)", s.Outgoing)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// markdownCell escapes the characters that would end a table cell or
+// start Markdown markup.
+var markdownCell = strings.NewReplacer("\\", `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`).Replace

@@ -12,17 +12,19 @@ import (
 
 // Exit codes, documented in --help and README.
 const (
-	exitOK       = 0 // success
-	exitFailure  = 1 // something went wrong that is not the input's fault
-	exitUsage    = 2 // bad usage or invalid input
-	exitRejected = 3 // batch done, but some rows were rejected (good rows written)
+	exitOK        = 0   // success
+	exitFailure   = 1   // something went wrong that is not the input's fault
+	exitUsage     = 2   // bad usage or invalid input
+	exitRejected  = 3   // batch done, but some rows were rejected (good rows written)
+	exitInterrupt = 130 // stopped by Ctrl-C or SIGTERM
 )
 
 const exitCodesHelp = `Exit codes:
   0  success
   1  failure (I/O error, internal error)
   2  bad usage or invalid input (unknown flag, out-of-range value, bad file)
-  3  batch finished but some rows were rejected (the good rows were written)`
+  3  batch finished but some rows were rejected (the good rows were written)
+  130  interrupted (Ctrl-C); every file written is complete`
 
 // usageError marks an error caused by how the tool was called or by the
 // input it was given (exit code 2).
@@ -74,7 +76,10 @@ func exitCode(err error) int {
 		ruleError *advisor.RuleError
 		profField *profiles.FieldError
 	)
+	var interrupted *interruptedError
 	switch {
+	case errors.As(err, &interrupted):
+		return exitInterrupt
 	case errors.As(err, &rejected):
 		return exitRejected
 	case errors.As(err, &usage), errors.As(err, &invalid), errors.As(err, &field),

@@ -50,6 +50,7 @@ func newRootCmd(io streams) *cobra.Command {
 		newCarbonCmd(io, &global),
 		newProfileCmd(io, &global),
 		newServerCmd(io, &global),
+		newBatchCmd(io, &global),
 		newPresetsCmd(io, &global),
 		newRulesCmd(io, &global),
 		newVersionCmd(io, &global),

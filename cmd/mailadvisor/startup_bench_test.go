@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -53,4 +58,48 @@ func BenchmarkStartup(b *testing.B) {
 			b.ReportMetric(float64(total[i])/float64(total[0]), r.name+"/hello")
 		}
 	}
+}
+
+// BenchmarkBatchMillionUsers runs `mailadvisor batch` as a process on
+// 1,000,000 users (autoconfig + mobileconfig into a tar stream) and
+// reports its peak resident memory and rate. Run it alone:
+// go test -run XXX -bench BatchMillionUsers -benchtime 1x ./cmd/mailadvisor
+func BenchmarkBatchMillionUsers(b *testing.B) {
+	const users = 1_000_000
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "mailadvisor")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	input := filepath.Join(dir, "users.csv")
+	f, err := os.Create(input)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	w.WriteString("email\n")
+	for i := 0; i < users; i++ {
+		fmt.Fprintf(w, "user%d@example.com\n", i)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	var maxRSS int64
+	var elapsed time.Duration
+	for b.Loop() {
+		cmd := exec.Command(bin, "batch", "-i", input, "--domain", "example.com", "--formats", "autoconfig,mobileconfig", "--tar", "-")
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("batch: %v\n%s", err, stderr.String())
+		}
+		elapsed += time.Since(start)
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > maxRSS {
+			maxRSS = ru.Maxrss
+		}
+	}
+	b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MB")
+	b.ReportMetric(float64(users*b.N)/elapsed.Seconds(), "users/s")
 }

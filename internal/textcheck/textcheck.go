@@ -33,8 +33,14 @@ func Hostname(field, name string) (string, error) {
 		return "", err
 	}
 	name = strings.TrimSuffix(name, ".")
-	ascii, err := idna.Lookup.ToASCII(name)
-	if err != nil || ascii == "" || len(ascii) > 253 || !strings.Contains(ascii, ".") {
+	ascii := strings.ToLower(name)
+	if !isASCII(ascii) || strings.Contains(ascii, "xn--") { // only international names need IDNA
+		var err error
+		if ascii, err = idna.Lookup.ToASCII(name); err != nil {
+			return "", bad
+		}
+	}
+	if ascii == "" || len(ascii) > 253 || !strings.Contains(ascii, ".") {
 		return "", bad
 	}
 	labels := strings.Split(ascii, ".")
@@ -47,6 +53,15 @@ func Hostname(field, name string) (string, error) {
 		return "", bad // an all-numeric top-level label: an IP address, not a name
 	}
 	return strings.ToLower(ascii), nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // validLabel checks one DNS label: 1 to 63 letters, digits or hyphens,

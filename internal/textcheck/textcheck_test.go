@@ -1,0 +1,38 @@
+package textcheck
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/net/idna"
+)
+
+// The ASCII fast path gives what IDNA gives.
+func TestHostnameMatchesIDNA(t *testing.T) {
+	for _, name := range []string{"Mail.Example.COM", "a-b.example", "xn--bcher-kva.example", "mail.bücher.example", "EXAMPLE.ORG."} {
+		got, err := Hostname("h", name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want, _ := idna.Lookup.ToASCII(strings.TrimSuffix(name, "."))
+		if got != strings.ToLower(want) {
+			t.Errorf("Hostname(%q) = %q, IDNA says %q", name, got, want)
+		}
+	}
+	for _, bad := range []string{"1.2.3.4", "example.123", "-a.example", "a_b.example", "a..b", "x\n.example", strings.Repeat("a", 64) + ".example"} {
+		if _, err := Hostname("h", bad); err == nil {
+			t.Errorf("Hostname(%q) accepted", bad)
+		}
+	}
+}
+
+func TestText(t *testing.T) {
+	if err := Text("f", "Müller & Söhne <IT>", 60); err != nil {
+		t.Error(err)
+	}
+	for _, bad := range []string{"a\nb", "a\rb", "a\x00b", "a\u2028b", "\xff", strings.Repeat("x", 61)} {
+		if err := Text("f", bad, 60); err == nil {
+			t.Errorf("Text(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,384 @@
+// Package batch writes client profiles for many users in one run: rows
+// stream from a CSV, JSON Lines or YAML input through a pool of workers
+// (one per core) to a directory tree, a tar or a zip, in input order and in
+// constant memory. A bad row is reported with its line and never stops the
+// good ones; files are written atomically, so an interrupted run leaves no
+// half-written profile; the same input gives the same bytes.
+package batch
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
+	"github.com/mailadvisor/mailadvisor/profiles"
+)
+
+// Formats a batch can write, and the file name each one gets.
+var formatFiles = map[string]func(address string) string{
+	"autoconfig":   func(string) string { return "config-v1.1.xml" },
+	"mobileconfig": func(a string) string { return PathSafe(a) + ".mobileconfig" },
+	"autodiscover": func(string) string { return "autodiscover.xml" },
+	"sheet":        func(string) string { return "settings.md" },
+}
+
+// Formats lists the per-user formats, in a stable order.
+var Formats = []string{"autoconfig", "mobileconfig", "autodiscover", "sheet"}
+
+// Config is what every row shares.
+type Config struct {
+	Domain  *profiles.Domain
+	Options profiles.Options // preferred protocol, POP3 days, STARTTLS...
+	Formats []string
+	Signer  *profiles.Signer // signs mobileconfig profiles when set
+	Workers int              // 0: GOMAXPROCS
+}
+
+// Validate checks the formats.
+func (c *Config) Validate() error {
+	if len(c.Formats) == 0 {
+		return errors.New("formats: none given: want some of " + strings.Join(Formats, ", "))
+	}
+	for _, f := range c.Formats {
+		if _, ok := formatFiles[f]; !ok {
+			hint := ""
+			if f == "srv" {
+				hint = " (srv records are per domain: use 'mailadvisor profile srv')"
+			}
+			return fmt.Errorf("formats: invalid value %q: want some of %s%s", f, strings.Join(Formats, ", "), hint)
+		}
+	}
+	return nil
+}
+
+// File is one generated file of a user.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Sink receives each good row's files, in input order.
+type Sink interface {
+	// Write stores the files of one user; an error rejects the row (for
+	// example a file that exists) without stopping the run.
+	Write(address string, files []File) error
+	// Close finishes the output (an archive's trailer) and makes it
+	// visible; it is called once, also after an interruption.
+	Close() error
+}
+
+// Status of a row in the report.
+const (
+	StatusWritten  = "written"
+	StatusRejected = "rejected"
+)
+
+// Result is one line of the report.
+type Result struct {
+	Line    int      `json:"line"`
+	Address string   `json:"address,omitempty"`
+	Status  string   `json:"status"`
+	Files   []string `json:"files,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}
+
+// Summary says how the run went.
+type Summary struct {
+	Read, Written, Rejected int
+	Elapsed                 time.Duration
+	Interrupted             bool
+}
+
+// Rate is the rows processed per second.
+func (s Summary) Rate() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Read) / s.Elapsed.Seconds()
+}
+
+// outcome is a worker's answer for one row.
+type outcome struct {
+	row     Row
+	address string
+	files   []File
+	err     error
+}
+
+// Run reads every row, generates its files on all workers and hands them
+// to sink in input order; each row's result goes to report. It stops
+// reading when ctx is done: rows already read are finished, and the
+// summary says it was interrupted. The error is for an input that cannot
+// be read or an output that cannot be written.
+func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(Result) error) (Summary, error) {
+	start := time.Now()
+	if err := cfg.Validate(); err != nil {
+		return Summary{}, err
+	}
+	ctx, stop := context.WithCancel(parent) // also stops reading after an output error
+	defer stop()
+	workers := cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type job struct {
+		row Row
+		out chan outcome
+	}
+	jobs := make(chan job, workers)
+	order := make(chan chan outcome, 4*workers)
+	readErr := make(chan error, 1)
+	go func() { // read in order, hand out to the workers
+		defer close(jobs)
+		defer close(order)
+		for {
+			if ctx.Err() != nil {
+				readErr <- nil
+				return
+			}
+			row, err := in.Next()
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				readErr <- err
+				return
+			}
+			out := make(chan outcome, 1)
+			order <- out
+			jobs <- job{row, out}
+		}
+	}()
+	stamps := &stampCache{}
+	for w := 0; w < workers; w++ {
+		go func() {
+			for j := range jobs {
+				j.out <- generate(cfg, stamps, j.row)
+			}
+		}()
+	}
+	sum, err := collect(order, sink, report, stop)
+	if rerr := <-readErr; err == nil {
+		err = rerr
+	}
+	if cerr := sink.Close(); err == nil {
+		err = cerr
+	}
+	sum.Elapsed, sum.Interrupted = time.Since(start), parent.Err() != nil
+	return sum, err
+}
+
+// collect writes the outcomes in input order, rejecting duplicates. After
+// an output error it calls stop and drains what is in flight.
+func collect(order chan chan outcome, sink Sink, report func(Result) error, stop func()) (Summary, error) {
+	var sum Summary
+	seen := map[[16]byte]int32{}
+	var failed error
+	for ch := range order {
+		o := <-ch
+		sum.Read++
+		if failed != nil {
+			continue // drain the workers after an output error
+		}
+		res := Result{Line: o.row.Line, Address: o.address, Status: StatusWritten}
+		if o.err == nil {
+			o.err = dedupe(seen, o)
+		}
+		if o.err == nil {
+			o.err = sink.Write(o.address, o.files)
+			var fatal *OutputError
+			if errors.As(o.err, &fatal) {
+				failed = o.err
+				stop()
+				continue
+			}
+		}
+		if o.err != nil {
+			res.Status, res.Error = StatusRejected, o.err.Error()
+			sum.Rejected++
+		} else {
+			for _, f := range o.files {
+				res.Files = append(res.Files, f.Name)
+			}
+			sum.Written++
+		}
+		if err := report(res); err != nil && failed == nil {
+			failed = &OutputError{Err: fmt.Errorf("report: %w", err)}
+			stop()
+		}
+	}
+	return sum, failed
+}
+
+// dedupe rejects an address seen on an earlier line. It keeps a 128-bit
+// hash of each address, not the address, so memory stays small.
+func dedupe(seen map[[16]byte]int32, o outcome) error {
+	sum := sha256.Sum256([]byte(strings.ToLower(o.address)))
+	var key [16]byte
+	copy(key[:], sum[:16])
+	if first, dup := seen[key]; dup {
+		return fmt.Errorf("email: duplicate address %q (first on line %d)", o.address, first)
+	}
+	seen[key] = int32(o.row.Line)
+	return nil
+}
+
+// OutputError is an error of the output itself (a full disk, a closed
+// pipe): it stops the run, unlike a row's error.
+type OutputError struct{ Err error }
+
+func (e *OutputError) Error() string { return "output: " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *OutputError) Unwrap() error { return e.Err }
+
+// generate makes one row's files.
+func generate(cfg Config, stamps *stampCache, row Row) outcome {
+	o := outcome{row: row}
+	if row.Err != nil {
+		o.err = row.Err
+		return o
+	}
+	addr, err := profiles.ParseAddress("email", row.Email)
+	if err != nil {
+		o.err = err
+		return o
+	}
+	o.address = addr.Full
+	opts, err := optionsFor(cfg, row)
+	if err != nil {
+		o.err = err
+		return o
+	}
+	plan, err := planFor(cfg, opts, row, &addr)
+	if err != nil {
+		o.err = err
+		return o
+	}
+	for _, format := range cfg.Formats {
+		data, err := render(cfg, stamps, opts, format, plan, row)
+		if err != nil {
+			o.err = err
+			return o
+		}
+		o.files = append(o.files, File{Name: formatFiles[format](addr.Full), Data: data})
+	}
+	return o
+}
+
+// optionsFor applies the row's overrides to the shared options.
+func optionsFor(cfg Config, row Row) (profiles.Options, error) {
+	opts := cfg.Options
+	if row.Protocol != "" {
+		if row.Protocol != profiles.IMAP && row.Protocol != profiles.POP3 {
+			return opts, &profiles.FieldError{Field: "protocol", Value: row.Protocol, Allowed: "imap or pop3"}
+		}
+		opts.Preferred = row.Protocol
+	}
+	if row.LeaveOnServerDays != nil {
+		opts.LeaveOnServerDays = row.LeaveOnServerDays
+	}
+	return opts, nil
+}
+
+// planFor plans the row's account.
+func planFor(cfg Config, opts profiles.Options, row Row, addr *profiles.Address) (*profiles.Plan, error) {
+	if row.DisplayName != "" {
+		if err := textcheck.Text("display_name", row.DisplayName, 200); err != nil {
+			return nil, err
+		}
+	}
+	plan, err := profiles.NewPlan(cfg.Domain, addr, opts)
+	if err != nil {
+		return nil, err
+	}
+	if row.Username != "" {
+		if err := textcheck.Text("username", row.Username, 254); err != nil {
+			return nil, &profiles.FieldError{Field: "username", Value: row.Username, Allowed: "a login without control characters"}
+		}
+		plan.Username = row.Username
+	}
+	return plan, nil
+}
+
+// render writes one format for the row: the sheet directly, the others
+// through the stamp for the row's options.
+func render(cfg Config, stamps *stampCache, opts profiles.Options, format string, plan *profiles.Plan, row Row) ([]byte, error) {
+	if format == "sheet" {
+		var b bytes.Buffer
+		err := profiles.WriteSheetMarkdown(&b, profiles.NewSheet(plan))
+		return b.Bytes(), err
+	}
+	stamp, err := stamps.get(cfg.Domain, opts, format, row.DisplayName != "")
+	if err != nil {
+		return nil, err
+	}
+	b := bytes.NewBuffer(make([]byte, 0, stamp.Size()+8*len(plan.Username)+2*len(row.DisplayName)+512))
+	if err := stamp.Render(b, plan, row.DisplayName); err != nil {
+		return nil, err
+	}
+	if format == "mobileconfig" && cfg.Signer != nil {
+		return cfg.Signer.Sign(b.Bytes())
+	}
+	return b.Bytes(), nil
+}
+
+// stampCache holds a stamp per format and per set of row options; a batch
+// usually needs one or two.
+type stampCache struct {
+	mu     sync.Mutex
+	stamps map[stampKey]*profiles.Stamp
+}
+
+type stampKey struct {
+	format, preferred string
+	days              int // -1: not set
+	starttls          bool
+	displayName       bool
+}
+
+func (c *stampCache) get(d *profiles.Domain, opts profiles.Options, format string, displayName bool) (*profiles.Stamp, error) {
+	key := stampKey{format: format, preferred: opts.Preferred, days: -1, starttls: opts.AllowSTARTTLS, displayName: displayName && format == "autodiscover"}
+	if opts.LeaveOnServerDays != nil {
+		key.days = *opts.LeaveOnServerDays
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.stamps[key]; ok {
+		return s, nil
+	}
+	s, err := profiles.NewStamp(format, d, opts, key.displayName)
+	if err != nil {
+		return nil, err
+	}
+	if c.stamps == nil {
+		c.stamps = map[stampKey]*profiles.Stamp{}
+	}
+	c.stamps[key] = s
+	return s, nil
+}
+
+// PathSafe turns an address into a file or directory name: bytes other
+// than ASCII letters, digits and . _ + @ - are percent-encoded, and so is
+// a leading dot, so that no address can climb out of the output directory.
+func PathSafe(address string) string {
+	var b strings.Builder
+	for i := 0; i < len(address); i++ {
+		c := address[i]
+		safe := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._+@-", c) >= 0
+		if !safe || c == '.' && i == 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,162 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mailadvisor/mailadvisor/profiles"
+)
+
+// usersCSV makes n rows of users on one domain.
+func usersCSV(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("email,display_name\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "user%d@example.com,User %d\n", i, i)
+	}
+	return b.Bytes()
+}
+
+func benchConfig(b testing.TB, formats ...string) Config {
+	d := &profiles.Domain{Domains: []string{"example.com"}, DisplayName: "Example"}
+	if err := d.Normalize(); err != nil {
+		b.Fatal(err)
+	}
+	return Config{Domain: d, Formats: formats}
+}
+
+func runOnce(b testing.TB, cfg Config, input []byte, sink Sink) Summary {
+	in, err := NewReader(bytes.NewReader(input), CSV)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sum, err := Run(context.Background(), cfg, in, sink, func(Result) error { return nil })
+	if err != nil {
+		b.Fatal(err)
+	}
+	if sum.Rejected > 0 {
+		b.Fatalf("%d rows rejected", sum.Rejected)
+	}
+	return sum
+}
+
+// BenchmarkTar: autoconfig + mobileconfig for 20,000 users into a tar
+// stream, on every core; reports users per second per core.
+func BenchmarkTar(b *testing.B) {
+	const users = 20000
+	input := usersCSV(users)
+	cfg := benchConfig(b, "autoconfig", "mobileconfig")
+	b.ResetTimer()
+	for b.Loop() {
+		runOnce(b, cfg, input, NewTarSink(io.Discard))
+	}
+	perSecond := float64(users*b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(perSecond, "users/s")
+	b.ReportMetric(perSecond/float64(runtime.GOMAXPROCS(0)), "users/s/core")
+}
+
+// BenchmarkMillionUsersRSS runs 1,000,000 users into a tar stream once and
+// reports the process's peak resident memory (VmHWM). Run it alone:
+// go test -run XXX -bench MillionUsers -benchtime 1x ./profiles/batch
+func BenchmarkMillionUsersRSS(b *testing.B) {
+	cfg := benchConfig(b, "autoconfig", "mobileconfig")
+	for b.Loop() {
+		in, err := NewReader(&generatedCSV{n: 1_000_000}, CSV)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum, err := Run(context.Background(), cfg, in, NewTarSink(io.Discard), func(Result) error { return nil })
+		if err != nil || sum.Written != 1_000_000 {
+			b.Fatalf("%+v %v", sum, err)
+		}
+	}
+	b.ReportMetric(peakRSSMB(b), "peak-RSS-MB")
+}
+
+// generatedCSV streams n rows without holding them in memory.
+type generatedCSV struct {
+	n, i int
+	buf  []byte
+}
+
+func (g *generatedCSV) Read(p []byte) (int, error) {
+	for len(g.buf) < len(p) && g.i <= g.n {
+		if g.i == 0 {
+			g.buf = append(g.buf, "email\n"...)
+		} else {
+			g.buf = append(g.buf, "user"+strconv.Itoa(g.i)+"@example.com\n"...)
+		}
+		g.i++
+	}
+	if len(g.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, g.buf)
+	g.buf = g.buf[n:]
+	return n, nil
+}
+
+func peakRSSMB(b testing.TB) float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Skip("no /proc/self/status")
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// BenchmarkDirectory compares writing a directory tree with the batch
+// against a bare loop of os.WriteFile of the same files (the file
+// system's limit), in the same run; reports the ratio.
+func BenchmarkDirectory(b *testing.B) {
+	const users = 5000
+	input := usersCSV(users)
+	cfg := benchConfig(b, "autoconfig", "mobileconfig", "sheet")
+	// The same files, generated beforehand for the bare loop.
+	var files [][]File
+	var addrs []string
+	collectSink := sinkFunc(func(a string, f []File) error { addrs, files = append(addrs, a), append(files, f); return nil })
+	runOnce(b, cfg, input, collectSink)
+	var batchTotal, loopTotal float64
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		dir := b.TempDir()
+		start := nowSeconds()
+		runOnce(b, cfg, input, &DirSink{Dir: filepath.Join(dir, "batch")})
+		batchTotal += nowSeconds() - start
+		start = nowSeconds()
+		for j, a := range addrs {
+			d := filepath.Join(dir, "loop", PathSafe(a))
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				b.Fatal(err)
+			}
+			for _, f := range files[j] {
+				if err := os.WriteFile(filepath.Join(d, f.Name), f.Data, 0o644); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		loopTotal += nowSeconds() - start
+	}
+	b.ReportMetric(batchTotal/float64(b.N)*1000, "batch-ms")
+	b.ReportMetric(loopTotal/float64(b.N)*1000, "writefile-loop-ms")
+	b.ReportMetric(batchTotal/loopTotal, "batch/loop")
+}
+
+type sinkFunc func(string, []File) error
+
+func (f sinkFunc) Write(a string, files []File) error { return f(a, files) }
+func (f sinkFunc) Close() error                       { return nil }

@@ -1,0 +1,252 @@
+package batch
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
+)
+
+// Input formats.
+const (
+	CSV   = "csv"
+	JSONL = "jsonl"
+	YAML  = "yaml"
+)
+
+// Columns are the fields a row may have; email is required.
+var Columns = []string{"email", "display_name", "username", "protocol", "leave_on_server_days"}
+
+// Row is one user of the input: the line it came from and its fields, or
+// why it cannot be read.
+type Row struct {
+	Line              int
+	Email             string
+	DisplayName       string // shown by Outlook and Apple for this user
+	Username          string // login, when it is neither the address nor its local part
+	Protocol          string // imap or pop3, first in the files
+	LeaveOnServerDays *int   // POP3, overrides the domain's
+	Err               error
+}
+
+// Reader yields the rows of an input one at a time.
+type Reader interface {
+	// Next returns the next row (a row that cannot be read has Err set)
+	// or io.EOF after the last one; any other error means the input
+	// cannot be read at all.
+	Next() (Row, error)
+}
+
+// NewReader reads rows in format (csv, jsonl or yaml) from r. CSV and
+// JSON Lines stream; a YAML list is read whole.
+func NewReader(r io.Reader, format string) (Reader, error) {
+	switch format {
+	case CSV:
+		return newCSVReader(r)
+	case JSONL:
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+		return &jsonlReader{sc: sc}, nil
+	case YAML:
+		return newYAMLReader(r)
+	default:
+		return nil, fmt.Errorf("input format: invalid value %q: want one of csv, jsonl, yaml", format)
+	}
+}
+
+type csvReader struct {
+	r       *csv.Reader
+	columns []string
+}
+
+func newCSVReader(r io.Reader) (*csvReader, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("csv: empty input: want a header line with at least the email column")
+		}
+		return nil, fmt.Errorf("csv header: %w", err)
+	}
+	columns := make([]string, len(header))
+	hasEmail := false
+	for i, name := range header {
+		name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
+		if !contains(Columns, name) {
+			return nil, fmt.Errorf("csv header: unknown column %q (known: %s)", name, strings.Join(Columns, ", "))
+		}
+		hasEmail = hasEmail || name == "email"
+		columns[i] = name
+	}
+	if !hasEmail {
+		return nil, errors.New("csv header: no email column")
+	}
+	return &csvReader{r: cr, columns: columns}, nil
+}
+
+func (c *csvReader) Next() (Row, error) {
+	record, err := c.r.Read()
+	if errors.Is(err, io.EOF) {
+		return Row{}, io.EOF
+	}
+	line, _ := c.r.FieldPos(0)
+	if err != nil {
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return Row{}, err
+		}
+		return Row{Line: pe.Line, Err: pe.Err}, nil
+	}
+	row := Row{Line: line}
+	if len(record) != len(c.columns) {
+		row.Err = fmt.Errorf("%d values for %d columns", len(record), len(c.columns))
+		return row, nil
+	}
+	for i, value := range record {
+		if err := row.set(c.columns[i], value); err != nil {
+			row.Err = err
+			break
+		}
+	}
+	return row, nil
+}
+
+// set stores one field; the value's validity is checked later.
+func (r *Row) set(column, value string) error {
+	value = strings.TrimSpace(value)
+	switch column {
+	case "email":
+		r.Email = value
+	case "display_name":
+		r.DisplayName = value
+	case "username":
+		r.Username = value
+	case "protocol":
+		r.Protocol = strings.ToLower(value)
+	case "leave_on_server_days":
+		if value == "" {
+			return nil
+		}
+		days, err := strconv.Atoi(value)
+		if err != nil || days < 0 || days > 3650 {
+			return fmt.Errorf("leave_on_server_days: invalid value %q: want a whole number of days from 0 to 3650", value)
+		}
+		r.LeaveOnServerDays = &days
+	}
+	return nil
+}
+
+// jsonRow is a row of JSON Lines or YAML input.
+type jsonRow struct {
+	Email             string `json:"email" yaml:"email"`
+	DisplayName       string `json:"display_name" yaml:"display_name"`
+	Username          string `json:"username" yaml:"username"`
+	Protocol          string `json:"protocol" yaml:"protocol"`
+	LeaveOnServerDays *int   `json:"leave_on_server_days" yaml:"leave_on_server_days"`
+}
+
+func (j jsonRow) row(line int) Row {
+	r := Row{Line: line, Email: strings.TrimSpace(j.Email), DisplayName: strings.TrimSpace(j.DisplayName),
+		Username: strings.TrimSpace(j.Username), Protocol: strings.ToLower(strings.TrimSpace(j.Protocol)), LeaveOnServerDays: j.LeaveOnServerDays}
+	if d := j.LeaveOnServerDays; d != nil && (*d < 0 || *d > 3650) {
+		r.Err = fmt.Errorf("leave_on_server_days: invalid value %d: want a whole number of days from 0 to 3650", *d)
+	}
+	return r
+}
+
+type jsonlReader struct {
+	sc   *bufio.Scanner
+	line int
+}
+
+func (j *jsonlReader) Next() (Row, error) {
+	for j.sc.Scan() {
+		j.line++
+		text := bytes.TrimSpace(j.sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(text))
+		dec.DisallowUnknownFields()
+		var jr jsonRow
+		if err := dec.Decode(&jr); err != nil {
+			return Row{Line: j.line, Err: fmt.Errorf("not a JSON object of %s: %v", strings.Join(Columns, ", "), err)}, nil
+		}
+		return jr.row(j.line), nil
+	}
+	if err := j.sc.Err(); err != nil {
+		return Row{}, err
+	}
+	return Row{}, io.EOF
+}
+
+type yamlReader struct {
+	items []*yaml.Node
+	next  int
+}
+
+func newYAMLReader(r io.Reader) (*yamlReader, error) {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(r).Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return &yamlReader{}, nil
+		}
+		return nil, fmt.Errorf("yaml: %w", yamlparams.Clean(err))
+	}
+	list := doc.Content[0]
+	if list.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("yaml: line %d: want a list of users", list.Line)
+	}
+	return &yamlReader{items: list.Content}, nil
+}
+
+func (y *yamlReader) Next() (Row, error) {
+	if y.next >= len(y.items) {
+		return Row{}, io.EOF
+	}
+	item := y.items[y.next]
+	y.next++
+	var jr jsonRow
+	if err := decodeStrict(item, &jr); err != nil {
+		return Row{Line: item.Line, Err: err}, nil
+	}
+	return jr.row(item.Line), nil
+}
+
+// decodeStrict decodes a YAML node, refusing unknown keys.
+func decodeStrict(n *yaml.Node, v any) error {
+	var buf bytes.Buffer
+	if err := yaml.NewEncoder(&buf).Encode(n); err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(&buf)
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		// The line numbers are the fragment's: the row's own is reported.
+		return errors.New(fragmentLine.ReplaceAllString(yamlparams.Clean(err).Error(), ""))
+	}
+	return nil
+}
+
+var fragmentLine = regexp.MustCompile(`(^|; )line \d+: `)
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,169 @@
+package batch
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"time"
+)
+
+// ArchiveTime is the modification time of every archive entry, fixed so
+// that the same input gives the same archive byte for byte.
+var ArchiveTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// DirSink writes DIR/<address>/<file>. Each file is written to a temporary
+// file in its directory and renamed into place, so no profile is ever
+// half-written; a file that exists is only replaced with Force.
+type DirSink struct {
+	Dir   string
+	Force bool
+}
+
+// Write stores one user's files.
+func (d *DirSink) Write(address string, files []File) error {
+	dir := filepath.Join(d.Dir, PathSafe(address))
+	if !d.Force {
+		for _, f := range files {
+			if _, err := os.Lstat(filepath.Join(dir, f.Name)); err == nil {
+				return fmt.Errorf("%s exists (pass --force to replace it)", filepath.Join(dir, f.Name))
+			}
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return &OutputError{Err: err}
+	}
+	for _, f := range files {
+		if err := writeAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
+			return &OutputError{Err: err}
+		}
+	}
+	return nil
+}
+
+// Close has nothing to finish: every file is already in place.
+func (d *DirSink) Close() error { return nil }
+
+// writeAtomic writes data to a temporary file next to path and renames it.
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// TarSink writes a tar stream with <address>/<file> entries in input
+// order, fixed times and owners (USTAR, or PAX for names too long for it).
+type TarSink struct {
+	tw *tar.Writer
+}
+
+// NewTarSink writes a tar stream to w.
+func NewTarSink(w io.Writer) *TarSink { return &TarSink{tw: tar.NewWriter(w)} }
+
+// Write adds one user's files (extraction creates the directories).
+func (t *TarSink) Write(address string, files []File) error {
+	dir := PathSafe(address)
+	for _, f := range files {
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: path.Join(dir, f.Name), Mode: 0o644, Size: int64(len(f.Data)),
+			ModTime: ArchiveTime}
+		if err := t.tw.WriteHeader(hdr); err != nil {
+			return &OutputError{Err: err}
+		}
+		if _, err := t.tw.Write(f.Data); err != nil {
+			return &OutputError{Err: err}
+		}
+	}
+	return nil
+}
+
+// Close writes the tar trailer.
+func (t *TarSink) Close() error { return t.tw.Close() }
+
+// ZipSink writes a zip archive with <address>/<file> entries in input
+// order and fixed times.
+type ZipSink struct {
+	zw *zip.Writer
+}
+
+// NewZipSink writes a zip archive to w.
+func NewZipSink(w io.Writer) *ZipSink { return &ZipSink{zw: zip.NewWriter(w)} }
+
+// Write adds one user's files.
+func (z *ZipSink) Write(address string, files []File) error {
+	dir := PathSafe(address)
+	for _, f := range files {
+		w, err := z.zw.CreateHeader(&zip.FileHeader{Name: path.Join(dir, f.Name), Method: zip.Deflate, Modified: ArchiveTime})
+		if err != nil {
+			return &OutputError{Err: err}
+		}
+		if _, err := w.Write(f.Data); err != nil {
+			return &OutputError{Err: err}
+		}
+	}
+	return nil
+}
+
+// Close writes the zip's central directory.
+func (z *ZipSink) Close() error { return z.zw.Close() }
+
+// AtomicFile is an output file written under a temporary name and renamed
+// into place by Commit, so that an interrupted or failed run never leaves a
+// truncated archive under the final name.
+type AtomicFile struct {
+	*os.File
+	path string
+}
+
+// CreateAtomic opens a temporary file next to path.
+func CreateAtomic(path string, force bool) (*AtomicFile, error) {
+	if _, err := os.Lstat(path); err == nil && !force {
+		return nil, fmt.Errorf("%s exists (pass --force to replace it)", path)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	return &AtomicFile{File: f, path: path}, nil
+}
+
+// Commit closes the file and renames it into place.
+func (a *AtomicFile) Commit() error {
+	if err := a.Chmod(0o644); err != nil {
+		a.Abort()
+		return err
+	}
+	if err := a.Close(); err != nil {
+		os.Remove(a.Name())
+		return err
+	}
+	return os.Rename(a.Name(), a.path)
+}
+
+// Abort closes and removes the temporary file.
+func (a *AtomicFile) Abort() {
+	a.Close()
+	os.Remove(a.Name())
+}
