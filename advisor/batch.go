@@ -65,8 +65,10 @@ func readCSV(r io.Reader, base Scenario, yield func(Row) error) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
-		row := Row{Line: line, Scenario: base}
+		row := Row{Scenario: base}
+		if err == nil {
+			row.Line, _ = cr.FieldPos(0)
+		}
 		switch {
 		case err != nil:
 			var pe *csv.ParseError
@@ -75,9 +77,9 @@ func readCSV(r io.Reader, base Scenario, yield func(Row) error) error {
 			}
 			row.Line, row.Err = pe.Line, fmt.Errorf("line %d: %v", pe.Line, pe.Err)
 		case len(record) != len(columns):
-			row.Err = fmt.Errorf("line %d: %d values for %d columns", line, len(record), len(columns))
+			row.Err = fmt.Errorf("line %d: %d values for %d columns", row.Line, len(record), len(columns))
 		default:
-			row.Err = applyRecord(&row.Scenario, columns, record, line)
+			row.Err = applyRecord(&row.Scenario, columns, record, row.Line)
 		}
 		if err := yield(row); err != nil {
 			return err

@@ -21,15 +21,16 @@ func TestReadScenariosCSV(t *testing.T) {
 		"0,1,slow,true\n" + // users out of range
 		"20,,,\n" + // empty cells keep the base
 		"30,2\n" + // too few values
-		"40,2,fast,false\n" // bad enum
+		"40,2,fast,false\n" + // bad enum
+		"\"50,1\n" // a quote that never closes
 	rows, err := readAll(t, input, FormatCSV)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 5 {
-		t.Fatalf("%d rows, want 5", len(rows))
+	if len(rows) != 6 {
+		t.Fatalf("%d rows, want 6", len(rows))
 	}
-	wantErr := []string{"", `line 3: users: invalid value "0"`, "", "line 5: 2 values for 4 columns", `line 6: connectivity: invalid value "fast"`}
+	wantErr := []string{"", `line 3: users: invalid value "0"`, "", "line 5: 2 values for 4 columns", `line 6: connectivity: invalid value "fast"`, "line 7: "}
 	for i, r := range rows {
 		if r.Line != i+2 {
 			t.Errorf("row %d: line %d, want %d", i, r.Line, i+2)

@@ -125,11 +125,20 @@ func runBatch(cmd *cobra.Command, opts *batchOptions) error {
 	progress := newProgress(std.err)
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	shown := 0
 	sum, runErr := batch.Run(ctx, *cfg, in, sink, func(r batch.Result) error {
-		progress.Add(1)
+		_ = progress.Add(1)
+		if r.Status == batch.StatusRejected && shown < maxShownRejections {
+			shown++
+			_ = progress.Clear()
+			fmt.Fprintf(std.err, "mailadvisor: rejected: line %d: %s\n", r.Line, r.Error)
+		}
 		return report(r)
 	})
 	_ = progress.Finish()
+	if more := sum.Rejected - shown; more > 0 {
+		fmt.Fprintf(std.err, "mailadvisor: ... and %d more rejected rows (--report FILE lists every row)\n", more)
+	}
 	if err := closeReport(); runErr == nil {
 		runErr = err
 	}
@@ -272,6 +281,9 @@ func printSummary(w io.Writer, s batch.Summary) {
 	fmt.Fprintf(w, "mailadvisor: batch %s: %d rows read, %d written, %d rejected in %.2fs (%.0f rows/s)\n",
 		state, s.Read, s.Written, s.Rejected, s.Elapsed.Seconds(), s.Rate())
 }
+
+// maxShownRejections is how many rejected rows are printed on stderr.
+const maxShownRejections = 10
 
 // batchMemoryLimit is the soft heap limit of a batch run.
 const batchMemoryLimit = 64 << 20

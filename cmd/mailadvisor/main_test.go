@@ -1,14 +1,19 @@
 package main
 
 import (
+	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"howett.net/plist"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/*.txtar")
@@ -33,7 +38,9 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status": cmdStatus,
+			"status":     cmdStatus,
+			"gen-users":  cmdGenUsers,
+			"check-tree": cmdCheckTree,
 		},
 	})
 }
@@ -59,4 +66,63 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdGenUsers writes a CSV of N users: gen-users N FILE.
+func cmdGenUsers(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: gen-users N FILE")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("gen-users: %v", err)
+	}
+	var b strings.Builder
+	b.WriteString("email,display_name\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "user%d@example.com,User %d\n", i, i)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(b.String()), 0o644))
+}
+
+// cmdCheckTree checks a batch output directory: check-tree [-allow-temp] DIR.
+// Every profile must parse (none is half-written) and, unless allowed, no
+// temporary file may be left.
+func cmdCheckTree(ts *testscript.TestScript, neg bool, args []string) {
+	allowTemp := len(args) == 2 && args[0] == "-allow-temp"
+	if neg || len(args) != 1 && !allowTemp {
+		ts.Fatalf("usage: check-tree [-allow-temp] DIR")
+	}
+	dir := ts.MkAbs(args[len(args)-1])
+	files := 0
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		if strings.Contains(info.Name(), ".tmp-") {
+			if !allowTemp {
+				ts.Fatalf("temporary file left: %s", path)
+			}
+			return nil
+		}
+		files++
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		switch {
+		case strings.HasSuffix(path, ".mobileconfig"):
+			var v map[string]any
+			if _, err := plist.Unmarshal(data, &v); err != nil {
+				ts.Fatalf("%s does not parse: %v", path, err)
+			}
+		case strings.HasSuffix(path, ".xml"):
+			if err := xml.Unmarshal(data, new(struct{})); err != nil {
+				ts.Fatalf("%s does not parse: %v", path, err)
+			}
+		}
+		return nil
+	})
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "%d files\n", files)
 }

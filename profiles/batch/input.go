@@ -101,7 +101,6 @@ func (c *csvReader) Next() (Row, error) {
 	if errors.Is(err, io.EOF) {
 		return Row{}, io.EOF
 	}
-	line, _ := c.r.FieldPos(0)
 	if err != nil {
 		var pe *csv.ParseError
 		if !errors.As(err, &pe) {
@@ -109,6 +108,7 @@ func (c *csvReader) Next() (Row, error) {
 		}
 		return Row{Line: pe.Line, Err: pe.Err}, nil
 	}
+	line, _ := c.r.FieldPos(0)
 	row := Row{Line: line}
 	if len(record) != len(c.columns) {
 		row.Err = fmt.Errorf("%d values for %d columns", len(record), len(c.columns))

@@ -1,0 +1,349 @@
+package batch
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"howett.net/plist"
+
+	"github.com/mailadvisor/mailadvisor/profiles"
+)
+
+func readAllRows(t *testing.T, input, format string) []Row {
+	t.Helper()
+	r, err := NewReader(strings.NewReader(input), format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []Row
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return rows
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, row)
+	}
+}
+
+func TestReaders(t *testing.T) {
+	csvRows := readAllRows(t, "email,display_name,protocol,leave_on_server_days\na@example.com,A,imap,\nb@example.com,,pop3,7\nc@example.com,,,x\n\"bad,1\n", CSV)
+	if len(csvRows) != 4 || csvRows[0].Email != "a@example.com" || csvRows[0].DisplayName != "A" || csvRows[1].Protocol != "pop3" ||
+		*csvRows[1].LeaveOnServerDays != 7 || csvRows[2].Err == nil || csvRows[2].Line != 4 || csvRows[3].Err == nil {
+		t.Errorf("csv rows %+v", csvRows)
+	}
+	jsonRows := readAllRows(t, "{\"email\":\"a@example.com\"}\n\n{\"email\":\"b@example.com\",\"colour\":1}\n[1]\n", JSONL)
+	if len(jsonRows) != 3 || jsonRows[0].Err != nil || jsonRows[1].Line != 3 || jsonRows[1].Err == nil || jsonRows[2].Err == nil {
+		t.Errorf("jsonl rows %+v", jsonRows)
+	}
+	yamlRows := readAllRows(t, "- email: a@example.com\n  protocol: POP3\n- email: b@example.com\n  colour: red\n", YAML)
+	if len(yamlRows) != 2 || yamlRows[0].Protocol != "pop3" || yamlRows[1].Line != 3 || yamlRows[1].Err == nil ||
+		!strings.Contains(yamlRows[1].Err.Error(), `unknown key "colour"`) {
+		t.Errorf("yaml rows %+v", yamlRows)
+	}
+	for input, want := range map[string]string{"": "empty input", "name\nx\n": `unknown column "name"`, "display_name\nx\n": "no email column"} {
+		if _, err := NewReader(strings.NewReader(input), CSV); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", input, err, want)
+		}
+	}
+	if _, err := NewReader(strings.NewReader("a: 1\n"), YAML); err == nil {
+		t.Error("a YAML mapping accepted as a list")
+	}
+}
+
+func testConfig(t testing.TB, formats ...string) Config {
+	d := &profiles.Domain{Domains: []string{"example.com"}, DisplayName: "Example & Co"}
+	if err := d.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	return Config{Domain: d, Formats: formats, Workers: 4}
+}
+
+func run(t *testing.T, cfg Config, input string, sink Sink) (Summary, []Result) {
+	t.Helper()
+	in, err := NewReader(strings.NewReader(input), CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []Result
+	sum, err := Run(context.Background(), cfg, in, sink, func(r Result) error { results = append(results, r); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum, results
+}
+
+func TestBadRowsNeverLoseGoodOnes(t *testing.T) {
+	input := "email,protocol,display_name\n" +
+		"alice@example.com,imap,Alice\n" +
+		"not-an-address,,\n" +
+		"bob@example.com,smtp,\n" +
+		"ALICE@example.com,,\n" +
+		"carol@example.com,pop3,\"Carol\nSmith\"\n" +
+		"dave@example.com,pop3,\n"
+	dir := t.TempDir()
+	sum, results := run(t, testConfig(t, Formats...), input, &DirSink{Dir: dir})
+	if sum.Read != 6 || sum.Written != 2 || sum.Rejected != 4 {
+		t.Errorf("summary %+v", sum)
+	}
+	want := []struct {
+		line   int
+		status string
+		err    string
+	}{
+		{2, StatusWritten, ""}, {3, StatusRejected, `email: invalid value "not-an-address"`},
+		{4, StatusRejected, `protocol: invalid value "smtp"`}, {5, StatusRejected, "duplicate address"},
+		{6, StatusRejected, "display_name: invalid value"}, {8, StatusWritten, ""},
+	}
+	for i, w := range want {
+		r := results[i]
+		if r.Line != w.line || r.Status != w.status || !strings.Contains(r.Error, w.err) {
+			t.Errorf("result %d = %+v, want line %d %s %q", i, r, w.line, w.status, w.err)
+		}
+	}
+	for _, f := range []string{"alice@example.com/config-v1.1.xml", "alice@example.com/alice@example.com.mobileconfig",
+		"alice@example.com/autodiscover.xml", "alice@example.com/settings.md", "dave@example.com/config-v1.1.xml"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "dave@example.com/config-v1.1.xml"))
+	if !bytes.Contains(data, []byte(`<incomingServer type="pop3">`)) || bytes.Index(data, []byte("pop3")) > bytes.Index(data, []byte("imap")) {
+		t.Errorf("dave's POP3 is not first:\n%s", data)
+	}
+	ad, _ := os.ReadFile(filepath.Join(dir, "alice@example.com/autodiscover.xml"))
+	if !bytes.Contains(ad, []byte("<DisplayName>Alice</DisplayName>")) {
+		t.Errorf("alice's display name is missing:\n%s", ad)
+	}
+}
+
+func TestDirSinkNeverOverwritesWithoutForce(t *testing.T) {
+	dir := t.TempDir()
+	input := "email\nalice@example.com\n"
+	run(t, testConfig(t, "autoconfig"), input, &DirSink{Dir: dir})
+	path := filepath.Join(dir, "alice@example.com", "config-v1.1.xml")
+	if err := os.WriteFile(path, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, results := run(t, testConfig(t, "autoconfig"), input, &DirSink{Dir: dir})
+	if sum.Rejected != 1 || !strings.Contains(results[0].Error, "exists") {
+		t.Errorf("existing file: %+v %+v", sum, results)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "mine" {
+		t.Error("the existing file was overwritten")
+	}
+	if sum, _ := run(t, testConfig(t, "autoconfig"), input, &DirSink{Dir: dir, Force: true}); sum.Written != 1 {
+		t.Errorf("--force: %+v", sum)
+	}
+	if data, _ := os.ReadFile(path); string(data) == "mine" {
+		t.Error("--force did not replace the file")
+	}
+	assertNoTempFiles(t, dir)
+}
+
+func assertNoTempFiles(t *testing.T, dir string) {
+	t.Helper()
+	_ = filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err == nil && strings.Contains(info.Name(), ".tmp-") {
+			t.Errorf("temporary file left: %s", path)
+		}
+		return nil
+	})
+}
+
+// Same input, same archive, byte for byte, whatever the scheduling.
+func TestArchivesAreDeterministic(t *testing.T) {
+	var input strings.Builder
+	input.WriteString("email,protocol\n")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&input, "user%d@example.com,%s\n", i, []string{"imap", "pop3"}[i%2])
+	}
+	for name, newSink := range map[string]func(io.Writer) Sink{
+		"tar": func(w io.Writer) Sink { return NewTarSink(w) },
+		"zip": func(w io.Writer) Sink { return NewZipSink(w) },
+	} {
+		var first, second bytes.Buffer
+		run(t, testConfig(t, Formats...), input.String(), newSink(&first))
+		cfg := testConfig(t, Formats...)
+		cfg.Workers = 1
+		run(t, cfg, input.String(), newSink(&second))
+		if !bytes.Equal(first.Bytes(), second.Bytes()) {
+			t.Errorf("%s: two runs differ", name)
+		}
+	}
+}
+
+func TestPathSafe(t *testing.T) {
+	for in, want := range map[string]string{
+		"alice@example.com":   "alice@example.com",
+		"o'neil+tag@example":  "o%27neil+tag@example",
+		"a/b@example.com":     "a%2Fb@example.com",
+		".hidden@example.com": "%2Ehidden@example.com",
+		"ü@example.com":       "%C3%BC@example.com",
+	} {
+		if got := PathSafe(in); got != want {
+			t.Errorf("PathSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Interrupting stops reading; every row read is finished and every file
+// written is complete.
+func TestInterrupt(t *testing.T) {
+	var input strings.Builder
+	input.WriteString("email\n")
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&input, "user%d@example.com\n", i)
+	}
+	in, err := NewReader(strings.NewReader(input.String()), CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	dir := t.TempDir()
+	written := 0
+	sum, err := Run(ctx, testConfig(t, "autoconfig", "mobileconfig"), in, &DirSink{Dir: dir}, func(r Result) error {
+		if written++; written == 100 {
+			cancel()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Interrupted || sum.Read >= 5000 || sum.Written != sum.Read {
+		t.Errorf("summary %+v", sum)
+	}
+	checkTree(t, dir, sum.Written)
+	assertNoTempFiles(t, dir)
+}
+
+// checkTree parses every file of a directory tree.
+func checkTree(t *testing.T, dir string, users int) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != users {
+		t.Errorf("%d user directories, want %d", len(entries), users)
+	}
+	_ = filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		data, _ := os.ReadFile(path)
+		checkFile(t, path, data)
+		return nil
+	})
+}
+
+func checkFile(t *testing.T, name string, data []byte) {
+	t.Helper()
+	switch {
+	case strings.HasSuffix(name, ".mobileconfig"):
+		var v map[string]any
+		if _, err := plist.Unmarshal(data, &v); err != nil || v["PayloadType"] != "Configuration" {
+			t.Errorf("%s: %v", name, err)
+		}
+	case strings.HasSuffix(name, ".xml"):
+		if err := xml.Unmarshal(data, new(struct{})); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// 100,000 generated users into a tar file: the counts and a sample of
+// files are checked.
+func TestHundredThousandUsers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	const users = 100_000
+	in, err := NewReader(&generatedCSV{n: users}, CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "profiles.tar")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), testConfig(t, "autoconfig", "mobileconfig"), in, NewTarSink(f), func(Result) error { return nil })
+	f.Close()
+	if err != nil || sum.Read != users || sum.Written != users || sum.Rejected != 0 {
+		t.Fatalf("summary %+v, %v", sum, err)
+	}
+	f, _ = os.Open(path)
+	defer f.Close()
+	tr := tar.NewReader(f)
+	entries := 0
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if entries%9973 == 0 { // a spread-out sample
+			data, _ := io.ReadAll(tr)
+			checkFile(t, hdr.Name, data)
+			user := strings.SplitN(hdr.Name, "/", 2)[0]
+			if !bytes.Contains(data, []byte(user)) {
+				t.Errorf("%s does not name its user", hdr.Name)
+			}
+		}
+		if want := fmt.Sprintf("user%d@example.com/", entries/2+1); !strings.HasPrefix(hdr.Name, want) {
+			t.Fatalf("entry %d is %s, want it under %s (input order)", entries, hdr.Name, want)
+		}
+		entries++
+	}
+	if entries != 2*users {
+		t.Errorf("%d entries, want %d", entries, 2*users)
+	}
+}
+
+func TestZipEntries(t *testing.T) {
+	var b bytes.Buffer
+	run(t, testConfig(t, "autoconfig", "sheet"), "email\nalice@example.com\nbob@example.com\n", NewZipSink(&b))
+	zr, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		if !f.Modified.Equal(ArchiveTime) {
+			t.Errorf("%s time %v", f.Name, f.Modified)
+		}
+	}
+	want := "[alice@example.com/config-v1.1.xml alice@example.com/settings.md bob@example.com/config-v1.1.xml bob@example.com/settings.md]"
+	if fmt.Sprint(names) != want {
+		t.Errorf("entries %v", names)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for formats, want := range map[string]string{"": "none given", "srv": "per domain", "vcard": `invalid value "vcard"`} {
+		cfg := testConfig(t)
+		if formats != "" {
+			cfg.Formats = []string{formats}
+		}
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v", formats, err)
+		}
+	}
+}
