@@ -86,10 +86,7 @@ func DefaultParams() (Params, error) { return LoadParams(nil, "") }
 // nil) applied on top, strictly decoded and validated.
 func LoadParams(r io.Reader, source string) (Params, error) {
 	var p Params
-	if err := yamlparams.Decode(bytes.NewReader(defaultsYAML), "built-in CO2 parameters", &p); err != nil {
-		return p, err
-	}
-	sources, err := yamlparams.Sources(defaultsYAML)
+	sources, err := yamlparams.Defaults(defaultsYAML, "built-in CO2 parameters", &p)
 	if err != nil {
 		return p, err
 	}

@@ -1,9 +1,12 @@
 package carbon
 
 import (
+	"bytes"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
 
 func mustDefaults(t testing.TB) Params {
@@ -185,5 +188,13 @@ func TestLoadParams(t *testing.T) {
 		if _, err := LoadParams(strings.NewReader(doc), "mine.yaml"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: error %v, want %q", doc, err, want)
 		}
+	}
+}
+
+// The defaults file has no key that Params lacks (decoded strictly).
+func TestDefaultsDecodeStrictly(t *testing.T) {
+	var p Params
+	if err := yamlparams.Decode(bytes.NewReader(defaultsYAML), "defaults.yaml", &p); err != nil {
+		t.Fatal(err)
 	}
 }

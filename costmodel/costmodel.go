@@ -79,10 +79,7 @@ func DefaultParams() (Params, error) { return LoadParams(nil, "") }
 // source, the key and what it accepts.
 func LoadParams(r io.Reader, source string) (Params, error) {
 	var p Params
-	if err := yamlparams.Decode(bytes.NewReader(defaultsYAML), "built-in cost parameters", &p); err != nil {
-		return p, err
-	}
-	sources, err := yamlparams.Sources(defaultsYAML)
+	sources, err := yamlparams.Defaults(defaultsYAML, "built-in cost parameters", &p)
 	if err != nil {
 		return p, err
 	}

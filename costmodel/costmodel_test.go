@@ -1,8 +1,11 @@
 package costmodel
 
 import (
+	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
 
 func article() Input {
@@ -174,5 +177,13 @@ func TestDefaultsFileDocumentsEveryParameter(t *testing.T) {
 		if p.Source(c.Key) == "" {
 			t.Errorf("%s has no source comment in defaults.yaml", c.Key)
 		}
+	}
+}
+
+// The defaults file has no key that Params lacks (decoded strictly).
+func TestDefaultsDecodeStrictly(t *testing.T) {
+	var p Params
+	if err := yamlparams.Decode(bytes.NewReader(defaultsYAML), "defaults.yaml", &p); err != nil {
+		t.Fatal(err)
 	}
 }

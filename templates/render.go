@@ -10,13 +10,18 @@ import (
 	"net/netip"
 	"path"
 	"strings"
+	"sync"
 	"text/template"
 )
 
 //go:embed files/*.tmpl
 var files embed.FS
 
-var tmpl = template.Must(template.New("").Option("missingkey=error").ParseFS(files, "files/*.tmpl"))
+// parsed parses the embedded templates on first use, not at start-up:
+// most commands never write a server file.
+var parsed = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Option("missingkey=error").ParseFS(files, "files/*.tmpl"))
+})
 
 // Mozilla server-side TLS 6.0 "intermediate" ciphers for TLS 1.2 (TLS 1.3
 // suites are always on).
@@ -149,7 +154,7 @@ func (v *view) dns() {
 	}
 	if v.MTASTS != "" {
 		var policy bytes.Buffer
-		_ = tmpl.ExecuteTemplate(&policy, "mta-sts.txt.tmpl", v)
+		_ = parsed().ExecuteTemplate(&policy, "mta-sts.txt.tmpl", v)
 		sum := sha256.Sum256(policy.Bytes())
 		v.MTASTSID = hex.EncodeToString(sum[:])[:20]
 	}
@@ -207,7 +212,7 @@ func WriteAll(c *Config, srv []SRV, create func(name string) (io.Writer, error))
 		if err != nil {
 			return err
 		}
-		if err := tmpl.ExecuteTemplate(w, o.tmpl, v); err != nil {
+		if err := parsed().ExecuteTemplate(w, o.tmpl, v); err != nil {
 			return err
 		}
 	}
@@ -219,5 +224,5 @@ func render(w io.Writer, c *Config, srv []SRV, name string) error {
 	if err != nil {
 		return err
 	}
-	return tmpl.ExecuteTemplate(w, name, v)
+	return parsed().ExecuteTemplate(w, name, v)
 }

@@ -1,11 +1,10 @@
 // Package yamlparams loads model parameter files: built-in defaults written
 // as commented YAML, with a user's file decoded strictly on top. The
-// comment on each default line is where its value comes from; Sources
+// comment on each default line is where its value comes from; Defaults
 // returns them so that every figure can be shown with its origin.
 package yamlparams
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -28,20 +27,8 @@ func Decode(r io.Reader, source string, v any) error {
 	return nil
 }
 
-// Sources maps each dotted key path of a commented YAML document
-// ("pop3_self.fixed_per_year") to the comment on its line.
-func Sources(doc []byte) (map[string]string, error) {
-	var root yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(doc)).Decode(&root); err != nil {
-		return nil, Clean(err)
-	}
-	out := map[string]string{}
-	if len(root.Content) > 0 {
-		collect(root.Content[0], "", out)
-	}
-	return out, nil
-}
-
+// collect maps each dotted key path ("pop3_self.fixed_per_year") to the
+// comment on its line.
 func collect(n *yaml.Node, prefix string, out map[string]string) {
 	if n.Kind != yaml.MappingNode {
 		return
@@ -125,4 +112,22 @@ func Between(key string, value, lo, hi float64) Bound {
 // AtLeast is a parameter allowed from lo upwards.
 func AtLeast(key string, value, lo float64) Bound {
 	return Bound{Key: key, Value: value, Min: lo, Max: math.Inf(1)}
+}
+
+// Defaults decodes a commented defaults document into v and returns the
+// comment of each key, parsing the document once. The defaults are the
+// program's own: their packages test that they also decode strictly.
+func Defaults(doc []byte, source string, v any) (map[string]string, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(doc, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, Clean(err))
+	}
+	if err := root.Decode(v); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, Clean(err))
+	}
+	out := map[string]string{}
+	if len(root.Content) > 0 {
+		collect(root.Content[0], "", out)
+	}
+	return out, nil
 }

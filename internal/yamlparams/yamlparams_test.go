@@ -8,9 +8,15 @@ import (
 
 func TestSourcesReadLineComments(t *testing.T) {
 	doc := []byte("a: 1 # from A\nb:\n  c: 2 # from C\n  d: 3\n")
-	got, err := Sources(doc)
-	if err != nil {
-		t.Fatal(err)
+	var v struct {
+		A float64 `yaml:"a"`
+		B struct {
+			C, D float64
+		} `yaml:"b"`
+	}
+	got, err := Defaults(doc, "doc", &v)
+	if err != nil || v.A != 1 {
+		t.Fatal(err, v)
 	}
 	if got["a"] != "from A" || got["b.c"] != "from C" || got["b.d"] != "" {
 		t.Errorf("sources = %v", got)

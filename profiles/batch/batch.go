@@ -65,14 +65,24 @@ type File struct {
 	Data []byte
 }
 
-// Sink receives each good row's files, in input order.
+// Sink receives each good row's files.
 type Sink interface {
 	// Write stores the files of one user; an error rejects the row (for
-	// example a file that exists) without stopping the run.
+	// example a file that exists) without stopping the run, unless it is
+	// an [*OutputError].
 	Write(address string, files []File) error
-	// Close finishes the output (an archive's trailer) and makes it
-	// visible; it is called once, also after an interruption.
+	// Close finishes the output (an archive's trailer); it is called
+	// once, also after an interruption.
 	Close() error
+}
+
+// ConcurrentSink is a Sink whose Write may be called from several
+// goroutines for different addresses (a directory tree); the workers then
+// write in parallel. Other sinks are written in input order by one
+// goroutine.
+type ConcurrentSink interface {
+	Sink
+	Concurrent()
 }
 
 // Status of a row in the report.
@@ -105,19 +115,23 @@ func (s Summary) Rate() float64 {
 	return float64(s.Read) / s.Elapsed.Seconds()
 }
 
-// outcome is a worker's answer for one row.
-type outcome struct {
+// job is one row on its way through the pipeline.
+type job struct {
 	row     Row
-	address string
-	files   []File
+	address string           // parsed and not seen before, when err is nil
+	addr    profiles.Address // the same, parsed
 	err     error
+	files   []File
+	written bool // a concurrent sink already has the files
+	done    chan struct{}
 }
 
 // Run reads every row, generates its files on all workers and hands them
-// to sink in input order; each row's result goes to report. It stops
-// reading when ctx is done: rows already read are finished, and the
-// summary says it was interrupted. The error is for an input that cannot
-// be read or an output that cannot be written.
+// to sink (in input order unless it is a [ConcurrentSink]); each row's
+// result goes to report, in input order. It stops reading when ctx is
+// done: rows already read are finished, and the summary says it was
+// interrupted. The error is for an input that cannot be read or an output
+// that cannot be written.
 func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(Result) error) (Summary, error) {
 	start := time.Now()
 	if err := cfg.Validate(); err != nil {
@@ -129,43 +143,28 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	type job struct {
-		row Row
-		out chan outcome
-	}
-	jobs := make(chan job, workers)
-	order := make(chan chan outcome, 4*workers)
+	_, concurrent := sink.(ConcurrentSink)
+	jobs := make(chan *job, workers)
+	order := make(chan *job, 4*workers)
 	readErr := make(chan error, 1)
-	go func() { // read in order, hand out to the workers
+	go func() {
 		defer close(jobs)
 		defer close(order)
-		for {
-			if ctx.Err() != nil {
-				readErr <- nil
-				return
-			}
-			row, err := in.Next()
-			if err != nil {
-				if errors.Is(err, io.EOF) {
-					err = nil
-				}
-				readErr <- err
-				return
-			}
-			out := make(chan outcome, 1)
-			order <- out
-			jobs <- job{row, out}
-		}
+		readErr <- dispatch(ctx, in, jobs, order)
 	}()
 	stamps := &stampCache{}
 	for w := 0; w < workers; w++ {
 		go func() {
 			for j := range jobs {
-				j.out <- generate(cfg, stamps, j.row)
+				generate(cfg, stamps, j)
+				if concurrent && j.err == nil {
+					j.err, j.written = sink.Write(j.address, j.files), true
+				}
+				close(j.done)
 			}
 		}()
 	}
-	sum, err := collect(order, sink, report, stop)
+	sum, err := collect(order, sink, concurrent, report, stop)
 	if rerr := <-readErr; err == nil {
 		err = rerr
 	}
@@ -176,59 +175,85 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 	return sum, err
 }
 
-// collect writes the outcomes in input order, rejecting duplicates. After
-// an output error it calls stop and drains what is in flight.
-func collect(order chan chan outcome, sink Sink, report func(Result) error, stop func()) (Summary, error) {
-	var sum Summary
+// dispatch reads the rows in input order, parses each address and rejects
+// the ones seen before (so that a duplicate never overwrites the first),
+// and hands the rows out to the workers.
+func dispatch(ctx context.Context, in Reader, jobs, order chan<- *job) error {
 	seen := map[[16]byte]int32{}
+	for ctx.Err() == nil {
+		row, err := in.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		j := &job{row: row, err: row.Err, done: make(chan struct{})}
+		if j.err == nil {
+			j.addr, j.err = firstUse(seen, row)
+			j.address = j.addr.Full
+		}
+		order <- j
+		jobs <- j
+	}
+	return nil
+}
+
+// firstUse parses the row's address and rejects one seen on an earlier
+// line, case-insensitively. It keeps a 128-bit hash of each address, not
+// the address, so memory stays small.
+func firstUse(seen map[[16]byte]int32, row Row) (profiles.Address, error) {
+	addr, err := profiles.ParseAddress("email", row.Email)
+	if err != nil {
+		return addr, err
+	}
+	sum := sha256.Sum256([]byte(strings.ToLower(addr.Full)))
+	var key [16]byte
+	copy(key[:], sum[:16])
+	if first, dup := seen[key]; dup {
+		return addr, fmt.Errorf("email: duplicate address %q (first on line %d)", addr.Full, first)
+	}
+	seen[key] = int32(row.Line)
+	return addr, nil
+}
+
+// collect reports the rows in input order, writing them first unless the
+// workers did. After an output error it calls stop and drains what is in
+// flight.
+func collect(order <-chan *job, sink Sink, concurrent bool, report func(Result) error, stop func()) (Summary, error) {
+	var sum Summary
 	var failed error
-	for ch := range order {
-		o := <-ch
+	for j := range order {
+		<-j.done
 		sum.Read++
 		if failed != nil {
-			continue // drain the workers after an output error
+			continue
 		}
-		res := Result{Line: o.row.Line, Address: o.address, Status: StatusWritten}
-		if o.err == nil {
-			o.err = dedupe(seen, o)
+		if j.err == nil && !j.written {
+			j.err = sink.Write(j.address, j.files)
 		}
-		if o.err == nil {
-			o.err = sink.Write(o.address, o.files)
-			var fatal *OutputError
-			if errors.As(o.err, &fatal) {
-				failed = o.err
-				stop()
-				continue
-			}
+		var fatal *OutputError
+		if errors.As(j.err, &fatal) {
+			failed = j.err
+			stop()
+			continue
 		}
-		if o.err != nil {
-			res.Status, res.Error = StatusRejected, o.err.Error()
+		res := Result{Line: j.row.Line, Address: j.address, Status: StatusWritten}
+		if j.err != nil {
+			res.Status, res.Error = StatusRejected, j.err.Error()
 			sum.Rejected++
 		} else {
-			for _, f := range o.files {
+			for _, f := range j.files {
 				res.Files = append(res.Files, f.Name)
 			}
 			sum.Written++
 		}
-		if err := report(res); err != nil && failed == nil {
+		if err := report(res); err != nil {
 			failed = &OutputError{Err: fmt.Errorf("report: %w", err)}
 			stop()
 		}
 	}
 	return sum, failed
-}
-
-// dedupe rejects an address seen on an earlier line. It keeps a 128-bit
-// hash of each address, not the address, so memory stays small.
-func dedupe(seen map[[16]byte]int32, o outcome) error {
-	sum := sha256.Sum256([]byte(strings.ToLower(o.address)))
-	var key [16]byte
-	copy(key[:], sum[:16])
-	if first, dup := seen[key]; dup {
-		return fmt.Errorf("email: duplicate address %q (first on line %d)", o.address, first)
-	}
-	seen[key] = int32(o.row.Line)
-	return nil
 }
 
 // OutputError is an error of the output itself (a full disk, a closed
@@ -241,37 +266,29 @@ func (e *OutputError) Error() string { return "output: " + e.Err.Error() }
 func (e *OutputError) Unwrap() error { return e.Err }
 
 // generate makes one row's files.
-func generate(cfg Config, stamps *stampCache, row Row) outcome {
-	o := outcome{row: row}
-	if row.Err != nil {
-		o.err = row.Err
-		return o
+func generate(cfg Config, stamps *stampCache, j *job) {
+	if j.err != nil {
+		return
 	}
-	addr, err := profiles.ParseAddress("email", row.Email)
+	addr := j.addr
+	opts, err := optionsFor(cfg, j.row)
 	if err != nil {
-		o.err = err
-		return o
+		j.err = err
+		return
 	}
-	o.address = addr.Full
-	opts, err := optionsFor(cfg, row)
+	plan, err := planFor(cfg, opts, j.row, &addr)
 	if err != nil {
-		o.err = err
-		return o
-	}
-	plan, err := planFor(cfg, opts, row, &addr)
-	if err != nil {
-		o.err = err
-		return o
+		j.err = err
+		return
 	}
 	for _, format := range cfg.Formats {
-		data, err := render(cfg, stamps, opts, format, plan, row)
+		data, err := render(cfg, stamps, opts, format, plan, j.row)
 		if err != nil {
-			o.err = err
-			return o
+			j.err = err
+			return
 		}
-		o.files = append(o.files, File{Name: formatFiles[format](addr.Full), Data: data})
+		j.files = append(j.files, File{Name: formatFiles[format](addr.Full), Data: data})
 	}
-	return o
 }
 
 // optionsFor applies the row's overrides to the shared options.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -49,27 +50,30 @@ func (d *DirSink) Write(address string, files []File) error {
 // Close has nothing to finish: every file is already in place.
 func (d *DirSink) Close() error { return nil }
 
+// Concurrent marks the directory tree as safe to write from several
+// goroutines: each user has a directory of its own.
+func (d *DirSink) Concurrent() {}
+
 // writeAtomic writes data to a temporary file next to path and renames it.
+// The temporary name is unique to this process and file; it is created
+// with mode 0644 (less the umask), so no chmod is needed.
 func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid()))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
+	if err != nil {
+		os.Remove(tmp)
 	}
-	return os.Rename(tmp.Name(), path)
+	return err
 }
 
 // TarSink writes a tar stream with <address>/<file> entries in input
