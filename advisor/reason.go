@@ -84,7 +84,8 @@ func (t reasonTemplate) render(ev *evaluator) (string, error) {
 			if ph.percent {
 				f *= 100
 			}
-			b.WriteString(formatNumberTo(f, ph.decimals))
+			var digits [32]byte
+			b.Write(appendNumber(digits[:0], f, ph.decimals))
 		} else {
 			b.WriteString(formatValue(out))
 		}
@@ -93,18 +94,18 @@ func (t reasonTemplate) render(ev *evaluator) (string, error) {
 	return b.String(), nil
 }
 
-// formatNumberTo prints f with at most the given decimals, without
+// appendNumber appends f with at most the given decimals, without
 // trailing zeros.
-func formatNumberTo(f float64, decimals int) string {
+func appendNumber(dst []byte, f float64, decimals int) []byte {
 	scale := math.Pow10(decimals)
-	return strconv.FormatFloat(math.Round(f*scale)/scale, 'f', -1, 64)
+	return strconv.AppendFloat(dst, math.Round(f*scale)/scale, 'f', -1, 64)
 }
 
 // formatValue prints numbers without float noise (at most 2 decimals).
 func formatValue(v any) string {
 	switch n := v.(type) {
 	case float64:
-		return formatNumberTo(n, 2)
+		return string(appendNumber(nil, n, 2))
 	case int:
 		return strconv.Itoa(n)
 	default:
