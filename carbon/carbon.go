@@ -19,7 +19,6 @@ package carbon
 import (
 	"bytes"
 	_ "embed"
-	"fmt"
 	"io"
 	"sort"
 
@@ -85,41 +84,18 @@ func DefaultParams() (Params, error) { return LoadParams(nil, "") }
 // LoadParams returns the defaults with the keys of r (a YAML file, may be
 // nil) applied on top, strictly decoded and validated.
 func LoadParams(r io.Reader, source string) (Params, error) {
-	var p Params
-	sources, err := yamlparams.Defaults(defaultsYAML, "built-in CO2 parameters", &p)
+	p, sources, err := yamlparams.Load(defaultsYAML, "built-in CO2 parameters", r, source, (*Params).checks)
 	if err != nil {
 		return p, err
 	}
 	p.sources = sources
-	if r != nil {
-		defaults := p
-		defaults.GridGPerKWh = cloneMap(p.GridGPerKWh)
-		if err := yamlparams.Decode(r, source, &p); err != nil {
-			return p, err
-		}
-		p.sources = yamlparams.Overridden(defaults.sources, defaults.checks(), p.checks(), source)
-	}
-	if err := p.Validate(); err != nil {
-		if source == "" {
-			source = "built-in CO2 parameters"
-		}
-		return p, fmt.Errorf("%s: %w", source, err)
-	}
 	return p, nil
-}
-
-func cloneMap(m map[string]float64) map[string]float64 {
-	out := make(map[string]float64, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // Source returns where the value of a dotted key comes from.
 func (p Params) Source(key string) string { return p.sources[key] }
 
-func (p Params) checks() []yamlparams.Bound {
+func (p *Params) checks() []yamlparams.Bound {
 	m, b := p.PerMessage, p.Bytes
 	out := []yamlparams.Bound{
 		yamlparams.Between("working_days_per_year", p.WorkingDaysPerYear, 0, 366),

@@ -78,24 +78,16 @@ func DefaultParams() (Params, error) { return LoadParams(nil, "") }
 // nil) applied on top, strictly decoded and validated. Errors name the
 // source, the key and what it accepts.
 func LoadParams(r io.Reader, source string) (Params, error) {
-	var p Params
-	sources, err := yamlparams.Defaults(defaultsYAML, "built-in cost parameters", &p)
+	p, sources, err := yamlparams.Load(defaultsYAML, "built-in cost parameters", r, source, (*Params).checks)
 	if err != nil {
 		return p, err
 	}
 	p.sources = sources
-	if r != nil {
-		defaults := p
-		if err := yamlparams.Decode(r, source, &p); err != nil {
-			return p, err
-		}
-		p.sources = yamlparams.Overridden(defaults.sources, defaults.checks(), p.checks(), source)
-	}
-	if err := p.Validate(); err != nil {
-		if source == "" {
+	if p.Currency == "" {
+		if r == nil {
 			source = "built-in cost parameters"
 		}
-		return p, fmt.Errorf("%s: %w", source, err)
+		return p, fmt.Errorf("%s: currency: may not be empty", source)
 	}
 	return p, nil
 }
@@ -103,7 +95,7 @@ func LoadParams(r io.Reader, source string) (Params, error) {
 // Source returns where the value of a dotted key comes from.
 func (p Params) Source(key string) string { return p.sources[key] }
 
-func (p Params) checks() []yamlparams.Bound {
+func (p *Params) checks() []yamlparams.Bound {
 	out := []yamlparams.Bound{}
 	for _, o := range []struct {
 		name string

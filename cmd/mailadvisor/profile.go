@@ -241,32 +241,39 @@ func (opts *profileOptions) applyFlags(d *profiles.Domain) {
 // advice runs the advisor on --preset/--scenario and returns the
 // recommended protocol and, for POP3, the days to leave mail on the server.
 func (opts *profileOptions) advice() (string, *int, error) {
+	res, err := adviseOn(opts.preset, opts.scenario, opts.io.in)
+	if err != nil {
+		return "", nil, err
+	}
+	days, _ := advisor.LeaveOnServer(&res.Scenario)
+	return res.Recommendation.Protocol, &days, nil
+}
+
+// adviseOn scores a scenario from a preset and/or a scenario file with the
+// built-in rules and models: what 'profile', 'batch' and 'server' do with
+// --preset and --scenario.
+func adviseOn(preset, file string, stdin io.Reader) (*advisor.Result, error) {
 	s := advisor.DefaultScenario()
 	var err error
-	if opts.preset != "" {
-		if s, err = advisor.PresetScenario(opts.preset); err != nil {
-			return "", nil, withHint(err, "run 'mailadvisor presets' to list them")
+	if preset != "" {
+		if s, err = advisor.PresetScenario(preset); err != nil {
+			return nil, withHint(err, "run 'mailadvisor presets' to list them")
 		}
 	}
-	if opts.scenario != "" {
-		if err := decodeScenarioFile(opts.scenario, opts.io.in, &s); err != nil {
-			return "", nil, err
+	if file != "" {
+		if err := decodeScenarioFile(file, stdin, &s); err != nil {
+			return nil, err
 		}
 	}
 	rs, err := advisor.BuiltinRules()
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	models, err := advisor.DefaultModels()
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	res, err := advisor.New(rs, models).Advise(s, advisor.Options{})
-	if err != nil {
-		return "", nil, err
-	}
-	days, _ := advisor.LeaveOnServer(&s)
-	return res.Recommendation.Protocol, &days, nil
+	return advisor.New(rs, models).Advise(s, advisor.Options{})
 }
 
 // loadSigner reads the signing certificate, key and chain (PEM).

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/templates"
 )
@@ -156,27 +155,7 @@ func runServer(opts *serverOptions, format string) error {
 // applyAdvice lets the advisor choose the protocol, the POP3 policy and
 // the quota for the scenario.
 func (opts *serverOptions) applyAdvice() error {
-	s := advisor.DefaultScenario()
-	var err error
-	if opts.preset != "" {
-		if s, err = advisor.PresetScenario(opts.preset); err != nil {
-			return withHint(err, "run 'mailadvisor presets' to list them")
-		}
-	}
-	if opts.scenario != "" {
-		if err := decodeScenarioFile(opts.scenario, opts.io.in, &s); err != nil {
-			return err
-		}
-	}
-	rs, err := advisor.BuiltinRules()
-	if err != nil {
-		return err
-	}
-	models, err := advisor.DefaultModels()
-	if err != nil {
-		return err
-	}
-	res, err := advisor.New(rs, models).Advise(s, advisor.Options{})
+	res, err := adviseOn(opts.preset, opts.scenario, opts.io.in)
 	if err != nil {
 		return err
 	}
@@ -186,7 +165,7 @@ func (opts *serverOptions) applyAdvice() error {
 		c.LeaveOnServerDays = *res.Recommendation.LeaveOnServerDays
 	}
 	if c.QuotaGB == 0 {
-		c.QuotaGB = s.ServerQuotaGB
+		c.QuotaGB = res.Scenario.ServerQuotaGB
 	}
 	return nil
 }

@@ -131,3 +131,29 @@ func Defaults(doc []byte, source string, v any) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// Load decodes the commented defaults document into a P, then the keys of
+// r (nil for none) on top of it, strictly, and validates the parameters
+// that bounds lists. It returns the parameters and where each key's value
+// comes from: the defaults' comment, or "set in <source>". Errors name the
+// source and the key.
+func Load[P any](defaults []byte, builtin string, r io.Reader, source string, bounds func(*P) []Bound) (P, map[string]string, error) {
+	var p P
+	sources, err := Defaults(defaults, builtin, &p)
+	if err != nil {
+		return p, nil, err
+	}
+	if r == nil {
+		source = builtin
+	} else {
+		before := bounds(&p)
+		if err := Decode(r, source, &p); err != nil {
+			return p, nil, err
+		}
+		sources = Overridden(sources, before, bounds(&p), source)
+	}
+	if err := Validate(bounds(&p)); err != nil {
+		return p, nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return p, sources, nil
+}
