@@ -78,22 +78,15 @@ Exit codes: 0 all rows written, 3 some rows rejected (the others written),
 	f.StringVar(&opts.report, "report", "", "write one JSON line per input row: line, address, status, files or error")
 	f.BoolVar(&opts.force, "force", false, "replace files that exist")
 	f.IntVar(&opts.workers, "workers", 0, "generator goroutines (default: one per core)")
-	p := &opts.profile
-	f.StringVar(&p.domainFile, "domain-file", "", "mail domain description (YAML), as for 'mailadvisor profile'")
-	f.StringVar(&p.domain, "domain", "", "mail domain, when there is no domain file")
-	f.StringVar(&p.protocol, "protocol", "", "preferred protocol for every user: imap or pop3 (a row's protocol column wins)")
-	f.StringVar(&p.scenario, "scenario", "", "scenario file: the advice decides the protocol and POP3 days")
-	f.StringVar(&p.preset, "preset", "", "named scenario, see 'mailadvisor presets'")
-	f.BoolVar(&p.starttls, "allow-starttls", false, "also list IMAP 143 and POP3 110 with STARTTLS")
-	f.StringVar(&p.signCert, "sign-cert", "", "sign mobileconfig profiles with this certificate (PEM)")
-	f.StringVar(&p.signKey, "sign-key", "", "private key of --sign-cert (PEM)")
-	f.StringVar(&p.signChain, "sign-chain", "", "intermediate certificates to include (PEM)")
+	opts.profile.addDomainFlags(f)
+	opts.profile.addChoiceFlags(f)
 	_ = cmd.MarkFlagRequired("input")
 	cmd.MarkFlagsOneRequired("out", "tar", "zip")
 	cmd.MarkFlagsMutuallyExclusive("out", "tar", "zip")
 	cmd.MarkFlagsMutuallyExclusive("scenario", "protocol")
 	cmd.MarkFlagsMutuallyExclusive("preset", "protocol")
 	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
+	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/profiles"
@@ -76,8 +77,23 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.domainFile, "domain-file", "", "mail domain description (YAML): domains, hosts, services, username form, authentication")
 	f.StringVar(&opts.email, "email", "", "the address to write the profile for (without it: a per-domain profile)")
+	opts.addDomainFlags(f)
+	opts.addChoiceFlags(f)
+	f.BoolVar(&opts.insecure, "allow-insecure", false, "also list cleartext endpoints (not recommended; prints a warning)")
+	f.StringVar(&opts.out, "out", "-", "file to write ('-' for stdout)")
+	f.StringVarP(&opts.output, "output", "o", formatTable, "sheet only: "+strings.Join(outputFormats, ", "))
+	cmd.MarkFlagsMutuallyExclusive("scenario", "protocol")
+	cmd.MarkFlagsMutuallyExclusive("preset", "protocol")
+	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
+	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
+	return cmd
+}
+
+// addDomainFlags registers the flags that describe the mail domain, with
+// or without a domain file.
+func (opts *profileOptions) addDomainFlags(f *pflag.FlagSet) {
+	f.StringVar(&opts.domainFile, "domain-file", "", "mail domain description (YAML): domains, hosts, ports, services, username form, authentication")
 	f.StringVar(&opts.domain, "domain", "", "mail domain, when there is no domain file (default: the domain of --email)")
 	f.StringVar(&opts.hosts.IMAP, "imap-host", "", "IMAP server (default mail.<domain>)")
 	f.StringVar(&opts.hosts.POP3, "pop3-host", "", "POP3 server (default mail.<domain>)")
@@ -87,21 +103,18 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 	f.StringVar(&opts.username, "username-form", "", "login: address or localpart (default address)")
 	f.StringVar(&opts.auth, "auth", "", "authentication: password, password-encrypted or oauth2 (oauth2 needs a domain file)")
 	f.StringSliceVar(&opts.services, "services", nil, "services offered: imap, pop3, smtp (default all)")
+}
+
+// addChoiceFlags registers the flags that choose the protocol order, the
+// STARTTLS ports and the signing of Apple profiles.
+func (opts *profileOptions) addChoiceFlags(f *pflag.FlagSet) {
 	f.StringVar(&opts.protocol, "protocol", "", "preferred protocol: imap or pop3 (default: the advice, else imap)")
 	f.StringVar(&opts.scenario, "scenario", "", "scenario file: the advisor's recommendation decides the protocol and POP3 days")
 	f.StringVar(&opts.preset, "preset", "", "named scenario, see 'mailadvisor presets'")
 	f.BoolVar(&opts.starttls, "allow-starttls", false, "also list IMAP 143 and POP3 110 with STARTTLS, after implicit TLS")
-	f.BoolVar(&opts.insecure, "allow-insecure", false, "also list cleartext endpoints (not recommended; prints a warning)")
 	f.StringVar(&opts.signCert, "sign-cert", "", "mobileconfig: sign with this certificate (PEM)")
 	f.StringVar(&opts.signKey, "sign-key", "", "mobileconfig: private key of --sign-cert (PEM)")
 	f.StringVar(&opts.signChain, "sign-chain", "", "mobileconfig: intermediate certificates to include (PEM)")
-	f.StringVar(&opts.out, "out", "-", "file to write ('-' for stdout)")
-	f.StringVarP(&opts.output, "output", "o", formatTable, "sheet only: "+strings.Join(outputFormats, ", "))
-	cmd.MarkFlagsMutuallyExclusive("scenario", "protocol")
-	cmd.MarkFlagsMutuallyExclusive("preset", "protocol")
-	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
-	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
-	return cmd
 }
 
 func runProfile(cmd *cobra.Command, opts *profileOptions, format string) error {
