@@ -63,6 +63,21 @@ func (c *Config) Validate() error {
 type File struct {
 	Name string
 	Data []byte
+	buf  *bytes.Buffer // where Data lives, returned to the pool once written
+}
+
+// buffers recycles the files' buffers: a batch would otherwise allocate
+// (and zero) a few kilobytes per user.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// release returns the files' buffers to the pool; their Data must not be
+// used afterwards.
+func release(files []File) {
+	for _, f := range files {
+		if f.buf != nil {
+			buffers.Put(f.buf)
+		}
+	}
 }
 
 // Sink receives each good row's files.
@@ -144,8 +159,8 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 		workers = runtime.GOMAXPROCS(0)
 	}
 	_, concurrent := sink.(ConcurrentSink)
-	jobs := make(chan *job, workers)
-	order := make(chan *job, 4*workers)
+	jobs := make(chan *job, 64*workers)
+	order := make(chan *job, 256*workers) // bounded: memory stays flat
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(jobs)
@@ -159,6 +174,7 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 				generate(cfg, stamps, j)
 				if concurrent && j.err == nil {
 					j.err, j.written = sink.Write(j.address, j.files), true
+					release(j.files)
 				}
 				close(j.done)
 			}
@@ -227,10 +243,14 @@ func collect(order <-chan *job, sink Sink, concurrent bool, report func(Result) 
 		<-j.done
 		sum.Read++
 		if failed != nil {
+			release(j.files)
 			continue
 		}
 		if j.err == nil && !j.written {
 			j.err = sink.Write(j.address, j.files)
+		}
+		if !j.written {
+			release(j.files)
 		}
 		var fatal *OutputError
 		if errors.As(j.err, &fatal) {
@@ -282,12 +302,13 @@ func generate(cfg Config, stamps *stampCache, j *job) {
 		return
 	}
 	for _, format := range cfg.Formats {
-		data, err := render(cfg, stamps, opts, format, plan, j.row)
+		f, err := render(cfg, stamps, opts, format, plan, j.row)
 		if err != nil {
 			j.err = err
 			return
 		}
-		j.files = append(j.files, File{Name: formatFiles[format](addr.Full), Data: data})
+		f.Name = formatFiles[format](addr.Full)
+		j.files = append(j.files, f)
 	}
 }
 
@@ -328,24 +349,28 @@ func planFor(cfg Config, opts profiles.Options, row Row, addr *profiles.Address)
 
 // render writes one format for the row: the sheet directly, the others
 // through the stamp for the row's options.
-func render(cfg Config, stamps *stampCache, opts profiles.Options, format string, plan *profiles.Plan, row Row) ([]byte, error) {
+func render(cfg Config, stamps *stampCache, opts profiles.Options, format string, plan *profiles.Plan, row Row) (File, error) {
+	b := buffers.Get().(*bytes.Buffer)
+	b.Reset()
 	if format == "sheet" {
-		var b bytes.Buffer
-		err := profiles.WriteSheetMarkdown(&b, profiles.NewSheet(plan))
-		return b.Bytes(), err
+		err := profiles.WriteSheetMarkdown(b, profiles.NewSheet(plan))
+		return File{Data: b.Bytes(), buf: b}, err
 	}
 	stamp, err := stamps.get(cfg.Domain, opts, format, row.DisplayName != "")
 	if err != nil {
-		return nil, err
+		buffers.Put(b)
+		return File{}, err
 	}
-	b := bytes.NewBuffer(make([]byte, 0, stamp.Size()+8*len(plan.Username)+2*len(row.DisplayName)+512))
 	if err := stamp.Render(b, plan, row.DisplayName); err != nil {
-		return nil, err
+		buffers.Put(b)
+		return File{}, err
 	}
 	if format == "mobileconfig" && cfg.Signer != nil {
-		return cfg.Signer.Sign(b.Bytes())
+		signed, err := cfg.Signer.Sign(b.Bytes())
+		buffers.Put(b)
+		return File{Data: signed}, err
 	}
-	return b.Bytes(), nil
+	return File{Data: b.Bytes(), buf: b}, nil
 }
 
 // stampCache holds a stamp per format and per set of row options; a batch

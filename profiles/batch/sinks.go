@@ -29,15 +29,22 @@ type DirSink struct {
 // Write stores one user's files.
 func (d *DirSink) Write(address string, files []File) error {
 	dir := filepath.Join(d.Dir, PathSafe(address))
-	if !d.Force {
-		for _, f := range files {
-			if _, err := os.Lstat(filepath.Join(dir, f.Name)); err == nil {
-				return fmt.Errorf("%s exists (pass --force to replace it)", filepath.Join(dir, f.Name))
+	// A directory made just now holds no file to protect.
+	err := os.Mkdir(dir, 0o755)
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrExist):
+		if !d.Force {
+			for _, f := range files {
+				if _, err := os.Lstat(filepath.Join(dir, f.Name)); err == nil {
+					return fmt.Errorf("%s exists (pass --force to replace it)", filepath.Join(dir, f.Name))
+				}
 			}
 		}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return &OutputError{Err: err}
+	default:
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return &OutputError{Err: err}
+		}
 	}
 	for _, f := range files {
 		if err := writeAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
