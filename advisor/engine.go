@@ -279,10 +279,11 @@ func summary(res *Result) string {
 	b.WriteString(upper(r.Protocol))
 	b.WriteString(" (")
 	b.WriteString(r.Confidence)
+	var digits [32]byte
 	b.WriteString(": IMAP ")
-	b.WriteString(formatValue(res.Scores.IMAP))
+	b.Write(appendNumber(digits[:0], res.Scores.IMAP, 2))
 	b.WriteString(", POP3 ")
-	b.WriteString(formatValue(res.Scores.POP3))
+	b.Write(appendNumber(digits[:0], res.Scores.POP3, 2))
 	b.WriteString(" points)")
 	for _, v := range res.Vetoes {
 		b.WriteString("; " + upper(v.Protocol) + " ruled out by " + v.Rule)

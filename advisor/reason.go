@@ -16,6 +16,7 @@ import (
 type reasonTemplate struct {
 	literals []string      // len(literals) == len(values)+1
 	values   []placeholder // one per {...}
+	size     int           // bytes of literal text, to size the result
 }
 
 type placeholder struct {
@@ -37,6 +38,9 @@ func parseReason(text string) (reasonTemplate, error) {
 				return t, errors.New("'}' without '{'")
 			}
 			t.literals = append(t.literals, rest)
+			for _, l := range t.literals {
+				t.size += len(l)
+			}
 			return t, nil
 		}
 		closing := strings.IndexByte(rest[open:], '}')
@@ -74,6 +78,7 @@ func (t reasonTemplate) render(ev *evaluator) (string, error) {
 		return t.literals[0], nil
 	}
 	var b strings.Builder
+	b.Grow(t.size + 16*len(t.values))
 	for i, ph := range t.values {
 		b.WriteString(t.literals[i])
 		out, err := ev.run(ph.value)
@@ -86,6 +91,8 @@ func (t reasonTemplate) render(ev *evaluator) (string, error) {
 			}
 			var digits [32]byte
 			b.Write(appendNumber(digits[:0], f, ph.decimals))
+		} else if text, ok := out.(string); ok {
+			b.WriteString(text)
 		} else {
 			b.WriteString(formatValue(out))
 		}
@@ -104,6 +111,8 @@ func appendNumber(dst []byte, f float64, decimals int) []byte {
 // formatValue prints numbers without float noise (at most 2 decimals).
 func formatValue(v any) string {
 	switch n := v.(type) {
+	case string:
+		return n
 	case float64:
 		return string(appendNumber(nil, n, 2))
 	case int:
