@@ -230,21 +230,35 @@ func endpointsSection(endpoints []advisor.Endpoint) section {
 	return s
 }
 
+// breakEvenSection lists the changes that flip the answer; the inputs
+// that cannot flip it within their allowed range are named on one line.
 func breakEvenSection(res *advisor.Result) section {
-	s := section{Title: "What would change the answer", Header: []string{"Input", "Now", "Flips to", "At", "Note"}}
+	s := section{Title: "What would change the answer", Header: []string{"Input", "Now", "Change", "Flips to"}}
+	var steady []string
 	for _, b := range res.BreakEven {
-		now, at, to := "unset", "-", "-"
+		if b.At == nil {
+			steady = append(steady, b.Input)
+			continue
+		}
+		now := "unset"
 		if b.Current != nil {
 			now = num(*b.Current)
 		}
-		if b.At != nil {
-			at = strings.Replace(b.Direction, "at_or_", "", 1) + " " + num(*b.At)
-			to = strings.ToUpper(b.FlipsTo)
+		change := ">= " + num(*b.At)
+		if b.Direction == "at_or_below" {
+			change = "<= " + num(*b.At)
 		}
-		s.Rows = append(s.Rows, []string{b.Input, now, to, at, b.Note})
+		s.Rows = append(s.Rows, []string{b.Input, now, change, strings.ToUpper(b.FlipsTo)})
 	}
 	for _, w := range res.WhatIf {
-		s.Rows = append(s.Rows, []string{w.Input, "", strings.ToUpper(w.FlipsTo), w.Value, "flips when set to " + w.Value})
+		s.Rows = append(s.Rows, []string{w.Input, "", "set to " + w.Value, strings.ToUpper(w.FlipsTo)})
+	}
+	if len(s.Rows) == 0 {
+		s.Header = nil
+		s.Lines = append(s.Lines, "No single change of an input flips the answer.")
+	}
+	if len(steady) > 0 {
+		s.Lines = append(s.Lines, "No flip within the allowed range: "+strings.Join(steady, ", ")+".")
 	}
 	return s
 }
