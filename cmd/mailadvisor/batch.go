@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/profiles/batch"
 )
@@ -226,7 +227,7 @@ func (opts *batchOptions) sink() (batch.Sink, func(bool) error, error) {
 	if opts.zipFile != "" {
 		path, newSink = opts.zipFile, func(w io.Writer) batch.Sink { return batch.NewZipSink(w) }
 	}
-	f, err := batch.CreateAtomic(path, opts.force)
+	f, err := atomicfile.Create(path, opts.force)
 	if err != nil {
 		return nil, nil, usagef("%v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
+	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
 	"github.com/mailadvisor/mailadvisor/profiles"
 )
 
@@ -321,37 +322,24 @@ func loadSigner(certFile, keyFile, chainFile string) (profiles.Signer, error) {
 	return s, nil
 }
 
-// openOutput opens path for writing ('-' is stdout). Files are written to
-// a temporary file renamed into place by finish(true), so a failed run
-// never leaves a half-written profile.
+// openOutput opens path for writing ('-' is stdout). A file is written
+// atomically: finish(true) renames it into place, finish(false) drops it,
+// so a failed run never leaves a half-written profile.
 func openOutput(path string, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
 	if path == "-" || path == "" {
 		return stdout, func(bool) error { return nil }, nil
 	}
-	dir, base := ".", path
-	if i := strings.LastIndexByte(path, '/'); i >= 0 {
-		dir, base = path[:i+1], path[i+1:]
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	f, err := atomicfile.Create(path, true)
 	if err != nil {
 		return nil, nil, usagef("--out: %v", err)
 	}
-	finish := func(ok bool) error {
+	return f, func(ok bool) error {
 		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			f.Abort()
 			return nil
 		}
-		if err := tmp.Close(); err != nil {
-			os.Remove(tmp.Name())
-			return err
-		}
-		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-			return err
-		}
-		return os.Rename(tmp.Name(), path)
-	}
-	return tmp, finish, nil
+		return f.Commit()
+	}, nil
 }
 
 func sheetSections(s *profiles.Sheet) []section {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/templates"
 )
@@ -222,19 +223,15 @@ func writeFiles(dir string, names []string, files map[string]*bytes.Buffer, forc
 		return usagef("--out: %v", err)
 	}
 	for _, name := range names {
-		path := filepath.Join(dir, name)
-		if _, err := os.Stat(path); err == nil && !force {
-			return withHint(usagef("--out: %s exists", path), "pass --force to overwrite it")
-		}
-		w, finish, err := openOutput(path, nil)
+		f, err := atomicfile.Create(filepath.Join(dir, name), force)
 		if err != nil {
+			return withHint(usagef("--out: %v", err), "pass --force to overwrite it")
+		}
+		if _, err := f.Write(files[name].Bytes()); err != nil {
+			f.Abort()
 			return err
 		}
-		if _, err := w.Write(files[name].Bytes()); err != nil {
-			finish(false)
-			return err
-		}
-		if err := finish(true); err != nil {
+		if err := f.Commit(); err != nil {
 			return err
 		}
 	}

@@ -10,8 +10,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"time"
+
+	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
 )
 
 // ArchiveTime is the modification time of every archive entry, fixed so
@@ -47,7 +48,7 @@ func (d *DirSink) Write(address string, files []File) error {
 		}
 	}
 	for _, f := range files {
-		if err := writeAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, f.Name), f.Data); err != nil {
 			return &OutputError{Err: err}
 		}
 	}
@@ -60,28 +61,6 @@ func (d *DirSink) Close() error { return nil }
 // Concurrent marks the directory tree as safe to write from several
 // goroutines: each user has a directory of its own.
 func (d *DirSink) Concurrent() {}
-
-// writeAtomic writes data to a temporary file next to path and renames it.
-// The temporary name is unique to this process and file; it is created
-// with mode 0644 (less the umask), so no chmod is needed.
-func writeAtomic(path string, data []byte) error {
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid()))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
-}
 
 // TarSink writes a tar stream with <address>/<file> entries in input
 // order, fixed times and owners (USTAR, or PAX for names too long for it).
@@ -137,44 +116,3 @@ func (z *ZipSink) Write(address string, files []File) error {
 
 // Close writes the zip's central directory.
 func (z *ZipSink) Close() error { return z.zw.Close() }
-
-// AtomicFile is an output file written under a temporary name and renamed
-// into place by Commit, so that an interrupted or failed run never leaves a
-// truncated archive under the final name.
-type AtomicFile struct {
-	*os.File
-	path string
-}
-
-// CreateAtomic opens a temporary file next to path.
-func CreateAtomic(path string, force bool) (*AtomicFile, error) {
-	if _, err := os.Lstat(path); err == nil && !force {
-		return nil, fmt.Errorf("%s exists (pass --force to replace it)", path)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return nil, err
-	}
-	return &AtomicFile{File: f, path: path}, nil
-}
-
-// Commit closes the file and renames it into place.
-func (a *AtomicFile) Commit() error {
-	if err := a.Chmod(0o644); err != nil {
-		a.Abort()
-		return err
-	}
-	if err := a.Close(); err != nil {
-		os.Remove(a.Name())
-		return err
-	}
-	return os.Rename(a.Name(), a.path)
-}
-
-// Abort closes and removes the temporary file.
-func (a *AtomicFile) Abort() {
-	a.Close()
-	os.Remove(a.Name())
-}
