@@ -94,15 +94,28 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	return res, nil
 }
 
+// fire evaluates a points or veto rule: whether it fired and, for a
+// points rule, its points. Errors name the rule.
+func (ev *evaluator) fire(r *compiledRule) (fired bool, pts float64, err error) {
+	fired, err = ev.evalBool(r.when)
+	if err == nil && fired && r.Kind == KindPoints {
+		pts, err = ev.points(r)
+	}
+	if err != nil {
+		return false, 0, &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+	}
+	return fired, pts, nil
+}
+
 // score evaluates every points and veto rule, with reasons.
 func (a *Advisor) score(ev *evaluator, res *Result) error {
 	for _, r := range a.rules.rules {
 		if r.Kind == KindWarning {
 			continue
 		}
-		fired, err := ev.evalBool(r.when)
+		fired, pts, err := ev.fire(r)
 		if err != nil {
-			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+			return err
 		}
 		if !fired {
 			continue
@@ -114,10 +127,6 @@ func (a *Advisor) score(ev *evaluator, res *Result) error {
 		if r.Kind == KindVeto {
 			res.Vetoes = append(res.Vetoes, Veto{Rule: r.ID, Protocol: r.Vetoes, Reason: reason})
 			continue
-		}
-		pts, err := ev.points(r)
-		if err != nil {
-			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
 		}
 		res.Contributions = append(res.Contributions, Contribution{Rule: r.ID, Favours: r.Favours, Points: pts, Reason: reason})
 		res.Scores.add(r.Favours, pts)
@@ -143,15 +152,15 @@ func (a *Advisor) warn(ev *evaluator, res *Result) error {
 			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
 		}
 	}
-	if len(res.Vetoes) > 0 && vetoed(res.Vetoes, IMAP) && vetoed(res.Vetoes, POP3) {
+	if vetoed(res.Vetoes, IMAP) && vetoed(res.Vetoes, POP3) {
 		res.Warnings = append(res.Warnings, Warning{Rule: "both-vetoed",
 			Message: "both protocols are vetoed; the recommendation follows the scores, but the constraints need a second look"})
 	}
 	return nil
 }
 
-// decide returns only the recommended protocol: the fast path that the
-// break-even search calls hundreds of times.
+// decide returns only the recommended protocol, without reasons: the fast
+// path that the break-even search calls hundreds of times.
 func (a *Advisor) decide(ev *evaluator, s *Scenario) (string, error) {
 	if err := a.load(ev, s); err != nil {
 		return "", err
@@ -162,23 +171,17 @@ func (a *Advisor) decide(ev *evaluator, s *Scenario) (string, error) {
 		if r.Kind == KindWarning {
 			continue
 		}
-		fired, err := ev.evalBool(r.when)
-		if err != nil {
-			return "", &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
-		}
-		if !fired {
-			continue
-		}
-		if r.Kind == KindVeto {
+		fired, pts, err := ev.fire(r)
+		switch {
+		case err != nil:
+			return "", err
+		case !fired:
+		case r.Kind == KindVeto:
 			imapVetoed = imapVetoed || r.Vetoes == IMAP
 			pop3Vetoed = pop3Vetoed || r.Vetoes == POP3
-			continue
+		default:
+			scores.add(r.Favours, pts)
 		}
-		pts, err := ev.points(r)
-		if err != nil {
-			return "", &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
-		}
-		scores.add(r.Favours, pts)
 	}
 	return choose(round2(scores.IMAP), round2(scores.POP3), imapVetoed, pop3Vetoed), nil
 }

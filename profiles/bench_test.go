@@ -2,7 +2,6 @@ package profiles
 
 import (
 	"bytes"
-	"io"
 	"testing"
 )
 
@@ -31,5 +30,4 @@ func BenchmarkGenerate(b *testing.B) {
 			}
 		}
 	})
-	_ = io.Discard
 }

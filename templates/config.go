@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -172,6 +173,12 @@ func (c *Config) normalizePorts() error {
 // value or start a directive.
 var safePath = regexp.MustCompile(`^/[A-Za-z0-9._+@/%-]*$`)
 
+// mailLocation is a Dovecot mail location such as maildir:~/Maildir.
+var mailLocation = regexp.MustCompile(`^(maildir|mdbox|sdbox|mbox):[A-Za-z0-9._+@/%~:=-]+$`)
+
+// dnsLabel is one DNS label, for the DKIM selector.
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
 // safeWord is a user or group name.
 var safeWord = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 
@@ -198,7 +205,7 @@ func (c *Config) normalizePaths() error {
 	if c.MailLocation == "" {
 		c.MailLocation = "maildir:~/Maildir"
 	}
-	if !regexp.MustCompile(`^(maildir|mdbox|sdbox|mbox):[A-Za-z0-9._+@/%~:=-]+$`).MatchString(c.MailLocation) {
+	if !mailLocation.MatchString(c.MailLocation) {
 		return &FieldError{Field: "mail-location", Value: c.MailLocation, Allowed: "a Dovecot mail location such as maildir:~/Maildir"}
 	}
 	for _, w := range []struct {
@@ -276,13 +283,13 @@ func (c *Config) normalizeDNS() error {
 	if c.DMARCPolicy == "" {
 		c.DMARCPolicy = "quarantine"
 	}
-	if !contains(dmarcPolicies, c.DMARCPolicy) {
+	if !slices.Contains(dmarcPolicies, c.DMARCPolicy) {
 		return &FieldError{Field: "dmarc-policy", Value: c.DMARCPolicy, Allowed: "one of none, quarantine, reject"}
 	}
 	if c.DKIMSelector == "" {
 		c.DKIMSelector = "mail"
 	}
-	if !regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`).MatchString(c.DKIMSelector) {
+	if !dnsLabel.MatchString(c.DKIMSelector) {
 		return &FieldError{Field: "dkim-selector", Value: c.DKIMSelector, Allowed: "a DNS label such as mail or s2026"}
 	}
 	if c.MTASTS != "" && c.MTASTS != "testing" && c.MTASTS != "enforce" {
@@ -307,13 +314,4 @@ func (c *Config) normalizeDNS() error {
 }
 
 // Offers reports whether the configuration serves a protocol.
-func (c *Config) Offers(protocol string) bool { return contains(c.Protocols, protocol) }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+func (c *Config) Offers(protocol string) bool { return slices.Contains(c.Protocols, protocol) }

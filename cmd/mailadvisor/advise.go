@@ -94,9 +94,6 @@ func runAdvise(cmd *cobra.Command, opts *adviseOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.scenario.file == "-" && opts.batch == "-" {
-		return usagef("-f - and --batch - cannot both read stdin")
-	}
 	s, err := opts.scenario.load(opts.config.GetString("preset"), opts.io.in, cmd.Flags())
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -34,7 +35,7 @@ func loadModels(v *viper.Viper) (advisor.Models, error) {
 		return advisor.Models{}, usagef("years: invalid value %q: want a whole number from 1 to 100", v.GetString("years"))
 	}
 	model := v.GetString("carbon-model")
-	if !contains(carbon.Models, model) {
+	if !slices.Contains(carbon.Models, model) {
 		return advisor.Models{}, usagef("carbon-model: invalid value %q: want one of %s", model, strings.Join(carbon.Models, ", "))
 	}
 	m := advisor.Models{Years: years, CarbonModel: model}
@@ -65,13 +66,4 @@ func loadParamsFile[P any](path string, load func(r io.Reader, source string) (P
 		return p, withHint(&usageError{err: err}, "start from the defaults: --print-defaults > FILE")
 	}
 	return p, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -71,7 +72,7 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: profileFormats,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !contains(profileFormats, args[0]) {
+			if !slices.Contains(profileFormats, args[0]) {
 				return usagef("format: invalid value %q: want one of %s", args[0], strings.Join(profileFormats, ", "))
 			}
 			return runProfile(cmd, opts, args[0])

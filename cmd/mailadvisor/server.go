@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -51,7 +52,7 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: serverFormats,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !contains(serverFormats, args[0]) {
+			if !slices.Contains(serverFormats, args[0]) {
 				return usagef("format: invalid value %q: want one of %s", args[0], strings.Join(serverFormats, ", "))
 			}
 			return runServer(opts, args[0])
@@ -143,7 +144,7 @@ func runServer(opts *serverOptions, format string) error {
 	}[format]
 	var names []string
 	for _, name := range order {
-		if contains(wanted, name) {
+		if slices.Contains(wanted, name) {
 			names = append(names, name)
 		}
 	}

@@ -264,7 +264,7 @@ func (s *e2eServer) curlBase(port int) []string {
 // url is the curl URL for a row of the sheet.
 func url(row profiles.SheetRow, path string) string {
 	scheme := row.Protocol
-	if row.Protocol == "smtp" && row.Security == "tls" || row.Protocol != "smtp" && row.Security == "tls" {
+	if row.Security == "tls" {
 		scheme += "s"
 	}
 	return fmt.Sprintf("%s://%s:%d/%s", scheme, e2eHost, row.Port, path)

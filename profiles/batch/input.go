@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,7 +85,7 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 	hasEmail := false
 	for i, name := range header {
 		name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
-		if !contains(Columns, name) {
+		if !slices.Contains(Columns, name) {
 			return nil, fmt.Errorf("csv header: unknown column %q (known: %s)", name, strings.Join(Columns, ", "))
 		}
 		hasEmail = hasEmail || name == "email"
@@ -241,12 +242,3 @@ func decodeStrict(n *yaml.Node, v any) error {
 }
 
 var fragmentLine = regexp.MustCompile(`(^|; )line \d+: `)
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
