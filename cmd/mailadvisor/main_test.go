@@ -1,10 +1,12 @@
 package main
 
 import (
+	"archive/zip"
 	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,6 +43,8 @@ func TestScripts(t *testing.T) {
 			"status":     cmdStatus,
 			"gen-users":  cmdGenUsers,
 			"check-tree": cmdCheckTree,
+			"no-temp":    cmdNoTemp,
+			"check-zip":  cmdCheckZip,
 		},
 	})
 }
@@ -125,4 +129,37 @@ func cmdCheckTree(ts *testscript.TestScript, neg bool, args []string) {
 	})
 	ts.Check(err)
 	fmt.Fprintf(ts.Stdout(), "%d files\n", files)
+}
+
+// cmdNoTemp fails when a temporary file is left anywhere under a
+// directory: no-temp DIR.
+func cmdNoTemp(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: no-temp DIR")
+	}
+	ts.Check(filepath.Walk(ts.MkAbs(args[0]), func(path string, info os.FileInfo, err error) error {
+		if err == nil && strings.Contains(info.Name(), ".tmp-") {
+			ts.Fatalf("temporary file left: %s", path)
+		}
+		return err
+	}))
+}
+
+// cmdCheckZip opens a zip archive and reads every entry: check-zip FILE.
+// It prints the number of entries.
+func cmdCheckZip(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: check-zip FILE")
+	}
+	zr, err := zip.OpenReader(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer zr.Close()
+	for _, f := range zr.File {
+		r, err := f.Open()
+		ts.Check(err)
+		_, err = io.Copy(io.Discard, r)
+		r.Close()
+		ts.Check(err)
+	}
+	fmt.Fprintf(ts.Stdout(), "%d entries\n", len(zr.File))
 }
