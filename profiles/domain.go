@@ -105,7 +105,7 @@ func (d *Domain) Normalize() error {
 		return &FieldError{Field: "domains", Value: "", Allowed: "at least one domain name"}
 	}
 	for i, name := range d.Domains {
-		ascii, err := Hostname("domains", name)
+		ascii, err := textcheck.Hostname("domains", name)
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (d *Domain) normalizeHosts() error {
 		if *h.host == "" {
 			*h.host = "mail." + d.Domains[0]
 		}
-		ascii, err := Hostname(h.field, *h.host)
+		ascii, err := textcheck.Hostname(h.field, *h.host)
 		if err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func (d *Domain) normalizeAuth() error {
 		if d.OAuth2 == nil {
 			return &FieldError{Field: "oauth2", Value: "", Allowed: "issuer, scope, auth_url and token_url with authentication: oauth2"}
 		}
-		if _, err := Hostname("oauth2.issuer", d.OAuth2.Issuer); err != nil {
+		if _, err := textcheck.Hostname("oauth2.issuer", d.OAuth2.Issuer); err != nil {
 			return err
 		}
 		for field, u := range map[string]string{"oauth2.auth_url": d.OAuth2.AuthURL, "oauth2.token_url": d.OAuth2.TokenURL} {
@@ -191,7 +191,7 @@ func (d *Domain) normalizeAuth() error {
 				return err
 			}
 		}
-		if err := checkText("oauth2.scope", d.OAuth2.Scope, 1000); err != nil || d.OAuth2.Scope == "" {
+		if err := textcheck.Text("oauth2.scope", d.OAuth2.Scope, 1000); err != nil || d.OAuth2.Scope == "" {
 			return &FieldError{Field: "oauth2.scope", Value: d.OAuth2.Scope, Allowed: "one or more scopes, no control characters"}
 		}
 	default:
@@ -209,10 +209,10 @@ func (d *Domain) checkTexts() error {
 	}
 	// Autoconfig draft: displayName MUST be at most 60 characters,
 	// displayShortName at most 20.
-	if err := checkText("display_name", d.DisplayName, 60); err != nil {
+	if err := textcheck.Text("display_name", d.DisplayName, 60); err != nil {
 		return err
 	}
-	if err := checkText("short_name", d.ShortName, 20); err != nil {
+	if err := textcheck.Text("short_name", d.ShortName, 20); err != nil {
 		return err
 	}
 	if d.DocumentationURL != "" {
@@ -239,10 +239,6 @@ func (d *Domain) Offers(service string) bool {
 // FieldError says that an input field holds a value it does not accept.
 type FieldError = textcheck.FieldError
 
-// Hostname validates a host or domain name (RFC 1123, internationalised
-// names allowed) and returns it in lower-case ASCII (punycode).
-func Hostname(field, name string) (string, error) { return textcheck.Hostname(field, name) }
-
 // Address is a validated e-mail address.
 type Address struct {
 	Full      string // local@domain, the domain in lower-case ASCII
@@ -254,7 +250,7 @@ type Address struct {
 // name) and converts its domain to punycode.
 func ParseAddress(field, addr string) (Address, error) {
 	bad := &FieldError{Field: field, Value: addr, Allowed: "an e-mail address such as alice@example.com"}
-	if err := checkText(field, addr, 254); err != nil {
+	if err := textcheck.Text(field, addr, 254); err != nil {
 		return Address{}, err
 	}
 	at := strings.LastIndexByte(addr, '@')
@@ -262,7 +258,7 @@ func ParseAddress(field, addr string) (Address, error) {
 		return Address{}, bad
 	}
 	local, domain := addr[:at], addr[at+1:]
-	ascii, err := Hostname(field, domain)
+	ascii, err := textcheck.Hostname(field, domain)
 	if err != nil {
 		return Address{}, bad
 	}
@@ -273,10 +269,8 @@ func ParseAddress(field, addr string) (Address, error) {
 	return Address{Full: local + "@" + ascii, LocalPart: local, Domain: ascii}, nil
 }
 
-func checkText(field, s string, maxLen int) error { return textcheck.Text(field, s, maxLen) }
-
 func checkHTTPSURL(field, s string) error {
-	if err := checkText(field, s, 2000); err != nil {
+	if err := textcheck.Text(field, s, 2000); err != nil {
 		return err
 	}
 	u, err := url.Parse(s)

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"bytes"
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"testing"
 )
 
@@ -61,7 +62,7 @@ func checkStamp(t *testing.T, d *Domain, opts Options, email, user, name string)
 func FuzzStamp(f *testing.F) {
 	f.Add("o'neil+tag@example.com", "user", "Name & <x>", true)
 	f.Fuzz(func(t *testing.T, email, user, name string, pop bool) {
-		if _, err := ParseAddress("email", email); err != nil || checkText("u", user, 254) != nil || checkText("n", name, 200) != nil {
+		if _, err := ParseAddress("email", email); err != nil || textcheck.Text("u", user, 254) != nil || textcheck.Text("n", name, 200) != nil {
 			return
 		}
 		opts := Options{}

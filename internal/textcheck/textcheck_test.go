@@ -19,9 +19,12 @@ func TestHostnameMatchesIDNA(t *testing.T) {
 			t.Errorf("Hostname(%q) = %q, IDNA says %q", name, got, want)
 		}
 	}
-	for _, bad := range []string{"1.2.3.4", "example.123", "-a.example", "a_b.example", "a..b", "x\n.example", strings.Repeat("a", 64) + ".example"} {
+	for _, bad := range []string{"", "localhost", "1.2.3.4", "example.123", "-a.example", "a-.example.com", "a_b.example",
+		"mail example.com", "a..b", "x\n.example", "mail.example.com/x", "1.2.3.4:5", strings.Repeat("a", 64) + ".example"} {
 		if _, err := Hostname("h", bad); err == nil {
 			t.Errorf("Hostname(%q) accepted", bad)
+		} else if !strings.HasPrefix(err.Error(), "h: invalid value") {
+			t.Errorf("Hostname(%q) error %q does not name the field", bad, err)
 		}
 	}
 }
