@@ -2,8 +2,9 @@ package profiles
 
 import (
 	"bytes"
-	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"testing"
+
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 // A stamp gives exactly what the direct writer gives.

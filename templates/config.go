@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
@@ -171,16 +171,16 @@ func (c *Config) normalizePorts() error {
 // safePath allows absolute paths made of letters, digits and . _ - + / @
 // and the %d %n %u variables Dovecot expands: nothing that could end a
 // value or start a directive.
-var safePath = regexp.MustCompile(`^/[A-Za-z0-9._+@/%-]*$`)
+var safePath = lazyregexp.New(`^/[A-Za-z0-9._+@/%-]*$`)
 
 // mailLocation is a Dovecot mail location such as maildir:~/Maildir.
-var mailLocation = regexp.MustCompile(`^(maildir|mdbox|sdbox|mbox):[A-Za-z0-9._+@/%~:=-]+$`)
+var mailLocation = lazyregexp.New(`^(maildir|mdbox|sdbox|mbox):[A-Za-z0-9._+@/%~:=-]+$`)
 
 // dnsLabel is one DNS label, for the DKIM selector.
-var dnsLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+var dnsLabel = lazyregexp.New(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // safeWord is a user or group name.
-var safeWord = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+var safeWord = lazyregexp.New(`^[a-z_][a-z0-9_-]{0,31}$`)
 
 func (c *Config) normalizePaths() error {
 	defaults := []struct {
@@ -198,14 +198,14 @@ func (c *Config) normalizePaths() error {
 		if *d.value == "" {
 			*d.value = d.def
 		}
-		if *d.value != "" && (!safePath.MatchString(*d.value) || strings.Contains(*d.value, "..")) {
+		if *d.value != "" && (!safePath().MatchString(*d.value) || strings.Contains(*d.value, "..")) {
 			return &FieldError{Field: d.field, Value: *d.value, Allowed: "an absolute path of letters, digits and . _ - + @ / (no spaces, quotes or ..)"}
 		}
 	}
 	if c.MailLocation == "" {
 		c.MailLocation = "maildir:~/Maildir"
 	}
-	if !mailLocation.MatchString(c.MailLocation) {
+	if !mailLocation().MatchString(c.MailLocation) {
 		return &FieldError{Field: "mail-location", Value: c.MailLocation, Allowed: "a Dovecot mail location such as maildir:~/Maildir"}
 	}
 	for _, w := range []struct {
@@ -215,7 +215,7 @@ func (c *Config) normalizePaths() error {
 		if *w.value == "" {
 			*w.value = "vmail"
 		}
-		if !safeWord.MatchString(*w.value) {
+		if !safeWord().MatchString(*w.value) {
 			return &FieldError{Field: w.field, Value: *w.value, Allowed: "a system user or group name"}
 		}
 	}
@@ -277,7 +277,7 @@ func (c *Config) normalizeVersions() error {
 }
 
 // mailbox accepts a simple address for DMARC and TLS-RPT reports.
-var mailbox = regexp.MustCompile(`^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$`)
+var mailbox = lazyregexp.New(`^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$`)
 
 func (c *Config) normalizeDNS() error {
 	if c.DMARCPolicy == "" {
@@ -289,14 +289,14 @@ func (c *Config) normalizeDNS() error {
 	if c.DKIMSelector == "" {
 		c.DKIMSelector = "mail"
 	}
-	if !dnsLabel.MatchString(c.DKIMSelector) {
+	if !dnsLabel().MatchString(c.DKIMSelector) {
 		return &FieldError{Field: "dkim-selector", Value: c.DKIMSelector, Allowed: "a DNS label such as mail or s2026"}
 	}
 	if c.MTASTS != "" && c.MTASTS != "testing" && c.MTASTS != "enforce" {
 		return &FieldError{Field: "mta-sts", Value: c.MTASTS, Allowed: "testing or enforce (or empty for none)"}
 	}
 	for field, addr := range map[string]string{"dmarc-reports": c.DMARCReports, "tls-rpt-reports": c.TLSRPTReports} {
-		if addr != "" && !mailbox.MatchString(addr) {
+		if addr != "" && !mailbox().MatchString(addr) {
 			return &FieldError{Field: field, Value: addr, Allowed: "an e-mail address such as reports@example.com"}
 		}
 	}

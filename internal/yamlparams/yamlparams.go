@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
 )
 
 // Decode decodes doc into v (a pointer to a struct that may already hold
@@ -46,7 +47,7 @@ func collect(n *yaml.Node, prefix string, out map[string]string) {
 	}
 }
 
-var unknownKey = regexp.MustCompile(`field (\S+) not found in type .*$`)
+var unknownKey = lazyregexp.New(`field (\S+) not found in type .*$`)
 
 // Clean turns the YAML library's errors into one line, with unknown keys
 // named, and drops its "yaml: " prefix.
@@ -55,7 +56,7 @@ func Clean(err error) error {
 	if errors.As(err, &te) {
 		msgs := make([]string, len(te.Errors))
 		for i, m := range te.Errors {
-			msgs[i] = unknownKey.ReplaceAllString(m, `unknown key "$1"`)
+			msgs[i] = unknownKey().ReplaceAllString(m, `unknown key "$1"`)
 		}
 		return errors.New(strings.Join(msgs, "; "))
 	}

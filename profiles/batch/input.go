@@ -8,13 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
 
@@ -236,9 +236,9 @@ func decodeStrict(n *yaml.Node, v any) error {
 	dec.KnownFields(true)
 	if err := dec.Decode(v); err != nil {
 		// The line numbers are the fragment's: the row's own is reported.
-		return errors.New(fragmentLine.ReplaceAllString(yamlparams.Clean(err).Error(), ""))
+		return errors.New(fragmentLine().ReplaceAllString(yamlparams.Clean(err).Error(), ""))
 	}
 	return nil
 }
 
-var fragmentLine = regexp.MustCompile(`(^|; )line \d+: `)
+var fragmentLine = lazyregexp.New(`(^|; )line \d+: `)
