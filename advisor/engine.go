@@ -67,7 +67,7 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res.Recommendation = recommend(res.Scores, res.Vetoes)
-	ev.facts[factRecommended] = res.Recommendation.Protocol
+	ev.facts.setRecommended(res.Recommendation.Protocol)
 	if err := a.warn(ev, res); err != nil {
 		return nil, err
 	}

@@ -1,113 +1,231 @@
 package advisor
 
 // facts is what rule expressions see: every scenario field under its
-// snake_case name, plus a few derived values. It is a map because
-// expr-lang reads map[string]any environments without reflection, which
-// halves the cost of scoring.
-type facts map[string]any
+// snake_case name, plus a few derived values. They are kept typed, in
+// arrays indexed by the fact constants below, so that natively evaluated
+// expressions (see native.go) read them without map lookups or boxing.
+// Expressions that need expr's VM read the same facts as a map, rebuilt
+// only when one of those runs after a fact changed.
+type facts struct {
+	number [numberFactCount]float64
+	text   [textFactCount]string
+	flag   [flagFactCount]bool
 
-// Names of the derived facts, besides the scenario fields.
+	env      map[string]any // the facts as expr's VM reads them
+	envStale bool           // env needs rebuilding before the VM runs
+}
+
+// numberFact names a numeric fact. Optional inputs that are not set read
+// as 0, with has_bandwidth and has_budget telling them apart.
+type numberFact int
+
+// The numeric facts.
 const (
-	factHasBandwidth         = "has_bandwidth"           // bandwidth_mbps is set
-	factHasBudget            = "has_budget"              // budget_eur_per_year is set
-	factBandwidthPerUserMbps = "bandwidth_per_user_mbps" // bandwidth_mbps / users (0 when unknown)
-	factMailboxSizeGB        = "mailbox_size_gb"         // growth per year times retention years
-	factRecommended          = "recommended"             // "" while scoring; the protocol for warnings
+	factUsers numberFact = iota
+	factDevicesPerUser
+	factMobileShare
+	factMessagesPerDay
+	factAttachmentShare
+	factMailboxGrowthGBPerYear
+	factRetentionYears
+	factServerQuotaGB
+	factEnvironmentPriority
+	factBandwidthMbps
+	factBudgetEURPerYear
+	factMailboxSizeGB        // growth per year times retention years
+	factBandwidthPerUserMbps // bandwidth_mbps / users (0 when unknown)
+	factPOP3CostEUR          // yearly cost of POP3 (self-hosted, or the hosted mailbox)
+	factIMAPCostEUR          // yearly cost of IMAP, self-hosted or hosted as the scenario says
+	factPOP3CO2Kg            // organisation's kg CO2e a year with POP3
+	factIMAPCO2Kg            // organisation's kg CO2e a year with IMAP
+	factCO2GapShare          // (imap - pop3) / the larger: > 0 when IMAP emits more
+	numberFactCount
 )
 
-// Names of the facts the cost and CO2 models add.
+var numberFactNames = [numberFactCount]string{
+	factUsers:                  "users",
+	factDevicesPerUser:         "devices_per_user",
+	factMobileShare:            "mobile_share",
+	factMessagesPerDay:         "messages_per_day",
+	factAttachmentShare:        "attachment_share",
+	factMailboxGrowthGBPerYear: "mailbox_growth_gb_per_year",
+	factRetentionYears:         "retention_years",
+	factServerQuotaGB:          "server_quota_gb",
+	factEnvironmentPriority:    "environment_priority",
+	factBandwidthMbps:          "bandwidth_mbps",
+	factBudgetEURPerYear:       "budget_eur_per_year",
+	factMailboxSizeGB:          "mailbox_size_gb",
+	factBandwidthPerUserMbps:   "bandwidth_per_user_mbps",
+	factPOP3CostEUR:            "pop3_cost_eur",
+	factIMAPCostEUR:            "imap_cost_eur",
+	factPOP3CO2Kg:              "pop3_co2_kg",
+	factIMAPCO2Kg:              "imap_co2_kg",
+	factCO2GapShare:            "co2_gap_share",
+}
+
+// textFact names a text fact.
+type textFact int
+
+// The text facts.
 const (
-	factPOP3CostEUR = "pop3_cost_eur" // yearly cost of POP3 (self-hosted, or the hosted mailbox)
-	factIMAPCostEUR = "imap_cost_eur" // yearly cost of IMAP, self-hosted or hosted as the scenario says
-	factIMAPOption  = "imap_option"   // imap-self or imap-hosted
-	factPOP3CO2Kg   = "pop3_co2_kg"   // organisation's kg CO2e a year with POP3
-	factIMAPCO2Kg   = "imap_co2_kg"   // organisation's kg CO2e a year with IMAP
-	factCO2GapShare = "co2_gap_share" // (imap - pop3) / the larger: > 0 when IMAP emits more
-	factCarbonModel = "carbon_model"  // the CO2 model in use
+	factConnectivity textFact = iota
+	factHosting
+	factRegion
+	factRecommended // "" while scoring; the protocol for warnings
+	factIMAPOption  // imap-self or imap-hosted
+	factCarbonModel // the CO2 model in use
+	textFactCount
 )
+
+var textFactNames = [textFactCount]string{
+	factConnectivity: "connectivity",
+	factHosting:      "hosting",
+	factRegion:       "region",
+	factRecommended:  "recommended",
+	factIMAPOption:   "imap_option",
+	factCarbonModel:  "carbon_model",
+}
+
+// flagFact names a yes/no fact.
+type flagFact int
+
+// The yes/no facts.
+const (
+	factOfflineAccess flagFact = iota
+	factSharedMailboxes
+	factCentralBackup
+	factLocalStorageOnly
+	factEndpointBackups
+	factHasBandwidth // bandwidth_mbps is set
+	factHasBudget    // budget_eur_per_year is set
+	flagFactCount
+)
+
+var flagFactNames = [flagFactCount]string{
+	factOfflineAccess:    "offline_access",
+	factSharedMailboxes:  "shared_mailboxes",
+	factCentralBackup:    "central_backup",
+	factLocalStorageOnly: "local_storage_only",
+	factEndpointBackups:  "endpoint_backups",
+	factHasBandwidth:     "has_bandwidth",
+	factHasBudget:        "has_budget",
+}
 
 // factsTypes is the typed sample environment rules are compiled against:
-// it has exactly the keys and value types that fill sets.
-var factsTypes = func() facts {
-	f := facts{}
-	s := DefaultScenario()
-	s.BandwidthMbps, s.BudgetEURPerYear = new(float64), new(float64)
-	f.fill(&s)
-	f.setModels(modelFacts{})
-	return f
+// every fact name with a value of its type.
+var factsTypes = func() map[string]any {
+	var f facts
+	return f.asMap()
 }()
 
+// Look-ups from a fact's name to its index, for compiling expressions.
+var (
+	numberFactIndex = indexNames(numberFactNames[:], func(i int) numberFact { return numberFact(i) })
+	textFactIndex   = indexNames(textFactNames[:], func(i int) textFact { return textFact(i) })
+	flagFactIndex   = indexNames(flagFactNames[:], func(i int) flagFact { return flagFact(i) })
+)
+
+func indexNames[T any](names []string, id func(int) T) map[string]T {
+	index := make(map[string]T, len(names))
+	for i, name := range names {
+		index[name] = id(i)
+	}
+	return index
+}
+
 // fill sets every fact from s, overwriting the previous scenario's values.
-// Optional inputs that are not set read as 0, with has_bandwidth and
-// has_budget telling them apart.
-func (f facts) fill(s *Scenario) {
-	f.setFloat("users", float64(s.Users))
-	f.setFloat("devices_per_user", s.DevicesPerUser)
-	f.setFloat("mobile_share", s.MobileShare)
-	f.setString("connectivity", s.Connectivity)
-	f.setFloat("messages_per_day", s.MessagesPerDay)
-	f.setFloat("attachment_share", s.AttachmentShare)
-	f.setFloat("mailbox_growth_gb_per_year", s.MailboxGrowthGBPerYear)
-	f.setFloat("retention_years", s.RetentionYears)
-	f.setFloat("server_quota_gb", s.ServerQuotaGB)
-	f.setString("hosting", s.Hosting)
-	f.setString("region", s.Region)
-	f["offline_access"] = s.OfflineAccess
-	f["shared_mailboxes"] = s.SharedMailboxes
-	f["central_backup"] = s.CentralBackup
-	f["local_storage_only"] = s.LocalStorageOnly
-	f["endpoint_backups"] = s.EndpointBackups
-	f.setFloat("environment_priority", s.EnvironmentPriority)
-	f.setFloat(factMailboxSizeGB, s.MailboxGrowthGBPerYear*s.RetentionYears)
-	f.setString(factRecommended, "")
+func (f *facts) fill(s *Scenario) {
+	f.number[factUsers] = float64(s.Users)
+	f.number[factDevicesPerUser] = s.DevicesPerUser
+	f.number[factMobileShare] = s.MobileShare
+	f.number[factMessagesPerDay] = s.MessagesPerDay
+	f.number[factAttachmentShare] = s.AttachmentShare
+	f.number[factMailboxGrowthGBPerYear] = s.MailboxGrowthGBPerYear
+	f.number[factRetentionYears] = s.RetentionYears
+	f.number[factServerQuotaGB] = s.ServerQuotaGB
+	f.number[factEnvironmentPriority] = s.EnvironmentPriority
+	f.number[factMailboxSizeGB] = s.MailboxGrowthGBPerYear * s.RetentionYears
+
+	f.text[factConnectivity] = s.Connectivity
+	f.text[factHosting] = s.Hosting
+	f.text[factRegion] = s.Region
+	f.text[factRecommended] = ""
+
+	f.flag[factOfflineAccess] = s.OfflineAccess
+	f.flag[factSharedMailboxes] = s.SharedMailboxes
+	f.flag[factCentralBackup] = s.CentralBackup
+	f.flag[factLocalStorageOnly] = s.LocalStorageOnly
+	f.flag[factEndpointBackups] = s.EndpointBackups
 
 	bandwidth, perUser := 0.0, 0.0
 	if s.BandwidthMbps != nil {
 		bandwidth = *s.BandwidthMbps
 		perUser = bandwidth / float64(max(s.Users, 1))
 	}
-	f[factHasBandwidth] = s.BandwidthMbps != nil
-	f.setFloat("bandwidth_mbps", bandwidth)
-	f.setFloat(factBandwidthPerUserMbps, perUser)
+	f.flag[factHasBandwidth] = s.BandwidthMbps != nil
+	f.number[factBandwidthMbps] = bandwidth
+	f.number[factBandwidthPerUserMbps] = perUser
 
 	budget := 0.0
 	if s.BudgetEURPerYear != nil {
 		budget = *s.BudgetEURPerYear
 	}
-	f[factHasBudget] = s.BudgetEURPerYear != nil
-	f.setFloat("budget_eur_per_year", budget)
+	f.flag[factHasBudget] = s.BudgetEURPerYear != nil
+	f.number[factBudgetEURPerYear] = budget
+	f.envStale = true
 }
 
 // setModels sets the facts the cost and CO2 models give.
-func (f facts) setModels(m modelFacts) {
-	f.setFloat(factPOP3CostEUR, m.pop3CostEUR)
-	f.setFloat(factIMAPCostEUR, m.imapCostEUR)
-	f.setString(factIMAPOption, m.imapOption)
-	f.setFloat(factPOP3CO2Kg, m.pop3CO2Kg)
-	f.setFloat(factIMAPCO2Kg, m.imapCO2Kg)
+func (f *facts) setModels(m modelFacts) {
+	f.number[factPOP3CostEUR] = m.pop3CostEUR
+	f.number[factIMAPCostEUR] = m.imapCostEUR
+	f.text[factIMAPOption] = m.imapOption
+	f.number[factPOP3CO2Kg] = m.pop3CO2Kg
+	f.number[factIMAPCO2Kg] = m.imapCO2Kg
 	gap := 0.0
 	if larger := max(m.pop3CO2Kg, m.imapCO2Kg); larger > 0 {
 		gap = (m.imapCO2Kg - m.pop3CO2Kg) / larger
 	}
-	f.setFloat(factCO2GapShare, gap)
-	f.setString(factCarbonModel, m.carbonModel)
+	f.number[factCO2GapShare] = gap
+	f.text[factCarbonModel] = m.carbonModel
+	f.envStale = true
 }
 
-// setFloat stores a number. A value equal to the one stored is left in
-// place: boxing a new one costs an allocation, and between two
-// evaluations (the break-even search, rows of a batch) most facts do not
-// change.
-func (f facts) setFloat(key string, v float64) {
-	if old, ok := f[key].(float64); ok && old == v {
-		return
-	}
-	f[key] = v
+// setRecommended sets the protocol the warnings are about.
+func (f *facts) setRecommended(protocol string) {
+	f.text[factRecommended] = protocol
+	f.envStale = true
 }
 
-// setString stores a text value, like setFloat.
-func (f facts) setString(key string, v string) {
-	if old, ok := f[key].(string); ok && old == v {
-		return
+// vmEnv returns the facts as the map expr's VM reads, refreshed only if a
+// fact changed since the last call.
+func (f *facts) vmEnv() map[string]any {
+	if f.env == nil {
+		f.env = make(map[string]any, len(f.number)+len(f.text)+len(f.flag))
+		f.envStale = true
 	}
-	f[key] = v
+	if f.envStale {
+		f.copyTo(f.env)
+		f.envStale = false
+	}
+	return f.env
+}
+
+// asMap returns every fact under its name.
+func (f *facts) asMap() map[string]any {
+	m := make(map[string]any, len(f.number)+len(f.text)+len(f.flag))
+	f.copyTo(m)
+	return m
+}
+
+func (f *facts) copyTo(m map[string]any) {
+	for i, v := range f.number {
+		m[numberFactNames[i]] = v
+	}
+	for i, v := range f.text {
+		m[textFactNames[i]] = v
+	}
+	for i, v := range f.flag {
+		m[flagFactNames[i]] = v
+	}
 }

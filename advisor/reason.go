@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
 )
 
 // reasonTemplate is a rule's reason text with {expression} placeholders
@@ -26,7 +27,7 @@ type placeholder struct {
 }
 
 // placeholderFormat matches the format suffix of a placeholder.
-var placeholderFormat = regexp.MustCompile(`[^\s:]:([0-6]|%)$`)
+var placeholderFormat = lazyregexp.New(`[^\s:]:([0-6]|%)$`)
 
 func parseReason(text string) (reasonTemplate, error) {
 	var t reasonTemplate
@@ -60,7 +61,7 @@ func parseReason(text string) (reasonTemplate, error) {
 
 func parsePlaceholder(code string) (placeholder, error) {
 	ph := placeholder{decimals: 2}
-	if m := placeholderFormat.FindStringSubmatch(code); m != nil {
+	if m := placeholderFormat().FindStringSubmatch(code); m != nil {
 		code = code[:len(code)-len(m[1])-1]
 		if m[1] == "%" {
 			ph.percent, ph.decimals = true, 0
@@ -77,28 +78,44 @@ func (t reasonTemplate) render(ev *evaluator) (string, error) {
 	if len(t.values) == 0 {
 		return t.literals[0], nil
 	}
-	var b strings.Builder
-	b.Grow(t.size + 16*len(t.values))
+	b := make([]byte, 0, t.size+16*len(t.values))
 	for i, ph := range t.values {
-		b.WriteString(t.literals[i])
-		out, err := ev.run(ph.value)
-		if err != nil {
+		b = append(b, t.literals[i]...)
+		var err error
+		if b, err = ph.appendTo(b, ev); err != nil {
 			return "", err
 		}
-		if f, ok := out.(float64); ok {
-			if ph.percent {
-				f *= 100
-			}
-			var digits [32]byte
-			b.Write(appendNumber(digits[:0], f, ph.decimals))
-		} else if text, ok := out.(string); ok {
-			b.WriteString(text)
-		} else {
-			b.WriteString(formatValue(out))
-		}
 	}
-	b.WriteString(t.literals[len(t.literals)-1])
-	return b.String(), nil
+	b = append(b, t.literals[len(t.literals)-1]...)
+	return string(b), nil
+}
+
+// appendTo appends the placeholder's value in the scenario ev holds.
+func (ph placeholder) appendTo(b []byte, ev *evaluator) ([]byte, error) {
+	p := ph.value
+	switch {
+	case p.number != nil:
+		return ph.appendNumber(b, p.number(&ev.facts)), nil
+	case p.text != nil:
+		return append(b, p.text(&ev.facts)...), nil
+	case p.flag != nil:
+		return strconv.AppendBool(b, p.flag(&ev.facts)), nil
+	}
+	out, err := ev.runVM(p)
+	if err != nil {
+		return b, err
+	}
+	if f, ok := out.(float64); ok {
+		return ph.appendNumber(b, f), nil
+	}
+	return append(b, formatValue(out)...), nil
+}
+
+func (ph placeholder) appendNumber(b []byte, f float64) []byte {
+	if ph.percent {
+		f *= 100
+	}
+	return appendNumber(b, f, ph.decimals)
 }
 
 // appendNumber appends f with at most the given decimals, without

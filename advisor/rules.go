@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 	"go.yaml.in/yaml/v3"
 
@@ -220,12 +221,15 @@ func checkProtocol(key, value string) error {
 	return nil
 }
 
-// program is a compiled expression. An expression that only names a fact
-// (a condition like `offline_access`, a placeholder like `{users}`) is
-// read straight from the facts, without running the VM.
+// program is a compiled expression: expr's program and, when native.go
+// covers the expression, a Go closure of its result type that runs
+// instead of the VM (at most one of number, flag and text is set).
 type program struct {
-	code *vm.Program
-	fact string
+	code   *vm.Program // nil when the expression is only a fact's name
+	fact   string      // that name
+	number numberFunc
+	flag   flagFunc
+	text   textFunc
 }
 
 // resultKind is what an expression must produce.
@@ -237,25 +241,11 @@ const (
 	numberResult
 )
 
-func (k resultKind) accepts(v any) bool {
-	switch k {
-	case boolResult:
-		_, ok := v.(bool)
-		return ok
-	case numberResult:
-		_, ok := v.(float64)
-		return ok
-	default:
-		return true
-	}
-}
-
 func compileExpr(code string, want resultKind) (*program, error) {
-	name := strings.TrimSpace(code)
-	if sample, isFact := factsTypes[name]; isFact && want.accepts(sample) {
-		return &program{fact: name}, nil
+	if p, ok := factProgram(strings.TrimSpace(code), want); ok {
+		return p, nil // a fact's name alone: no need to compile
 	}
-	opts := []expr.Option{expr.Env(map[string]any(factsTypes))}
+	opts := []expr.Option{expr.Env(factsTypes)}
 	switch want {
 	case boolResult:
 		opts = append(opts, expr.AsBool())
@@ -266,8 +256,38 @@ func compileExpr(code string, want resultKind) (*program, error) {
 	if err != nil {
 		return nil, errors.New(oneLine(err.Error()))
 	}
-	return &program{code: p}, nil
+	prog := &program{code: p}
+	prog.compileNative(p.Node(), want)
+	return prog, nil
 }
+
+// compileNative sets the closure for the checked tree n, if native.go
+// covers it.
+func (p *program) compileNative(n ast.Node, want resultKind) {
+	if want != boolResult {
+		if num, ok := nativeNumber(n); ok {
+			p.number = num.fn
+			return
+		}
+	}
+	if want != numberResult {
+		p.flag, _ = nativeFlag(n)
+	}
+	if want == anyResult && p.flag == nil {
+		p.text, _ = nativeText(n)
+	}
+}
+
+// factProgram returns the program reading the fact called name, if there
+// is one giving the result wanted.
+func factProgram(name string, want resultKind) (*program, bool) {
+	p := &program{fact: name}
+	p.compileNative(&ast.IdentifierNode{Value: name}, want)
+	return p, p.native()
+}
+
+// native reports whether p runs without the VM.
+func (p *program) native() bool { return p.number != nil || p.flag != nil || p.text != nil }
 
 // oneLine folds expr's multi-line error (with its caret diagram) into one.
 func oneLine(msg string) string {
@@ -282,13 +302,11 @@ type evaluator struct {
 	facts facts
 }
 
-func newEvaluator() *evaluator { return &evaluator{facts: facts{}} }
+func newEvaluator() *evaluator { return &evaluator{} }
 
-func (ev *evaluator) run(p *program) (any, error) {
-	if p.fact != "" {
-		return ev.facts[p.fact], nil
-	}
-	out, err := ev.vm.Run(p.code, map[string]any(ev.facts))
+// runVM runs p on expr's VM.
+func (ev *evaluator) runVM(p *program) (any, error) {
+	out, err := ev.vm.Run(p.code, ev.facts.vmEnv())
 	if err != nil {
 		return nil, errors.New(oneLine(err.Error()))
 	}
@@ -297,12 +315,22 @@ func (ev *evaluator) run(p *program) (any, error) {
 
 // evalBool runs a compiled condition.
 func (ev *evaluator) evalBool(p *program) (bool, error) {
-	out, err := ev.run(p)
-	if err != nil {
-		return false, err
+	if p.flag != nil {
+		return p.flag(&ev.facts), nil
 	}
+	out, err := ev.runVM(p)
 	b, _ := out.(bool)
-	return b, nil
+	return b, err
+}
+
+// evalNumber runs a compiled numeric expression.
+func (ev *evaluator) evalNumber(p *program) (float64, error) {
+	if p.number != nil {
+		return p.number(&ev.facts), nil
+	}
+	out, err := ev.runVM(p)
+	v, _ := out.(float64)
+	return v, err
 }
 
 // points returns the points rule r gives: its fixed number, or the result
@@ -311,11 +339,10 @@ func (ev *evaluator) points(r *compiledRule) (float64, error) {
 	if r.points == nil {
 		return r.fixed, nil
 	}
-	out, err := ev.run(r.points)
+	v, err := ev.evalNumber(r.points)
 	if err != nil {
 		return 0, err
 	}
-	v, _ := out.(float64)
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 		return 0, fmt.Errorf("points evaluated to %v: want a finite number >= 0", v)
 	}
