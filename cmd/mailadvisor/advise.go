@@ -111,16 +111,27 @@ func runAdvise(cmd *cobra.Command, opts *adviseOptions) error {
 
 // loadAdvisor compiles the rules in force (the built-in ones or
 // rulesFile, then extraFile on top) and loads the cost and CO2 models.
+// The two do not depend on each other and are most of the start-up of
+// `advise`: they load side by side.
 func loadAdvisor(v *viper.Viper, rulesFile, extraFile string) (*advisor.Advisor, error) {
-	models, err := loadModels(v)
-	if err != nil {
-		return nil, err
+	type loaded struct {
+		rules *advisor.RuleSet
+		err   error
 	}
-	rs, err := loadRules(rulesFile, extraFile)
-	if err != nil {
-		return nil, err
+	rules := make(chan loaded, 1)
+	go func() {
+		rs, err := loadRules(rulesFile, extraFile)
+		rules <- loaded{rs, err}
+	}()
+	models, modelsErr := loadModels(v)
+	r := <-rules
+	if modelsErr != nil {
+		return nil, modelsErr
 	}
-	return advisor.New(rs, models), nil
+	if r.err != nil {
+		return nil, r.err
+	}
+	return advisor.New(r.rules, models), nil
 }
 
 func loadRules(rulesFile, extraFile string) (*advisor.RuleSet, error) {
