@@ -14,7 +14,7 @@ import (
 )
 
 // BenchmarkStartup runs whole processes: a hello-world Go binary, a binary
-// that only imports mailadvisor's command-line libraries, `mailadvisor
+// that only imports the libraries the brief chose (libfloor), `mailadvisor
 // version` (the binary's own start-up) and `mailadvisor advise -o json`,
 // interleaved in the same run so that they see the same machine. It
 // reports each one's wall time per run and the ratio to hello-world.
