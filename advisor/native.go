@@ -16,6 +16,7 @@ import (
 // follows the semantics of the VM's instruction for the same node, and
 // native_test.go holds the two to identical results.
 
+// The closures an expression compiles to, one per result type.
 type (
 	numberFunc func(*facts) float64
 	flagFunc   func(*facts) bool
@@ -72,15 +73,14 @@ func constantInt(v int) (number, bool) {
 }
 
 func nativeSign(n *ast.UnaryNode) (number, bool) {
-	x, ok := nativeNumber(n.Node)
-	switch {
-	case !ok:
-	case n.Operator == "-":
-		return number{fn: func(f *facts) float64 { return -x.fn(f) }, mayBeInt: x.mayBeInt}, true
-	case n.Operator == "+":
-		return x, true
+	if n.Operator != "-" && n.Operator != "+" {
+		return number{}, false
 	}
-	return number{}, false
+	x, ok := nativeNumber(n.Node)
+	if !ok || n.Operator == "+" {
+		return x, ok
+	}
+	return number{fn: func(f *facts) float64 { return -x.fn(f) }, mayBeInt: x.mayBeInt}, true
 }
 
 // nativeArithmetic covers + - * / unless both sides may be ints (expr
@@ -170,8 +170,11 @@ func nativeFlag(n ast.Node) (flagFunc, bool) {
 			return constantFlag(v), true
 		}
 	case *ast.UnaryNode:
+		if n.Operator != "!" && n.Operator != "not" {
+			return nil, false
+		}
 		x, ok := nativeFlag(n.Node)
-		if !ok || (n.Operator != "!" && n.Operator != "not") {
+		if !ok {
 			return nil, false
 		}
 		return func(f *facts) bool { return !x(f) }, true
@@ -183,6 +186,7 @@ func nativeFlag(n ast.Node) (flagFunc, bool) {
 
 func constantFlag(v bool) flagFunc { return func(*facts) bool { return v } }
 
+// nativeLogic covers and, or, ==, != and the orderings.
 func nativeLogic(n *ast.BinaryNode) (flagFunc, bool) {
 	switch n.Operator {
 	case "&&", "and", "||", "or":
