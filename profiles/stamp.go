@@ -103,10 +103,6 @@ func cut(format string, doc []byte, tokens map[string]slot) (*Stamp, error) {
 	}
 }
 
-// Size is the stamp's length without the account's values, to size the
-// buffer Render writes into.
-func (s *Stamp) Size() int { return s.size }
-
 // Render writes the format for the plan's account. The plan must come
 // from the same domain and options as the stamp; displayName is used only
 // by autodiscover stamps made with a display name.

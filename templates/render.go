@@ -182,14 +182,6 @@ func WritePostfixMaster(w io.Writer, c *Config) error { return render(w, c, nil,
 // caller computed.
 func WriteDNS(w io.Writer, c *Config, srv []SRV) error { return render(w, c, srv, "zone.tmpl") }
 
-// WriteMTASTSPolicy writes the MTA-STS policy file (only with MTASTS set).
-func WriteMTASTSPolicy(w io.Writer, c *Config) error {
-	if c.MTASTS == "" {
-		return fmt.Errorf("mta-sts: no policy: set the mode (testing or enforce)")
-	}
-	return render(w, c, nil, "mta-sts.txt.tmpl")
-}
-
 // ZoneFile is the name [WriteAll] gives the DNS records of a domain.
 func ZoneFile(domain string) string { return domain + zoneExtension }
 
