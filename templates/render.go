@@ -70,6 +70,8 @@ type view struct {
 	DMARCRecord               string
 	MTASTSID                  string
 	MTASTSMaxAge              int
+
+	mtaSTSPolicy []byte // the policy file, rendered once: its hash is MTASTSID
 }
 
 func newView(c *Config, srv []SRV) (*view, error) {
@@ -100,7 +102,9 @@ func newView(c *Config, srv []SRV) (*view, error) {
 		v.PostfixMaillogDir = path.Dir(c.PostfixMaillog)
 	}
 	v.SMTPService, v.SubmissionService, v.SubmissionsService = v.service(c.Ports.SMTP), v.service(c.Ports.Submission), v.service(c.Ports.Submissions)
-	v.dns()
+	if err := v.dns(); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 
@@ -141,7 +145,7 @@ func (v *view) service(port int) string {
 	}
 }
 
-func (v *view) dns() {
+func (v *view) dns() error {
 	v.HostInZone = strings.HasSuffix(v.Hostname, "."+v.Domain)
 	v.HostLabel = strings.TrimSuffix(v.Hostname, "."+v.Domain)
 	v.DMARCRecord = "v=DMARC1; p=" + v.DMARCPolicy
@@ -152,12 +156,17 @@ func (v *view) dns() {
 	if v.MTASTS == "testing" {
 		v.MTASTSMaxAge = 86400
 	}
-	if v.MTASTS != "" {
-		var policy bytes.Buffer
-		_ = parsed().ExecuteTemplate(&policy, "mta-sts.txt.tmpl", v)
-		sum := sha256.Sum256(policy.Bytes())
-		v.MTASTSID = hex.EncodeToString(sum[:])[:20]
+	if v.MTASTS == "" {
+		return nil
 	}
+	var policy bytes.Buffer
+	if err := parsed().ExecuteTemplate(&policy, "mta-sts.txt.tmpl", v); err != nil {
+		return err
+	}
+	v.mtaSTSPolicy = policy.Bytes()
+	sum := sha256.Sum256(v.mtaSTSPolicy)
+	v.MTASTSID = hex.EncodeToString(sum[:])[:20]
+	return nil
 }
 
 // File names written by [WriteAll].
@@ -196,9 +205,6 @@ func WriteAll(c *Config, srv []SRV, create func(name string) (io.Writer, error))
 		{DovecotFile, "dovecot.conf.tmpl"}, {MainCfFile, "main.cf.tmpl"}, {MasterCfFile, "master.cf.tmpl"},
 		{ZoneFile(c.Domain), "zone.tmpl"},
 	}
-	if c.MTASTS != "" {
-		outputs = append(outputs, struct{ name, tmpl string }{MTASTSFile, "mta-sts.txt.tmpl"})
-	}
 	for _, o := range outputs {
 		w, err := create(o.name)
 		if err != nil {
@@ -208,7 +214,15 @@ func WriteAll(c *Config, srv []SRV, create func(name string) (io.Writer, error))
 			return err
 		}
 	}
-	return nil
+	if v.mtaSTSPolicy == nil {
+		return nil
+	}
+	w, err := create(MTASTSFile)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(v.mtaSTSPolicy)
+	return err
 }
 
 func render(w io.Writer, c *Config, srv []SRV, name string) error {
