@@ -72,20 +72,41 @@ func (p Params) Estimate(in Input) (*Estimate, error) {
 		Currency: p.Currency,
 		Years:    in.Years,
 		Options: []Option{
-			p.selfHosted(POP3Self, "self-hosted POP3", "pop3_self", p.POP3Self, in, p.POP3Self.TransientQuotaGB, true),
-			p.selfHosted(IMAPSelf, "self-hosted IMAP", "imap_self", p.IMAPSelf, in, imapStorageGB(in), false),
+			p.selfHosted(POP3Self, "self-hosted POP3", "pop3_self", p.POP3Self, in, p.pop3Amounts(in)),
+			p.selfHosted(IMAPSelf, "self-hosted IMAP", "imap_self", p.IMAPSelf, in, p.imapAmounts(in)),
 			p.hosted(in),
 		},
 	}, nil
 }
 
 // YearlyCosts returns only the yearly cost of each option, without the
-// breakdown: the fast path for scoring.
+// breakdown: the fast path for scoring. The amounts are the ones the
+// breakdown lists.
 func (p Params) YearlyCosts(in Input) (pop3Self, imapSelf, imapHosted float64) {
-	n, extra := float64(in.Users), math.Max(in.DevicesPerUser-1, 0)
-	pop3Self = selfYearly(p.POP3Self, n, extra, p.POP3Self.TransientQuotaGB, in.EndpointBackups)
-	imapSelf = selfYearly(p.IMAPSelf, n, extra, imapStorageGB(in), false)
-	return pop3Self, imapSelf, p.IMAPHosted.PricePerUserMonth * 12 * n
+	return p.pop3Amounts(in).total(), p.imapAmounts(in).total(), p.IMAPHosted.yearly(in)
+}
+
+// selfAmounts are the yearly lines of a self-hosted option.
+type selfAmounts struct {
+	quotaGB                                       float64 // storage per user it pays for
+	endpointBackups                               bool    // it pays for backing up the endpoints
+	fixed, mailboxes, storage, devices, endpoints float64
+}
+
+func (a selfAmounts) total() float64 {
+	return a.fixed + a.mailboxes + a.storage + a.devices + a.endpoints
+}
+
+// pop3Amounts: POP3 servers hold mail only until it is downloaded, and
+// the endpoints, which hold the only copy, are backed up when the
+// scenario says so.
+func (p Params) pop3Amounts(in Input) selfAmounts {
+	return amounts(p.POP3Self, in, p.POP3Self.TransientQuotaGB, in.EndpointBackups)
+}
+
+// imapAmounts: IMAP servers hold every mailbox.
+func (p Params) imapAmounts(in Input) selfAmounts {
+	return amounts(p.IMAPSelf, in, imapStorageGB(in), false)
 }
 
 // imapStorageGB is the storage per user an IMAP server must hold: the
@@ -94,46 +115,49 @@ func imapStorageGB(in Input) float64 {
 	return math.Max(in.ServerQuotaGB, in.MailboxGrowthGBPerYear*in.RetentionYears)
 }
 
-func selfYearly(s SelfHosted, n, extraDevices, quotaGB float64, endpointBackups bool) float64 {
-	c := s.FixedPerYear + s.PerMailboxPerYear*n + s.StoragePerGBYear*n*quotaGB*s.Replicas + s.PerExtraDevicePerYear*n*extraDevices
+func amounts(s SelfHosted, in Input, quotaGB float64, endpointBackups bool) selfAmounts {
+	n, extra := float64(in.Users), math.Max(in.DevicesPerUser-1, 0)
+	a := selfAmounts{quotaGB: quotaGB, endpointBackups: endpointBackups, fixed: s.FixedPerYear, mailboxes: s.PerMailboxPerYear * n,
+		storage: s.StoragePerGBYear * n * quotaGB * s.Replicas, devices: s.PerExtraDevicePerYear * n * extra}
 	if endpointBackups {
-		c += s.EndpointBackupPerUserPerYear * n
+		a.endpoints = s.EndpointBackupPerUserPerYear * n
 	}
-	return c
+	return a
 }
 
-func (p Params) selfHosted(name, label, key string, s SelfHosted, in Input, quotaGB float64, pop3 bool) Option {
-	n, extra := float64(in.Users), math.Max(in.DevicesPerUser-1, 0)
-	cur := p.Currency
+func (h HostedParams) yearly(in Input) float64 { return h.PricePerUserMonth * 12 * float64(in.Users) }
+
+func (p Params) selfHosted(name, label, key string, s SelfHosted, in Input, a selfAmounts) Option {
+	n, cur := float64(in.Users), p.Currency
 	src := func(k string) string { return p.Source(key + "." + k) }
 	lines := []Line{
 		{Item: "fixed platform", Kind: Yearly, Formula: "F",
-			Inputs: fmt.Sprintf("F=%s %s/year", num(s.FixedPerYear), cur), Amount: s.FixedPerYear, Source: src("fixed_per_year")},
+			Inputs: fmt.Sprintf("F=%s %s/year", num(s.FixedPerYear), cur), Amount: a.fixed, Source: src("fixed_per_year")},
 		{Item: "mailboxes", Kind: Yearly, Formula: "u*N",
 			Inputs: fmt.Sprintf("u=%s %s/mailbox-year, N=%s", num(s.PerMailboxPerYear), cur, num(n)),
-			Amount: s.PerMailboxPerYear * n, Source: src("per_mailbox_per_year")},
+			Amount: a.mailboxes, Source: src("per_mailbox_per_year")},
 		{Item: "storage", Kind: Yearly, Formula: "c_GB*N*q*rho",
-			Inputs: fmt.Sprintf("c_GB=%s %s/GB-year, N=%s, q=%s GB, rho=%s", num(s.StoragePerGBYear), cur, num(n), num(quotaGB), num(s.Replicas)),
-			Amount: s.StoragePerGBYear * n * quotaGB * s.Replicas, Source: src("storage_per_gb_year")},
+			Inputs: fmt.Sprintf("c_GB=%s %s/GB-year, N=%s, q=%s GB, rho=%s", num(s.StoragePerGBYear), cur, num(n), num(a.quotaGB), num(s.Replicas)),
+			Amount: a.storage, Source: src("storage_per_gb_year")},
 	}
 	if s.PerExtraDevicePerYear > 0 {
 		lines = append(lines, Line{Item: "extra devices", Kind: Yearly, Formula: "c_dev*N*(D-1)",
 			Inputs: fmt.Sprintf("c_dev=%s %s/device-year, N=%s, D=%s", num(s.PerExtraDevicePerYear), cur, num(n), num(in.DevicesPerUser)),
-			Amount: s.PerExtraDevicePerYear * n * extra, Source: src("per_extra_device_per_year")})
+			Amount: a.devices, Source: src("per_extra_device_per_year")})
 	}
-	if pop3 && in.EndpointBackups {
+	if a.endpointBackups {
 		lines = append(lines, Line{Item: "endpoint backups", Kind: Yearly, Formula: "c_endpoint*N",
 			Inputs: fmt.Sprintf("c_endpoint=%s %s/user-year, N=%s", num(s.EndpointBackupPerUserPerYear), cur, num(n)),
-			Amount: s.EndpointBackupPerUserPerYear * n, Source: src("endpoint_backup_per_user_per_year")})
+			Amount: a.endpoints, Source: src("endpoint_backup_per_user_per_year")})
 	}
 	return p.option(name, label, key, lines, s.OneOff, in)
 }
 
 func (p Params) hosted(in Input) Option {
-	h, n := p.IMAPHosted, float64(in.Users)
+	h := p.IMAPHosted
 	lines := []Line{{Item: "hosted mailboxes", Kind: Yearly, Formula: "price*12*N",
-		Inputs: fmt.Sprintf("price=%s %s/mailbox-month, N=%s", num(h.PricePerUserMonth), p.Currency, num(n)),
-		Amount: h.PricePerUserMonth * 12 * n, Source: p.Source("imap_hosted.price_per_user_month")}}
+		Inputs: fmt.Sprintf("price=%s %s/mailbox-month, N=%s", num(h.PricePerUserMonth), p.Currency, num(float64(in.Users))),
+		Amount: h.yearly(in), Source: p.Source("imap_hosted.price_per_user_month")}}
 	return p.option(IMAPHosted, "hosted IMAP", "imap_hosted", lines, h.OneOff, in)
 }
 
