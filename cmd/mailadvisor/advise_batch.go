@@ -55,7 +55,8 @@ func runAdviseBatch(cmd *cobra.Command, opts *adviseOptions) error {
 
 	out := bufio.NewWriter(opts.io.out)
 	w := newBatchWriter(out, opts.output)
-	sens := advisor.Options{Sensitivity: opts.withSens && cmd.Flags().Changed("break-even"), Estimates: true}
+	// The CSV columns hold no cost or CO2: only JSON rows get the estimates.
+	sens := advisor.Options{Sensitivity: opts.withSens && cmd.Flags().Changed("break-even"), Estimates: opts.output == formatJSON}
 	total, rejected := 0, 0
 	err = advisor.ReadScenarios(in, format, base, func(row advisor.Row) error {
 		total++
