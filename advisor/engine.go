@@ -240,24 +240,45 @@ func vetoed(vetoes []Veto, protocol string) bool {
 // LeaveOnServer is the article's middle way for POP3: keep a copy on the
 // server for a few days after download. It returns the days and why.
 func LeaveOnServer(s *Scenario) (int, string) {
-	if s.LocalStorageOnly {
-		return 0, "policy: no mail may stay on remote servers, so messages are deleted from the server once downloaded"
-	}
-	days, why := 7, "a week on the server lets a lost download be fetched again"
-	if s.DevicesPerUser > 1 {
-		days, why = 14, "two weeks on the server let the other devices still fetch recent mail"
-	}
-	if !s.EndpointBackups {
-		days, why = 30, "endpoints are not backed up, so a month on the server is the safety net for a lost device"
-	}
-	if s.MailboxGrowthGBPerYear > 0 {
-		fit := int(s.ServerQuotaGB / (s.MailboxGrowthGBPerYear / 365))
-		if fit < days {
-			return fit, fmt.Sprintf("%s, but the %s GB quota only holds %d days of mail at %s GB a year",
-				why, formatNumber(s.ServerQuotaGB), fit, formatNumber(s.MailboxGrowthGBPerYear))
-		}
+	days, why := wantedDaysOnServer(s)
+	if fit, limited := quotaDays(s); limited && fit < days {
+		return fit, fmt.Sprintf("%s, but the %s GB quota only holds %d days of mail at %s GB a year",
+			why, formatNumber(s.ServerQuotaGB), fit, formatNumber(s.MailboxGrowthGBPerYear))
 	}
 	return days, why
+}
+
+// daysOnServer is LeaveOnServer's days without the reason, for the CO2
+// model that scoring runs on every scenario.
+func daysOnServer(s *Scenario) int {
+	days, _ := wantedDaysOnServer(s)
+	if fit, limited := quotaDays(s); limited {
+		return min(days, fit)
+	}
+	return days
+}
+
+// wantedDaysOnServer is how long a copy should stay, before the quota.
+func wantedDaysOnServer(s *Scenario) (int, string) {
+	switch {
+	case s.LocalStorageOnly:
+		return 0, "policy: no mail may stay on remote servers, so messages are deleted from the server once downloaded"
+	case !s.EndpointBackups:
+		return 30, "endpoints are not backed up, so a month on the server is the safety net for a lost device"
+	case s.DevicesPerUser > 1:
+		return 14, "two weeks on the server let the other devices still fetch recent mail"
+	default:
+		return 7, "a week on the server lets a lost download be fetched again"
+	}
+}
+
+// quotaDays is how many days of mail the server quota holds, when mail
+// grows at all.
+func quotaDays(s *Scenario) (days int, limited bool) {
+	if s.MailboxGrowthGBPerYear <= 0 {
+		return 0, false
+	}
+	return int(s.ServerQuotaGB / (s.MailboxGrowthGBPerYear / 365)), true
 }
 
 // Endpoints returns the encrypted ports a client should use for protocol

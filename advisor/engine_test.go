@@ -90,6 +90,9 @@ func TestLeaveOnServer(t *testing.T) {
 		{"no endpoint backups", func(s *Scenario) { s.EndpointBackups = false }, 30, "safety net"},
 		{"quota caps the days", func(s *Scenario) { s.EndpointBackups, s.ServerQuotaGB, s.MailboxGrowthGBPerYear = false, 0.05, 1 },
 			18, "only holds 18 days"},
+		{"quota holds more than the days", func(s *Scenario) { s.EndpointBackups, s.ServerQuotaGB, s.MailboxGrowthGBPerYear = false, 5, 1 },
+			30, "safety net"},
+		{"no mail growth", func(s *Scenario) { s.EndpointBackups, s.MailboxGrowthGBPerYear = true, 0 }, 14, "two weeks"},
 	}
 	for _, tc := range tests {
 		s := DefaultScenario()
@@ -97,6 +100,9 @@ func TestLeaveOnServer(t *testing.T) {
 		days, why := LeaveOnServer(&s)
 		if days != tc.days || !strings.Contains(why, tc.reason) {
 			t.Errorf("%s: %d days (%s), want %d days mentioning %q", tc.name, days, why, tc.days, tc.reason)
+		}
+		if fast := daysOnServer(&s); fast != days {
+			t.Errorf("%s: daysOnServer %d, LeaveOnServer %d", tc.name, fast, days)
 		}
 	}
 }

@@ -42,11 +42,10 @@ func (m Models) CostInput(s *Scenario) costmodel.Input {
 // CarbonInput is what the CO2 models need from a scenario. POP3 keeps a
 // copy on the server for the days the advice would recommend.
 func (m Models) CarbonInput(s *Scenario) carbon.Input {
-	days, _ := LeaveOnServer(s)
 	return carbon.Input{
 		Users: s.Users, DevicesPerUser: s.DevicesPerUser, MessagesPerDay: s.MessagesPerDay,
 		AttachmentShare: s.AttachmentShare, RetentionYears: s.RetentionYears,
-		POP3ServerDays: float64(days), Region: s.Region,
+		POP3ServerDays: float64(daysOnServer(s)), Region: s.Region,
 	}
 }
 
