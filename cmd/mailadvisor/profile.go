@@ -268,17 +268,9 @@ func (opts *profileOptions) advice() (string, *int, error) {
 // built-in rules and models: what 'profile', 'batch' and 'server' do with
 // --preset and --scenario.
 func adviseOn(preset, file string, stdin io.Reader) (*advisor.Result, error) {
-	s := advisor.DefaultScenario()
-	var err error
-	if preset != "" {
-		if s, err = advisor.PresetScenario(preset); err != nil {
-			return nil, withHint(err, "run 'mailadvisor presets' to list them")
-		}
-	}
-	if file != "" {
-		if err := decodeScenarioFile(file, stdin, &s); err != nil {
-			return nil, err
-		}
+	s, err := baseScenario(preset, file, stdin)
+	if err != nil {
+		return nil, err
 	}
 	rs, err := advisor.BuiltinRules()
 	if err != nil {

@@ -73,17 +73,9 @@ func (in *scenarioInput) addFlags(cmd *cobra.Command) {
 // load builds the scenario: built-in default, then the preset, the file,
 // MAILADVISOR_* variables and flags, each overriding the one before.
 func (in *scenarioInput) load(preset string, stdin io.Reader, flags *pflag.FlagSet) (advisor.Scenario, error) {
-	s := advisor.DefaultScenario()
-	if preset != "" {
-		var err error
-		if s, err = advisor.PresetScenario(preset); err != nil {
-			return s, withHint(err, "run 'mailadvisor presets' to list them")
-		}
-	}
-	if in.file != "" {
-		if err := decodeScenarioFile(in.file, stdin, &s); err != nil {
-			return s, err
-		}
+	s, err := baseScenario(preset, in.file, stdin)
+	if err != nil {
+		return s, err
 	}
 	for _, ff := range in.flags {
 		if text := os.Getenv(ff.field.EnvName()); text != "" {
@@ -100,6 +92,24 @@ func (in *scenarioInput) load(preset string, stdin io.Reader, flags *pflag.FlagS
 		}
 	}
 	return s, s.Validate()
+}
+
+// baseScenario is the default scenario, or the preset, with the scenario
+// file (may be "", "-" for stdin) on top.
+func baseScenario(preset, file string, stdin io.Reader) (advisor.Scenario, error) {
+	s := advisor.DefaultScenario()
+	if preset != "" {
+		var err error
+		if s, err = advisor.PresetScenario(preset); err != nil {
+			return s, withHint(err, "run 'mailadvisor presets' to list them")
+		}
+	}
+	if file != "" {
+		if err := decodeScenarioFile(file, stdin, &s); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
 }
 
 func decodeScenarioFile(path string, stdin io.Reader, s *advisor.Scenario) error {
