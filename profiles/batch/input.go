@@ -141,10 +141,11 @@ func (r *Row) set(column, value string) error {
 			return nil
 		}
 		days, err := strconv.Atoi(value)
-		if err != nil || days < 0 || days > 3650 {
-			return fmt.Errorf("leave_on_server_days: invalid value %q: want a whole number of days from 0 to 3650", value)
+		if err != nil {
+			return fmt.Errorf("leave_on_server_days: invalid value %q: %s", value, leaveDaysAllowed)
 		}
 		r.LeaveOnServerDays = &days
+		return checkLeaveDays(days)
 	}
 	return nil
 }
@@ -161,10 +162,19 @@ type jsonRow struct {
 func (j jsonRow) row(line int) Row {
 	r := Row{Line: line, Email: strings.TrimSpace(j.Email), DisplayName: strings.TrimSpace(j.DisplayName),
 		Username: strings.TrimSpace(j.Username), Protocol: strings.ToLower(strings.TrimSpace(j.Protocol)), LeaveOnServerDays: j.LeaveOnServerDays}
-	if d := j.LeaveOnServerDays; d != nil && (*d < 0 || *d > 3650) {
-		r.Err = fmt.Errorf("leave_on_server_days: invalid value %d: want a whole number of days from 0 to 3650", *d)
+	if d := j.LeaveOnServerDays; d != nil {
+		r.Err = checkLeaveDays(*d)
 	}
 	return r
+}
+
+const leaveDaysAllowed = "want a whole number of days from 0 to 3650"
+
+func checkLeaveDays(days int) error {
+	if days < 0 || days > 3650 {
+		return fmt.Errorf("leave_on_server_days: invalid value %d: %s", days, leaveDaysAllowed)
+	}
+	return nil
 }
 
 type jsonlReader struct {
@@ -226,7 +236,9 @@ func (y *yamlReader) Next() (Row, error) {
 	return jr.row(item.Line), nil
 }
 
-// decodeStrict decodes a YAML node, refusing unknown keys.
+// decodeStrict decodes a YAML node, refusing unknown keys. yaml.v3's
+// Node.Decode has no strict mode, so the node goes back through a strict
+// Decoder.
 func decodeStrict(n *yaml.Node, v any) error {
 	var buf bytes.Buffer
 	if err := yaml.NewEncoder(&buf).Encode(n); err != nil {
