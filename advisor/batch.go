@@ -1,13 +1,14 @@
 package advisor
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/mailadvisor/mailadvisor/internal/tabular"
 )
 
 // Batch input formats accepted by [ReadScenarios].
@@ -42,19 +43,16 @@ func ReadScenarios(r io.Reader, format string, base Scenario, yield func(Row) er
 }
 
 func readCSV(r io.Reader, base Scenario, yield func(Row) error) error {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	header, err := cr.Read()
+	cr, header, err := tabular.CSV(r)
+	if errors.Is(err, tabular.ErrNoHeader) {
+		return errors.New("csv: empty input: want a header line of field names")
+	}
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return errors.New("csv: empty input: want a header line of field names")
-		}
-		return fmt.Errorf("csv header: %w", err)
+		return err
 	}
 	columns := make([]Field, len(header))
 	for i, name := range header {
-		f, ok := FieldByName(strings.TrimPrefix(name, "\ufeff"))
+		f, ok := FieldByName(name)
 		if !ok {
 			return fmt.Errorf("csv header: unknown column %q (known fields: %s)", name, strings.Join(FieldNames(), ", "))
 		}
@@ -103,8 +101,7 @@ func applyRecord(s *Scenario, columns []Field, record []string, line int) error 
 }
 
 func readJSONL(r io.Reader, base Scenario, yield func(Row) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	sc := tabular.Lines(r)
 	for line := 1; sc.Scan(); line++ {
 		text := bytes.TrimSpace(sc.Bytes())
 		if len(text) == 0 {

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
+	"github.com/mailadvisor/mailadvisor/internal/tabular"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
 
@@ -55,9 +56,7 @@ func NewReader(r io.Reader, format string) (Reader, error) {
 	case CSV:
 		return newCSVReader(r)
 	case JSONL:
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-		return &jsonlReader{sc: sc}, nil
+		return &jsonlReader{sc: tabular.Lines(r)}, nil
 	case YAML:
 		return newYAMLReader(r)
 	default:
@@ -71,20 +70,17 @@ type csvReader struct {
 }
 
 func newCSVReader(r io.Reader) (*csvReader, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	header, err := cr.Read()
+	cr, header, err := tabular.CSV(r)
+	if errors.Is(err, tabular.ErrNoHeader) {
+		return nil, errors.New("csv: empty input: want a header line with at least the email column")
+	}
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("csv: empty input: want a header line with at least the email column")
-		}
-		return nil, fmt.Errorf("csv header: %w", err)
+		return nil, err
 	}
 	columns := make([]string, len(header))
 	hasEmail := false
 	for i, name := range header {
-		name = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")))
+		name = strings.ToLower(name)
 		if !slices.Contains(Columns, name) {
 			return nil, fmt.Errorf("csv header: unknown column %q (known: %s)", name, strings.Join(Columns, ", "))
 		}
