@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/mailadvisor/mailadvisor/internal/mailports"
 )
 
 // Advisor scores scenarios with a rule set. It is safe for concurrent use.
@@ -285,14 +287,14 @@ func quotaDays(s *Scenario) (days int, limited bool) {
 // (imap or pop3): implicit TLS first (RFC 8314), then submission on 465
 // (implicit TLS) with 587 (STARTTLS) as the fallback. Never a cleartext port.
 func Endpoints(protocol string) []Endpoint {
-	in := Endpoint{Service: IMAP, Port: 993, Security: SecurityTLS, Note: "IMAPS, implicit TLS (RFC 8314)"}
+	in := Endpoint{Service: IMAP, Port: mailports.IMAPS, Security: SecurityTLS, Note: "IMAPS, implicit TLS (RFC 8314)"}
 	if protocol == POP3 {
-		in = Endpoint{Service: POP3, Port: 995, Security: SecurityTLS, Note: "POP3S, implicit TLS (RFC 8314)"}
+		in = Endpoint{Service: POP3, Port: mailports.POP3S, Security: SecurityTLS, Note: "POP3S, implicit TLS (RFC 8314)"}
 	}
 	return []Endpoint{
 		in,
-		{Service: "submission", Port: 465, Security: SecurityTLS, Note: "submission, implicit TLS (RFC 8314), preferred"},
-		{Service: "submission", Port: 587, Security: SecuritySTARTTLS, Note: "submission with STARTTLS, fallback where 465 is blocked"},
+		{Service: "submission", Port: mailports.Submissions, Security: SecurityTLS, Note: "submission, implicit TLS (RFC 8314), preferred"},
+		{Service: "submission", Port: mailports.Submission, Security: SecuritySTARTTLS, Note: "submission with STARTTLS, fallback where 465 is blocked"},
 	}
 }
 

@@ -3,6 +3,8 @@ package profiles
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mailadvisor/mailadvisor/internal/mailports"
 )
 
 // Socket security of an endpoint.
@@ -114,9 +116,9 @@ func username(d *Domain, addr *Address) string {
 
 // Well-known ports (RFC 8314, RFC 6186).
 var ports = map[string]map[string]int{
-	IMAP: {SecurityTLS: 993, SecuritySTARTTLS: 143, SecurityNone: 143},
-	POP3: {SecurityTLS: 995, SecuritySTARTTLS: 110, SecurityNone: 110},
-	SMTP: {SecurityTLS: 465, SecuritySTARTTLS: 587, SecurityNone: 587},
+	IMAP: {SecurityTLS: mailports.IMAPS, SecuritySTARTTLS: mailports.IMAP, SecurityNone: mailports.IMAP},
+	POP3: {SecurityTLS: mailports.POP3S, SecuritySTARTTLS: mailports.POP3, SecurityNone: mailports.POP3},
+	SMTP: {SecurityTLS: mailports.Submissions, SecuritySTARTTLS: mailports.Submission, SecurityNone: mailports.Submission},
 }
 
 // Port returns the standard port of a protocol with a security.

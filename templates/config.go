@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
+	"github.com/mailadvisor/mailadvisor/internal/mailports"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
@@ -155,8 +156,10 @@ func (c *Config) normalizePorts() error {
 		value    *int
 		standard int
 	}{
-		{"imaps-port", &p.IMAPS, 993}, {"imap-port", &p.IMAP, 143}, {"pop3s-port", &p.POP3S, 995}, {"pop3-port", &p.POP3, 110},
-		{"smtp-port", &p.SMTP, 25}, {"submission-port", &p.Submission, 587}, {"submissions-port", &p.Submissions, 465},
+		{"imaps-port", &p.IMAPS, mailports.IMAPS}, {"imap-port", &p.IMAP, mailports.IMAP},
+		{"pop3s-port", &p.POP3S, mailports.POP3S}, {"pop3-port", &p.POP3, mailports.POP3},
+		{"smtp-port", &p.SMTP, mailports.SMTP}, {"submission-port", &p.Submission, mailports.Submission},
+		{"submissions-port", &p.Submissions, mailports.Submissions},
 	} {
 		if *port.value == 0 {
 			*port.value = port.standard

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
+	"github.com/mailadvisor/mailadvisor/internal/mailports"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/templates"
 )
@@ -70,13 +71,13 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 	f.StringVar(&c.KeyFile, "key", "", "private key (default /etc/letsencrypt/live/<hostname>/privkey.pem)")
 	f.StringVar(&c.Listen, "listen", "", "IP address to listen on (default all)")
 	f.BoolVar(&c.AllowSTARTTLS, "allow-starttls", false, "open IMAP 143 and POP3 110 for STARTTLS (default closed, RFC 8314)")
-	f.IntVar(&c.Ports.IMAPS, "imaps-port", 993, "IMAP over implicit TLS")
-	f.IntVar(&c.Ports.IMAP, "imap-port", 143, "IMAP with STARTTLS (with --allow-starttls)")
-	f.IntVar(&c.Ports.POP3S, "pop3s-port", 995, "POP3 over implicit TLS")
-	f.IntVar(&c.Ports.POP3, "pop3-port", 110, "POP3 with STARTTLS (with --allow-starttls)")
-	f.IntVar(&c.Ports.SMTP, "smtp-port", 25, "SMTP from other servers (MX)")
-	f.IntVar(&c.Ports.Submission, "submission-port", 587, "submission with STARTTLS")
-	f.IntVar(&c.Ports.Submissions, "submissions-port", 465, "submission over implicit TLS")
+	f.IntVar(&c.Ports.IMAPS, "imaps-port", mailports.IMAPS, "IMAP over implicit TLS")
+	f.IntVar(&c.Ports.IMAP, "imap-port", mailports.IMAP, "IMAP with STARTTLS (with --allow-starttls)")
+	f.IntVar(&c.Ports.POP3S, "pop3s-port", mailports.POP3S, "POP3 over implicit TLS")
+	f.IntVar(&c.Ports.POP3, "pop3-port", mailports.POP3, "POP3 with STARTTLS (with --allow-starttls)")
+	f.IntVar(&c.Ports.SMTP, "smtp-port", mailports.SMTP, "SMTP from other servers (MX)")
+	f.IntVar(&c.Ports.Submission, "submission-port", mailports.Submission, "submission with STARTTLS")
+	f.IntVar(&c.Ports.Submissions, "submissions-port", mailports.Submissions, "submission over implicit TLS")
 	f.StringVar(&c.MailLocation, "mail-location", "", "Dovecot mail location (default maildir:~/Maildir)")
 	f.StringVar(&c.MailHome, "mail-home", "", "mail users' home (default /var/mail/vhosts/%d/%n)")
 	f.StringVar(&c.MailUser, "mail-user", "", "system user owning the mail (default vmail)")
