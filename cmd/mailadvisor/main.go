@@ -44,7 +44,8 @@ func run(args []string, io streams) int {
 // markStart wraps the RunE of cmd and its subcommands so that the flag it
 // returns tells whether a command's own code ran: any error before that
 // (unknown command or flag, wrong arguments, conflicting flags) is cobra's
-// verdict on how the tool was called.
+// verdict on how the tool was called. A root PersistentPreRun would not
+// do: cobra checks required and mutually exclusive flags after it.
 func markStart(cmd *cobra.Command) *bool {
 	started := new(bool)
 	var wrap func(c *cobra.Command)
