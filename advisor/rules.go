@@ -13,7 +13,6 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
@@ -73,14 +72,11 @@ func BuiltinRules() (*RuleSet, error) {
 // and compiles every expression in it. Errors name the source, the rule id
 // and the expression at fault.
 func ParseRules(r io.Reader, source string) (*RuleSet, error) {
-	dec := yaml.NewDecoder(r)
-	dec.KnownFields(true)
 	var doc rulesDoc
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &DecodeError{Source: source, Err: errors.New("empty rules file: want a top-level 'rules:' list")}
-		}
-		return nil, &DecodeError{Source: source, Err: yamlparams.Clean(err)}
+	if err := yamlparams.Strict(r, &doc); errors.Is(err, io.EOF) {
+		return nil, &DecodeError{Source: source, Err: errors.New("empty rules file: want a top-level 'rules:' list")}
+	} else if err != nil {
+		return nil, &DecodeError{Source: source, Err: err}
 	}
 	if len(doc.Rules) == 0 {
 		return nil, &DecodeError{Source: source, Err: errors.New("no rules: want a top-level 'rules:' list with at least one rule")}

@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
@@ -81,14 +79,11 @@ type OAuth2 struct {
 // DecodeDomain reads a domain file strictly (an unknown key is an error
 // naming the key and the line), fills in the defaults and validates it.
 func DecodeDomain(r io.Reader, source string) (*Domain, error) {
-	dec := yaml.NewDecoder(r)
-	dec.KnownFields(true)
 	var d Domain
-	if err := dec.Decode(&d); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: empty domain file: want at least 'domains:'", source)
-		}
-		return nil, fmt.Errorf("%s: %w", source, yamlparams.Clean(err))
+	if err := yamlparams.Strict(r, &d); errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: empty domain file: want at least 'domains:'", source)
+	} else if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	if err := d.Normalize(); err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)

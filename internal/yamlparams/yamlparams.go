@@ -20,10 +20,24 @@ import (
 // defaults), strictly: an unknown key is an error naming the key and line.
 // An empty document leaves v as it is.
 func Decode(r io.Reader, source string, v any) error {
+	if err := Strict(r, v); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: %w", source, err)
+	}
+	return nil
+}
+
+// Strict decodes one YAML document from r into v, refusing unknown keys;
+// errors are cleaned up by [Clean]. It returns io.EOF for an empty input,
+// for the caller to say what the document should hold.
+func Strict(r io.Reader, v any) error {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%s: %w", source, Clean(err))
+	err := dec.Decode(v)
+	switch {
+	case errors.Is(err, io.EOF):
+		return io.EOF
+	case err != nil:
+		return Clean(err)
 	}
 	return nil
 }

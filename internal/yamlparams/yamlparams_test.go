@@ -1,6 +1,7 @@
 package yamlparams
 
 import (
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -54,5 +55,21 @@ func TestValidateAndOverridden(t *testing.T) {
 		[]Bound{AtLeast("x", 1, 0), AtLeast("y", 2, 0)}, []Bound{AtLeast("x", 1, 0), AtLeast("y", 3, 0), AtLeast("w", 1, 0)}, "mine")
 	if got["x"] != "src" || got["y"] != "set in mine" || got["w"] != "set in mine" {
 		t.Errorf("overridden = %v", got)
+	}
+}
+
+func TestStrictTellsEmptyInputApart(t *testing.T) {
+	var v struct {
+		A float64 `yaml:"a"`
+	}
+	if err := Strict(strings.NewReader(""), &v); err != io.EOF {
+		t.Errorf("empty input: %v, want io.EOF", err)
+	}
+	err := Strict(strings.NewReader("a: 1\nb: 2\n"), &v)
+	if err == nil || err.Error() != `line 2: unknown key "b"` {
+		t.Errorf("unknown key: %v, want a cleaned error naming the key and line", err)
+	}
+	if err := Strict(strings.NewReader("a: 1\n"), &v); err != nil || v.A != 1 {
+		t.Errorf("a: 1 gives %v, %v", v.A, err)
 	}
 }

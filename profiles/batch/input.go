@@ -240,11 +240,9 @@ func decodeStrict(n *yaml.Node, v any) error {
 	if err := yaml.NewEncoder(&buf).Encode(n); err != nil {
 		return err
 	}
-	dec := yaml.NewDecoder(&buf)
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
+	if err := yamlparams.Strict(&buf, v); err != nil {
 		// The line numbers are the fragment's: the row's own is reported.
-		return errors.New(fragmentLine().ReplaceAllString(yamlparams.Clean(err).Error(), ""))
+		return errors.New(fragmentLine().ReplaceAllString(err.Error(), ""))
 	}
 	return nil
 }
