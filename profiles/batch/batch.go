@@ -133,8 +133,7 @@ func (s Summary) Rate() float64 {
 // job is one row on its way through the pipeline.
 type job struct {
 	row     Row
-	address string           // parsed and not seen before, when err is nil
-	addr    profiles.Address // the same, parsed
+	addr    profiles.Address // parsed and not seen before, when err is nil
 	err     error
 	files   []File
 	written bool // a concurrent sink already has the files
@@ -173,7 +172,7 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 			for j := range jobs {
 				generate(cfg, stamps, j)
 				if concurrent && j.err == nil {
-					j.err, j.written = sink.Write(j.address, j.files), true
+					j.err, j.written = sink.Write(j.addr.Full, j.files), true
 					release(j.files)
 				}
 				close(j.done)
@@ -207,7 +206,6 @@ func dispatch(ctx context.Context, in Reader, jobs, order chan<- *job) error {
 		j := &job{row: row, err: row.Err, done: make(chan struct{})}
 		if j.err == nil {
 			j.addr, j.err = firstUse(seen, row)
-			j.address = j.addr.Full
 		}
 		order <- j
 		jobs <- j
@@ -247,7 +245,7 @@ func collect(order <-chan *job, sink Sink, concurrent bool, report func(Result) 
 			continue
 		}
 		if j.err == nil && !j.written {
-			j.err = sink.Write(j.address, j.files)
+			j.err = sink.Write(j.addr.Full, j.files)
 		}
 		if !j.written {
 			release(j.files)
@@ -258,7 +256,7 @@ func collect(order <-chan *job, sink Sink, concurrent bool, report func(Result) 
 			stop()
 			continue
 		}
-		res := Result{Line: j.row.Line, Address: j.address, Status: StatusWritten}
+		res := Result{Line: j.row.Line, Address: j.addr.Full, Status: StatusWritten}
 		if j.err != nil {
 			res.Status, res.Error = StatusRejected, j.err.Error()
 			sum.Rejected++
