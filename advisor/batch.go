@@ -2,7 +2,6 @@ package advisor
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -59,23 +58,21 @@ func readCSV(r io.Reader, base Scenario, yield func(Row) error) error {
 		columns[i] = f
 	}
 	for {
-		record, err := cr.Read()
+		record, line, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		row := Row{Scenario: base}
-		if err == nil {
-			row.Line, _ = cr.FieldPos(0)
-		}
+		row := Row{Line: line, Scenario: base}
+		var rowErr *tabular.RowError
 		switch {
+		case errors.As(err, &rowErr):
+			row.Err = rowErr
 		case err != nil:
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return err
-			}
-			row.Line, row.Err = pe.Line, fmt.Errorf("line %d: %v", pe.Line, pe.Err)
+			return err
 		case len(record) != len(columns):
 			row.Err = fmt.Errorf("line %d: %d values for %d columns", row.Line, len(record), len(columns))
+		case allBlank(record):
+			row.Err = fmt.Errorf("line %d: empty row: every value is blank", row.Line)
 		default:
 			row.Err = applyRecord(&row.Scenario, columns, record, row.Line)
 		}
@@ -83,6 +80,15 @@ func readCSV(r io.Reader, base Scenario, yield func(Row) error) error {
 			return err
 		}
 	}
+}
+
+func allBlank(record []string) bool {
+	for _, cell := range record {
+		if strings.TrimSpace(cell) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func applyRecord(s *Scenario, columns []Field, record []string, line int) error {
@@ -101,14 +107,21 @@ func applyRecord(s *Scenario, columns []Field, record []string, line int) error 
 }
 
 func readJSONL(r io.Reader, base Scenario, yield func(Row) error) error {
-	sc := tabular.Lines(r)
-	for line := 1; sc.Scan(); line++ {
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
+	lines := tabular.NewLines(r)
+	for {
+		text, line, err := lines.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
 		}
 		row := Row{Line: line, Scenario: base}
-		if text[0] != '{' {
+		var rowErr *tabular.RowError
+		if errors.As(err, &rowErr) {
+			row.Err = rowErr
+		} else if err != nil {
+			return err
+		} else if text = bytes.TrimSpace(text); len(text) == 0 {
+			continue
+		} else if text[0] != '{' {
 			row.Err = fmt.Errorf("line %d: want a JSON object", line)
 		} else if err := DecodeScenario(bytes.NewReader(text), "", &row.Scenario); err != nil {
 			row.Err = fmt.Errorf("line %d: %s", line, strings.TrimPrefix(errors.Unwrap(err).Error(), "line 1: "))
@@ -119,5 +132,4 @@ func readJSONL(r io.Reader, base Scenario, yield func(Row) error) error {
 			return err
 		}
 	}
-	return sc.Err()
 }

@@ -3,6 +3,8 @@ package advisor
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 // FieldError says that one input field holds a value it does not accept.
@@ -13,7 +15,7 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
-	return fmt.Sprintf("%s: invalid value %q: want %s", e.Field, e.Value, e.Allowed)
+	return fmt.Sprintf("%s: invalid value %s: want %s", e.Field, textcheck.Quote(e.Value), e.Allowed)
 }
 
 // ValidationError lists every invalid field of a scenario.

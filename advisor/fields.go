@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 // Kind is the type of a scenario field.
@@ -107,8 +109,8 @@ func (f Field) Set(s *Scenario, text string) error {
 		}
 		return bad()
 	}
-	v, err := strconv.ParseFloat(text, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+	v, ok := textcheck.ParseNumber(text)
+	if !ok {
 		return bad()
 	}
 	if f.Kind == KindInt && v != math.Trunc(v) {

@@ -151,6 +151,7 @@ func (c *Config) normalizePorts() error {
 		c.Listen = addr.String()
 	}
 	p := &c.Ports
+	used := map[int]string{} // each service needs its own port
 	for _, port := range []struct {
 		field    string
 		value    *int
@@ -167,6 +168,11 @@ func (c *Config) normalizePorts() error {
 		if *port.value < 1 || *port.value > 65535 {
 			return &FieldError{Field: port.field, Value: strconv.Itoa(*port.value), Allowed: "a port from 1 to 65535"}
 		}
+		if other, taken := used[*port.value]; taken {
+			return &FieldError{Field: port.field, Value: strconv.Itoa(*port.value),
+				Allowed: "a port no other service uses (" + other + " has it)"}
+		}
+		used[*port.value] = port.field
 	}
 	return nil
 }
@@ -225,21 +231,21 @@ func (c *Config) normalizePaths() error {
 	return nil
 }
 
-// version is a major.minor version.
+// version is a target version: major.minor, optionally .patch.
 type version struct{ major, minor int }
+
+// versionSyntax is the only version text accepted: digits and dots, two or
+// three parts, so that no value can carry anything else into a file.
+var versionSyntax = lazyregexp.New(`^[0-9]{1,4}(\.[0-9]{1,4}){1,2}$`)
 
 func parseVersion(field, s string) (version, error) {
 	var v version
+	if !versionSyntax().MatchString(s) {
+		return v, &FieldError{Field: field, Value: s, Allowed: "a version of digits and dots such as 3.7 or 3.7.11"}
+	}
 	parts := strings.Split(s, ".")
-	if len(parts) < 2 {
-		return v, &FieldError{Field: field, Value: s, Allowed: "a version such as 3.7"}
-	}
-	var err1, err2 error
-	v.major, err1 = strconv.Atoi(parts[0])
-	v.minor, err2 = strconv.Atoi(parts[1])
-	if err1 != nil || err2 != nil || v.major < 0 || v.minor < 0 {
-		return v, &FieldError{Field: field, Value: s, Allowed: "a version such as 3.7"}
-	}
+	v.major, _ = strconv.Atoi(parts[0])
+	v.minor, _ = strconv.Atoi(parts[1])
 	return v, nil
 }
 

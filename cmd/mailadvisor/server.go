@@ -112,12 +112,6 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 
 func runServer(opts *serverOptions, format string) error {
 	c := &opts.config
-	for flag, port := range map[string]int{"imaps-port": c.Ports.IMAPS, "imap-port": c.Ports.IMAP, "pop3s-port": c.Ports.POP3S,
-		"pop3-port": c.Ports.POP3, "smtp-port": c.Ports.SMTP, "submission-port": c.Ports.Submission, "submissions-port": c.Ports.Submissions} {
-		if port < 1 || port > 65535 {
-			return usagef("%s: invalid value \"%d\": want a port from 1 to 65535", flag, port)
-		}
-	}
 	if opts.scenario != "" || opts.preset != "" {
 		if err := opts.applyAdvice(); err != nil {
 			return err

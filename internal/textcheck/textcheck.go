@@ -5,11 +5,15 @@ package textcheck
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+
+	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
 )
 
 // FieldError says that an input field holds a value it does not accept.
@@ -20,7 +24,38 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
-	return fmt.Sprintf("%s: invalid value %q: want %s", e.Field, e.Value, e.Allowed)
+	return fmt.Sprintf("%s: invalid value %s: want %s", e.Field, Quote(e.Value), e.Allowed)
+}
+
+// MaxQuoted is how many characters of a value a message shows.
+const MaxQuoted = 80
+
+// Quote returns s as a Go-quoted string for a message: control, format
+// (bidi, zero-width) and invalid bytes escaped, and a value longer than
+// MaxQuoted characters cut, with its full length said.
+func Quote(s string) string {
+	if n := utf8.RuneCountInString(s); n > MaxQuoted {
+		cut := s
+		for i := range s {
+			if utf8.RuneCountInString(s[:i]) == MaxQuoted {
+				cut = s[:i]
+				break
+			}
+		}
+		return strconv.QuoteToASCII(cut) + fmt.Sprintf("... (%d bytes)", len(s))
+	}
+	return quoteVisible(s)
+}
+
+// quoteVisible quotes s, escaping what a terminal would not show as
+// written: control and format characters, invalid UTF-8.
+func quoteVisible(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.Is(unicode.Cf, r) {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	return strconv.Quote(s)
 }
 
 // Hostname validates a host or domain name (RFC 1123, with at least two
@@ -89,9 +124,35 @@ func Text(field, s string, maxLen int) error {
 		if unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF || r == '\u2028' || r == '\u2029' {
 			return &FieldError{Field: field, Value: s, Allowed: "text without control characters or line breaks"}
 		}
+		if unicode.Is(unicode.Cf, r) {
+			return &FieldError{Field: field, Value: s,
+				Allowed: "text without invisible format characters (bidi overrides, zero-width spaces), which can disguise it"}
+		}
 	}
 	if utf8.RuneCountInString(s) > maxLen {
 		return &FieldError{Field: field, Value: s, Allowed: fmt.Sprintf("at most %d characters", maxLen)}
 	}
 	return nil
+}
+
+// decimal is the one number syntax every input accepts: optional sign,
+// digits with an optional fraction, an optional exponent. Go's extras
+// (0x1p3, 1_000, Inf, NaN) are refused, so that every input reads numbers
+// alike.
+var decimal = lazyregexp.New(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+
+// ParseNumber parses a decimal number; -0 becomes 0. It reports false for
+// anything else, including values too large for a float64.
+func ParseNumber(s string) (float64, bool) {
+	if !decimal().MatchString(s) {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(v, 0) {
+		return 0, false
+	}
+	if v == 0 {
+		v = 0 // no negative zero
+	}
+	return v, true
 }

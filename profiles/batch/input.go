@@ -1,9 +1,7 @@
 package batch
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,7 +54,7 @@ func NewReader(r io.Reader, format string) (Reader, error) {
 	case CSV:
 		return newCSVReader(r)
 	case JSONL:
-		return &jsonlReader{sc: tabular.Lines(r)}, nil
+		return &jsonlReader{lines: tabular.NewLines(r)}, nil
 	case YAML:
 		return newYAMLReader(r)
 	default:
@@ -65,7 +63,7 @@ func NewReader(r io.Reader, format string) (Reader, error) {
 }
 
 type csvReader struct {
-	r       *csv.Reader
+	r       *tabular.CSVReader
 	columns []string
 }
 
@@ -94,18 +92,14 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 }
 
 func (c *csvReader) Next() (Row, error) {
-	record, err := c.r.Read()
-	if errors.Is(err, io.EOF) {
-		return Row{}, io.EOF
+	record, line, err := c.r.Read()
+	var rowErr *tabular.RowError
+	switch {
+	case errors.As(err, &rowErr):
+		return Row{Line: line, Err: rowErr.Err}, nil
+	case err != nil:
+		return Row{}, err
 	}
-	if err != nil {
-		var pe *csv.ParseError
-		if !errors.As(err, &pe) {
-			return Row{}, err
-		}
-		return Row{Line: pe.Line, Err: pe.Err}, nil
-	}
-	line, _ := c.r.FieldPos(0)
 	row := Row{Line: line}
 	if len(record) != len(c.columns) {
 		row.Err = fmt.Errorf("%d values for %d columns", len(record), len(c.columns))
@@ -174,14 +168,20 @@ func checkLeaveDays(days int) error {
 }
 
 type jsonlReader struct {
-	sc   *bufio.Scanner
-	line int
+	lines *tabular.Lines
 }
 
 func (j *jsonlReader) Next() (Row, error) {
-	for j.sc.Scan() {
-		j.line++
-		text := bytes.TrimSpace(j.sc.Bytes())
+	for {
+		text, line, err := j.lines.Next()
+		var rowErr *tabular.RowError
+		switch {
+		case errors.As(err, &rowErr):
+			return Row{Line: line, Err: rowErr.Err}, nil
+		case err != nil:
+			return Row{}, err
+		}
+		text = bytes.TrimSpace(text)
 		if len(text) == 0 {
 			continue
 		}
@@ -189,14 +189,10 @@ func (j *jsonlReader) Next() (Row, error) {
 		dec.DisallowUnknownFields()
 		var jr jsonRow
 		if err := dec.Decode(&jr); err != nil {
-			return Row{Line: j.line, Err: fmt.Errorf("not a JSON object of %s: %v", strings.Join(Columns, ", "), err)}, nil
+			return Row{Line: line, Err: fmt.Errorf("not a JSON object of %s: %v", strings.Join(Columns, ", "), err)}, nil
 		}
-		return jr.row(j.line), nil
+		return jr.row(line), nil
 	}
-	if err := j.sc.Err(); err != nil {
-		return Row{}, err
-	}
-	return Row{}, io.EOF
 }
 
 type yamlReader struct {
