@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +35,7 @@ type batchOptions struct {
 	zipFile     string
 	report      string
 	force       bool
+	resume      bool
 	workers     int
 }
 
@@ -78,12 +81,16 @@ Exit codes: 0 all rows written, 3 some rows rejected (the others written),
 	f.StringVar(&opts.zipFile, "zip", "", "write a zip archive")
 	f.StringVar(&opts.report, "report", "", "write one JSON line per input row: line, address, status, files or error")
 	f.BoolVar(&opts.force, "force", false, "replace files that exist")
+	f.BoolVar(&opts.resume, "resume", false, "complete an --out run that was killed: keep its finished users, write the rest")
 	f.IntVar(&opts.workers, "workers", 0, "generator goroutines (default: one per core)")
 	opts.profile.addDomainFlags(f)
 	opts.profile.addChoiceFlags(f)
 	_ = cmd.MarkFlagRequired("input")
 	cmd.MarkFlagsOneRequired("out", "tar", "zip")
 	cmd.MarkFlagsMutuallyExclusive("out", "tar", "zip")
+	cmd.MarkFlagsMutuallyExclusive("resume", "force")
+	cmd.MarkFlagsMutuallyExclusive("resume", "tar")
+	cmd.MarkFlagsMutuallyExclusive("resume", "zip")
 	cmd.MarkFlagsMutuallyExclusive("scenario", "protocol")
 	cmd.MarkFlagsMutuallyExclusive("preset", "protocol")
 	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
@@ -97,18 +104,21 @@ func runBatch(cmd *cobra.Command, opts *batchOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := opts.checkOutputs(); err != nil {
+		return err
+	}
 	in, closeIn, err := opts.reader()
 	if err != nil {
 		return err
 	}
 	defer closeIn()
-	sink, commit, err := opts.sink()
+	report, closeReport, err := opts.reportWriter()
 	if err != nil {
 		return err
 	}
-	report, closeReport, err := opts.reportWriter()
+	sink, commit, err := opts.sink(cfg)
 	if err != nil {
-		commit(false)
+		_ = closeReport(false)
 		return err
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
@@ -133,10 +143,11 @@ func runBatch(cmd *cobra.Command, opts *batchOptions) error {
 	if more := sum.Rejected - shown; more > 0 {
 		fmt.Fprintf(std.err, "mailadvisor: ... and %d more rejected rows (--report FILE lists every row)\n", more)
 	}
-	if err := closeReport(); runErr == nil {
+	complete := runErr == nil && !sum.Interrupted
+	if err := closeReport(complete); runErr == nil {
 		runErr = err
 	}
-	if err := commit(runErr == nil); runErr == nil {
+	if err := commit(complete && runErr == nil); runErr == nil {
 		runErr = err
 	}
 	printSummary(std.err, sum)
@@ -162,7 +173,7 @@ func (opts *batchOptions) config() (*batch.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &batch.Config{Domain: d, Formats: opts.formats, Workers: opts.workers,
+	cfg := &batch.Config{Domain: d, Formats: opts.formats, Workers: opts.workers, Explain: explainRow,
 		Options: profiles.Options{Preferred: p.protocol, AllowSTARTTLS: p.starttls}}
 	if p.scenario != "" || p.preset != "" {
 		if cfg.Options.Preferred, cfg.Options.LeaveOnServerDays, err = p.advice(); err != nil {
@@ -209,27 +220,81 @@ func (opts *batchOptions) reader() (batch.Reader, func(), error) {
 	return br, closeIn, nil
 }
 
-// sink opens the output; commit(true) makes an archive file visible,
-// commit(false) removes it.
-func (opts *batchOptions) sink() (batch.Sink, func(bool) error, error) {
+// explainRow words a rejected row's error, saying which flag would let it
+// be written.
+func explainRow(err error) string {
+	var exists *atomicfile.ExistsError
+	if errors.As(err, &exists) {
+		return err.Error() + " (pass --force to replace it)"
+	}
+	return err.Error()
+}
+
+// checkOutputs refuses outputs that would destroy an input or each other.
+func (opts *batchOptions) checkOutputs() error {
+	p := &opts.profile
+	inputs := []string{opts.input, p.domainFile, p.scenario, p.signCert, p.signKey, p.signChain}
+	for _, out := range []struct{ flag, path string }{{"report", opts.report}, {"tar", opts.tarFile}, {"zip", opts.zipFile}} {
+		if atomicfile.SameFile(out.path, inputs...) {
+			return usagef("--%s: %q is one of the inputs: writing it would destroy it", out.flag, out.path)
+		}
+	}
+	if opts.report != "" && (opts.report == opts.tarFile || opts.report == opts.zipFile) {
+		return usagef("--report: %q is also the archive", opts.report)
+	}
+	if opts.report == "-" && opts.tarFile == "-" {
+		return usagef("--report - and --tar - cannot both write to stdout")
+	}
+	return nil
+}
+
+// fingerprint identifies a run's input and options, so that --resume
+// completes only the same run.
+func (opts *batchOptions) fingerprint(cfg *batch.Config) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "formats=%q\ndomain=%+v\noptions=%+v\nsigned=%t\n", cfg.Formats, *cfg.Domain, cfg.Options, cfg.Signer != nil)
+	if cfg.Options.LeaveOnServerDays != nil {
+		fmt.Fprintf(h, "days=%d\n", *cfg.Options.LeaveOnServerDays)
+	}
+	if fi, err := os.Stat(opts.input); err == nil && opts.input != "-" {
+		abs, _ := filepath.Abs(opts.input)
+		fmt.Fprintf(h, "input=%s size=%d mtime=%d\n", abs, fi.Size(), fi.ModTime().UnixNano())
+	}
+	return "mailadvisor batch run " + hex.EncodeToString(h.Sum(nil)) + "\n"
+}
+
+// sink opens the output; commit(true) makes an archive file visible (or
+// marks a directory run finished), commit(false) removes the archive.
+func (opts *batchOptions) sink(cfg *batch.Config) (batch.Sink, func(bool) error, error) {
 	std := opts.profile.io
 	switch {
 	case opts.outDir != "":
-		if err := os.MkdirAll(opts.outDir, 0o755); err != nil {
+		d, err := batch.OpenDirSink(opts.outDir, opts.fingerprint(cfg), opts.force, opts.resume)
+		switch {
+		case errors.Is(err, batch.ErrUnfinished):
+			return nil, nil, withHint(usagef("--out: %v", err), "pass --resume to complete it with the same input and options, or --force to write over it")
+		case errors.Is(err, batch.ErrNothingToResume), errors.Is(err, batch.ErrOtherRun):
+			return nil, nil, withHint(usagef("--out: %v", err), "--resume completes a killed run with the same input and options")
+		case err != nil:
 			return nil, nil, usagef("--out: %v", err)
 		}
-		return &batch.DirSink{Dir: opts.outDir, Force: opts.force}, func(bool) error { return nil }, nil
+		return d, func(ok bool) error {
+			if ok {
+				return d.Finish()
+			}
+			return nil
+		}, nil
 	case opts.tarFile == "-":
 		out := bufio.NewWriterSize(std.out, 256<<10)
 		return batch.NewTarSink(out), func(bool) error { return out.Flush() }, nil
 	}
-	path, newSink := opts.tarFile, func(w io.Writer) batch.Sink { return batch.NewTarSink(w) }
+	flag, path, newSink := "tar", opts.tarFile, func(w io.Writer) batch.Sink { return batch.NewTarSink(w) }
 	if opts.zipFile != "" {
-		path, newSink = opts.zipFile, func(w io.Writer) batch.Sink { return batch.NewZipSink(w) }
+		flag, path, newSink = "zip", opts.zipFile, func(w io.Writer) batch.Sink { return batch.NewZipSink(w) }
 	}
-	f, err := atomicfile.Create(path, opts.force)
+	f, err := createOutput(flag, path, opts.force)
 	if err != nil {
-		return nil, nil, usagef("%v", err)
+		return nil, nil, err
 	}
 	out := bufio.NewWriterSize(f, 256<<10)
 	return newSink(out), func(ok bool) error {
@@ -244,17 +309,35 @@ func (opts *batchOptions) sink() (batch.Sink, func(bool) error, error) {
 	}, nil
 }
 
-func (opts *batchOptions) reportWriter() (func(batch.Result) error, func() error, error) {
-	if opts.report == "" {
-		return func(batch.Result) error { return nil }, func() error { return nil }, nil
+// reportWriter opens --report: stdout for '-', else a file that appears
+// (atomically) only when the run is complete.
+func (opts *batchOptions) reportWriter() (func(batch.Result) error, func(complete bool) error, error) {
+	switch opts.report {
+	case "":
+		return func(batch.Result) error { return nil }, func(bool) error { return nil }, nil
+	case "-":
+		enc := json.NewEncoder(opts.profile.io.out)
+		enc.SetEscapeHTML(false)
+		return func(r batch.Result) error { return enc.Encode(r) }, func(bool) error { return nil }, nil
 	}
-	f, err := os.Create(opts.report)
+	f, err := createOutput("report", opts.report, opts.force || opts.resume)
 	if err != nil {
-		return nil, nil, usagef("--report: %v", err)
+		return nil, nil, err
 	}
-	enc := json.NewEncoder(f)
+	out := bufio.NewWriter(f)
+	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	return func(r batch.Result) error { return enc.Encode(r) }, f.Close, nil
+	return func(r batch.Result) error { return enc.Encode(r) }, func(complete bool) error {
+		if !complete {
+			f.Abort()
+			return nil
+		}
+		if err := out.Flush(); err != nil {
+			f.Abort()
+			return err
+		}
+		return f.Commit()
+	}, nil
 }
 
 // newProgress shows a progress bar on stderr when it is a terminal.

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"archive/tar"
 	"archive/zip"
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,6 +48,7 @@ func TestScripts(t *testing.T) {
 			"check-tree": cmdCheckTree,
 			"no-temp":    cmdNoTemp,
 			"check-zip":  cmdCheckZip,
+			"same-tree":  cmdSameTree,
 		},
 	})
 }
@@ -162,4 +166,58 @@ func cmdCheckZip(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 	}
 	fmt.Fprintf(ts.Stdout(), "%d entries\n", len(zr.File))
+}
+
+// cmdSameTree checks that a directory tree holds the same files, hidden
+// ones included, with the same bytes, as another tree or as a tar archive
+// (a name ending in .tar): same-tree DIR|TAR DIR.
+func cmdSameTree(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: same-tree DIR|TAR DIR")
+	}
+	list := func(dir string) map[string][]byte {
+		files := map[string][]byte{}
+		if strings.HasSuffix(dir, ".tar") {
+			f, err := os.Open(dir)
+			ts.Check(err)
+			defer f.Close()
+			tr := tar.NewReader(f)
+			for {
+				hdr, err := tr.Next()
+				if errors.Is(err, io.EOF) {
+					return files
+				}
+				ts.Check(err)
+				data, err := io.ReadAll(tr)
+				ts.Check(err)
+				files[filepath.FromSlash(hdr.Name)] = data
+			}
+		}
+		ts.Check(filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, path)
+			data, err := os.ReadFile(path)
+			files[rel] = data
+			return err
+		}))
+		return files
+	}
+	a, b := list(ts.MkAbs(args[0])), list(ts.MkAbs(args[1]))
+	for name, data := range a {
+		other, ok := b[name]
+		if !ok {
+			ts.Fatalf("%s is in %s only", name, args[0])
+		}
+		if !bytes.Equal(data, other) {
+			ts.Fatalf("%s differs", name)
+		}
+	}
+	for name := range b {
+		if _, ok := a[name]; !ok {
+			ts.Fatalf("%s is in %s only", name, args[1])
+		}
+	}
+	fmt.Fprintf(ts.Stdout(), "%d files alike\n", len(a))
 }

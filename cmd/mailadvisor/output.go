@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
 )
 
 // Output formats.
@@ -153,4 +156,31 @@ func escapeMarkdownRow(row []string) []string {
 		out[i] = strings.NewReplacer("|", `\|`, "\n", " ").Replace(c)
 	}
 	return out
+}
+
+// createOutput opens path for an atomic write (see internal/atomicfile),
+// turning its refusals into usage errors that name the flag.
+func createOutput(flag, path string, force bool) (*atomicfile.File, error) {
+	f, err := atomicfile.Create(path, force)
+	return f, outputError(flag, err)
+}
+
+// outputError names the flag of a refused or failed output: a file that
+// exists (exit 2, with a hint), a target that is never written (exit 2),
+// or an I/O error (exit 1).
+func outputError(flag string, err error) error {
+	var (
+		exists *atomicfile.ExistsError
+		target *atomicfile.TargetError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &exists):
+		return withHint(usagef("--%s: %v", flag, err), "pass --force to replace it")
+	case errors.As(err, &target):
+		return usagef("--%s: %v", flag, err)
+	default:
+		return fmt.Errorf("--%s: %w", flag, err)
+	}
 }

@@ -42,6 +42,7 @@ type profileOptions struct {
 	signKey    string
 	signChain  string
 	out        string
+	force      bool
 	output     string
 }
 
@@ -84,6 +85,7 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 	opts.addChoiceFlags(f)
 	f.BoolVar(&opts.insecure, "allow-insecure", false, "also list cleartext endpoints (not recommended; prints a warning)")
 	f.StringVar(&opts.out, "out", "-", "file to write ('-' for stdout)")
+	f.BoolVar(&opts.force, "force", false, "replace the --out file if it exists (never a link or device)")
 	f.StringVarP(&opts.output, "output", "o", formatTable, "sheet only: "+strings.Join(outputFormats, ", "))
 	cmd.MarkFlagsMutuallyExclusive("scenario", "protocol")
 	cmd.MarkFlagsMutuallyExclusive("preset", "protocol")
@@ -130,7 +132,10 @@ func runProfile(cmd *cobra.Command, opts *profileOptions, format string) error {
 	if plan.Insecure() {
 		fmt.Fprintln(opts.io.err, "mailadvisor: warning: --allow-insecure lists cleartext endpoints: passwords and mail can be read on the network (RFC 8314 calls cleartext obsolete)")
 	}
-	w, finish, err := openOutput(opts.out, opts.io.out)
+	if atomicfile.SameFile(opts.out, opts.domainFile, opts.scenario, opts.signCert, opts.signKey, opts.signChain) {
+		return usagef("--out: %q is one of the inputs: writing it would destroy it", opts.out)
+	}
+	w, finish, err := openOutput(opts.out, opts.force, opts.io.out)
 	if err != nil {
 		return err
 	}
@@ -318,13 +323,13 @@ func loadSigner(certFile, keyFile, chainFile string) (profiles.Signer, error) {
 // openOutput opens path for writing ('-' is stdout). A file is written
 // atomically: finish(true) renames it into place, finish(false) drops it,
 // so a failed run never leaves a half-written profile.
-func openOutput(path string, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
+func openOutput(path string, force bool, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
 	if path == "-" || path == "" {
 		return stdout, func(bool) error { return nil }, nil
 	}
-	f, err := atomicfile.Create(path, true)
+	f, err := createOutput("out", path, force)
 	if err != nil {
-		return nil, nil, usagef("--out: %v", err)
+		return nil, nil, err
 	}
 	return f, func(ok bool) error {
 		if !ok {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -55,6 +53,13 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(serverFormats, args[0]) {
 				return usagef("format: invalid value %q: want one of %s", args[0], strings.Join(serverFormats, ", "))
+			}
+			// The configuration reads a port of 0 as the standard one; typed
+			// on the command line, it is a mistake.
+			for _, name := range []string{"imaps-port", "imap-port", "pop3s-port", "pop3-port", "smtp-port", "submission-port", "submissions-port"} {
+				if port, _ := cmd.Flags().GetInt(name); port == 0 && cmd.Flags().Changed(name) {
+					return usagef("%s: invalid value \"0\": want a port from 1 to 65535", name)
+				}
 			}
 			return runServer(opts, args[0])
 		},
@@ -212,24 +217,18 @@ func printFiles(w io.Writer, names []string, files map[string]*bytes.Buffer) err
 	return nil
 }
 
-// writeFiles writes each file atomically into dir; an existing file is
-// only replaced with force.
+// writeFiles writes the files into dir as one set: every target is checked
+// before any is written (see atomicfile.Dir.WriteSet), so a refused file
+// leaves the old set whole.
 func writeFiles(dir string, names []string, files map[string]*bytes.Buffer, force bool) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	d, err := atomicfile.OpenDir(dir)
+	if err != nil {
 		return usagef("--out: %v", err)
 	}
-	for _, name := range names {
-		f, err := atomicfile.Create(filepath.Join(dir, name), force)
-		if err != nil {
-			return withHint(usagef("--out: %v", err), "pass --force to overwrite it")
-		}
-		if _, err := f.Write(files[name].Bytes()); err != nil {
-			f.Abort()
-			return err
-		}
-		if err := f.Commit(); err != nil {
-			return err
-		}
+	defer d.Close()
+	set := make([]atomicfile.Named, len(names))
+	for i, name := range names {
+		set[i] = atomicfile.Named{Name: name, Data: files[name].Bytes()}
 	}
-	return nil
+	return outputError("out", d.WriteSet(set, force))
 }

@@ -1,7 +1,11 @@
-// Package atomicfile writes files so that their final name only ever
-// holds complete content: the data goes to a hidden temporary file in the
-// same directory, which is renamed into place once written. An interrupted
-// or failed write leaves no truncated file under the final name.
+// Package atomicfile is the one way mailadvisor writes an output file. The
+// data goes to a hidden temporary file in the target's directory, renamed
+// into place once complete, so the final name only ever holds complete
+// content. It never writes through a symbolic link, never replaces
+// anything but a regular file, and replaces a regular file only when asked;
+// without that, the final step is a hard link that fails if the name was
+// taken in the meantime. Temporary files left by a process that died
+// (SIGKILL, power loss) are removed the next time their target is written.
 package atomicfile
 
 import (
@@ -11,59 +15,268 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
+	"syscall"
 )
 
-// File is an output file under construction.
-type File struct {
-	*os.File
+// ExistsError says that the target is a regular file and replacing it was
+// not allowed.
+type ExistsError struct{ Path string }
+
+func (e *ExistsError) Error() string { return e.Path + " exists" }
+
+// TargetError says that the target is something that is never replaced: a
+// symbolic link, a directory, a device, a FIFO or a socket.
+type TargetError struct{ Path, Problem string }
+
+func (e *TargetError) Error() string { return e.Path + ": " + e.Problem }
+
+// Dir is a directory that output files are written into. Names are
+// resolved inside it: none can climb out, by .. or by a symbolic link.
+type Dir struct {
+	root *os.Root
 	path string
 }
 
-// seq makes the temporary names of one process unique.
-var seq atomic.Uint64
-
-// Create opens a temporary file next to path, mode 0644 (less the umask).
-// Unless replace is set, a file that already exists at path is an error.
-func Create(path string, replace bool) (*File, error) {
-	if !replace {
-		if _, err := os.Lstat(path); err == nil {
-			return nil, fmt.Errorf("%s exists (pass --force to replace it)", path)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
+// OpenDir opens the directory at path, creating it (and its parents) if
+// it does not exist.
+func OpenDir(path string) (*Dir, error) {
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return nil, err
 	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+
-		strconv.Itoa(os.Getpid())+"-"+strconv.FormatUint(seq.Add(1), 10))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	root, err := os.OpenRoot(path)
 	if err != nil {
 		return nil, err
 	}
-	return &File{File: f, path: path}, nil
+	return &Dir{root: root, path: path}, nil
 }
 
-// Commit closes the file and renames it into place.
-func (f *File) Commit() error {
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
+// Path is the directory's path, as opened.
+func (d *Dir) Path() string { return d.path }
+
+// Close releases the directory.
+func (d *Dir) Close() error { return d.root.Close() }
+
+// Sub opens (or creates) the subdirectory name. created tells whether it
+// was made just now, so that it holds nothing to check. A name that is a
+// symbolic link or not a directory is refused with a [*TargetError].
+func (d *Dir) Sub(name string) (sub *Dir, created bool, err error) {
+	err = d.root.Mkdir(name, 0o755)
+	switch {
+	case err == nil:
+		created = true
+	case errors.Is(err, fs.ErrExist):
+		fi, lerr := d.root.Lstat(name)
+		if lerr != nil {
+			return nil, false, lerr
+		}
+		if problem := badTarget(fi, true); problem != "" {
+			return nil, false, &TargetError{Path: d.join(name), Problem: problem}
+		}
+	default:
+		return nil, false, err
+	}
+	root, err := d.root.OpenRoot(name)
+	if err != nil {
+		return nil, false, err
+	}
+	return &Dir{root: root, path: d.join(name)}, created, nil
+}
+
+func (d *Dir) join(name string) string { return filepath.Join(d.path, name) }
+
+// badTarget says why fi may not be written over, or "".
+func badTarget(fi fs.FileInfo, wantDir bool) string {
+	switch m := fi.Mode(); {
+	case m&fs.ModeSymlink != 0:
+		return "is a symbolic link; mailadvisor never writes through one"
+	case wantDir && !m.IsDir():
+		return "exists and is not a directory"
+	case !wantDir && m.IsDir():
+		return "is a directory"
+	case !wantDir && !m.IsRegular():
+		return "is not a regular file (a device, FIFO or socket is never replaced)"
+	}
+	return ""
+}
+
+// Check reports whether name may be written: it does not exist, or it is
+// a regular file and replace is set.
+func (d *Dir) Check(name string, replace bool) error {
+	fi, err := d.root.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	if err := os.Rename(f.Name(), f.path); err != nil {
-		os.Remove(f.Name())
+	if problem := badTarget(fi, false); problem != "" {
+		return &TargetError{Path: d.join(name), Problem: problem}
+	}
+	if !replace {
+		return &ExistsError{Path: d.join(name)}
+	}
+	return nil
+}
+
+// Exists reports whether name is a regular file.
+func (d *Dir) Exists(name string) bool {
+	fi, err := d.root.Lstat(name)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// Remove removes name, if it is there.
+func (d *Dir) Remove(name string) error {
+	if err := d.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return nil
 }
 
-// Abort closes and removes the temporary file.
-func (f *File) Abort() {
-	f.Close()
-	os.Remove(f.Name())
+// RemoveSelf removes the directory d from parent, if it is empty.
+func (d *Dir) RemoveSelf(parent *Dir, name string) {
+	_ = d.root.Close()
+	_ = parent.root.Remove(name)
 }
 
-// WriteFile writes data to path atomically, replacing what is there.
-func WriteFile(path string, data []byte) error {
-	f, err := Create(path, true)
+// seq makes the temporary names of one process unique.
+var seq atomic.Uint64
+
+const tmpMark = ".tmp-"
+
+// tmpName is the hidden temporary name for name: .NAME.tmp-PID-N.
+func tmpName(name string) string {
+	return "." + name + tmpMark + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(seq.Add(1), 10)
+}
+
+// CleanStale removes the temporary files that processes which no longer
+// run left for name in d (a process killed while it wrote).
+func (d *Dir) CleanStale(name string) {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return
+	}
+	names, _ := f.Readdirnames(-1)
+	f.Close()
+	prefix := "." + name + tmpMark
+	for _, n := range names {
+		if !strings.HasPrefix(n, prefix) {
+			continue
+		}
+		pid, _, ok := strings.Cut(strings.TrimPrefix(n, prefix), "-")
+		if id, err := strconv.Atoi(pid); ok && err == nil && !running(id) {
+			_ = d.root.Remove(n)
+		}
+	}
+}
+
+// running reports whether a process with this id exists.
+func running(pid int) bool {
+	if pid == os.Getpid() {
+		return true
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// File is an output file under construction.
+type File struct {
+	*os.File
+	dir     *Dir
+	ownDir  bool // dir was opened for this file alone
+	name    string
+	replace bool
+}
+
+// Create opens a temporary file for name in d, mode 0644 (less the umask),
+// after checking that name may be written (see [Dir.Check]).
+func (d *Dir) Create(name string, replace bool) (*File, error) {
+	return d.CreateMode(name, replace, 0o644)
+}
+
+// CreateMode is Create with a file mode, such as 0600 for a private key.
+func (d *Dir) CreateMode(name string, replace bool, mode fs.FileMode) (*File, error) {
+	if err := d.Check(name, replace); err != nil {
+		return nil, err
+	}
+	f, err := d.root.OpenFile(tmpName(name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return nil, err
+	}
+	return &File{File: f, dir: d, name: name, replace: replace}, nil
+}
+
+// Create opens a temporary file for path: [Dir.Create] in its directory,
+// after removing what dead processes left there for it.
+func Create(path string, replace bool) (*File, error) {
+	d, err := OpenDir(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	name := filepath.Base(path)
+	d.CleanStale(name)
+	f, err := d.Create(name, replace)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	f.ownDir = true
+	return f, nil
+}
+
+// Path is the file's final path.
+func (f *File) Path() string { return f.dir.join(f.name) }
+
+// Commit closes the file and moves it into place: a rename when replacing
+// is allowed, a hard link that fails on an existing name otherwise.
+func (f *File) Commit() error {
+	defer f.release()
+	tmp := filepath.Base(f.File.Name())
+	if err := f.File.Close(); err != nil {
+		_ = f.dir.root.Remove(tmp)
+		return err
+	}
+	err := f.place(tmp)
+	if err != nil {
+		_ = f.dir.root.Remove(tmp)
+	}
+	return err
+}
+
+func (f *File) place(tmp string) error {
+	if !f.replace {
+		err := f.dir.root.Link(tmp, f.name)
+		if err == nil {
+			return f.dir.root.Remove(tmp)
+		}
+		if errors.Is(err, fs.ErrExist) {
+			return f.dir.Check(f.name, false)
+		}
+		// A file system without hard links: check, then rename.
+	}
+	if err := f.dir.Check(f.name, f.replace); err != nil {
+		return err
+	}
+	return f.dir.root.Rename(tmp, f.name)
+}
+
+// Abort closes and removes the temporary file.
+func (f *File) Abort() {
+	defer f.release()
+	f.File.Close()
+	_ = f.dir.root.Remove(filepath.Base(f.File.Name()))
+}
+
+func (f *File) release() {
+	if f.ownDir {
+		f.dir.Close()
+	}
+}
+
+// WriteFile writes data to name in d atomically.
+func (d *Dir) WriteFile(name string, data []byte, replace bool) error {
+	f, err := d.Create(name, replace)
 	if err != nil {
 		return err
 	}
@@ -72,4 +285,92 @@ func WriteFile(path string, data []byte) error {
 		return err
 	}
 	return f.Commit()
+}
+
+// WriteFile writes data to path atomically.
+func WriteFile(path string, data []byte, replace bool) error {
+	f, err := Create(path, replace)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
+}
+
+// Named is one file of a set.
+type Named struct {
+	Name string
+	Data []byte
+}
+
+// WriteSet writes files into d as a whole: every target is checked before
+// any is written, and every temporary file is complete before the first
+// is moved into place. An error leaves the directory as it was, unless a
+// rename itself fails.
+func (d *Dir) WriteSet(files []Named, replace bool) error {
+	var errs []error
+	for _, f := range files {
+		d.CleanStale(f.Name)
+		errs = append(errs, d.Check(f.Name, replace))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	var open []*File
+	abort := func() {
+		for _, f := range open {
+			f.Abort()
+		}
+	}
+	for _, nf := range files {
+		f, err := d.Create(nf.Name, replace)
+		if err != nil {
+			abort()
+			return err
+		}
+		open = append(open, f)
+		if _, err := f.Write(nf.Data); err != nil {
+			abort()
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			abort()
+			return err
+		}
+	}
+	for i, f := range open {
+		if err := f.Commit(); err != nil {
+			for _, rest := range open[i+1:] {
+				rest.Abort()
+			}
+			return fmt.Errorf("%w (the files before it were written)", err)
+		}
+	}
+	return nil
+}
+
+// SameFile reports whether out names the same file as one of inputs (an
+// output that would destroy its own input). Names that do not exist are
+// compared as cleaned absolute paths.
+func SameFile(out string, inputs ...string) bool {
+	if out == "" || out == "-" {
+		return false
+	}
+	oi, oerr := os.Stat(out)
+	oa, _ := filepath.Abs(out)
+	for _, in := range inputs {
+		if in == "" || in == "-" {
+			continue
+		}
+		if ii, err := os.Stat(in); err == nil && oerr == nil && os.SameFile(oi, ii) {
+			return true
+		}
+		if ia, _ := filepath.Abs(in); ia == oa {
+			return true
+		}
+	}
+	return false
 }

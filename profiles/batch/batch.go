@@ -10,10 +10,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +27,7 @@ import (
 // Formats a batch can write, and the file name each one gets.
 var formatFiles = map[string]func(address string) string{
 	"autoconfig":   func(string) string { return "config-v1.1.xml" },
-	"mobileconfig": func(a string) string { return PathSafe(a) + ".mobileconfig" },
+	"mobileconfig": func(a string) string { return FileName(a) + ".mobileconfig" },
 	"autodiscover": func(string) string { return "autodiscover.xml" },
 	"sheet":        func(string) string { return "settings.md" },
 }
@@ -40,6 +42,9 @@ type Config struct {
 	Formats []string
 	Signer  *profiles.Signer // signs mobileconfig profiles when set
 	Workers int              // 0: GOMAXPROCS
+	// Explain words a row's error for the report; nil: err.Error(). The
+	// caller says there what its user can do (which flag to pass).
+	Explain func(err error) string
 }
 
 // Validate checks the formats.
@@ -151,6 +156,13 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 	if err := cfg.Validate(); err != nil {
 		return Summary{}, err
 	}
+	var formats []string // each format once, in the order given
+	for _, f := range cfg.Formats {
+		if !slices.Contains(formats, f) {
+			formats = append(formats, f)
+		}
+	}
+	cfg.Formats = formats
 	ctx, stop := context.WithCancel(parent) // also stops reading after an output error
 	defer stop()
 	workers := cfg.Workers
@@ -179,7 +191,11 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 			}
 		}()
 	}
-	sum, err := collect(order, sink, concurrent, report, stop)
+	explain := cfg.Explain
+	if explain == nil {
+		explain = func(err error) string { return err.Error() }
+	}
+	sum, err := collect(order, sink, concurrent, explain, report, stop)
 	if rerr := <-readErr; err == nil {
 		err = rerr
 	}
@@ -234,7 +250,7 @@ func firstUse(seen map[[16]byte]int32, row Row) (profiles.Address, error) {
 // collect reports the rows in input order, writing them first unless the
 // workers did. After an output error it calls stop and drains what is in
 // flight.
-func collect(order <-chan *job, sink Sink, concurrent bool, report func(Result) error, stop func()) (Summary, error) {
+func collect(order <-chan *job, sink Sink, concurrent bool, explain func(error) string, report func(Result) error, stop func()) (Summary, error) {
 	var sum Summary
 	var failed error
 	for j := range order {
@@ -258,7 +274,7 @@ func collect(order <-chan *job, sink Sink, concurrent bool, report func(Result) 
 		}
 		res := Result{Line: j.row.Line, Address: j.addr.Full, Status: StatusWritten}
 		if j.err != nil {
-			res.Status, res.Error = StatusRejected, j.err.Error()
+			res.Status, res.Error = StatusRejected, explain(j.err)
 			sum.Rejected++
 		} else {
 			for _, f := range j.files {
@@ -421,4 +437,26 @@ func PathSafe(address string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// maxNameBytes keeps <address>.mobileconfig within the 255 bytes that
+// common file systems (ext4, XFS, APFS, NTFS) allow in one name.
+const maxNameBytes = 240
+
+// FileName is the directory (and mobileconfig) name of an address:
+// [PathSafe], or for an address whose encoded form passes 240 bytes, its
+// first 200 bytes, a tilde and 16 hex digits of the SHA-256 of the
+// lower-cased address, so that every valid address has a name every file
+// system and archive tool takes.
+func FileName(address string) string {
+	name := PathSafe(address)
+	if len(name) <= maxNameBytes {
+		return name
+	}
+	cut := 200
+	if i := strings.LastIndexByte(name[cut-2:cut], '%'); i >= 0 {
+		cut = cut - 2 + i // never split a %XX escape
+	}
+	sum := sha256.Sum256([]byte(strings.ToLower(address)))
+	return name[:cut] + "~" + hex.EncodeToString(sum[:8])
 }

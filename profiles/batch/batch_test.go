@@ -94,7 +94,7 @@ func TestBadRowsNeverLoseGoodOnes(t *testing.T) {
 		"carol@example.com,pop3,\"Carol\nSmith\"\n" +
 		"dave@example.com,pop3,\n"
 	dir := t.TempDir()
-	sum, results := run(t, testConfig(t, Formats...), input, &DirSink{Dir: dir})
+	sum, results := run(t, testConfig(t, Formats...), input, mustDirSink(t, dir, false))
 	if sum.Read != 6 || sum.Written != 2 || sum.Rejected != 4 {
 		t.Errorf("summary %+v", sum)
 	}
@@ -132,19 +132,19 @@ func TestBadRowsNeverLoseGoodOnes(t *testing.T) {
 func TestDirSinkNeverOverwritesWithoutForce(t *testing.T) {
 	dir := t.TempDir()
 	input := "email\nalice@example.com\n"
-	run(t, testConfig(t, "autoconfig"), input, &DirSink{Dir: dir})
+	run(t, testConfig(t, "autoconfig"), input, mustDirSink(t, dir, false))
 	path := filepath.Join(dir, "alice@example.com", "config-v1.1.xml")
 	if err := os.WriteFile(path, []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sum, results := run(t, testConfig(t, "autoconfig"), input, &DirSink{Dir: dir})
+	sum, results := run(t, testConfig(t, "autoconfig"), input, mustDirSink(t, dir, false))
 	if sum.Rejected != 1 || !strings.Contains(results[0].Error, "exists") {
 		t.Errorf("existing file: %+v %+v", sum, results)
 	}
 	if data, _ := os.ReadFile(path); string(data) != "mine" {
 		t.Error("the existing file was overwritten")
 	}
-	if sum, _ := run(t, testConfig(t, "autoconfig"), input, &DirSink{Dir: dir, Force: true}); sum.Written != 1 {
+	if sum, _ := run(t, testConfig(t, "autoconfig"), input, mustDirSink(t, dir, true)); sum.Written != 1 {
 		t.Errorf("--force: %+v", sum)
 	}
 	if data, _ := os.ReadFile(path); string(data) == "mine" {
@@ -214,7 +214,7 @@ func TestInterrupt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
 	written := 0
-	sum, err := Run(ctx, testConfig(t, "autoconfig", "mobileconfig"), in, &DirSink{Dir: dir}, func(r Result) error {
+	sum, err := Run(ctx, testConfig(t, "autoconfig", "mobileconfig"), in, mustDirSink(t, dir, false), func(r Result) error {
 		if written++; written == 100 {
 			cancel()
 		}
@@ -345,5 +345,74 @@ func TestConfigValidate(t *testing.T) {
 		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v", formats, err)
 		}
+	}
+}
+
+func mustDirSink(t testing.TB, dir string, force bool) *DirSink {
+	t.Helper()
+	d, err := OpenDirSink(dir, "test run", force, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unit tests run several sinks on one directory: no unfinished-run
+	// marker between them.
+	if err := d.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// A user directory that is a symbolic link, a dangling link or a file is
+// never written through or over: that row is rejected, the others written.
+func TestDirSinkRefusesLinksAndFiles(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.Symlink(elsewhere, filepath.Join(dir, "alice@example.com")))
+	must(os.Symlink(filepath.Join(elsewhere, "none"), filepath.Join(dir, "bob@example.com")))
+	must(os.WriteFile(filepath.Join(dir, "carol@example.com"), []byte("a file"), 0o644))
+	must(os.Mkdir(filepath.Join(dir, "dave@example.com"), 0o755))
+	must(os.Symlink(filepath.Join(elsewhere, "x"), filepath.Join(dir, "dave@example.com", "config-v1.1.xml")))
+	input := "email\nalice@example.com\nbob@example.com\ncarol@example.com\ndave@example.com\nerin@example.com\n"
+	for _, force := range []bool{false, true} {
+		sum, results := run(t, testConfig(t, "autoconfig"), input, mustDirSink(t, dir, force))
+		if sum.Written != 1 || sum.Rejected != 4 || results[4].Status != StatusWritten {
+			t.Fatalf("force=%t: %+v %+v", force, sum, results)
+		}
+		for _, r := range results[:4] {
+			if !strings.Contains(r.Error, "symbolic link") && !strings.Contains(r.Error, "not a directory") {
+				t.Errorf("force=%t: line %d: %q, want a refusal naming the link or file", force, r.Line, r.Error)
+			}
+		}
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("files were written through a link: %v", entries)
+	}
+}
+
+// Every valid address, up to 254 characters, gets a name that file systems
+// take (at most 255 bytes), distinct from other addresses'.
+func TestLongAddressesGetShortNames(t *testing.T) {
+	local := strings.Repeat("%", 64)[:0] + strings.Repeat("o'", 32) // 64 characters, each quote encoded as %27
+	long := local + "@" + strings.Repeat("a", 60) + "." + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + ".example"
+	if len(long) > 254 {
+		long = long[:254]
+	}
+	other := strings.Replace(long, "o'o", "o'p", 1)
+	a, b := FileName(long), FileName(other)
+	if len(a)+len(".mobileconfig") > 255 || a == b {
+		t.Fatalf("names %q (%d bytes) and %q", a, len(a), b)
+	}
+	dir := t.TempDir()
+	sum, results := run(t, testConfig(t, "autoconfig", "mobileconfig"), "email\n"+long+"\n"+other+"\n", mustDirSink(t, dir, false))
+	if sum.Written != 2 {
+		t.Fatalf("%+v %+v", sum, results)
+	}
+	if _, err := os.Stat(filepath.Join(dir, a, a+".mobileconfig")); err != nil {
+		t.Error(err)
 	}
 }

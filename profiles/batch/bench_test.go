@@ -116,7 +116,7 @@ func BenchmarkDirectory(b *testing.B) {
 	var batchTotal, loopTotal float64
 	batch := func(dir string) {
 		start := nowSeconds()
-		runOnce(b, cfg, input, &DirSink{Dir: filepath.Join(dir, "batch")})
+		runOnce(b, cfg, input, mustDirSink(b, filepath.Join(dir, "batch"), false))
 		batchTotal += nowSeconds() - start
 	}
 	loop := func(dir string) {

@@ -20,43 +20,129 @@ import (
 var ArchiveTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // DirSink writes DIR/<address>/<file>. Each file is written to a temporary
-// file in its directory and renamed into place, so no profile is ever
-// half-written; a file that exists is only replaced with Force.
+// file in its directory and moved into place, so no profile is ever
+// half-written; a user whose files cannot all be written leaves none. A
+// file that exists is only replaced with Force; a symbolic link or
+// anything but a regular file or directory is never written through or
+// replaced, and rejects the row. While the run is unfinished, DIR holds a
+// marker naming the run, so that a killed run can be completed with
+// Resume (which keeps the users whose files are all there, and writes the
+// others) and is not mistaken for a finished one.
 type DirSink struct {
-	Dir   string
-	Force bool
+	path   string
+	dir    *atomicfile.Dir
+	force  bool
+	resume bool
+}
+
+// MarkerFile is the hidden file that marks DIR as holding an unfinished
+// batch; it holds the run's fingerprint.
+const MarkerFile = ".mailadvisor-batch"
+
+// ErrUnfinished says that DIR holds the output of a batch that did not
+// finish (it was killed, or the machine stopped).
+var ErrUnfinished = errors.New("holds a batch that did not finish")
+
+// ErrNothingToResume says that a resumed run found no unfinished batch.
+var ErrNothingToResume = errors.New("holds no unfinished batch to resume")
+
+// ErrOtherRun says that a resumed run's input or options differ from
+// those of the unfinished batch.
+var ErrOtherRun = errors.New("holds an unfinished batch of another input or other options")
+
+// OpenDirSink prepares DIR for a run whose input and options fingerprint
+// identifies. Without force or resume, an unfinished batch in DIR is
+// [ErrUnfinished]; with resume, DIR must hold an unfinished batch of the
+// same fingerprint.
+func OpenDirSink(path, fingerprint string, force, resume bool) (*DirSink, error) {
+	dir, err := atomicfile.OpenDir(path)
+	if err != nil {
+		return nil, err
+	}
+	d := &DirSink{path: path, dir: dir, force: force, resume: resume}
+	if err := d.begin(fingerprint); err != nil {
+		dir.Close()
+		return nil, fmt.Errorf("%s %w", path, err)
+	}
+	return d, nil
+}
+
+func (d *DirSink) begin(fingerprint string) error {
+	d.dir.CleanStale(MarkerFile)
+	old, err := os.ReadFile(filepath.Join(d.dir.Path(), MarkerFile))
+	switch {
+	case err == nil && d.resume && string(old) != fingerprint:
+		return ErrOtherRun
+	case err == nil && d.resume:
+		return nil
+	case err == nil && !d.force:
+		return ErrUnfinished
+	case errors.Is(err, fs.ErrNotExist) && d.resume:
+		return ErrNothingToResume
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	return d.dir.WriteFile(MarkerFile, []byte(fingerprint), true)
+}
+
+// Finish marks the run as complete: the marker goes.
+func (d *DirSink) Finish() error {
+	err := os.Remove(filepath.Join(d.path, MarkerFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // Write stores one user's files.
 func (d *DirSink) Write(address string, files []File) error {
-	dir := filepath.Join(d.Dir, PathSafe(address))
-	// A directory made just now holds no file to protect.
-	err := os.Mkdir(dir, 0o755)
-	switch {
-	case err == nil:
-	case errors.Is(err, fs.ErrExist):
-		if !d.Force {
-			for _, f := range files {
-				if _, err := os.Lstat(filepath.Join(dir, f.Name)); err == nil {
-					return fmt.Errorf("%s exists (pass --force to replace it)", filepath.Join(dir, f.Name))
-				}
+	name := FileName(address)
+	sub, created, err := d.dir.Sub(name)
+	var target *atomicfile.TargetError
+	if errors.As(err, &target) {
+		return err // this row only
+	}
+	if err != nil {
+		return &OutputError{Err: err}
+	}
+	defer sub.Close()
+	replace := d.force || d.resume
+	if !created {
+		complete := true
+		for _, f := range files {
+			sub.CleanStale(f.Name)
+			if err := sub.Check(f.Name, replace); err != nil {
+				return err
 			}
+			complete = complete && sub.Exists(f.Name)
 		}
-	default:
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return &OutputError{Err: err}
+		if complete && d.resume {
+			return nil // written by the run being resumed
 		}
 	}
-	for _, f := range files {
-		if err := atomicfile.WriteFile(filepath.Join(dir, f.Name), f.Data); err != nil {
+	// A directory made just now holds nothing to protect: a plain rename
+	// is enough there (a link and an unlink cost more on most disks).
+	replace = replace || created
+	for i, f := range files {
+		if err := sub.WriteFile(f.Name, f.Data, replace); err != nil {
+			for _, done := range files[:i] {
+				_ = sub.Remove(done.Name)
+			}
+			if created {
+				sub.RemoveSelf(d.dir, name)
+			}
+			var exists *atomicfile.ExistsError
+			if errors.As(err, &target) || errors.As(err, &exists) {
+				return err
+			}
 			return &OutputError{Err: err}
 		}
 	}
 	return nil
 }
 
-// Close has nothing to finish: every file is already in place.
-func (d *DirSink) Close() error { return nil }
+// Close releases the directory; the files are already in place.
+func (d *DirSink) Close() error { return d.dir.Close() }
 
 // Concurrent marks the directory tree as safe to write from several
 // goroutines: each user has a directory of its own.
@@ -73,7 +159,7 @@ func NewTarSink(w io.Writer) *TarSink { return &TarSink{tw: tar.NewWriter(w)} }
 
 // Write adds one user's files (extraction creates the directories).
 func (t *TarSink) Write(address string, files []File) error {
-	dir := PathSafe(address)
+	dir := FileName(address)
 	for _, f := range files {
 		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: path.Join(dir, f.Name), Mode: 0o644, Size: int64(len(f.Data)),
 			ModTime: ArchiveTime}
@@ -101,7 +187,7 @@ func NewZipSink(w io.Writer) *ZipSink { return &ZipSink{zw: zip.NewWriter(w)} }
 
 // Write adds one user's files.
 func (z *ZipSink) Write(address string, files []File) error {
-	dir := PathSafe(address)
+	dir := FileName(address)
 	for _, f := range files {
 		w, err := z.zw.CreateHeader(&zip.FileHeader{Name: path.Join(dir, f.Name), Method: zip.Deflate, Modified: ArchiveTime})
 		if err != nil {
