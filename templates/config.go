@@ -170,7 +170,7 @@ func (c *Config) normalizePorts() error {
 		}
 		if other, taken := used[*port.value]; taken {
 			return &FieldError{Field: port.field, Value: strconv.Itoa(*port.value),
-				Allowed: "a port no other service uses (" + other + " has it)"}
+				Allowed: "a port of its own (" + other + " is also " + strconv.Itoa(*port.value) + ")"}
 		}
 		used[*port.value] = port.field
 	}

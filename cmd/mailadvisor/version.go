@@ -57,9 +57,11 @@ func newVersionCmd(io streams, global *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return p.print(io.out, report{data: buildVersion()})
+			return p.print(io.out, report{data: buildVersion(), sections: func() []section {
+				return []section{{Title: "mailadvisor", Lines: []string{versionString()}}}
+			}})
 		},
 	}
-	cmd.Flags().StringP("output", "o", formatTable, "output format: table (one line), json, yaml")
+	cmd.Flags().StringP("output", "o", formatTable, "output format: table (one line), json, yaml, markdown")
 	return cmd
 }
