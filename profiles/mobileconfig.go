@@ -3,10 +3,15 @@ package profiles
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/smallstep/pkcs7"
@@ -160,4 +165,67 @@ func (s Signer) Sign(profile []byte) ([]byte, error) {
 		return nil, fmt.Errorf("sign profile: %w", err)
 	}
 	return sd.Finish()
+}
+
+// SignerError says why a certificate and key cannot sign profiles.
+type SignerError struct {
+	Part    string // "certificate", "key", "pair" (the two together) or "chain"
+	Problem string
+}
+
+func (e *SignerError) Error() string { return "signing " + e.Part + ": " + e.Problem }
+
+// NewSigner checks a signing certificate, its key and intermediate
+// certificates (PEM) once, before anything is signed: the key is a usable
+// algorithm and size (RSA of 2048 bits or more, ECDSA P-256, P-384 or
+// P-521: what Apple devices verify), it is not encrypted, it matches the
+// certificate, and the certificate is valid at now. A test signature
+// proves the pair works.
+func NewSigner(certPEM, keyPEM, chainPEM []byte, now time.Time) (Signer, error) {
+	if block, _ := pem.Decode(keyPEM); block != nil && (x509.IsEncryptedPEMBlock(block) || block.Type == "ENCRYPTED PRIVATE KEY") { //nolint:staticcheck // detecting, not decrypting
+		return Signer{}, &SignerError{Part: "key", Problem: "is encrypted with a passphrase: decrypt it to a file only you can read (openssl pkey -in KEY -out PLAIN)"}
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return Signer{}, &SignerError{Part: "pair", Problem: fmt.Sprintf("the key cannot be used with the certificate: %v", err)}
+	}
+	cert, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return Signer{}, &SignerError{Part: "certificate", Problem: err.Error()}
+	}
+	switch k := pair.PrivateKey.(type) {
+	case *rsa.PrivateKey:
+		if bits := k.N.BitLen(); bits < 2048 {
+			return Signer{}, &SignerError{Part: "key", Problem: fmt.Sprintf("RSA of %d bits is too weak: want 2048 bits or more", bits)}
+		}
+	case *ecdsa.PrivateKey:
+		if name := k.Curve.Params().Name; name != "P-256" && name != "P-384" && name != "P-521" {
+			return Signer{}, &SignerError{Part: "key", Problem: "ECDSA on curve " + name + ": want P-256, P-384 or P-521"}
+		}
+	default:
+		return Signer{}, &SignerError{Part: "key", Problem: fmt.Sprintf("%T keys cannot sign profiles that Apple devices verify: want RSA (2048 bits or more) or ECDSA P-256", k)}
+	}
+	switch {
+	case now.Before(cert.NotBefore):
+		return Signer{}, &SignerError{Part: "certificate", Problem: "is not valid before " + cert.NotBefore.UTC().Format(time.RFC3339)}
+	case now.After(cert.NotAfter):
+		return Signer{}, &SignerError{Part: "certificate", Problem: "expired on " + cert.NotAfter.UTC().Format(time.RFC3339)}
+	}
+	s := Signer{Cert: cert, Key: pair.PrivateKey}
+	for _, der := range pair.Certificate[1:] {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			s.Chain = append(s.Chain, c)
+		}
+	}
+	for block, rest := pem.Decode(chainPEM); block != nil; block, rest = pem.Decode(rest) {
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return Signer{}, &SignerError{Part: "chain", Problem: err.Error()}
+		}
+		s.Chain = append(s.Chain, c)
+	}
+	if _, err := s.Sign([]byte("<plist/>")); err != nil {
+		return Signer{}, &SignerError{Part: "key", Problem: "a test signature failed: " + err.Error()}
+	}
+	return s, nil
 }

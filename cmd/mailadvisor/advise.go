@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
@@ -156,12 +157,11 @@ func loadRules(rulesFile, extraFile string) (*advisor.RuleSet, error) {
 }
 
 func parseRulesFile(path string) (*advisor.RuleSet, error) {
-	f, err := os.Open(path)
+	data, err := readInput("rules file", path, nil)
 	if err != nil {
-		return nil, usagef("rules file: %v", err)
+		return nil, err
 	}
-	defer f.Close()
-	rs, err := advisor.ParseRules(f, path)
+	rs, err := advisor.ParseRules(bytes.NewReader(data), path)
 	if err != nil {
 		return nil, withHint(err, "see 'mailadvisor rules' for the built-in rules and their syntax")
 	}

@@ -181,7 +181,7 @@ func (opts *batchOptions) config() (*batch.Config, error) {
 		}
 	}
 	if p.signCert != "" {
-		s, err := loadSigner(p.signCert, p.signKey, p.signChain)
+		s, err := loadSigner(p.signCert, p.signKey, p.signChain, p.io.err)
 		if err != nil {
 			return nil, err
 		}

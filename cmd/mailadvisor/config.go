@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -35,9 +36,12 @@ func newConfig(cmd *cobra.Command, global *globalOptions, keys ...string) (*vipe
 	if err != nil || path == "" {
 		return v, err
 	}
-	v.SetConfigFile(path)
+	data, err := readInput("config file", path, nil)
+	if err != nil {
+		return nil, err
+	}
 	v.SetConfigType("yaml")
-	if err := v.ReadInConfig(); err != nil {
+	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
 		return nil, usagef("config file %s: %v", path, err)
 	}
 	return v, checkConfigKeys(v, path)

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/mailadvisor/mailadvisor/internal/integration"
 	"github.com/rogpeppe/go-internal/testscript"
 	"howett.net/plist"
 )
@@ -283,5 +284,52 @@ func TestVersionsCannotInject(t *testing.T) {
 		if code != exitUsage || stdout.Len() != 0 || !strings.Contains(stderr.String(), "want a version of digits and dots") {
 			t.Errorf("%q: exit %d, stdout %d bytes, stderr %q", args, code, stdout.Len(), stderr.String())
 		}
+	}
+}
+
+// Whole-file inputs are bounded: /dev/zero is an error naming the input,
+// exit 2, not gigabytes of memory.
+func TestWholeFileInputsAreBounded(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	cert, key := integration.SelfSignedCert(t, t.TempDir(), "profiles.example.com")
+	for _, c := range []struct {
+		args []string
+		say  string
+	}{
+		{[]string{"advise", "--config", "/dev/zero"}, "config file /dev/zero: larger than 4 MiB"},
+		{[]string{"advise", "-f", "/dev/zero"}, "scenario file /dev/zero: larger than 4 MiB"},
+		{[]string{"advise", "--rules", "/dev/zero"}, "rules file /dev/zero: larger than 4 MiB"},
+		{[]string{"cost", "--params", "/dev/zero"}, "parameters file /dev/zero: larger than 4 MiB"},
+		{[]string{"profile", "autoconfig", "--domain-file", "/dev/zero"}, "domain file /dev/zero: larger than 4 MiB"},
+		{[]string{"profile", "mobileconfig", "--email", "a@example.com", "--sign-cert", "/dev/zero", "--sign-key", key}, "--sign-cert /dev/zero: larger than 4 MiB"},
+		{[]string{"profile", "mobileconfig", "--email", "a@example.com", "--sign-cert", cert, "--sign-key", "/dev/zero"}, "--sign-key /dev/zero: larger than 4 MiB"},
+	} {
+		var stdout, stderr strings.Builder
+		code := run(c.args, streams{in: strings.NewReader(""), out: &stdout, err: &stderr})
+		if code != exitUsage || !strings.Contains(stderr.String(), c.say) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr.String(), c.say)
+		}
+	}
+}
+
+// An unusable signing key fails once, before the batch writes anything,
+// not on every row.
+func TestBatchChecksTheSignerFirst(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	cert, _ := integration.SelfSignedCert(t, dir, "profiles.example.com")
+	users := filepath.Join(dir, "users.csv")
+	if err := os.WriteFile(users, []byte("email\na@example.com\nb@example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	code := run([]string{"batch", "-i", users, "--domain", "example.com", "--formats", "mobileconfig",
+		"--sign-cert", cert, "--sign-key", cert, "--out", filepath.Join(dir, "out")},
+		streams{in: strings.NewReader(""), out: &stdout, err: &stderr})
+	if code != exitUsage || strings.Count(stderr.String(), "error") != 1 || !strings.Contains(stderr.String(), "--sign-cert/--sign-key") {
+		t.Errorf("exit %d, stderr %q; want one error naming the flags, exit 2", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+		t.Error("the batch wrote an output directory")
 	}
 }

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"bytes"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -55,13 +55,12 @@ func loadParamsFile[P any](path string, load func(r io.Reader, source string) (P
 	if path == "" {
 		return load(nil, "")
 	}
-	f, err := os.Open(path)
+	data, err := readInput("parameters file", path, nil)
 	if err != nil {
 		var zero P
-		return zero, usagef("parameters file: %v", err)
+		return zero, err
 	}
-	defer f.Close()
-	p, err := load(f, path)
+	p, err := load(bytes.NewReader(data), path)
 	if err != nil {
 		return p, withHint(&usageError{err: err}, "start from the defaults: --print-defaults > FILE")
 	}

@@ -1,14 +1,14 @@
 package main
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -135,18 +135,26 @@ func runProfile(cmd *cobra.Command, opts *profileOptions, format string) error {
 	if atomicfile.SameFile(opts.out, opts.domainFile, opts.scenario, opts.signCert, opts.signKey, opts.signChain) {
 		return usagef("--out: %q is one of the inputs: writing it would destroy it", opts.out)
 	}
+	var signer *profiles.Signer
+	if opts.signCert != "" {
+		s, err := loadSigner(opts.signCert, opts.signKey, opts.signChain, opts.io.err)
+		if err != nil {
+			return err
+		}
+		signer = &s
+	}
 	w, finish, err := openOutput(opts.out, opts.force, opts.io.out)
 	if err != nil {
 		return err
 	}
-	if err := writeProfile(w, plan, format, opts); err != nil {
+	if err := writeProfile(w, plan, format, opts, signer); err != nil {
 		finish(false)
 		return err
 	}
 	return finish(true)
 }
 
-func writeProfile(w io.Writer, plan *profiles.Plan, format string, opts *profileOptions) error {
+func writeProfile(w io.Writer, plan *profiles.Plan, format string, opts *profileOptions, signer *profiles.Signer) error {
 	switch format {
 	case "autoconfig":
 		return profiles.WriteAutoconfig(w, plan)
@@ -165,20 +173,16 @@ func writeProfile(w io.Writer, plan *profiles.Plan, format string, opts *profile
 		sheet := profiles.NewSheet(plan)
 		return p.print(w, report{data: sheet, sections: func() []section { return sheetSections(sheet) }})
 	default:
-		return writeMobileconfig(w, plan, opts)
+		return writeMobileconfig(w, plan, signer)
 	}
 }
 
-func writeMobileconfig(w io.Writer, plan *profiles.Plan, opts *profileOptions) error {
+func writeMobileconfig(w io.Writer, plan *profiles.Plan, signer *profiles.Signer) error {
 	data, err := profiles.MobileconfigBytes(plan)
 	if err != nil {
 		return err
 	}
-	if opts.signCert != "" {
-		signer, err := loadSigner(opts.signCert, opts.signKey, opts.signChain)
-		if err != nil {
-			return err
-		}
+	if signer != nil {
 		if data, err = signer.Sign(data); err != nil {
 			return err
 		}
@@ -216,12 +220,11 @@ func (opts *profileOptions) plan() (*profiles.Plan, error) {
 func (opts *profileOptions) domainDescription() (*profiles.Domain, error) {
 	d := &profiles.Domain{}
 	if opts.domainFile != "" {
-		f, err := os.Open(opts.domainFile)
+		data, err := readInput("domain file", opts.domainFile, nil)
 		if err != nil {
-			return nil, usagef("domain file: %v", err)
+			return nil, err
 		}
-		defer f.Close()
-		if d, err = profiles.DecodeDomain(f, opts.domainFile); err != nil {
+		if d, err = profiles.DecodeDomain(bytes.NewReader(data), opts.domainFile); err != nil {
 			return nil, withHint(&usageError{err: err}, "see 'mailadvisor profile --help' for the domain file's keys")
 		}
 	}
@@ -288,34 +291,35 @@ func adviseOn(preset, file string, stdin io.Reader) (*advisor.Result, error) {
 	return advisor.New(rs, models).Advise(s, advisor.Options{})
 }
 
-// loadSigner reads the signing certificate, key and chain (PEM).
-func loadSigner(certFile, keyFile, chainFile string) (profiles.Signer, error) {
-	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+// loadSigner reads the signing certificate, key and chain (PEM) and checks
+// them once, before any output; a key file others can read gets a warning.
+func loadSigner(certFile, keyFile, chainFile string, stderr io.Writer) (profiles.Signer, error) {
+	certPEM, err := readInput("--sign-cert", certFile, nil)
 	if err != nil {
-		return profiles.Signer{}, usagef("--sign-cert/--sign-key: %v", err)
+		return profiles.Signer{}, err
 	}
-	cert, err := x509.ParseCertificate(pair.Certificate[0])
+	keyPEM, err := readInput("--sign-key", keyFile, nil)
 	if err != nil {
-		return profiles.Signer{}, usagef("--sign-cert: %v", err)
+		return profiles.Signer{}, err
 	}
-	s := profiles.Signer{Cert: cert, Key: pair.PrivateKey}
-	for _, der := range pair.Certificate[1:] {
-		if c, err := x509.ParseCertificate(der); err == nil {
-			s.Chain = append(s.Chain, c)
-		}
-	}
+	var chainPEM []byte
 	if chainFile != "" {
-		data, err := os.ReadFile(chainFile)
-		if err != nil {
-			return s, usagef("--sign-chain: %v", err)
+		if chainPEM, err = readInput("--sign-chain", chainFile, nil); err != nil {
+			return profiles.Signer{}, err
 		}
-		for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
-			c, err := x509.ParseCertificate(block.Bytes)
-			if err != nil {
-				return s, usagef("--sign-chain: %v", err)
-			}
-			s.Chain = append(s.Chain, c)
-		}
+	}
+	s, err := profiles.NewSigner(certPEM, keyPEM, chainPEM, time.Now())
+	var bad *profiles.SignerError
+	if errors.As(err, &bad) {
+		flag := map[string]string{"certificate": "--sign-cert", "key": "--sign-key", "pair": "--sign-cert/--sign-key", "chain": "--sign-chain"}[bad.Part]
+		return s, usagef("%s: %s", flag, bad.Problem)
+	}
+	if err != nil {
+		return s, err
+	}
+	if fi, err := os.Stat(keyFile); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(stderr, "mailadvisor: warning: %s is readable by others (mode %04o): anyone who can read it can sign profiles as you; chmod 600 it\n",
+			keyFile, fi.Mode().Perm())
 	}
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -113,13 +114,42 @@ func baseScenario(preset, file string, stdin io.Reader) (advisor.Scenario, error
 }
 
 func decodeScenarioFile(path string, stdin io.Reader, s *advisor.Scenario) error {
-	if path == "-" {
-		return advisor.DecodeScenario(stdin, "stdin", s)
-	}
-	f, err := os.Open(path)
+	data, err := readInput("scenario file", path, stdin)
 	if err != nil {
-		return usagef("scenario file: %v", err)
+		return err
 	}
-	defer f.Close()
-	return advisor.DecodeScenario(f, path, s)
+	source := path
+	if path == "-" {
+		source = "stdin"
+	}
+	return advisor.DecodeScenario(bytes.NewReader(data), source, s)
+}
+
+// maxInputBytes bounds every whole-file input (scenario, rules, domain,
+// parameters, config, PEM): the real ones take a few kilobytes, and
+// /dev/zero or a wrong file must not fill the memory.
+const maxInputBytes = 4 << 20
+
+// readInput reads a whole input file ('-' is stdin, when stdin is given)
+// of at most maxInputBytes.
+func readInput(what, path string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader
+	if path == "-" && stdin != nil {
+		r = stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, usagef("%s: %v", what, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
+	if err != nil {
+		return nil, usagef("%s %s: %v", what, path, err)
+	}
+	if len(data) > maxInputBytes {
+		return nil, usagef("%s %s: larger than %d MiB: want a %s of a few kilobytes", what, path, maxInputBytes>>20, what)
+	}
+	return data, nil
 }
