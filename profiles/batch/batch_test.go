@@ -3,6 +3,7 @@ package batch
 import (
 	"archive/tar"
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/xml"
@@ -11,6 +12,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -414,5 +417,69 @@ func TestLongAddressesGetShortNames(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, a, a+".mobileconfig")); err != nil {
 		t.Error(err)
+	}
+}
+
+// YAML lists stream item by item, in every shape people write them, with
+// each row's own line; an alias across items is a rejected row, not a
+// failed run.
+func TestYAMLStreams(t *testing.T) {
+	in := "# users\n---\n- email: a@example.com\n  display_name: |\n    Alice\n- email: b@example.com\n  protocol: pop3\n  leave_on_server_days: 7\n-\n  email: c@example.com\n- {email: d@example.com}\n- &x e@example.com\n- email: *x\n- email: f@example.com\n...\n"
+	rows := readAllRows(t, in, YAML)
+	var got []string
+	for _, r := range rows {
+		if r.Err != nil {
+			got = append(got, fmt.Sprintf("%d:error", r.Line))
+			continue
+		}
+		got = append(got, fmt.Sprintf("%d:%s", r.Line, r.Email))
+	}
+	want := []string{"3:a@example.com", "6:b@example.com", "9:c@example.com", "11:d@example.com", "12:error", "13:error", "14:f@example.com"}
+	if !slices.Equal(got, want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+	if rows[0].DisplayName != "Alice" || *rows[1].LeaveOnServerDays != 7 {
+		t.Errorf("values %+v", rows[:2])
+	}
+	flow := readAllRows(t, "[{email: a@example.com}, {email: b@example.com}]\n", YAML)
+	if len(flow) != 2 || flow[1].Email != "b@example.com" {
+		t.Errorf("flow list %+v", flow)
+	}
+}
+
+// A long YAML list is read in memory that does not grow with it.
+func TestYAMLBoundedMemory(t *testing.T) {
+	const users = 200_000
+	pr, pw := io.Pipe()
+	go func() {
+		w := bufio.NewWriter(pw)
+		for i := range users {
+			fmt.Fprintf(w, "- email: user%d@example.com\n  display_name: User %d\n", i, i)
+		}
+		w.Flush()
+		pw.Close()
+	}()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r, err := NewReader(pr, YAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		if _, err := r.Next(); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if n == users/2 { // halfway, what the reader holds is live
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+		}
+	}
+	if n != users || after.HeapInuse > before.HeapInuse+8<<20 {
+		t.Errorf("%d rows; heap %d -> %d MB", n, before.HeapInuse>>20, after.HeapInuse>>20)
 	}
 }

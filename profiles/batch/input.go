@@ -195,37 +195,148 @@ func (j *jsonlReader) Next() (Row, error) {
 	}
 }
 
+// yamlReader streams a YAML list of users: each item starts with "- " at
+// the start of a line, and is decoded alone, so memory holds one item
+// whatever the number of users. (An alias to an anchor in another item
+// cannot be resolved this way: that row is rejected, and says so.) A flow
+// list ("[...]") is read whole, up to maxFlowYAML bytes.
 type yamlReader struct {
-	items []*yaml.Node
-	next  int
+	lines   *tabular.Lines
+	pending []byte // the first line of the next item
+	pendAt  int
+	items   []*yaml.Node // a flow list, read whole
+	next    int
+	done    bool
 }
 
+// maxFlowYAML bounds a YAML list written in flow style, read whole.
+const maxFlowYAML = 16 << 20
+
 func newYAMLReader(r io.Reader) (*yamlReader, error) {
-	var doc yaml.Node
-	if err := yaml.NewDecoder(r).Decode(&doc); err != nil {
+	y := &yamlReader{lines: tabular.NewLines(r)}
+	for {
+		text, line, err := y.lines.Next()
 		if errors.Is(err, io.EOF) {
-			return &yamlReader{}, nil
+			y.done = true
+			return y, nil
 		}
+		if err != nil {
+			return nil, fmt.Errorf("yaml: %w", err)
+		}
+		trimmed := strings.TrimSpace(string(text))
+		switch {
+		case trimmed == "" || strings.HasPrefix(trimmed, "#") || trimmed == "---" || strings.HasPrefix(trimmed, "%"):
+			continue
+		case isItemStart(text):
+			y.pending, y.pendAt = bytes.Clone(text), line
+			return y, nil
+		case strings.HasPrefix(trimmed, "["):
+			return y.readFlow(text)
+		default:
+			return nil, fmt.Errorf("yaml: line %d: want a list of users, each item starting with \"- \" (- email: alice@example.com)", line)
+		}
+	}
+}
+
+// isItemStart tells whether a line starts a new item of the top-level list.
+func isItemStart(text []byte) bool {
+	return len(text) > 0 && text[0] == '-' && (len(text) == 1 || text[1] == ' ' || text[1] == '\t') && !bytes.HasPrefix(text, []byte("---"))
+}
+
+// readFlow reads a flow-style list whole (bounded).
+func (y *yamlReader) readFlow(first []byte) (*yamlReader, error) {
+	doc := append(bytes.Clone(first), '\n')
+	for {
+		text, _, err := y.lines.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("yaml: %w", err)
+		}
+		doc = append(append(doc, text...), '\n')
+		if len(doc) > maxFlowYAML {
+			return nil, fmt.Errorf("yaml: a list in flow style ([...]) larger than %d MiB: write one \"- \" item per user instead", maxFlowYAML>>20)
+		}
+	}
+	var node yaml.Node
+	if err := yaml.Unmarshal(doc, &node); err != nil {
 		return nil, fmt.Errorf("yaml: %w", yamlparams.Clean(err))
 	}
-	list := doc.Content[0]
+	list := node.Content[0]
 	if list.Kind != yaml.SequenceNode {
 		return nil, fmt.Errorf("yaml: line %d: want a list of users", list.Line)
 	}
-	return &yamlReader{items: list.Content}, nil
+	y.items, y.done = list.Content, true
+	return y, nil
 }
 
 func (y *yamlReader) Next() (Row, error) {
-	if y.next >= len(y.items) {
+	if y.items != nil {
+		if y.next >= len(y.items) {
+			return Row{}, io.EOF
+		}
+		item := y.items[y.next]
+		y.next++
+		var jr jsonRow
+		if err := decodeStrict(item, &jr); err != nil {
+			return Row{Line: item.Line, Err: err}, nil
+		}
+		return jr.row(item.Line), nil
+	}
+	if y.pending == nil {
 		return Row{}, io.EOF
 	}
-	item := y.items[y.next]
-	y.next++
-	var jr jsonRow
-	if err := decodeStrict(item, &jr); err != nil {
-		return Row{Line: item.Line, Err: err}, nil
+	start := y.pendAt
+	// The item as a mapping: "- " becomes "  ", the rest keeps its indent.
+	item := append([]byte("  "), y.pending[min(2, len(y.pending)):]...)
+	item = append(item, '\n')
+	y.pending = nil
+	tooLong := false
+	var readErr error
+	for !y.done {
+		text, line, err := y.lines.Next()
+		if errors.Is(err, io.EOF) {
+			y.done = true
+			break
+		}
+		var rowErr *tabular.RowError
+		if errors.As(err, &rowErr) {
+			readErr = rowErr.Err
+			continue
+		}
+		if err != nil {
+			return Row{}, err
+		}
+		if isItemStart(text) {
+			y.pending, y.pendAt = bytes.Clone(text), line
+			break
+		}
+		if trimmed := bytes.TrimSpace(text); bytes.Equal(trimmed, []byte("...")) || bytes.Equal(trimmed, []byte("---")) && len(text) == 3 {
+			y.done = true // the end of the document
+			break
+		}
+		if len(item)+len(text) > tabular.MaxRowBytes {
+			tooLong = true
+			continue
+		}
+		item = append(append(item, text...), '\n')
 	}
-	return jr.row(item.Line), nil
+	switch {
+	case readErr != nil:
+		return Row{Line: start, Err: readErr}, nil
+	case tooLong:
+		return Row{Line: start, Err: fmt.Errorf("item longer than %d bytes", tabular.MaxRowBytes)}, nil
+	}
+	var jr jsonRow
+	if err := yamlparams.Strict(bytes.NewReader(item), &jr); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Row{Line: start, Err: errors.New("empty item: want at least email")}, nil
+		}
+		// The line numbers are the fragment's: the row's own is reported.
+		return Row{Line: start, Err: errors.New(fragmentLine().ReplaceAllString(err.Error(), ""))}, nil
+	}
+	return jr.row(start), nil
 }
 
 // decodeStrict decodes a YAML node, refusing unknown keys. yaml.v3's
