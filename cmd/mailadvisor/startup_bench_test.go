@@ -63,8 +63,10 @@ func BenchmarkStartup(b *testing.B) {
 }
 
 // BenchmarkBatchMillionUsers runs `mailadvisor batch` as a process on
-// 1,000,000 users (autoconfig + mobileconfig into a tar stream) and
-// reports its peak resident memory and rate. Run it alone:
+// 1,000,000 users (autoconfig + mobileconfig) for each output (tar stream,
+// zip file, directory tree) from CSV, and for each input (CSV, JSON Lines,
+// YAML) into a tar stream, and reports peak resident memory and rate. Run
+// it alone (the directory case writes two million files):
 // go test -run XXX -bench BatchMillionUsers -benchtime 1x ./cmd/mailadvisor
 func BenchmarkBatchMillionUsers(b *testing.B) {
 	const users = 1_000_000
@@ -73,35 +75,66 @@ func BenchmarkBatchMillionUsers(b *testing.B) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("build: %v\n%s", err, out)
 	}
-	input := filepath.Join(dir, "users.csv")
-	f, err := os.Create(input)
-	if err != nil {
-		b.Fatal(err)
+	inputs := map[string]func(w *bufio.Writer, i int){
+		"csv": func(w *bufio.Writer, i int) { fmt.Fprintf(w, "user%d@example.com,User %d\n", i, i) },
+		"jsonl": func(w *bufio.Writer, i int) {
+			fmt.Fprintf(w, `{"email":"user%d@example.com","display_name":"User %d"}`+"\n", i, i)
+		},
+		"yaml": func(w *bufio.Writer, i int) {
+			fmt.Fprintf(w, "- email: user%d@example.com\n  display_name: User %d\n", i, i)
+		},
 	}
-	w := bufio.NewWriter(f)
-	w.WriteString("email\n")
-	for i := 0; i < users; i++ {
-		fmt.Fprintf(w, "user%d@example.com\n", i)
-	}
-	if err := w.Flush(); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
-	var maxRSS int64
-	var elapsed time.Duration
-	for b.Loop() {
-		cmd := exec.Command(bin, "batch", "-i", input, "--domain", "example.com", "--formats", "autoconfig,mobileconfig", "--tar", "-")
-		var stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-		start := time.Now()
-		if err := cmd.Run(); err != nil {
-			b.Fatalf("batch: %v\n%s", err, stderr.String())
+	for format, row := range inputs {
+		f, err := os.Create(filepath.Join(dir, "users."+format))
+		if err != nil {
+			b.Fatal(err)
 		}
-		elapsed += time.Since(start)
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > maxRSS {
-			maxRSS = ru.Maxrss
+		w := bufio.NewWriter(f)
+		if format == "csv" {
+			w.WriteString("email,display_name\n")
 		}
+		for i := 0; i < users; i++ {
+			row(w, i)
+		}
+		if err := w.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
 	}
-	b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MB")
-	b.ReportMetric(float64(users*b.N)/elapsed.Seconds(), "users/s")
+	for _, c := range []struct{ input, output string }{
+		{"csv", "tar"}, {"csv", "zip"}, {"csv", "dir"}, {"jsonl", "tar"}, {"yaml", "tar"},
+	} {
+		b.Run(c.input+"-to-"+c.output, func(b *testing.B) {
+			var maxRSS int64
+			var elapsed time.Duration
+			for i := 0; b.Loop(); i++ {
+				out := filepath.Join(dir, fmt.Sprintf("out-%s-%s-%d", c.input, c.output, i))
+				args := []string{"batch", "-i", filepath.Join(dir, "users."+c.input), "--domain", "example.com",
+					"--formats", "autoconfig,mobileconfig"}
+				switch c.output {
+				case "tar":
+					args = append(args, "--tar", "-")
+				case "zip":
+					args = append(args, "--zip", out+".zip")
+				case "dir":
+					args = append(args, "--out", out)
+				}
+				cmd := exec.Command(bin, args...)
+				var stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+				start := time.Now()
+				if err := cmd.Run(); err != nil {
+					b.Fatalf("batch: %v\n%s", err, stderr.String())
+				}
+				elapsed += time.Since(start)
+				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > maxRSS {
+					maxRSS = ru.Maxrss
+				}
+				_ = os.RemoveAll(out)
+				_ = os.Remove(out + ".zip")
+			}
+			b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MB")
+			b.ReportMetric(float64(users*b.N)/elapsed.Seconds(), "users/s")
+		})
+	}
 }

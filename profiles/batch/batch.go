@@ -69,6 +69,11 @@ type File struct {
 	Name string
 	Data []byte
 	buf  *bytes.Buffer // where Data lives, returned to the pool once written
+
+	// Set by a zip sink's Prepare: Data is then deflated.
+	compressed bool
+	crc        uint32
+	size       uint64 // before compression
 }
 
 // buffers recycles the files' buffers: a batch would otherwise allocate
@@ -94,6 +99,14 @@ type Sink interface {
 	// Close finishes the output (an archive's trailer); it is called
 	// once, also after an interruption.
 	Close() error
+}
+
+// Preparer is a Sink with per-user work that the workers can do in
+// parallel before Write (a zip's compression); Prepare may replace the
+// files' data.
+type Preparer interface {
+	Sink
+	Prepare(files []File) error
 }
 
 // ConcurrentSink is a Sink whose Write may be called from several
@@ -170,6 +183,10 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 		workers = runtime.GOMAXPROCS(0)
 	}
 	_, concurrent := sink.(ConcurrentSink)
+	preparer, _ := sink.(Preparer)
+	// This package's sinks are done with the data when Write returns, so
+	// its buffers are recycled; any other sink owns what it is handed.
+	_, recycled := sink.(interface{ recyclesBuffers() })
 	jobs := make(chan *job, 64*workers)
 	order := make(chan *job, 256*workers) // bounded: memory stays flat
 	readErr := make(chan error, 1)
@@ -183,6 +200,16 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 		go func() {
 			for j := range jobs {
 				generate(cfg, stamps, j)
+				if !recycled {
+					for i := range j.files {
+						j.files[i].buf = nil // never returned to the pool
+					}
+				}
+				if preparer != nil && j.err == nil {
+					if err := preparer.Prepare(j.files); err != nil {
+						j.err = &OutputError{Err: err}
+					}
+				}
 				if concurrent && j.err == nil {
 					j.err, j.written = sink.Write(j.addr.Full, j.files), true
 					release(j.files)

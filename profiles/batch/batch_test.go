@@ -11,14 +11,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"howett.net/plist"
 
+	"github.com/mailadvisor/mailadvisor/internal/integration"
 	"github.com/mailadvisor/mailadvisor/profiles"
 )
 
@@ -482,4 +485,110 @@ func TestYAMLBoundedMemory(t *testing.T) {
 	if n != users || after.HeapInuse > before.HeapInuse+8<<20 {
 		t.Errorf("%d rows; heap %d -> %d MB", n, before.HeapInuse>>20, after.HeapInuse>>20)
 	}
+}
+
+// More entries than a plain zip can count (65,535) need ZIP64 records:
+// archive/zip and Info-ZIP's unzip both read the whole archive, and each
+// entry holds what the tar of the same input holds.
+func TestZip64ManyEntries(t *testing.T) {
+	const users = 70_000
+	var in strings.Builder
+	in.WriteString("email\n")
+	for i := range users {
+		fmt.Fprintf(&in, "u%d@example.com\n", i)
+	}
+	var zb, tb bytes.Buffer
+	run(t, testConfig(t, "autoconfig"), in.String(), NewZipSink(&zb))
+	run(t, testConfig(t, "autoconfig"), in.String(), NewTarSink(&tb))
+	zr, err := zip.NewReader(bytes.NewReader(zb.Bytes()), int64(zb.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(zr.File) != users {
+		t.Fatalf("%d entries, want %d", len(zr.File), users)
+	}
+	tr := tar.NewReader(&tb)
+	for i, f := range zr.File {
+		hdr, err := tr.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%997 != 0 && i != users-1 {
+			continue
+		}
+		want, _ := io.ReadAll(tr)
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc) // checks the CRC too
+		rc.Close()
+		if err != nil || f.Name != hdr.Name || !bytes.Equal(got, want) {
+			t.Fatalf("entry %d %s: %v, differs from the tar's %s", i, f.Name, err, hdr.Name)
+		}
+	}
+	unzip := integration.RequireProgram(t, "unzip")
+	path := filepath.Join(t.TempDir(), "many.zip")
+	if err := os.WriteFile(path, zb.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(unzip, "-tq", path).CombinedOutput(); err != nil {
+		t.Errorf("unzip -tq: %v\n%s", err, out)
+	}
+}
+
+// A sink may keep the files it is handed: they stay its own, never
+// overwritten by later users' files.
+func TestSinkOwnsWhatItIsHanded(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("email\n")
+	for i := range 400 {
+		fmt.Fprintf(&in, "u%d@example.com\n", i)
+	}
+	var mu sync.Mutex
+	kept := map[string][]File{}
+	run(t, testConfig(t, "autoconfig", "sheet"), in.String(), sinkFunc(func(a string, f []File) error {
+		mu.Lock()
+		defer mu.Unlock()
+		kept[a] = f
+		return nil
+	}))
+	bad := 0
+	for a, files := range kept {
+		for _, f := range files {
+			if !bytes.Contains(f.Data, []byte(a)) {
+				bad++
+			}
+		}
+	}
+	if len(kept) != 400 || bad > 0 {
+		t.Errorf("%d users kept, %d files overwritten by other users' data", len(kept), bad)
+	}
+}
+
+// FuzzReaders: any input in any format ends without a panic, and every row
+// has a line, or the input is refused whole.
+func FuzzReaders(f *testing.F) {
+	f.Add("email,username\na@example.com,0123\n", CSV)
+	f.Add("{\"email\":\"a@example.com\"}\n[1]\n\xff\n", JSONL)
+	f.Add("- email: a@example.com\n-\n  email: b\n- &x c\n- *x\n...\n", YAML)
+	f.Add("[{email: a}, 3]\n", YAML)
+	f.Fuzz(func(t *testing.T, in, format string) {
+		r, err := NewReader(strings.NewReader(in), format)
+		if err != nil {
+			return
+		}
+		for i := 0; ; i++ {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				return
+			}
+			if row.Line < 1 || i > len(in)+1 {
+				t.Fatalf("row %+v (#%d) from %q", row, i, in)
+			}
+		}
+	})
 }

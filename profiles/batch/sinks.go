@@ -2,7 +2,6 @@ package batch
 
 import (
 	"archive/tar"
-	"archive/zip"
 	"errors"
 	"fmt"
 	"io"
@@ -176,29 +175,5 @@ func (t *TarSink) Write(address string, files []File) error {
 // Close writes the tar trailer.
 func (t *TarSink) Close() error { return t.tw.Close() }
 
-// ZipSink writes a zip archive with <address>/<file> entries in input
-// order and fixed times.
-type ZipSink struct {
-	zw *zip.Writer
-}
-
-// NewZipSink writes a zip archive to w.
-func NewZipSink(w io.Writer) *ZipSink { return &ZipSink{zw: zip.NewWriter(w)} }
-
-// Write adds one user's files.
-func (z *ZipSink) Write(address string, files []File) error {
-	dir := FileName(address)
-	for _, f := range files {
-		w, err := z.zw.CreateHeader(&zip.FileHeader{Name: path.Join(dir, f.Name), Method: zip.Deflate, Modified: ArchiveTime})
-		if err != nil {
-			return &OutputError{Err: err}
-		}
-		if _, err := w.Write(f.Data); err != nil {
-			return &OutputError{Err: err}
-		}
-	}
-	return nil
-}
-
-// Close writes the zip's central directory.
-func (z *ZipSink) Close() error { return z.zw.Close() }
+func (*DirSink) recyclesBuffers() {}
+func (*TarSink) recyclesBuffers() {}
