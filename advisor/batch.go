@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mailadvisor/mailadvisor/internal/tabular"
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 // Batch input formats accepted by [ReadScenarios].
@@ -53,7 +54,7 @@ func readCSV(r io.Reader, base Scenario, yield func(Row) error) error {
 	for i, name := range header {
 		f, ok := FieldByName(name)
 		if !ok {
-			return fmt.Errorf("csv header: unknown column %q (known fields: %s)", name, strings.Join(FieldNames(), ", "))
+			return fmt.Errorf("csv header: unknown column %s (known fields: %s)", textcheck.Quote(name), strings.Join(FieldNames(), ", "))
 		}
 		columns[i] = f
 	}

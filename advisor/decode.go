@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
 
@@ -48,7 +49,7 @@ func applyNode(n *yaml.Node, s *Scenario) error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
 		if line, dup := seen[key.Value]; dup {
-			return fmt.Errorf("line %d: field %q is set twice (first on line %d)", key.Line, key.Value, line)
+			return fmt.Errorf("line %d: field %s is set twice (first on line %d)", key.Line, textcheck.Quote(key.Value), line)
 		}
 		seen[key.Value] = key.Line
 		if err := applyValue(key, val, s); err != nil {
@@ -61,7 +62,7 @@ func applyNode(n *yaml.Node, s *Scenario) error {
 func applyValue(key, val *yaml.Node, s *Scenario) error {
 	f, ok := FieldByName(key.Value)
 	if !ok || strings.Contains(key.Value, "-") {
-		return fmt.Errorf("line %d: unknown field %q (known fields: %s)", key.Line, key.Value, strings.Join(FieldNames(), ", "))
+		return fmt.Errorf("line %d: unknown field %s (known fields: %s)", key.Line, textcheck.Quote(key.Value), strings.Join(FieldNames(), ", "))
 	}
 	if val.Kind != yaml.ScalarNode {
 		return fmt.Errorf("line %d: %s: want a single value (%s)", val.Line, f.Name, f.Allowed())

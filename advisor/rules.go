@@ -14,6 +14,7 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
 
@@ -158,13 +159,13 @@ func compileRule(r Rule) (*compiledRule, error) {
 	c := &compiledRule{Rule: r}
 	var err error
 	if c.when, err = compileExpr(r.When, boolResult); err != nil {
-		return nil, fmt.Errorf("when %q: %w", r.When, err)
+		return nil, fmt.Errorf("when %s: %w", textcheck.Quote(r.When), err)
 	}
 	if err := c.compileKind(); err != nil {
 		return nil, err
 	}
 	if c.reason, err = parseReason(r.Reason); err != nil {
-		return nil, fmt.Errorf("reason %q: %w", r.Reason, err)
+		return nil, fmt.Errorf("reason %s: %w", textcheck.Quote(r.Reason), err)
 	}
 	return c, nil
 }
@@ -183,14 +184,14 @@ func (c *compiledRule) compileKind() error {
 		}
 		if v, err := strconv.ParseFloat(strings.TrimSpace(c.Points), 64); err == nil {
 			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-				return fmt.Errorf("points %q: want a finite number >= 0", c.Points)
+				return fmt.Errorf("points %s: want a finite number >= 0", textcheck.Quote(c.Points))
 			}
 			c.fixed = v // most rules give a fixed number: no need to run a program
 			return nil
 		}
 		p, err := compileExpr(c.Points, numberResult)
 		if err != nil {
-			return fmt.Errorf("points %q: %w", c.Points, err)
+			return fmt.Errorf("points %s: %w", textcheck.Quote(c.Points), err)
 		}
 		c.points = p
 	case KindVeto:
@@ -205,14 +206,14 @@ func (c *compiledRule) compileKind() error {
 			return errors.New("a warning has only 'when' and 'reason'")
 		}
 	default:
-		return fmt.Errorf("kind %q: want one of %s, %s, %s", c.Kind, KindPoints, KindVeto, KindWarning)
+		return fmt.Errorf("kind %s: want one of %s, %s, %s", textcheck.Quote(c.Kind), KindPoints, KindVeto, KindWarning)
 	}
 	return nil
 }
 
 func checkProtocol(key, value string) error {
 	if value != IMAP && value != POP3 {
-		return fmt.Errorf("%s %q: want %s or %s", key, value, IMAP, POP3)
+		return fmt.Errorf("%s %s: want %s or %s", key, textcheck.Quote(value), IMAP, POP3)
 	}
 	return nil
 }

@@ -58,7 +58,7 @@ func (c *Config) Validate() error {
 			if f == "srv" {
 				hint = " (srv records are per domain: use 'mailadvisor profile srv')"
 			}
-			return fmt.Errorf("formats: invalid value %q: want some of %s%s", f, strings.Join(Formats, ", "), hint)
+			return fmt.Errorf("formats: invalid value %s: want some of %s%s", textcheck.Quote(f), strings.Join(Formats, ", "), hint)
 		}
 	}
 	return nil

@@ -592,3 +592,42 @@ func FuzzReaders(f *testing.F) {
 		}
 	})
 }
+
+// On a full disk the run stops with an output error, and leaves only whole
+// users: no empty directory, no partial user, no temporary file, and every
+// user the summary counts is on disk. Needs root to mount a small tmpfs.
+func TestFullDiskLeavesOnlyWholeUsers(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
+		integration.Missing(t, fmt.Sprintf("cannot mount a small tmpfs (needs root): %v %s", err, out))
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	var in strings.Builder
+	in.WriteString("email\n")
+	for i := range 2000 {
+		fmt.Fprintf(&in, "u%d@example.com\n", i)
+	}
+	r, err := NewReader(strings.NewReader(in.String()), CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), testConfig(t, "autoconfig", "sheet"), r, mustDirSink(t, dir, false), func(Result) error { return nil })
+	var outErr *OutputError
+	if !errors.As(err, &outErr) || !strings.Contains(err.Error(), "no space left") {
+		t.Fatalf("run on a full disk: %v, want an output error", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	whole := 0
+	for _, e := range entries {
+		files, _ := os.ReadDir(filepath.Join(dir, e.Name()))
+		if !e.IsDir() || len(files) != 2 {
+			t.Errorf("%s: %d files, want a whole user (2) or nothing", e.Name(), len(files))
+			continue
+		}
+		whole++
+	}
+	if sum.Written > whole || whole == 0 {
+		t.Errorf("summary says %d written, %d whole users on disk", sum.Written, whole)
+	}
+	assertNoTempFiles(t, dir)
+}

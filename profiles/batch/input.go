@@ -14,6 +14,7 @@ import (
 
 	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
 	"github.com/mailadvisor/mailadvisor/internal/tabular"
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
 
@@ -58,7 +59,7 @@ func NewReader(r io.Reader, format string) (Reader, error) {
 	case YAML:
 		return newYAMLReader(r)
 	default:
-		return nil, fmt.Errorf("input format: invalid value %q: want one of csv, jsonl, yaml", format)
+		return nil, fmt.Errorf("input format: invalid value %s: want one of csv, jsonl, yaml", textcheck.Quote(format))
 	}
 }
 
@@ -80,7 +81,7 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 	for i, name := range header {
 		name = strings.ToLower(name)
 		if !slices.Contains(Columns, name) {
-			return nil, fmt.Errorf("csv header: unknown column %q (known: %s)", name, strings.Join(Columns, ", "))
+			return nil, fmt.Errorf("csv header: unknown column %s (known: %s)", textcheck.Quote(name), strings.Join(Columns, ", "))
 		}
 		hasEmail = hasEmail || name == "email"
 		columns[i] = name
@@ -132,7 +133,7 @@ func (r *Row) set(column, value string) error {
 		}
 		days, err := strconv.Atoi(value)
 		if err != nil {
-			return fmt.Errorf("leave_on_server_days: invalid value %q: %s", value, leaveDaysAllowed)
+			return fmt.Errorf("leave_on_server_days: invalid value %s: %s", textcheck.Quote(value), leaveDaysAllowed)
 		}
 		r.LeaveOnServerDays = &days
 		return checkLeaveDays(days)
