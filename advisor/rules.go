@@ -45,7 +45,9 @@ type Rule struct {
 	Source    string `yaml:"-" json:"source"`
 }
 
-type rulesDoc struct {
+// RulesFile is the form of a rules file: what ParseRules reads and what
+// `rules -o yaml` prints.
+type RulesFile struct {
 	Rules []Rule `yaml:"rules"`
 }
 
@@ -73,7 +75,7 @@ func BuiltinRules() (*RuleSet, error) {
 // and compiles every expression in it. Errors name the source, the rule id
 // and the expression at fault.
 func ParseRules(r io.Reader, source string) (*RuleSet, error) {
-	var doc rulesDoc
+	var doc RulesFile
 	if err := yamlparams.Strict(r, &doc); errors.Is(err, io.EOF) {
 		return nil, &DecodeError{Source: source, Err: errors.New("empty rules file: want a top-level 'rules:' list")}
 	} else if err != nil {
@@ -94,20 +96,14 @@ func ParseRules(r io.Reader, source string) (*RuleSet, error) {
 		}
 		seen[r.ID] = true
 	}
-	// Compiling is most of the start-up cost of a command: use every core.
 	rs := &RuleSet{rules: make([]*compiledRule, len(doc.Rules))}
-	err := forEach(len(doc.Rules), func(i int) error {
-		r := doc.Rules[i]
+	for i, r := range doc.Rules {
 		r.Source = source
 		c, err := compileRule(r)
 		if err != nil {
-			return &RuleError{Source: source, RuleID: ids[i], Err: err}
+			return nil, &RuleError{Source: source, RuleID: ids[i], Err: err}
 		}
 		rs.rules[i] = c
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	return rs, nil
 }

@@ -57,7 +57,7 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 
   # Many scenarios at once, one JSON line (or CSV row) per input row
   mailadvisor advise --batch clients.csv > results.jsonl`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, err := newConfig(cmd, global, configKeys...)
 			if err != nil {
@@ -112,27 +112,16 @@ func runAdvise(cmd *cobra.Command, opts *adviseOptions) error {
 
 // loadAdvisor compiles the rules in force (the built-in ones or
 // rulesFile, then extraFile on top) and loads the cost and CO2 models.
-// The two do not depend on each other and are most of the start-up of
-// `advise`: they load side by side.
 func loadAdvisor(v *viper.Viper, rulesFile, extraFile string) (*advisor.Advisor, error) {
-	type loaded struct {
-		rules *advisor.RuleSet
-		err   error
+	rules, err := loadRules(rulesFile, extraFile)
+	if err != nil {
+		return nil, err
 	}
-	rules := make(chan loaded, 1)
-	go func() {
-		rs, err := loadRules(rulesFile, extraFile)
-		rules <- loaded{rs, err}
-	}()
-	models, modelsErr := loadModels(v)
-	r := <-rules
-	if modelsErr != nil {
-		return nil, modelsErr
+	models, err := loadModels(v)
+	if err != nil {
+		return nil, err
 	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	return advisor.New(r.rules, models), nil
+	return advisor.New(rules, models), nil
 }
 
 func loadRules(rulesFile, extraFile string) (*advisor.RuleSet, error) {

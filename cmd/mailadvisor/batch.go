@@ -67,7 +67,7 @@ Exit codes: 0 all rows written, 3 some rows rejected (the others written),
 		Example: `  mailadvisor batch -i users.csv --domain-file example.yaml --formats autoconfig,mobileconfig,sheet --out profiles/
   mailadvisor batch -i users.jsonl --domain-file example.yaml --tar - | tar -t
   mailadvisor batch -i users.csv --domain-file example.yaml --zip profiles.zip --report report.jsonl`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBatch(cmd, opts)
 		},

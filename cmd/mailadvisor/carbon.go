@@ -30,7 +30,7 @@ Every parameter shows its source. Change any of them with a file:
 		Example: `  mailadvisor carbon
   mailadvisor carbon --region WORLD --devices-per-user 3 -o json
   mailadvisor advise --carbon-model bytes   # let the bytes model weigh in the advice`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.printDefaults {
 				_, err := opts.io.out.Write(carbon.DefaultsYAML())

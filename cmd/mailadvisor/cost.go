@@ -39,7 +39,7 @@ The scenario comes from the same flags, files and presets as 'advise'.`,
 		Example: `  mailadvisor cost
   mailadvisor cost --users 120 --devices-per-user 3 --years 5 -o json
   mailadvisor cost --params costs.yaml -o markdown`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.printDefaults {
 				_, err := opts.io.out.Write(costmodel.DefaultsYAML())

@@ -42,6 +42,9 @@ type section struct {
 type report struct {
 	data     any
 	sections func() []section
+	// yamlData, when set, is what -o yaml prints instead of data: a form
+	// the tool reads back (a rules file).
+	yamlData any
 }
 
 // printer writes a report in one output format.
@@ -79,7 +82,11 @@ type yamlPrinter struct{}
 func (yamlPrinter) print(w io.Writer, r report) error {
 	enc := yaml.NewEncoder(w)
 	enc.SetIndent(2)
-	if err := enc.Encode(r.data); err != nil {
+	data := r.data
+	if r.yamlData != nil {
+		data = r.yamlData
+	}
+	if err := enc.Encode(data); err != nil {
 		return err
 	}
 	return enc.Close()

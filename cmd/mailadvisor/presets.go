@@ -12,7 +12,7 @@ func newPresetsCmd(io streams, global *globalOptions) *cobra.Command {
 		Short: "List the named scenarios that --preset accepts",
 		Example: `  mailadvisor presets
   mailadvisor presets -o yaml   # full scenarios, to copy into a file for -f`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, err := newConfig(cmd, global, "output")
 			if err != nil {

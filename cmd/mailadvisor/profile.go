@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -70,12 +69,9 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
   mailadvisor profile mobileconfig --email alice@example.com --sign-cert cert.pem --sign-key key.pem --out alice.mobileconfig
   mailadvisor profile srv --domain-file example.yaml --preset road-warriors
   mailadvisor profile sheet --email alice@example.com --preset single-device-home -o markdown`,
-		Args:      cobra.ExactArgs(1),
+		Args:      oneArgOf("format", profileFormats, "mailadvisor profile sheet --email you@example.com"),
 		ValidArgs: profileFormats,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(profileFormats, args[0]) {
-				return usagef("format: invalid value %q: want one of %s", args[0], strings.Join(profileFormats, ", "))
-			}
 			return runProfile(cmd, opts, args[0])
 		},
 	}

@@ -11,12 +11,13 @@ func newRulesCmd(io streams, global *globalOptions) *cobra.Command {
 		Use:   "rules",
 		Short: "List the rules in force, with their ids, titles and rationale",
 		Long: `List the rules in force: the built-in rules, or those of --rules, with
---extra-rules on top. -o yaml or -o json shows each rule in full (condition,
-points, reason), in the form a rules file uses.`,
+--extra-rules on top. -o yaml prints them in full (condition, points,
+reason) as a rules file that --rules and --extra-rules read back; -o json
+prints the same rules as a list, each with its source.`,
 		Example: `  mailadvisor rules
-  mailadvisor rules -o json
+  mailadvisor rules -o yaml > ours.yaml      # a starting point for your own rules
   mailadvisor rules --extra-rules ours.yaml   # check a rules file loads`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, err := newConfig(cmd, global, configKeys...)
 			if err != nil {
@@ -40,7 +41,7 @@ points, reason), in the form a rules file uses.`,
 }
 
 func rulesReport(rules []advisor.Rule) report {
-	return report{data: rules, sections: func() []section {
+	return report{data: rules, yamlData: advisor.RulesFile{Rules: rules}, sections: func() []section {
 		s := section{Header: []string{"ID", "Kind", "Effect", "Title", "Rationale"}}
 		for _, r := range rules {
 			effect := ""

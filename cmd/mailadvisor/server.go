@@ -48,12 +48,9 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
   mailadvisor server dovecot --domain example.com --preset road-warriors
   mailadvisor server postfix --domain example.com --tls-profile modern --postfix-version 3.8
   mailadvisor server dns --domain example.com --ipv4 192.0.2.10 --dmarc-policy reject --mta-sts enforce`,
-		Args:      cobra.ExactArgs(1),
+		Args:      oneArgOf("format", serverFormats, "mailadvisor server all --domain example.com --out ./mail-config"),
 		ValidArgs: serverFormats,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(serverFormats, args[0]) {
-				return usagef("format: invalid value %q: want one of %s", args[0], strings.Join(serverFormats, ", "))
-			}
 			// The configuration reads a port of 0 as the standard one; typed
 			// on the command line, it is a mistake.
 			for _, name := range []string{"imaps-port", "imap-port", "pop3s-port", "pop3-port", "smtp-port", "submission-port", "submissions-port"} {
