@@ -44,7 +44,7 @@ func BenchmarkAdviseWithBreakEven(b *testing.B) {
 		b.Run(preset, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := a.Advise(s, Options{Sensitivity: true}); err != nil {
+				if _, err := a.Advise(s, Options{BreakEven: true}); err != nil {
 					b.Fatal(err)
 				}
 			}

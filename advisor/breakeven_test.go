@@ -27,7 +27,7 @@ func TestBreakEvenFindsKnownFlips(t *testing.T) {
 `)
 	s := DefaultScenario()
 	s.Users, s.DevicesPerUser = 50, 1 // IMAP 60, POP3 100
-	res, err := a.Advise(s, Options{Sensitivity: true})
+	res, err := a.Advise(s, Options{BreakEven: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestBreakEvenDownwards(t *testing.T) {
 	a := mustRules(t, `rules:
   - {id: q, title: T, when: "server_quota_gb < 4.2", favours: pop3, points: "10", reason: r}
 `)
-	res, err := a.Advise(DefaultScenario(), Options{Sensitivity: true})
+	res, err := a.Advise(DefaultScenario(), Options{BreakEven: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestBreakEvenOfUnsetOptionalInput(t *testing.T) {
 	a := mustRules(t, `rules:
   - {id: b, title: T, when: "has_bandwidth && bandwidth_mbps < 5", favours: pop3, points: "10", reason: r}
 `)
-	res, err := a.Advise(DefaultScenario(), Options{Sensitivity: true})
+	res, err := a.Advise(DefaultScenario(), Options{BreakEven: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestBuiltinBreakEvensFlip(t *testing.T) {
 	a := builtinAdvisor(t)
 	presets, _ := Presets()
 	for _, p := range presets {
-		res, err := a.Advise(p.Scenario, Options{Sensitivity: true})
+		res, err := a.Advise(p.Scenario, Options{BreakEven: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func deref(p *float64) any {
 func TestBudgetBreakEven(t *testing.T) {
 	s := DefaultScenario()
 	s.BudgetEURPerYear = ptr(9000)
-	res, err := builtinAdvisor(t).Advise(s, Options{Sensitivity: true})
+	res, err := builtinAdvisor(t).Advise(s, Options{BreakEven: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,9 +36,9 @@ func (a *Advisor) load(ev *evaluator, s *Scenario) error {
 
 // Options choose the optional, costlier parts of a [Result].
 type Options struct {
-	// Sensitivity adds break-even values and what-if flips (a few hundred
+	// BreakEven adds break-even values and what-if flips (a few hundred
 	// extra evaluations of the rules).
-	Sensitivity bool
+	BreakEven bool
 	// Estimates adds the cost of every option and the CO2 of every model,
 	// each with its breakdown (Result.Cost and Result.Carbon).
 	Estimates bool
@@ -84,7 +84,7 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	if opts.Sensitivity {
+	if opts.BreakEven {
 		var err error
 		if res.BreakEven, err = a.breakEven(s, res.Recommendation.Protocol); err != nil {
 			return nil, err

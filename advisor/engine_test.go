@@ -174,7 +174,7 @@ func TestConcurrentAdvise(t *testing.T) {
 		go func(users int) {
 			s := DefaultScenario()
 			s.Users = users
-			_, err := a.Advise(s, Options{Sensitivity: true})
+			_, err := a.Advise(s, Options{BreakEven: true})
 			done <- err
 		}(i + 1)
 	}

@@ -3,31 +3,38 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/viper"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
 )
 
 type adviseOptions struct {
 	io        streams
-	global    *globalOptions
 	scenario  scenarioInput
 	batch     string
 	batchFmt  string
-	withSens  bool
-	config    *viper.Viper
+	breakEven bool
 	output    string
-	rulesFile string
-	extraFile string
+	rules     rulesOptions
+	models    modelOptions
 }
 
-func newAdviseCmd(io streams, global *globalOptions) *cobra.Command {
-	opts := &adviseOptions{io: io, global: global}
+// rulesOptions choose the rules in force.
+type rulesOptions struct {
+	file  string // instead of the built-in rules
+	extra string // on top
+}
+
+func (o *rulesOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.file, "rules", "", "rules file to use instead of the built-in rules (env MAILADVISOR_RULES)")
+	cmd.Flags().StringVar(&o.extra, "extra-rules", "", "rules file applied on top of the rules in force; a rule with an existing id replaces it (env MAILADVISOR_EXTRA_RULES)")
+}
+
+func newAdviseCmd(io streams) *cobra.Command {
+	opts := &adviseOptions{io: io}
 	cmd := &cobra.Command{
 		Use:   "advise",
 		Short: "Recommend IMAP or POP3 for a scenario, and explain why",
@@ -59,34 +66,24 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
   mailadvisor advise --batch clients.csv > results.jsonl`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := newConfig(cmd, global, configKeys...)
-			if err != nil {
-				return err
-			}
-			opts.config = v
-			opts.output = v.GetString("output")
-			opts.rulesFile = v.GetString("rules")
-			opts.extraFile = v.GetString("extra-rules")
 			if opts.batch != "" {
-				if !cmd.Flags().Changed("output") && os.Getenv("MAILADVISOR_OUTPUT") == "" {
+				if !cmd.Flags().Changed("output") {
 					opts.output = formatJSON
 				}
-				return runAdviseBatch(cmd, opts)
+				// Break-even for every row only when asked for.
+				opts.breakEven = opts.breakEven && cmd.Flags().Changed("break-even")
+				return runAdviseBatch(opts)
 			}
 			return runAdvise(cmd, opts)
 		},
 	}
-	cmd.Flags().StringP("output", "o", formatTable, "output format: "+strings.Join(outputFormats, ", ")+
-		"; with --batch: json (JSON Lines) or csv (env MAILADVISOR_OUTPUT)")
-	cmd.Flags().String("rules", "", "rules file to use instead of the built-in rules (env MAILADVISOR_RULES)")
-	cmd.Flags().String("extra-rules", "", "rules file applied on top of the rules in force; a rule with an existing id replaces it (env MAILADVISOR_EXTRA_RULES)")
+	addOutputFlag(cmd, &opts.output, "with --batch: json (JSON Lines, the default) or csv")
+	opts.rules.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.batch, "batch", "", "score every row of a CSV or JSON Lines file ('-' for stdin)")
 	cmd.Flags().StringVar(&opts.batchFmt, "batch-format", "", "batch input format: csv or jsonl (default: from the file extension)")
-	cmd.Flags().BoolVar(&opts.withSens, "break-even", true, "compute break-even values and what-if flips (with --batch: only when given)")
+	cmd.Flags().BoolVar(&opts.breakEven, "break-even", true, "compute break-even values and what-if flips (with --batch: only when given)")
 	opts.scenario.addFlags(cmd)
-	addModelFlags(cmd)
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(append(outputFormats, "csv"), cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
+	opts.models.addFlags(cmd)
 	return cmd
 }
 
@@ -95,15 +92,15 @@ func runAdvise(cmd *cobra.Command, opts *adviseOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := opts.scenario.load(opts.config.GetString("preset"), opts.io.in, cmd.Flags())
+	s, err := opts.scenario.load(opts.io.in)
 	if err != nil {
 		return err
 	}
-	adv, err := loadAdvisor(opts.config, opts.rulesFile, opts.extraFile)
+	adv, err := loadAdvisor(&opts.rules, &opts.models)
 	if err != nil {
 		return err
 	}
-	res, err := adv.Advise(s, advisor.Options{Sensitivity: opts.withSens, Estimates: true})
+	res, err := adv.Advise(s, advisor.Options{BreakEven: opts.breakEven, Estimates: true})
 	if err != nil {
 		return err
 	}
@@ -112,19 +109,21 @@ func runAdvise(cmd *cobra.Command, opts *adviseOptions) error {
 
 // loadAdvisor compiles the rules in force (the built-in ones or
 // rulesFile, then extraFile on top) and loads the cost and CO2 models.
-func loadAdvisor(v *viper.Viper, rulesFile, extraFile string) (*advisor.Advisor, error) {
-	rules, err := loadRules(rulesFile, extraFile)
+func loadAdvisor(r *rulesOptions, m *modelOptions) (*advisor.Advisor, error) {
+	rules, err := r.load()
 	if err != nil {
 		return nil, err
 	}
-	models, err := loadModels(v)
+	models, err := m.load()
 	if err != nil {
 		return nil, err
 	}
 	return advisor.New(rules, models), nil
 }
 
-func loadRules(rulesFile, extraFile string) (*advisor.RuleSet, error) {
+// load compiles the rules in force.
+func (o *rulesOptions) load() (*advisor.RuleSet, error) {
+	rulesFile, extraFile := o.file, o.extra
 	var rs *advisor.RuleSet
 	var err error
 	if rulesFile == "" {

@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spf13/cobra"
-
 	"github.com/mailadvisor/mailadvisor/advisor"
 )
 
@@ -29,7 +27,7 @@ type batchLine struct {
 var batchCSVHeader = []string{"line", "protocol", "confidence", "imap", "pop3", "margin",
 	"leave_on_server_days", "vetoes", "warnings", "error"}
 
-func runAdviseBatch(cmd *cobra.Command, opts *adviseOptions) error {
+func runAdviseBatch(opts *adviseOptions) error {
 	if opts.output != formatJSON && opts.output != "csv" {
 		return usagef("output: invalid value %q with --batch: want json (JSON Lines) or csv", opts.output)
 	}
@@ -40,11 +38,11 @@ func runAdviseBatch(cmd *cobra.Command, opts *adviseOptions) error {
 	if opts.scenario.file == "-" && opts.batch == "-" {
 		return usagef("-f - and --batch - cannot both read stdin")
 	}
-	base, err := opts.scenario.load(opts.config.GetString("preset"), opts.io.in, cmd.Flags())
+	base, err := opts.scenario.load(opts.io.in)
 	if err != nil {
 		return err
 	}
-	adv, err := loadAdvisor(opts.config, opts.rulesFile, opts.extraFile)
+	adv, err := loadAdvisor(&opts.rules, &opts.models)
 	if err != nil {
 		return err
 	}
@@ -57,13 +55,13 @@ func runAdviseBatch(cmd *cobra.Command, opts *adviseOptions) error {
 	out := bufio.NewWriter(opts.io.out)
 	w := newBatchWriter(out, opts.output)
 	// The CSV columns hold no cost or CO2: only JSON rows get the estimates.
-	sens := advisor.Options{Sensitivity: opts.withSens && cmd.Flags().Changed("break-even"), Estimates: opts.output == formatJSON}
+	advOpts := advisor.Options{BreakEven: opts.breakEven, Estimates: opts.output == formatJSON}
 	total, rejected := 0, 0
 	err = advisor.ReadScenarios(in, format, base, func(row advisor.Row) error {
 		total++
 		line := batchLine{Line: row.Line}
 		if row.Err == nil {
-			line.Result, row.Err = adv.Advise(row.Scenario, sens)
+			line.Result, row.Err = adv.Advise(row.Scenario, advOpts)
 		}
 		if row.Err != nil {
 			rejected++

@@ -39,8 +39,8 @@ type batchOptions struct {
 	workers     int
 }
 
-func newBatchCmd(io streams, global *globalOptions) *cobra.Command {
-	opts := &batchOptions{profile: profileOptions{io: io, global: global}}
+func newBatchCmd(io streams) *cobra.Command {
+	opts := &batchOptions{profile: profileOptions{io: io}}
 	cmd := &cobra.Command{
 		Use:   "batch -i USERS --domain-file FILE (--out DIR | --tar FILE | --zip FILE)",
 		Short: "Write client profiles for many users in one run",
@@ -80,11 +80,11 @@ Exit codes: 0 all rows written, 3 some rows rejected (the others written),
 	f.StringVar(&opts.tarFile, "tar", "", "write a tar archive ('-' for stdout)")
 	f.StringVar(&opts.zipFile, "zip", "", "write a zip archive")
 	f.StringVar(&opts.report, "report", "", "write one JSON line per input row: line, address, status, files or error")
-	f.BoolVar(&opts.force, "force", false, "replace files that exist")
+	addForceFlag(cmd, &opts.force, "files that exist")
 	f.BoolVar(&opts.resume, "resume", false, "complete an --out run that was killed: keep its finished users, write the rest")
 	f.IntVar(&opts.workers, "workers", 0, "generator goroutines (default: one per core)")
 	opts.profile.addDomainFlags(f)
-	opts.profile.addChoiceFlags(f)
+	opts.profile.addChoiceFlags(cmd)
 	_ = cmd.MarkFlagRequired("input")
 	cmd.MarkFlagsOneRequired("out", "tar", "zip")
 	cmd.MarkFlagsMutuallyExclusive("out", "tar", "zip")
@@ -94,7 +94,6 @@ Exit codes: 0 all rows written, 3 some rows rejected (the others written),
 	cmd.MarkFlagsMutuallyExclusive("scenario", "protocol")
 	cmd.MarkFlagsMutuallyExclusive("preset", "protocol")
 	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
-	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
 	return cmd
 }
 

@@ -7,8 +7,8 @@ import (
 	"github.com/mailadvisor/mailadvisor/carbon"
 )
 
-func newCarbonCmd(io streams, global *globalOptions) *cobra.Command {
-	opts := &estimateOptions{io: io, global: global, paramsKey: "carbon-params"}
+func newCarbonCmd(io streams) *cobra.Command {
+	opts := &estimateOptions{io: io, paramsKey: "carbon-params"}
 	cmd := &cobra.Command{
 		Use:   "carbon",
 		Short: "Estimate the yearly CO2 of POP3 and IMAP with three models side by side",
@@ -36,7 +36,7 @@ Every parameter shows its source. Change any of them with a file:
 				_, err := opts.io.out.Write(carbon.DefaultsYAML())
 				return err
 			}
-			return runEstimate(cmd, opts, func(m advisor.Models, s advisor.Scenario) (report, error) {
+			return runEstimate(opts, func(m advisor.Models, s advisor.Scenario) (report, error) {
 				e, err := m.Carbon.Estimate(m.CarbonInput(&s), m.CarbonModel)
 				if err != nil {
 					return report{}, usagef("%v", err)

@@ -17,34 +17,68 @@ import (
 // flag and a MAILADVISOR_* environment variable.
 var configKeys = []string{"output", "preset", "rules", "extra-rules", "years", "carbon-model", "cost-params", "carbon-params"}
 
-// newConfig returns a viper instance for cmd (one per command, never the
-// global one) with the settings' precedence: flag, MAILADVISOR_* env,
-// config file, default. Only flags named in keys are bound.
-func newConfig(cmd *cobra.Command, global *globalOptions, keys ...string) (*viper.Viper, error) {
-	v := viper.New()
-	v.SetEnvPrefix("MAILADVISOR")
-	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
-	v.AutomaticEnv()
-	for _, key := range keys {
-		if f := cmd.Flags().Lookup(key); f != nil {
-			if err := v.BindPFlag(key, f); err != nil {
-				return nil, err
+// applySettings is the one step that gives every command its settings:
+// each setting that is a flag of the command and was not given on the
+// command line takes the value of its MAILADVISOR_* environment variable,
+// else of the config file. Commands then read only their flags. A setting
+// is not applied when the command line gave a flag it excludes (--protocol
+// wins over a preset from the environment). It runs before cobra checks
+// required and exclusive flags.
+func applySettings(cmd *cobra.Command, global *globalOptions) error {
+	file, path, err := readConfigFile(cmd.Flags(), global)
+	if err != nil {
+		return err
+	}
+	for _, key := range configKeys {
+		f := cmd.Flags().Lookup(key)
+		if f == nil || f.Changed || excludedByCommandLine(cmd.Flags(), f) {
+			continue
+		}
+		env := "MAILADVISOR_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
+		value, from := os.Getenv(env), "environment variable "+env
+		if value == "" {
+			if file == nil || !file.IsSet(key) {
+				continue
+			}
+			value, from = file.GetString(key), "config file "+path
+		}
+		if err := cmd.Flags().Set(key, value); err != nil {
+			return usagef("%s: %s: %v", from, key, err)
+		}
+	}
+	return nil
+}
+
+// excludedByCommandLine tells whether a flag given on the command line
+// excludes f (cobra's mutually exclusive groups).
+func excludedByCommandLine(flags *pflag.FlagSet, f *pflag.Flag) bool {
+	for _, group := range f.Annotations["cobra_annotation_mutually_exclusive"] {
+		for _, name := range strings.Fields(group) {
+			if other := flags.Lookup(name); name != f.Name && other != nil && other.Changed {
+				return true
 			}
 		}
 	}
-	path, err := configPath(cmd.Flags(), global)
+	return false
+}
+
+// readConfigFile reads the config file, if there is one (see configPath):
+// viper holds only the tool's own settings, strictly checked.
+func readConfigFile(flags *pflag.FlagSet, global *globalOptions) (*viper.Viper, string, error) {
+	path, err := configPath(flags, global)
 	if err != nil || path == "" {
-		return v, err
+		return nil, "", err
 	}
 	data, err := readInput("config file", path, nil)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	v := viper.New()
 	v.SetConfigType("yaml")
 	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-		return nil, usagef("config file %s: %v", path, err)
+		return nil, "", usagef("config file %s: %v", path, err)
 	}
-	return v, checkConfigKeys(v, path)
+	return v, path, checkConfigKeys(v, path)
 }
 
 // configPath is --config, else $MAILADVISOR_CONFIG, else the user's

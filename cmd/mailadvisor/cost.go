@@ -14,14 +14,16 @@ import (
 
 type estimateOptions struct {
 	io            streams
-	global        *globalOptions
 	scenario      scenarioInput
+	models        modelOptions
+	output        string
 	printDefaults bool
+	params        string
 	paramsKey     string // the setting that --params stands for
 }
 
-func newCostCmd(io streams, global *globalOptions) *cobra.Command {
-	opts := &estimateOptions{io: io, global: global, paramsKey: "cost-params"}
+func newCostCmd(io streams) *cobra.Command {
+	opts := &estimateOptions{io: io, paramsKey: "cost-params"}
 	cmd := &cobra.Command{
 		Use:   "cost",
 		Short: "Estimate the yearly cost and total cost of ownership of each mail option",
@@ -45,7 +47,7 @@ The scenario comes from the same flags, files and presets as 'advise'.`,
 				_, err := opts.io.out.Write(costmodel.DefaultsYAML())
 				return err
 			}
-			return runEstimate(cmd, opts, func(m advisor.Models, s advisor.Scenario) (report, error) {
+			return runEstimate(opts, func(m advisor.Models, s advisor.Scenario) (report, error) {
 				e, err := m.Cost.Estimate(m.CostInput(&s))
 				if err != nil {
 					return report{}, err
@@ -60,33 +62,33 @@ The scenario comes from the same flags, files and presets as 'advise'.`,
 
 // addEstimateFlags adds the flags that cost and carbon share.
 func addEstimateFlags(cmd *cobra.Command, opts *estimateOptions) {
-	cmd.Flags().StringP("output", "o", formatTable, "output format: "+strings.Join(outputFormats, ", ")+" (env MAILADVISOR_OUTPUT)")
+	addOutputFlag(cmd, &opts.output, "")
 	cmd.Flags().BoolVar(&opts.printDefaults, "print-defaults", false, "print the default parameters, with their sources, as a YAML file to edit")
 	opts.scenario.addFlags(cmd)
-	addModelFlags(cmd)
-	cmd.Flags().String("params", "", "parameters file (YAML), on top of the defaults (same as --"+opts.paramsKey+")")
+	opts.models.addFlags(cmd)
+	cmd.Flags().StringVar(&opts.params, "params", "", "parameters file (YAML), on top of the defaults (same as --"+opts.paramsKey+")")
 	cmd.MarkFlagsMutuallyExclusive("params", opts.paramsKey)
 }
 
-// runEstimate loads the settings, the scenario and the models, and prints
-// the report that build makes of them.
-func runEstimate(cmd *cobra.Command, opts *estimateOptions, build func(advisor.Models, advisor.Scenario) (report, error)) error {
-	v, err := newConfig(cmd, opts.global, append([]string{"output", "preset"}, modelKeys...)...)
+// runEstimate loads the scenario and the models, and prints the report
+// that build makes of them.
+func runEstimate(opts *estimateOptions, build func(advisor.Models, advisor.Scenario) (report, error)) error {
+	if opts.params != "" {
+		if opts.paramsKey == "cost-params" {
+			opts.models.costParams = opts.params
+		} else {
+			opts.models.carbonParams = opts.params
+		}
+	}
+	p, err := newPrinter(opts.output)
 	if err != nil {
 		return err
 	}
-	if cmd.Flags().Changed("params") {
-		v.Set(opts.paramsKey, cmd.Flag("params").Value.String())
-	}
-	p, err := newPrinter(v.GetString("output"))
+	s, err := opts.scenario.load(opts.io.in)
 	if err != nil {
 		return err
 	}
-	s, err := opts.scenario.load(v.GetString("preset"), opts.io.in, cmd.Flags())
-	if err != nil {
-		return err
-	}
-	m, err := loadModels(v)
+	m, err := opts.models.load()
 	if err != nil {
 		return err
 	}

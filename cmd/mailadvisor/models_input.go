@@ -7,43 +7,44 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/viper"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/carbon"
 	"github.com/mailadvisor/mailadvisor/costmodel"
 )
 
-// modelKeys are the settings that choose the cost and CO2 models.
-var modelKeys = []string{"years", "carbon-model", "cost-params", "carbon-params"}
+// modelOptions choose and tune the cost and CO2 models.
+type modelOptions struct {
+	years        int
+	carbonModel  string
+	costParams   string
+	carbonParams string
+}
 
-// addModelFlags registers the flags that choose and tune the cost and CO2
-// models.
-func addModelFlags(cmd *cobra.Command) {
-	cmd.Flags().Int("years", costmodel.DefaultYears, "horizon of the total cost of ownership, in years (env MAILADVISOR_YEARS)")
-	cmd.Flags().String("carbon-model", carbon.PerMessage, "CO2 model the advice uses: "+strings.Join(carbon.Models, ", ")+" (env MAILADVISOR_CARBON_MODEL)")
-	cmd.Flags().String("cost-params", "", "cost parameters file, see 'mailadvisor cost --print-defaults' (env MAILADVISOR_COST_PARAMS)")
-	cmd.Flags().String("carbon-params", "", "CO2 parameters file, see 'mailadvisor carbon --print-defaults' (env MAILADVISOR_CARBON_PARAMS)")
+// addFlags registers the model flags.
+func (o *modelOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&o.years, "years", costmodel.DefaultYears, "horizon of the total cost of ownership, in years (env MAILADVISOR_YEARS)")
+	cmd.Flags().StringVar(&o.carbonModel, "carbon-model", carbon.PerMessage, "CO2 model the advice uses: "+strings.Join(carbon.Models, ", ")+" (env MAILADVISOR_CARBON_MODEL)")
+	cmd.Flags().StringVar(&o.costParams, "cost-params", "", "cost parameters file, see 'mailadvisor cost --print-defaults' (env MAILADVISOR_COST_PARAMS)")
+	cmd.Flags().StringVar(&o.carbonParams, "carbon-params", "", "CO2 parameters file, see 'mailadvisor carbon --print-defaults' (env MAILADVISOR_CARBON_PARAMS)")
 	_ = cmd.RegisterFlagCompletionFunc("carbon-model", cobra.FixedCompletions(carbon.Models, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// loadModels reads the model settings: the defaults, with the parameter
-// files given on top.
-func loadModels(v *viper.Viper) (advisor.Models, error) {
-	years := v.GetInt("years")
+// load reads the models: the defaults, with the parameter files on top.
+func (o *modelOptions) load() (advisor.Models, error) {
+	years, model := o.years, o.carbonModel
 	if years < 1 || years > 100 {
-		return advisor.Models{}, usagef("years: invalid value %q: want a whole number from 1 to 100", v.GetString("years"))
+		return advisor.Models{}, usagef("years: invalid value \"%d\": want a whole number from 1 to 100", years)
 	}
-	model := v.GetString("carbon-model")
 	if !slices.Contains(carbon.Models, model) {
 		return advisor.Models{}, usagef("carbon-model: invalid value %q: want one of %s", model, strings.Join(carbon.Models, ", "))
 	}
 	m := advisor.Models{Years: years, CarbonModel: model}
 	var err error
-	if m.Cost, err = loadParamsFile(v.GetString("cost-params"), costmodel.LoadParams); err != nil {
+	if m.Cost, err = loadParamsFile(o.costParams, costmodel.LoadParams); err != nil {
 		return m, err
 	}
-	if m.Carbon, err = loadParamsFile(v.GetString("carbon-params"), carbon.LoadParams); err != nil {
+	if m.Carbon, err = loadParamsFile(o.carbonParams, carbon.LoadParams); err != nil {
 		return m, err
 	}
 	return m, nil

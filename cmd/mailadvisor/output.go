@@ -13,6 +13,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
@@ -27,6 +28,17 @@ const (
 )
 
 var outputFormats = []string{formatTable, formatJSON, formatYAML, formatMarkdown}
+
+// addOutputFlag declares --output (-o), with the same help on every
+// command; note adds what is particular to this one.
+func addOutputFlag(cmd *cobra.Command, target *string, note string) {
+	help := "output format: " + strings.Join(outputFormats, ", ")
+	if note != "" {
+		help += "; " + note
+	}
+	cmd.Flags().StringVarP(target, "output", "o", formatTable, help+" (env MAILADVISOR_OUTPUT)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
+}
 
 // section is one titled part of a report for people: some lines of text
 // and an optional table.
@@ -167,6 +179,11 @@ func escapeMarkdownRow(row []string) []string {
 		out[i] = strings.NewReplacer("|", `\|`, "\n", " ").Replace(c)
 	}
 	return out
+}
+
+// addForceFlag declares --force, with the same help on every command.
+func addForceFlag(cmd *cobra.Command, target *bool, what string) {
+	cmd.Flags().BoolVar(target, "force", false, "replace "+what+" if it exists (a regular file only: never a link or a device)")
 }
 
 // createOutput opens path for an atomic write (see internal/atomicfile),

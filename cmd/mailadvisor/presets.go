@@ -6,7 +6,8 @@ import (
 	"github.com/mailadvisor/mailadvisor/advisor"
 )
 
-func newPresetsCmd(io streams, global *globalOptions) *cobra.Command {
+func newPresetsCmd(io streams) *cobra.Command {
+	var output string
 	cmd := &cobra.Command{
 		Use:   "presets",
 		Short: "List the named scenarios that --preset accepts",
@@ -14,11 +15,7 @@ func newPresetsCmd(io streams, global *globalOptions) *cobra.Command {
   mailadvisor presets -o yaml   # full scenarios, to copy into a file for -f`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := newConfig(cmd, global, "output")
-			if err != nil {
-				return err
-			}
-			p, err := newPrinter(v.GetString("output"))
+			p, err := newPrinter(output)
 			if err != nil {
 				return err
 			}
@@ -29,7 +26,7 @@ func newPresetsCmd(io streams, global *globalOptions) *cobra.Command {
 			return p.print(io.out, presetsReport(presets))
 		},
 	}
-	cmd.Flags().StringP("output", "o", formatTable, "output format: table, json, yaml, markdown (env MAILADVISOR_OUTPUT)")
+	addOutputFlag(cmd, &output, "")
 	return cmd
 }
 

@@ -22,7 +22,6 @@ var profileFormats = []string{"autoconfig", "mobileconfig", "autodiscover", "srv
 
 type profileOptions struct {
 	io         streams
-	global     *globalOptions
 	domainFile string
 	email      string
 	domain     string
@@ -45,8 +44,8 @@ type profileOptions struct {
 	output     string
 }
 
-func newProfileCmd(io streams, global *globalOptions) *cobra.Command {
-	opts := &profileOptions{io: io, global: global}
+func newProfileCmd(io streams) *cobra.Command {
+	opts := &profileOptions{io: io}
 	cmd := &cobra.Command{
 		Use:   "profile autoconfig|mobileconfig|autodiscover|srv|sheet",
 		Short: "Write the file a mail app needs to set up an account",
@@ -78,15 +77,14 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.email, "email", "", "the address to write the profile for (without it: a per-domain profile)")
 	opts.addDomainFlags(f)
-	opts.addChoiceFlags(f)
+	opts.addChoiceFlags(cmd)
 	f.BoolVar(&opts.insecure, "allow-insecure", false, "also list cleartext endpoints (not recommended; prints a warning)")
 	f.StringVar(&opts.out, "out", "-", "file to write ('-' for stdout)")
-	f.BoolVar(&opts.force, "force", false, "replace the --out file if it exists (never a link or device)")
-	f.StringVarP(&opts.output, "output", "o", formatTable, "sheet only: "+strings.Join(outputFormats, ", "))
+	addForceFlag(cmd, &opts.force, "the --out file")
+	addOutputFlag(cmd, &opts.output, "sheet only")
 	cmd.MarkFlagsMutuallyExclusive("scenario", "protocol")
 	cmd.MarkFlagsMutuallyExclusive("preset", "protocol")
 	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
-	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
 	return cmd
 }
 
@@ -107,10 +105,11 @@ func (opts *profileOptions) addDomainFlags(f *pflag.FlagSet) {
 
 // addChoiceFlags registers the flags that choose the protocol order, the
 // STARTTLS ports and the signing of Apple profiles.
-func (opts *profileOptions) addChoiceFlags(f *pflag.FlagSet) {
+func (opts *profileOptions) addChoiceFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
 	f.StringVar(&opts.protocol, "protocol", "", "preferred protocol: imap or pop3 (default: the advice, else imap)")
 	f.StringVar(&opts.scenario, "scenario", "", "scenario file: the advisor's recommendation decides the protocol and POP3 days")
-	f.StringVar(&opts.preset, "preset", "", "named scenario, see 'mailadvisor presets'")
+	addPresetFlag(cmd, &opts.preset, "named scenario whose advice decides the protocol")
 	f.BoolVar(&opts.starttls, "allow-starttls", false, "also list IMAP 143 and POP3 110 with STARTTLS, after implicit TLS")
 	f.StringVar(&opts.signCert, "sign-cert", "", "mobileconfig: sign with this certificate (PEM)")
 	f.StringVar(&opts.signKey, "sign-key", "", "mobileconfig: private key of --sign-cert (PEM)")

@@ -34,6 +34,9 @@ func newRootCmd(io streams) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       versionString(),
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return applySettings(cmd, &global)
+		},
 	}
 	root.SetIn(io.in)
 	root.SetOut(io.out)
@@ -48,15 +51,15 @@ func newRootCmd(io streams) *cobra.Command {
 	root.MarkFlagsMutuallyExclusive("config", "no-config")
 
 	root.AddCommand(
-		newAdviseCmd(io, &global),
-		newCostCmd(io, &global),
-		newCarbonCmd(io, &global),
-		newProfileCmd(io, &global),
-		newServerCmd(io, &global),
-		newBatchCmd(io, &global),
-		newPresetsCmd(io, &global),
-		newRulesCmd(io, &global),
-		newVersionCmd(io, &global),
+		newAdviseCmd(io),
+		newCostCmd(io),
+		newCarbonCmd(io),
+		newProfileCmd(io),
+		newServerCmd(io),
+		newBatchCmd(io),
+		newPresetsCmd(io),
+		newRulesCmd(io),
+		newVersionCmd(io),
 	)
 	return root
 }

@@ -6,7 +6,11 @@ import (
 	"github.com/mailadvisor/mailadvisor/advisor"
 )
 
-func newRulesCmd(io streams, global *globalOptions) *cobra.Command {
+func newRulesCmd(io streams) *cobra.Command {
+	var (
+		output string
+		rules  rulesOptions
+	)
 	cmd := &cobra.Command{
 		Use:   "rules",
 		Short: "List the rules in force, with their ids, titles and rationale",
@@ -19,24 +23,19 @@ prints the same rules as a list, each with its source.`,
   mailadvisor rules --extra-rules ours.yaml   # check a rules file loads`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := newConfig(cmd, global, configKeys...)
+			p, err := newPrinter(output)
 			if err != nil {
 				return err
 			}
-			p, err := newPrinter(v.GetString("output"))
-			if err != nil {
-				return err
-			}
-			rs, err := loadRules(v.GetString("rules"), v.GetString("extra-rules"))
+			rs, err := rules.load()
 			if err != nil {
 				return err
 			}
 			return p.print(io.out, rulesReport(rs.Rules()))
 		},
 	}
-	cmd.Flags().StringP("output", "o", formatTable, "output format: table, json, yaml, markdown (env MAILADVISOR_OUTPUT)")
-	cmd.Flags().String("rules", "", "rules file to use instead of the built-in rules (env MAILADVISOR_RULES)")
-	cmd.Flags().String("extra-rules", "", "rules file applied on top (env MAILADVISOR_EXTRA_RULES)")
+	addOutputFlag(cmd, &output, "yaml is a rules file")
+	rules.addFlags(cmd)
 	return cmd
 }
 

@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
 )
@@ -17,6 +16,7 @@ import (
 type fieldFlag struct {
 	field advisor.Field
 	text  string
+	given bool // on the command line
 }
 
 func (f *fieldFlag) String() string { return f.text }
@@ -26,7 +26,7 @@ func (f *fieldFlag) Set(text string) error {
 	if err := f.field.Set(&scratch, text); err != nil {
 		return fmt.Errorf("want %s", f.field.Allowed())
 	}
-	f.text = text
+	f.text, f.given = text, true
 	return nil
 }
 
@@ -46,14 +46,15 @@ func (f *fieldFlag) Type() string {
 // scenarioInput gathers where a scenario comes from: a preset, a file and
 // one flag per field.
 type scenarioInput struct {
-	file  string
-	flags []*fieldFlag
+	preset string
+	file   string
+	flags  []*fieldFlag
 }
 
 // addFlags registers -f and one flag per scenario field on cmd.
 func (in *scenarioInput) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&in.file, "file", "f", "", "scenario file, YAML or JSON ('-' for stdin)")
-	cmd.Flags().String("preset", "", "start from a named scenario, see 'mailadvisor presets' (env MAILADVISOR_PRESET)")
+	addPresetFlag(cmd, &in.preset, "start from a named scenario")
 	for _, field := range advisor.Fields() {
 		ff := &fieldFlag{field: field}
 		in.flags = append(in.flags, ff)
@@ -73,8 +74,8 @@ func (in *scenarioInput) addFlags(cmd *cobra.Command) {
 
 // load builds the scenario: built-in default, then the preset, the file,
 // MAILADVISOR_* variables and flags, each overriding the one before.
-func (in *scenarioInput) load(preset string, stdin io.Reader, flags *pflag.FlagSet) (advisor.Scenario, error) {
-	s, err := baseScenario(preset, in.file, stdin)
+func (in *scenarioInput) load(stdin io.Reader) (advisor.Scenario, error) {
+	s, err := baseScenario(in.preset, in.file, stdin)
 	if err != nil {
 		return s, err
 	}
@@ -86,13 +87,19 @@ func (in *scenarioInput) load(preset string, stdin io.Reader, flags *pflag.FlagS
 		}
 	}
 	for _, ff := range in.flags {
-		if flags.Changed(ff.field.FlagName()) {
+		if ff.given {
 			if err := ff.field.Set(&s, ff.text); err != nil {
 				return s, usagef("--%s: %v", ff.field.FlagName(), err)
 			}
 		}
 	}
 	return s, s.Validate()
+}
+
+// addPresetFlag declares --preset, with the same help on every command.
+func addPresetFlag(cmd *cobra.Command, target *string, what string) {
+	cmd.Flags().StringVar(target, "preset", "", what+", see 'mailadvisor presets' (env MAILADVISOR_PRESET)")
+	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
 }
 
 // baseScenario is the default scenario, or the preset, with the scenario

@@ -26,7 +26,7 @@ type serverOptions struct {
 	force    bool
 }
 
-func newServerCmd(io streams, global *globalOptions) *cobra.Command {
+func newServerCmd(io streams) *cobra.Command {
 	opts := &serverOptions{io: io}
 	cmd := &cobra.Command{
 		Use:   "server dovecot|postfix|dns|all",
@@ -67,7 +67,7 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 	f.StringVar(&c.Hostname, "hostname", "", "mail server's name (default mail.<domain>)")
 	f.StringSliceVar(&c.Protocols, "protocols", nil, "protocols for the clients: imap, pop3 (default imap, or the advice)")
 	f.StringVar(&opts.scenario, "scenario", "", "scenario file: the advice decides protocols, POP3 policy and quota")
-	f.StringVar(&opts.preset, "preset", "", "named scenario, see 'mailadvisor presets'")
+	addPresetFlag(cmd, &opts.preset, "named scenario whose advice decides protocols, POP3 policy and quota")
 	f.StringVar(&c.TLSProfile, "tls-profile", templates.Intermediate, "Mozilla TLS profile: intermediate or modern")
 	f.StringVar(&c.CertFile, "cert", "", "certificate chain (default /etc/letsencrypt/live/<hostname>/fullchain.pem)")
 	f.StringVar(&c.KeyFile, "key", "", "private key (default /etc/letsencrypt/live/<hostname>/privkey.pem)")
@@ -103,11 +103,10 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 	f.StringVar(&c.PostfixDataDir, "postfix-data-dir", "", "Postfix data directory")
 	f.StringVar(&c.PostfixMaillog, "postfix-maillog", "", "Postfix log file (default syslog)")
 	f.StringVar(&opts.out, "out", "", "directory to write the files into (default stdout)")
-	f.BoolVar(&opts.force, "force", false, "overwrite files that exist in --out")
+	addForceFlag(cmd, &opts.force, "files in --out")
 	_ = cmd.MarkFlagRequired("domain")
 	cmd.MarkFlagsMutuallyExclusive("scenario", "protocols")
 	cmd.MarkFlagsMutuallyExclusive("preset", "protocols")
-	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
 	_ = cmd.RegisterFlagCompletionFunc("tls-profile", cobra.FixedCompletions([]string{templates.Intermediate, templates.Modern}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

@@ -42,13 +42,13 @@ func versionString() string {
 	return s + " " + v.Go
 }
 
-func newVersionCmd(io streams, global *globalOptions) *cobra.Command {
+func newVersionCmd(io streams) *cobra.Command {
+	var output string
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, from the build information",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			output, _ := cmd.Flags().GetString("output")
 			if output == formatTable {
 				_, err := fmt.Fprintln(io.out, versionString())
 				return err
@@ -62,6 +62,6 @@ func newVersionCmd(io streams, global *globalOptions) *cobra.Command {
 			}})
 		},
 	}
-	cmd.Flags().StringP("output", "o", formatTable, "output format: table (one line), json, yaml, markdown")
+	addOutputFlag(cmd, &output, "table is one line")
 	return cmd
 }
