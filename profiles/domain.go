@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/mailadvisor/mailadvisor/internal/limits"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
@@ -215,8 +216,10 @@ func (d *Domain) checkTexts() error {
 			return err
 		}
 	}
-	if d.LeaveOnServerDays != nil && (*d.LeaveOnServerDays < 0 || *d.LeaveOnServerDays > 3650) {
-		return &FieldError{Field: "leave_on_server_days", Value: fmt.Sprint(*d.LeaveOnServerDays), Allowed: "a whole number of days from 0 to 3650"}
+	if d.LeaveOnServerDays != nil {
+		if err := limits.LeaveOnServerDays("leave_on_server_days", *d.LeaveOnServerDays); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -278,8 +281,11 @@ func checkHTTPSURL(field, s string) error {
 func (p Ports) check() error {
 	for field, port := range map[string]int{"ports.imaps": p.IMAPS, "ports.imap": p.IMAP, "ports.pop3s": p.POP3S,
 		"ports.pop3": p.POP3, "ports.submissions": p.Submissions, "ports.submission": p.Submission} {
-		if port < 0 || port > 65535 {
-			return &FieldError{Field: field, Value: fmt.Sprint(port), Allowed: "a port from 1 to 65535 (0: the standard one)"}
+		if port == 0 {
+			continue // the standard one
+		}
+		if err := limits.Port(field, port); err != nil {
+			return err
 		}
 	}
 	return nil

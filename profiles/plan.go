@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -179,10 +180,14 @@ func (p *Plan) Account() string {
 	return p.Domain.Domains[0]
 }
 
+// ErrNoAddress says that a format describes one account and the plan has
+// no address.
+var ErrNoAddress = errors.New("needs an e-mail address: it describes one account")
+
 // requireAddress is for the formats that cannot describe a whole domain.
 func (p *Plan) requireAddress(format string) error {
 	if p.Address == nil {
-		return fmt.Errorf("%s needs an e-mail address (--email): it describes one account", format)
+		return fmt.Errorf("%s %w", format, ErrNoAddress)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
+	"github.com/mailadvisor/mailadvisor/internal/limits"
 	"github.com/mailadvisor/mailadvisor/internal/mailports"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
@@ -27,6 +28,15 @@ const (
 
 // DMARC policies.
 var dmarcPolicies = []string{"none", "quarantine", "reject"}
+
+// Defaults of the settings that a zero Config leaves to Normalize.
+const (
+	DefaultDovecotVersion = "2.3" // Debian 12
+	DefaultPostfixVersion = "3.7" // Debian 12
+	DefaultOpenSSLVersion = "3.0" // Debian 12
+	DefaultDMARCPolicy    = "quarantine"
+	DefaultDKIMSelector   = "mail"
+)
 
 // Config describes the server to configure. Zero values take the defaults
 // that [Config.Normalize] fills in.
@@ -120,8 +130,8 @@ func (c *Config) normalizeProtocols() error {
 	if c.QuotaGB < 0 || c.QuotaGB > 1e6 || math.IsNaN(c.QuotaGB) {
 		return &FieldError{Field: "quota", Value: fmt.Sprint(c.QuotaGB), Allowed: "a size in GB from 0 (no quota) to 1000000"}
 	}
-	if c.LeaveOnServerDays < 0 || c.LeaveOnServerDays > 3650 {
-		return &FieldError{Field: "leave-on-server-days", Value: fmt.Sprint(c.LeaveOnServerDays), Allowed: "a whole number of days from 0 to 3650"}
+	if err := limits.LeaveOnServerDays("leave-on-server-days", c.LeaveOnServerDays); err != nil {
+		return err
 	}
 	return nil
 }
@@ -165,8 +175,8 @@ func (c *Config) normalizePorts() error {
 		if *port.value == 0 {
 			*port.value = port.standard
 		}
-		if *port.value < 1 || *port.value > 65535 {
-			return &FieldError{Field: port.field, Value: strconv.Itoa(*port.value), Allowed: "a port from 1 to 65535"}
+		if err := limits.Port(port.field, *port.value); err != nil {
+			return err
 		}
 		if other, taken := used[*port.value]; taken {
 			return &FieldError{Field: port.field, Value: strconv.Itoa(*port.value),
@@ -254,7 +264,8 @@ func (v version) atLeast(major, minor int) bool {
 }
 
 func (c *Config) normalizeVersions() error {
-	defaults := map[*string]string{&c.DovecotVersion: "2.3", &c.PostfixVersion: "3.7", &c.OpenSSLVersion: "3.0"}
+	defaults := map[*string]string{&c.DovecotVersion: DefaultDovecotVersion, &c.PostfixVersion: DefaultPostfixVersion,
+		&c.OpenSSLVersion: DefaultOpenSSLVersion}
 	for p, d := range defaults {
 		if *p == "" {
 			*p = d
@@ -290,13 +301,13 @@ var mailbox = lazyregexp.New(`^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$`)
 
 func (c *Config) normalizeDNS() error {
 	if c.DMARCPolicy == "" {
-		c.DMARCPolicy = "quarantine"
+		c.DMARCPolicy = DefaultDMARCPolicy
 	}
 	if !slices.Contains(dmarcPolicies, c.DMARCPolicy) {
 		return &FieldError{Field: "dmarc-policy", Value: c.DMARCPolicy, Allowed: "one of none, quarantine, reject"}
 	}
 	if c.DKIMSelector == "" {
-		c.DKIMSelector = "mail"
+		c.DKIMSelector = DefaultDKIMSelector
 	}
 	if !dnsLabel().MatchString(c.DKIMSelector) {
 		return &FieldError{Field: "dkim-selector", Value: c.DKIMSelector, Allowed: "a DNS label such as mail or s2026"}

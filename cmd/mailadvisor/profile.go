@@ -154,7 +154,9 @@ func writeProfile(w io.Writer, plan *profiles.Plan, format string, opts *profile
 	case "autoconfig":
 		return profiles.WriteAutoconfig(w, plan)
 	case "autodiscover":
-		if err := profiles.WriteAutodiscover(w, plan, plan.Domain.DisplayName); err != nil {
+		if err := profiles.WriteAutodiscover(w, plan, plan.Domain.DisplayName); errors.Is(err, profiles.ErrNoAddress) {
+			return withHint(&usageError{err: err}, "pass --email you@example.com")
+		} else if err != nil {
 			return &usageError{err: err}
 		}
 		return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
+	"github.com/mailadvisor/mailadvisor/internal/limits"
 	"github.com/mailadvisor/mailadvisor/internal/mailports"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/templates"
@@ -55,7 +56,7 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 			// on the command line, it is a mistake.
 			for _, name := range []string{"imaps-port", "imap-port", "pop3s-port", "pop3-port", "smtp-port", "submission-port", "submissions-port"} {
 				if port, _ := cmd.Flags().GetInt(name); port == 0 && cmd.Flags().Changed(name) {
-					return usagef("%s: invalid value \"0\": want a port from 1 to 65535", name)
+					return &usageError{err: limits.Port(name, port)}
 				}
 			}
 			return runServer(opts, args[0])
@@ -86,12 +87,12 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 	f.StringVar(&c.MailGroup, "mail-group", "", "system group owning the mail (default vmail)")
 	f.StringVar(&c.UsersFile, "users-file", "", "Dovecot passwd-file of the mail users (default /etc/dovecot/users)")
 	f.Float64Var(&c.QuotaGB, "quota-gb", 0, "per-user quota in GB (default none, or the scenario's server_quota_gb)")
-	f.StringVar(&c.DovecotVersion, "dovecot-version", "2.3", "target Dovecot version (2.3 only)")
-	f.StringVar(&c.PostfixVersion, "postfix-version", "3.7", "target Postfix version")
-	f.StringVar(&c.OpenSSLVersion, "openssl-version", "3.0", "target OpenSSL version (3.5+ adds X25519MLKEM768)")
-	f.StringVar(&c.DMARCPolicy, "dmarc-policy", "quarantine", "DMARC policy: none, quarantine or reject")
+	f.StringVar(&c.DovecotVersion, "dovecot-version", templates.DefaultDovecotVersion, "target Dovecot version (2.3 only)")
+	f.StringVar(&c.PostfixVersion, "postfix-version", templates.DefaultPostfixVersion, "target Postfix version")
+	f.StringVar(&c.OpenSSLVersion, "openssl-version", templates.DefaultOpenSSLVersion, "target OpenSSL version (3.5+ adds X25519MLKEM768)")
+	f.StringVar(&c.DMARCPolicy, "dmarc-policy", templates.DefaultDMARCPolicy, "DMARC policy: none, quarantine or reject")
 	f.StringVar(&c.DMARCReports, "dmarc-reports", "", "address for DMARC aggregate reports")
-	f.StringVar(&c.DKIMSelector, "dkim-selector", "mail", "DKIM selector")
+	f.StringVar(&c.DKIMSelector, "dkim-selector", templates.DefaultDKIMSelector, "DKIM selector")
 	f.StringVar(&c.MTASTS, "mta-sts", "", "MTA-STS mode: testing or enforce (default none)")
 	f.StringVar(&c.TLSRPTReports, "tls-rpt-reports", "", "address for TLS-RPT reports")
 	f.StringVar(&c.IPv4, "ipv4", "", "mail server's IPv4 address, for its A record")

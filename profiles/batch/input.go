@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
+	"github.com/mailadvisor/mailadvisor/internal/limits"
 	"github.com/mailadvisor/mailadvisor/internal/tabular"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
@@ -133,7 +134,7 @@ func (r *Row) set(column, value string) error {
 		}
 		days, err := strconv.Atoi(value)
 		if err != nil {
-			return fmt.Errorf("leave_on_server_days: invalid value %s: %s", textcheck.Quote(value), leaveDaysAllowed)
+			return &textcheck.FieldError{Field: "leave_on_server_days", Value: value, Allowed: "a whole number of days from 0 to " + strconv.Itoa(limits.MaxLeaveOnServerDays)}
 		}
 		r.LeaveOnServerDays = &days
 		return checkLeaveDays(days)
@@ -159,14 +160,7 @@ func (j jsonRow) row(line int) Row {
 	return r
 }
 
-const leaveDaysAllowed = "want a whole number of days from 0 to 3650"
-
-func checkLeaveDays(days int) error {
-	if days < 0 || days > 3650 {
-		return fmt.Errorf("leave_on_server_days: invalid value %d: %s", days, leaveDaysAllowed)
-	}
-	return nil
-}
+func checkLeaveDays(days int) error { return limits.LeaveOnServerDays("leave_on_server_days", days) }
 
 type jsonlReader struct {
 	lines *tabular.Lines
