@@ -2,8 +2,8 @@ package advisor
 
 // facts is what rule expressions see: every scenario field under its
 // snake_case name, plus a few derived values. They are kept typed, in
-// arrays indexed by the fact constants below, so that natively evaluated
-// expressions (see native.go) read them without map lookups or boxing.
+// arrays indexed by the fact constants below, so that closure-evaluated
+// expressions (see closures.go) read them without map lookups or boxing.
 // Expressions that need expr's VM read the same facts as a map, rebuilt
 // only when one of those runs after a fact changed.
 type facts struct {

@@ -214,7 +214,7 @@ func checkProtocol(key, value string) error {
 	return nil
 }
 
-// program is a compiled expression: expr's program and, when native.go
+// program is a compiled expression: expr's program and, when closures.go
 // covers the expression, a Go closure of its result type that runs
 // instead of the VM (at most one of number, flag and text is set).
 type program struct {
@@ -250,24 +250,24 @@ func compileExpr(code string, want resultKind) (*program, error) {
 		return nil, errors.New(oneLine(err.Error()))
 	}
 	prog := &program{code: p}
-	prog.compileNative(p.Node(), want)
+	prog.compileClosure(p.Node(), want)
 	return prog, nil
 }
 
-// compileNative sets the closure for the checked tree n, if native.go
+// compileClosure sets the closure for the checked tree n, if closures.go
 // covers it.
-func (p *program) compileNative(n ast.Node, want resultKind) {
+func (p *program) compileClosure(n ast.Node, want resultKind) {
 	if want != boolResult {
-		if num, ok := nativeNumber(n); ok {
+		if num, ok := closureNumber(n); ok {
 			p.number = num.fn
 			return
 		}
 	}
 	if want != numberResult {
-		p.flag, _ = nativeFlag(n)
+		p.flag, _ = closureFlag(n)
 	}
 	if want == anyResult && p.flag == nil {
-		p.text, _ = nativeText(n)
+		p.text, _ = closureText(n)
 	}
 }
 
@@ -275,12 +275,12 @@ func (p *program) compileNative(n ast.Node, want resultKind) {
 // is one giving the result wanted.
 func factProgram(name string, want resultKind) (*program, bool) {
 	p := &program{fact: name}
-	p.compileNative(&ast.IdentifierNode{Value: name}, want)
-	return p, p.native()
+	p.compileClosure(&ast.IdentifierNode{Value: name}, want)
+	return p, p.hasClosure()
 }
 
-// native reports whether p runs without the VM.
-func (p *program) native() bool { return p.number != nil || p.flag != nil || p.text != nil }
+// hasClosure reports whether p runs as a closure, without the VM.
+func (p *program) hasClosure() bool { return p.number != nil || p.flag != nil || p.text != nil }
 
 // oneLine folds expr's multi-line error (with its caret diagram) into one.
 func oneLine(msg string) string {

@@ -14,7 +14,7 @@ import (
 )
 
 // BenchmarkStartup runs whole processes: a hello-world Go binary, a binary
-// that only imports the libraries the brief chose (libfloor), `mailadvisor
+// that only imports the libraries mailadvisor depends on (librariesonly), `mailadvisor
 // version` (the binary's own start-up) and `mailadvisor advise -o json`,
 // interleaved in the same run so that they see the same machine. It
 // reports each one's wall time per run and the ratio to hello-world.
@@ -22,9 +22,9 @@ func BenchmarkStartup(b *testing.B) {
 	dir := b.TempDir()
 	bins := map[string]string{}
 	for name, pkg := range map[string]string{
-		"hello":       "./testdata/startup/hello",
-		"libfloor":    "./testdata/startup/libfloor",
-		"mailadvisor": ".",
+		"hello":         "./testdata/startup/hello",
+		"librariesonly": "./testdata/startup/librariesonly",
+		"mailadvisor":   ".",
 	} {
 		bins[name] = filepath.Join(dir, name)
 		build := exec.Command("go", "build", "-o", bins[name], pkg)
@@ -38,7 +38,7 @@ func BenchmarkStartup(b *testing.B) {
 		args      []string
 	}{
 		{"hello", "hello", nil},
-		{"libfloor", "libfloor", nil},
+		{"librariesonly", "librariesonly", nil},
 		{"version", "mailadvisor", []string{"version"}},
 		{"advise", "mailadvisor", []string{"advise", "-o", "json", "--no-config"}},
 	}

@@ -195,11 +195,11 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 		defer close(order)
 		readErr <- dispatch(ctx, in, jobs, order)
 	}()
-	stamps := &stampCache{}
+	forms := &prerenderedCache{}
 	for w := 0; w < workers; w++ {
 		go func() {
 			for j := range jobs {
-				generate(cfg, stamps, j)
+				generate(cfg, forms, j)
 				if !recycled {
 					for i := range j.files {
 						j.files[i].buf = nil // never returned to the pool
@@ -327,7 +327,7 @@ func (e *OutputError) Error() string { return "output: " + e.Err.Error() }
 func (e *OutputError) Unwrap() error { return e.Err }
 
 // generate makes one row's files.
-func generate(cfg Config, stamps *stampCache, j *job) {
+func generate(cfg Config, forms *prerenderedCache, j *job) {
 	if j.err != nil {
 		return
 	}
@@ -343,7 +343,7 @@ func generate(cfg Config, stamps *stampCache, j *job) {
 		return
 	}
 	for _, format := range cfg.Formats {
-		f, err := render(cfg, stamps, opts, format, plan, j.row)
+		f, err := render(cfg, forms, opts, format, plan, j.row)
 		if err != nil {
 			j.err = err
 			return
@@ -389,20 +389,20 @@ func planFor(cfg Config, opts profiles.Options, row Row, addr *profiles.Address)
 }
 
 // render writes one format for the row: the sheet directly, the others
-// through the stamp for the row's options.
-func render(cfg Config, stamps *stampCache, opts profiles.Options, format string, plan *profiles.Plan, row Row) (File, error) {
+// through the prerendered form for the row's options.
+func render(cfg Config, forms *prerenderedCache, opts profiles.Options, format string, plan *profiles.Plan, row Row) (File, error) {
 	b := buffers.Get().(*bytes.Buffer)
 	b.Reset()
 	if format == "sheet" {
 		err := profiles.WriteSheetMarkdown(b, profiles.NewSheet(plan))
 		return File{Data: b.Bytes(), buf: b}, err
 	}
-	stamp, err := stamps.get(cfg.Domain, opts, format, row.DisplayName != "")
+	pre, err := forms.get(cfg.Domain, opts, format, row.DisplayName != "")
 	if err != nil {
 		buffers.Put(b)
 		return File{}, err
 	}
-	if err := stamp.Render(b, plan, row.DisplayName); err != nil {
+	if err := pre.render(b, plan, row.DisplayName); err != nil {
 		buffers.Put(b)
 		return File{}, err
 	}
@@ -414,38 +414,38 @@ func render(cfg Config, stamps *stampCache, opts profiles.Options, format string
 	return File{Data: b.Bytes(), buf: b}, nil
 }
 
-// stampCache holds a stamp per format and per set of row options; a batch
-// usually needs one or two.
-type stampCache struct {
-	mu     sync.Mutex
-	stamps map[stampKey]*profiles.Stamp
+// prerenderedCache holds a prerendered form per format and per set of row
+// options; a batch usually needs one or two.
+type prerenderedCache struct {
+	mu    sync.Mutex
+	forms map[formKey]*prerendered
 }
 
-type stampKey struct {
+type formKey struct {
 	format, preferred string
 	days              int // -1: not set
 	starttls          bool
 	displayName       bool
 }
 
-func (c *stampCache) get(d *profiles.Domain, opts profiles.Options, format string, displayName bool) (*profiles.Stamp, error) {
-	key := stampKey{format: format, preferred: opts.Preferred, days: -1, starttls: opts.AllowSTARTTLS, displayName: displayName && format == "autodiscover"}
+func (c *prerenderedCache) get(d *profiles.Domain, opts profiles.Options, format string, displayName bool) (*prerendered, error) {
+	key := formKey{format: format, preferred: opts.Preferred, days: -1, starttls: opts.AllowSTARTTLS, displayName: displayName && format == "autodiscover"}
 	if opts.LeaveOnServerDays != nil {
 		key.days = *opts.LeaveOnServerDays
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s, ok := c.stamps[key]; ok {
+	if s, ok := c.forms[key]; ok {
 		return s, nil
 	}
-	s, err := profiles.NewStamp(format, d, opts, key.displayName)
+	s, err := newPrerendered(format, d, opts, key.displayName)
 	if err != nil {
 		return nil, err
 	}
-	if c.stamps == nil {
-		c.stamps = map[stampKey]*profiles.Stamp{}
+	if c.forms == nil {
+		c.forms = map[formKey]*prerendered{}
 	}
-	c.stamps[key] = s
+	c.forms[key] = s
 	return s, nil
 }
 

@@ -10,7 +10,7 @@ import (
 // Expressions beyond the built-in rules that the closures cover, to hold
 // every operator, builtin and corner (integers, NaN, infinities, division
 // by zero) to the VM's results.
-var nativeCases = []struct {
+var closureCases = []struct {
 	code string
 	want resultKind
 }{
@@ -55,38 +55,38 @@ var vmOnlyCases = []struct {
 	{"upper(connectivity)", anyResult},
 }
 
-// TestBuiltinRulesRunNatively keeps the built-in rules on the fast path:
+// TestBuiltinRulesRunAsClosures keeps the built-in rules on the fast path:
 // a new rule that falls back to the VM slows every scenario down.
-func TestBuiltinRulesRunNatively(t *testing.T) {
+func TestBuiltinRulesRunAsClosures(t *testing.T) {
 	rs, err := BuiltinRules()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rs.rules {
-		if !r.when.native() {
+		if !r.when.hasClosure() {
 			t.Errorf("%s: condition %q runs on the VM", r.ID, r.When)
 		}
-		if r.points != nil && !r.points.native() {
+		if r.points != nil && !r.points.hasClosure() {
 			t.Errorf("%s: points %q run on the VM", r.ID, r.Points)
 		}
 		for _, ph := range r.reason.values {
-			if !ph.value.native() {
+			if !ph.value.hasClosure() {
 				t.Errorf("%s: a placeholder of %q runs on the VM", r.ID, r.Reason)
 			}
 		}
 	}
 }
 
-// TestNativeMatchesVM evaluates every built-in expression and the cases
+// TestClosuresMatchVM evaluates every built-in expression and the cases
 // above both ways, on the presets and on random facts.
-func TestNativeMatchesVM(t *testing.T) {
+func TestClosuresMatchVM(t *testing.T) {
 	programs := builtinPrograms(t)
-	for _, c := range nativeCases {
+	for _, c := range closureCases {
 		p, err := compileExpr(c.code, c.want)
 		if err != nil {
 			t.Fatalf("%s: %v", c.code, err)
 		}
-		if !p.native() {
+		if !p.hasClosure() {
 			t.Errorf("%s: runs on the VM, want a closure", c.code)
 		}
 		programs[c.code] = p
@@ -95,9 +95,9 @@ func TestNativeMatchesVM(t *testing.T) {
 	for i, f := range sampleFacts(t, rng, 300) {
 		ev := &evaluator{facts: f}
 		for code, p := range programs {
-			native, vm := evalBoth(t, ev, p)
-			if !sameValue(native, vm) {
-				t.Fatalf("facts #%d: %s: native %v (%T), VM %v (%T)\nfacts: %v", i, code, native, native, vm, vm, f.asMap())
+			closure, vm := evalBoth(t, ev, p)
+			if !sameValue(closure, vm) {
+				t.Fatalf("facts #%d: %s: closure %v (%T), VM %v (%T)\nfacts: %v", i, code, closure, closure, vm, vm, f.asMap())
 			}
 		}
 	}
@@ -125,7 +125,7 @@ func TestVMFallback(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.code, err)
 		}
-		if p.native() {
+		if p.hasClosure() {
 			t.Errorf("%s: has a closure, want the VM", c.code)
 		}
 		got, _ := evalBoth(t, ev, p)
@@ -135,10 +135,10 @@ func TestVMFallback(t *testing.T) {
 	}
 }
 
-// FuzzNativeMatchesVM compiles arbitrary expressions and, whenever the
+// FuzzClosuresMatchVM compiles arbitrary expressions and, whenever the
 // closures cover one, checks them against the VM on the fuzzed facts.
-func FuzzNativeMatchesVM(f *testing.F) {
-	for _, c := range nativeCases {
+func FuzzClosuresMatchVM(f *testing.F) {
+	for _, c := range closureCases {
 		f.Add(c.code, 50.0, 2.0, 0.3, true, "slow")
 	}
 	f.Add("min(users, devices_per_user) / mobile_share", 0.0, -1.0, math.NaN(), false, "")
@@ -152,12 +152,12 @@ func FuzzNativeMatchesVM(f *testing.F) {
 		ev.facts.envStale = true
 		for _, want := range []resultKind{anyResult, boolResult, numberResult} {
 			p, err := compileExpr(code, want)
-			if err != nil || !p.native() {
+			if err != nil || !p.hasClosure() {
 				continue
 			}
-			native, vm := evalBoth(t, ev, p)
-			if !sameValue(native, vm) {
-				t.Fatalf("%s: native %v (%T), VM %v (%T)", code, native, native, vm, vm)
+			closure, vm := evalBoth(t, ev, p)
+			if !sameValue(closure, vm) {
+				t.Fatalf("%s: closure %v (%T), VM %v (%T)", code, closure, closure, vm, vm)
 			}
 		}
 	})
@@ -222,7 +222,7 @@ func sampleFacts(t *testing.T, rng *rand.Rand, n int) []facts {
 
 // evalBoth returns p's value from its closure (nil when it has none) and
 // from the VM (for a fact's name alone, from the map the VM reads).
-func evalBoth(t testing.TB, ev *evaluator, p *program) (native, vm any) {
+func evalBoth(t testing.TB, ev *evaluator, p *program) (closure, vm any) {
 	if p.code == nil {
 		vm = ev.facts.vmEnv()[p.fact]
 	} else {
@@ -236,15 +236,15 @@ func evalBoth(t testing.TB, ev *evaluator, p *program) (native, vm any) {
 	}
 	switch {
 	case p.number != nil:
-		native = p.number(&ev.facts)
+		closure = p.number(&ev.facts)
 	case p.flag != nil:
-		native = p.flag(&ev.facts)
+		closure = p.flag(&ev.facts)
 	case p.text != nil:
-		native = p.text(&ev.facts)
+		closure = p.text(&ev.facts)
 	default:
 		return vm, vm
 	}
-	return native, vm
+	return closure, vm
 }
 
 // sameValue is == that also holds for two NaNs, and tells 0 from -0.

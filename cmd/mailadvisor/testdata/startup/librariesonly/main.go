@@ -1,4 +1,4 @@
-// Command libfloor imports the libraries the brief chose for mailadvisor
+// Command librariesonly imports the libraries mailadvisor depends on for mailadvisor
 // and does nothing else: BenchmarkStartup uses it to show how much of
 // mailadvisor's start-up is the libraries' own initialisation.
 package main

@@ -6,7 +6,7 @@ import (
 	"github.com/expr-lang/expr/ast"
 )
 
-// Native evaluation. Most rule expressions compare facts with constants,
+// Evaluation by closures. Most rule expressions compare facts with constants,
 // combine conditions with and, or and not, do arithmetic, or call round,
 // floor, ceil, abs, min or max. For those, compileExpr turns the syntax
 // tree that expr has parsed, type-checked and optimised into Go closures
@@ -14,7 +14,7 @@ import (
 // than expr's VM. Anything else (other operators, builtins, members,
 // arrays, integer arithmetic) keeps running on the VM. Each closure
 // follows the semantics of the VM's instruction for the same node, and
-// native_test.go holds the two to identical results.
+// closures_test.go holds the two to identical results.
 
 // The closures an expression compiles to, one per result type.
 type (
@@ -36,9 +36,9 @@ type number struct {
 // an int converts to float64 exactly, so comparisons agree with expr's.
 const maxExactInt = 1 << 53
 
-// nativeNumber returns the closure computing numeric node n, or false
+// closureNumber returns the closure computing numeric node n, or false
 // when n is not one the closures cover.
-func nativeNumber(n ast.Node) (number, bool) {
+func closureNumber(n ast.Node) (number, bool) {
 	switch n := n.(type) {
 	case *ast.IdentifierNode:
 		id, ok := numberFactIndex[n.Value]
@@ -55,11 +55,11 @@ func nativeNumber(n ast.Node) (number, bool) {
 			return constantInt(v)
 		}
 	case *ast.UnaryNode:
-		return nativeSign(n)
+		return closureSign(n)
 	case *ast.BinaryNode:
-		return nativeArithmetic(n)
+		return closureArithmetic(n)
 	case *ast.BuiltinNode:
-		return nativeBuiltin(n)
+		return closureBuiltin(n)
 	}
 	return number{}, false
 }
@@ -72,26 +72,26 @@ func constantInt(v int) (number, bool) {
 	return constantNumber(float64(v), true), v >= -maxExactInt && v <= maxExactInt
 }
 
-func nativeSign(n *ast.UnaryNode) (number, bool) {
+func closureSign(n *ast.UnaryNode) (number, bool) {
 	if n.Operator != "-" && n.Operator != "+" {
 		return number{}, false
 	}
-	x, ok := nativeNumber(n.Node)
+	x, ok := closureNumber(n.Node)
 	if !ok || n.Operator == "+" {
 		return x, ok
 	}
 	return number{fn: func(f *facts) float64 { return -x.fn(f) }, mayBeInt: x.mayBeInt}, true
 }
 
-// nativeArithmetic covers + - * / unless both sides may be ints (expr
+// closureArithmetic covers + - * / unless both sides may be ints (expr
 // computes int + - * int in integers; its / always divides floats).
-func nativeArithmetic(n *ast.BinaryNode) (number, bool) {
+func closureArithmetic(n *ast.BinaryNode) (number, bool) {
 	op := arithmetic[n.Operator]
 	if op == nil {
 		return number{}, false
 	}
-	l, okL := nativeNumber(n.Left)
-	r, okR := nativeNumber(n.Right)
+	l, okL := closureNumber(n.Left)
+	r, okR := closureNumber(n.Right)
 	if !okL || !okR || (l.mayBeInt && r.mayBeInt && n.Operator != "/") {
 		return number{}, false
 	}
@@ -105,14 +105,14 @@ var arithmetic = map[string]func(x, y float64) float64{
 	"/": func(x, y float64) float64 { return x / y },
 }
 
-// nativeBuiltin covers round, floor, ceil and abs of one number, and min
+// closureBuiltin covers round, floor, ceil and abs of one number, and min
 // and max of numbers.
-func nativeBuiltin(n *ast.BuiltinNode) (number, bool) {
+func closureBuiltin(n *ast.BuiltinNode) (number, bool) {
 	args := make([]number, len(n.Arguments))
 	anyInt := false
 	for i, a := range n.Arguments {
 		var ok bool
-		if args[i], ok = nativeNumber(a); !ok {
+		if args[i], ok = closureNumber(a); !ok {
 			return number{}, false
 		}
 		anyInt = anyInt || args[i].mayBeInt
@@ -154,8 +154,8 @@ func fold(args []number, replace func(acc, v float64) bool) numberFunc {
 	}
 }
 
-// nativeFlag returns a closure computing yes/no node n, or false.
-func nativeFlag(n ast.Node) (flagFunc, bool) {
+// closureFlag returns a closure computing yes/no node n, or false.
+func closureFlag(n ast.Node) (flagFunc, bool) {
 	switch n := n.(type) {
 	case *ast.IdentifierNode:
 		id, ok := flagFactIndex[n.Value]
@@ -173,25 +173,25 @@ func nativeFlag(n ast.Node) (flagFunc, bool) {
 		if n.Operator != "!" && n.Operator != "not" {
 			return nil, false
 		}
-		x, ok := nativeFlag(n.Node)
+		x, ok := closureFlag(n.Node)
 		if !ok {
 			return nil, false
 		}
 		return func(f *facts) bool { return !x(f) }, true
 	case *ast.BinaryNode:
-		return nativeLogic(n)
+		return closureLogic(n)
 	}
 	return nil, false
 }
 
 func constantFlag(v bool) flagFunc { return func(*facts) bool { return v } }
 
-// nativeLogic covers and, or, ==, != and the orderings.
-func nativeLogic(n *ast.BinaryNode) (flagFunc, bool) {
+// closureLogic covers and, or, ==, != and the orderings.
+func closureLogic(n *ast.BinaryNode) (flagFunc, bool) {
 	switch n.Operator {
 	case "&&", "and", "||", "or":
-		l, okL := nativeFlag(n.Left)
-		r, okR := nativeFlag(n.Right)
+		l, okL := closureFlag(n.Left)
+		r, okR := closureFlag(n.Right)
 		if !okL || !okR {
 			return nil, false
 		}
@@ -200,43 +200,43 @@ func nativeLogic(n *ast.BinaryNode) (flagFunc, bool) {
 		}
 		return func(f *facts) bool { return l(f) || r(f) }, true
 	case "==", "!=":
-		eq, ok := nativeEqual(n.Left, n.Right)
+		eq, ok := closureEqual(n.Left, n.Right)
 		if !ok || n.Operator == "==" {
 			return eq, ok
 		}
 		return func(f *facts) bool { return !eq(f) }, true
 	}
-	return nativeOrder(n)
+	return closureOrder(n)
 }
 
-// nativeEqual compares two numbers, two texts or two yes/no values.
-func nativeEqual(left, right ast.Node) (flagFunc, bool) {
-	if l, ok := nativeNumber(left); ok {
-		if r, ok := nativeNumber(right); ok {
+// closureEqual compares two numbers, two texts or two yes/no values.
+func closureEqual(left, right ast.Node) (flagFunc, bool) {
+	if l, ok := closureNumber(left); ok {
+		if r, ok := closureNumber(right); ok {
 			return func(f *facts) bool { return l.fn(f) == r.fn(f) }, true
 		}
 	}
-	if l, ok := nativeText(left); ok {
-		if r, ok := nativeText(right); ok {
+	if l, ok := closureText(left); ok {
+		if r, ok := closureText(right); ok {
 			return func(f *facts) bool { return l(f) == r(f) }, true
 		}
 	}
-	if l, ok := nativeFlag(left); ok {
-		if r, ok := nativeFlag(right); ok {
+	if l, ok := closureFlag(left); ok {
+		if r, ok := closureFlag(right); ok {
 			return func(f *facts) bool { return l(f) == r(f) }, true
 		}
 	}
 	return nil, false
 }
 
-// nativeOrder covers < <= > >= between numbers.
-func nativeOrder(n *ast.BinaryNode) (flagFunc, bool) {
+// closureOrder covers < <= > >= between numbers.
+func closureOrder(n *ast.BinaryNode) (flagFunc, bool) {
 	op := order[n.Operator]
 	if op == nil {
 		return nil, false
 	}
-	l, okL := nativeNumber(n.Left)
-	r, okR := nativeNumber(n.Right)
+	l, okL := closureNumber(n.Left)
+	r, okR := closureNumber(n.Right)
 	if !okL || !okR {
 		return nil, false
 	}
@@ -250,8 +250,8 @@ var order = map[string]func(x, y float64) bool{
 	">=": func(x, y float64) bool { return x >= y },
 }
 
-// nativeText returns a closure giving text node n, or false.
-func nativeText(n ast.Node) (textFunc, bool) {
+// closureText returns a closure giving text node n, or false.
+func closureText(n ast.Node) (textFunc, bool) {
 	switch n := n.(type) {
 	case *ast.IdentifierNode:
 		id, ok := textFactIndex[n.Value]

@@ -1,0 +1,95 @@
+package batch
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
+	"github.com/mailadvisor/mailadvisor/profiles"
+)
+
+// A prerendered form gives exactly what the profiles package writes.
+func TestPrerenderedMatchesTheWriters(t *testing.T) {
+	d := exampleDomain(t)
+	for _, opts := range []profiles.Options{{}, {Preferred: profiles.POP3, AllowSTARTTLS: true, LeaveOnServerDays: intp(3)}} {
+		for _, email := range []string{"alice@example.com", "o'neil+tag@example.com", "a&b@example.org", "x.y-z_w@example.com"} {
+			for _, user := range []string{"", "Müller & <Söhne>"} {
+				for _, name := range []string{"", `Müller & Söhne <IT> "Büro"`} {
+					checkPrerendered(t, d, opts, email, user, name)
+				}
+			}
+		}
+	}
+}
+
+func checkPrerendered(t *testing.T, d *profiles.Domain, opts profiles.Options, email, user, name string) {
+	t.Helper()
+	addr, err := profiles.ParseAddress("email", email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := profiles.NewPlan(d, &addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user != "" {
+		p.Username = user
+	}
+	for _, format := range []string{formatAutoconfig, formatMobileconfig, formatAutodiscover} {
+		s, err := newPrerendered(format, d, opts, name != "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want bytes.Buffer
+		if err := s.render(&got, p, name); err != nil {
+			t.Fatal(err)
+		}
+		switch format {
+		case formatAutoconfig:
+			err = profiles.WriteAutoconfig(&want, p)
+		case formatMobileconfig:
+			err = profiles.WriteMobileconfig(&want, p)
+		default:
+			err = profiles.WriteAutodiscover(&want, p, name)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s for %s (user %q, name %q): prerendered form differs:\n%s\nwant:\n%s", format, email, user, name, got.String(), want.String())
+		}
+	}
+}
+
+func FuzzPrerendered(f *testing.F) {
+	f.Add("o'neil+tag@example.com", "user", "Name & <x>", true)
+	f.Fuzz(func(t *testing.T, email, user, name string, pop bool) {
+		if _, err := profiles.ParseAddress("email", email); err != nil || textcheck.Text("u", user, 254) != nil || textcheck.Text("n", name, 200) != nil {
+			return
+		}
+		opts := profiles.Options{}
+		if pop {
+			opts.Preferred = profiles.POP3
+		}
+		d := exampleDomain(t)
+		checkPrerendered(t, d, opts, email, user, name)
+	})
+}
+
+func intp(v int) *int { return &v }
+
+// exampleDomain is the profiles package's example domain file.
+func exampleDomain(t testing.TB) *profiles.Domain {
+	t.Helper()
+	f, err := os.Open("../testdata/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := profiles.DecodeDomain(f, "example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
