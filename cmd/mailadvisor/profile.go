@@ -143,7 +143,7 @@ func runProfile(cmd *cobra.Command, opts *profileOptions, format string) error {
 		return err
 	}
 	if err := writeProfile(w, plan, format, opts, signer); err != nil {
-		finish(false)
+		_ = finish(false)
 		return err
 	}
 	return finish(true)

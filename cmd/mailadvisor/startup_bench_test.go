@@ -91,7 +91,7 @@ func BenchmarkBatchMillionUsers(b *testing.B) {
 		}
 		w := bufio.NewWriter(f)
 		if format == "csv" {
-			w.WriteString("email,display_name\n")
+			_, _ = w.WriteString("email,display_name\n") // Flush reports any error
 		}
 		for i := 0; i < users; i++ {
 			row(w, i)

@@ -232,8 +232,8 @@ func (f *File) Path() string { return f.dir.join(f.name) }
 // is allowed, a hard link that fails on an existing name otherwise.
 func (f *File) Commit() error {
 	defer f.release()
-	tmp := filepath.Base(f.File.Name())
-	if err := f.File.Close(); err != nil {
+	tmp := filepath.Base(f.Name())
+	if err := f.Close(); err != nil {
 		_ = f.dir.root.Remove(tmp)
 		return err
 	}
@@ -264,8 +264,8 @@ func (f *File) place(tmp string) error {
 // Abort closes and removes the temporary file.
 func (f *File) Abort() {
 	defer f.release()
-	f.File.Close()
-	_ = f.dir.root.Remove(filepath.Base(f.File.Name()))
+	f.Close()
+	_ = f.dir.root.Remove(filepath.Base(f.Name()))
 }
 
 func (f *File) release() {

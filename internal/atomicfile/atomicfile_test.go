@@ -18,7 +18,9 @@ func TestCommitAndAbort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString("half")
+	if _, err := f.WriteString("half"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(path); err == nil {
 		t.Fatal("the final name exists before Commit")
 	}
@@ -38,7 +40,9 @@ func TestCommitAndAbort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.WriteString("aborted")
+	if _, err := g.WriteString("aborted"); err != nil {
+		t.Fatal(err)
+	}
 	g.Abort()
 	if data, _ := os.ReadFile(path); string(data) != "half" {
 		t.Errorf("Abort changed the file: %q", data)

@@ -1,6 +1,7 @@
 package yamlparams
 
 import (
+	"errors"
 	"io"
 	"math"
 	"strings"
@@ -62,7 +63,7 @@ func TestStrictTellsEmptyInputApart(t *testing.T) {
 	var v struct {
 		A float64 `yaml:"a"`
 	}
-	if err := Strict(strings.NewReader(""), &v); err != io.EOF {
+	if err := Strict(strings.NewReader(""), &v); !errors.Is(err, io.EOF) {
 		t.Errorf("empty input: %v, want io.EOF", err)
 	}
 	err := Strict(strings.NewReader("a: 1\nb: 2\n"), &v)

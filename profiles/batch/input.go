@@ -184,7 +184,7 @@ func (j *jsonlReader) Next() (Row, error) {
 		dec.DisallowUnknownFields()
 		var jr jsonRow
 		if err := dec.Decode(&jr); err != nil {
-			return Row{Line: line, Err: fmt.Errorf("not a JSON object of %s: %v", strings.Join(Columns, ", "), err)}, nil
+			return Row{Line: line, Err: fmt.Errorf("not a JSON object of %s: %w", strings.Join(Columns, ", "), err)}, nil
 		}
 		return jr.row(line), nil
 	}
