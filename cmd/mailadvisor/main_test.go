@@ -18,9 +18,10 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/mailadvisor/mailadvisor/internal/integration"
 	"github.com/rogpeppe/go-internal/testscript"
 	"howett.net/plist"
+
+	"github.com/mailadvisor/mailadvisor/internal/integration"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/*.txtar")
@@ -44,6 +45,14 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/.config")
 			return nil
 		},
+		// [integration]: MAILADVISOR_INTEGRATION=1, where a missing program
+		// is a failure rather than a skip.
+		Condition: func(cond string) (bool, error) {
+			if cond == "integration" {
+				return integration.Enabled(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":     cmdStatus,
 			"gen-users":  cmdGenUsers,
@@ -51,6 +60,7 @@ func TestScripts(t *testing.T) {
 			"no-temp":    cmdNoTemp,
 			"check-zip":  cmdCheckZip,
 			"same-tree":  cmdSameTree,
+			"readme-sh":  cmdReadmeSh,
 		},
 	})
 }
@@ -332,4 +342,22 @@ func TestBatchChecksTheSignerFirst(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
 		t.Error("the batch wrote an output directory")
 	}
+}
+
+// cmdReadmeSh writes the README's sh block that contains a text to a
+// file: readme-sh TEXT FILE.
+func cmdReadmeSh(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: readme-sh TEXT FILE")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	ts.Check(err)
+	for _, block := range strings.Split(string(readme), "```sh\n")[1:] {
+		block, _, _ = strings.Cut(block, "```")
+		if strings.Contains(block, args[0]) {
+			ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte("set -euo pipefail\n"+block), 0o644))
+			return
+		}
+	}
+	ts.Fatalf("README.md has no sh block with %q", args[0])
 }
