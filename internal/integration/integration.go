@@ -31,7 +31,15 @@ func RequireProgram(t testing.TB, name string) string {
 	if err != nil {
 		Missing(t, name+" is missing")
 	}
+	Uses(t, path)
 	return path
+}
+
+// Uses records that the test drives an outside program (or needs root),
+// for the summary of `make test`.
+func Uses(t testing.TB, what string) {
+	t.Helper()
+	t.Logf("integration: uses %s", what)
 }
 
 // Missing skips the test with why, or fails it when Enabled.

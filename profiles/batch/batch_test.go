@@ -275,6 +275,9 @@ func checkFile(t *testing.T, name string, data []byte) {
 // files are checked.
 func TestHundredThousandUsers(t *testing.T) {
 	if testing.Short() {
+		t.Skip("long: many users (go test -short)")
+	}
+	if testing.Short() {
 		t.Skip("-short")
 	}
 	const users = 100_000
@@ -452,6 +455,9 @@ func TestYAMLStreams(t *testing.T) {
 
 // A long YAML list is read in memory that does not grow with it.
 func TestYAMLBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: many users (go test -short)")
+	}
 	const users = 200_000
 	pr, pw := io.Pipe()
 	go func() {
@@ -491,6 +497,9 @@ func TestYAMLBoundedMemory(t *testing.T) {
 // archive/zip and Info-ZIP's unzip both read the whole archive, and each
 // entry holds what the tar of the same input holds.
 func TestZip64ManyEntries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: many users (go test -short)")
+	}
 	const users = 70_000
 	var in strings.Builder
 	in.WriteString("email\n")
@@ -601,6 +610,7 @@ func TestFullDiskLeavesOnlyWholeUsers(t *testing.T) {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
 		integration.Missing(t, fmt.Sprintf("cannot mount a small tmpfs (needs root): %v %s", err, out))
 	}
+	integration.Uses(t, "root: a 256 KiB tmpfs")
 	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
 	var in strings.Builder
 	in.WriteString("email\n")
