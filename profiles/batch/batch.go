@@ -83,9 +83,13 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // release returns the files' buffers to the pool; their Data must not be
 // used afterwards.
 func release(files []File) {
-	for _, f := range files {
-		if f.buf != nil {
-			buffers.Put(f.buf)
+	for i := range files {
+		if b := files[i].buf; b != nil {
+			// Forget it too: a second release (a worker wrote the row,
+			// then the collector drains it after an output error) must not
+			// hand one buffer to two goroutines.
+			files[i].buf, files[i].Data = nil, nil
+			buffers.Put(b)
 		}
 	}
 }
