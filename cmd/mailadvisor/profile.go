@@ -163,11 +163,15 @@ func writeProfile(w io.Writer, plan *profiles.Plan, format string, opts *profile
 	case "srv":
 		return profiles.WriteSRV(w, plan)
 	case "sheet":
+		sheet := profiles.NewSheet(plan)
+		if opts.output == formatMarkdown {
+			// The same page as batch's settings.md: one renderer.
+			return profiles.WriteSheetMarkdown(w, sheet)
+		}
 		p, err := newPrinter(opts.output)
 		if err != nil {
 			return err
 		}
-		sheet := profiles.NewSheet(plan)
 		return p.print(w, report{data: sheet, sections: func() []section { return sheetSections(sheet) }})
 	default:
 		return writeMobileconfig(w, plan, signer)
