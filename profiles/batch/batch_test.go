@@ -277,9 +277,6 @@ func TestHundredThousandUsers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long: many users (go test -short)")
 	}
-	if testing.Short() {
-		t.Skip("-short")
-	}
 	const users = 100_000
 	in, err := NewReader(&generatedCSV{n: users}, CSV)
 	if err != nil {
@@ -458,7 +455,7 @@ func TestYAMLBoundedMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long: many users (go test -short)")
 	}
-	const users = 200_000
+	const users = 100_000
 	pr, pw := io.Pipe()
 	go func() {
 		w := bufio.NewWriter(pw)
