@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -72,9 +73,9 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 				}
 				// Break-even for every row only when asked for.
 				opts.breakEven = opts.breakEven && cmd.Flags().Changed("break-even")
-				return runAdviseBatch(opts)
+				return runAdviseBatch(cmd.Context(), opts)
 			}
-			return runAdvise(cmd, opts)
+			return runAdvise(cmd.Context(), opts)
 		},
 	}
 	addOutputFlag(cmd, &opts.output, "with --batch: json (JSON Lines, the default) or csv")
@@ -87,7 +88,7 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 	return cmd
 }
 
-func runAdvise(cmd *cobra.Command, opts *adviseOptions) error {
+func runAdvise(_ context.Context, opts *adviseOptions) error {
 	p, err := newPrinter(opts.output)
 	if err != nil {
 		return err

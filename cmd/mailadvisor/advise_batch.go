@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -27,7 +28,7 @@ type batchLine struct {
 var batchCSVHeader = []string{"line", "protocol", "confidence", "imap", "pop3", "margin",
 	"leave_on_server_days", "vetoes", "warnings", "error"}
 
-func runAdviseBatch(opts *adviseOptions) error {
+func runAdviseBatch(_ context.Context, opts *adviseOptions) error {
 	if opts.output != formatJSON && opts.output != "csv" {
 		return usagef("output: invalid value %q with --batch: want json (JSON Lines) or csv", opts.output)
 	}

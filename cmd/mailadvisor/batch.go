@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -69,7 +70,7 @@ Exit codes: 0 all rows written, 3 some rows rejected (the others written),
   mailadvisor batch -i users.csv --domain-file example.yaml --zip profiles.zip --report report.jsonl`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBatch(cmd, opts)
+			return runBatch(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
@@ -97,7 +98,7 @@ Exit codes: 0 all rows written, 3 some rows rejected (the others written),
 	return cmd
 }
 
-func runBatch(cmd *cobra.Command, opts *batchOptions) error {
+func runBatch(ctx context.Context, opts *batchOptions) error {
 	std := opts.profile.io
 	cfg, err := opts.config()
 	if err != nil {
@@ -126,7 +127,7 @@ func runBatch(cmd *cobra.Command, opts *batchOptions) error {
 		debug.SetMemoryLimit(batchMemoryLimit)
 	}
 	progress := newProgress(std.err)
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	shown := 0
 	sum, runErr := batch.Run(ctx, *cfg, in, sink, func(r batch.Result) error {

@@ -36,7 +36,7 @@ Every parameter shows its source. Change any of them with a file:
 				_, err := opts.io.out.Write(carbon.DefaultsYAML())
 				return err
 			}
-			return runEstimate(opts, func(m advisor.Models, s advisor.Scenario) (report, error) {
+			return runEstimate(cmd.Context(), opts, func(m advisor.Models, s advisor.Scenario) (report, error) {
 				e, err := m.Carbon.Estimate(m.CarbonInput(&s), m.CarbonModel)
 				if err != nil {
 					return report{}, usagef("%v", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -47,7 +48,7 @@ The scenario comes from the same flags, files and presets as 'advise'.`,
 				_, err := opts.io.out.Write(costmodel.DefaultsYAML())
 				return err
 			}
-			return runEstimate(opts, func(m advisor.Models, s advisor.Scenario) (report, error) {
+			return runEstimate(cmd.Context(), opts, func(m advisor.Models, s advisor.Scenario) (report, error) {
 				e, err := m.Cost.Estimate(m.CostInput(&s))
 				if err != nil {
 					return report{}, err
@@ -72,7 +73,7 @@ func addEstimateFlags(cmd *cobra.Command, opts *estimateOptions) {
 
 // runEstimate loads the scenario and the models, and prints the report
 // that build makes of them.
-func runEstimate(opts *estimateOptions, build func(advisor.Models, advisor.Scenario) (report, error)) error {
+func runEstimate(_ context.Context, opts *estimateOptions, build func(advisor.Models, advisor.Scenario) (report, error)) error {
 	if opts.params != "" {
 		if opts.paramsKey == "cost-params" {
 			opts.models.costParams = opts.params

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"howett.net/plist"
@@ -62,6 +63,7 @@ func TestScripts(t *testing.T) {
 			"check-zip":  cmdCheckZip,
 			"same-tree":  cmdSameTree,
 			"readme-sh":  cmdReadmeSh,
+			"utf16":      cmdUTF16,
 		},
 	})
 }
@@ -377,4 +379,18 @@ func cmdReadmeSh(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("README.md has no sh block with %q", args[0])
+}
+
+// cmdUTF16 writes a text file as UTF-16 (little-endian, with a byte-order
+// mark), as spreadsheet programs save "Unicode text": utf16 IN OUT.
+func cmdUTF16(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: utf16 IN OUT")
+	}
+	text := ts.ReadFile(args[0])
+	out := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(text)) {
+		out = append(out, byte(u), byte(u>>8))
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o644))
 }

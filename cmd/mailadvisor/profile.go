@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,7 @@ type profileOptions struct {
 	signCert   string
 	signKey    string
 	signChain  string
+	format     string // the argument: which file to write
 	out        string
 	force      bool
 	output     string
@@ -71,7 +73,8 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 		Args:      oneArgOf("format", profileFormats, "mailadvisor profile sheet --email you@example.com"),
 		ValidArgs: profileFormats,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runProfile(cmd, opts, args[0])
+			opts.format = args[0]
+			return runProfile(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
@@ -116,7 +119,8 @@ func (opts *profileOptions) addChoiceFlags(cmd *cobra.Command) {
 	f.StringVar(&opts.signChain, "sign-chain", "", "mobileconfig: intermediate certificates to include (PEM)")
 }
 
-func runProfile(cmd *cobra.Command, opts *profileOptions, format string) error {
+func runProfile(_ context.Context, opts *profileOptions) error {
+	format := opts.format
 	if opts.signCert != "" && format != "mobileconfig" {
 		return usagef("--sign-cert: only mobileconfig profiles can be signed")
 	}

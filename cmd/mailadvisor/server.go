@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -20,6 +21,7 @@ var serverFormats = []string{"dovecot", "postfix", "dns", "all"}
 
 type serverOptions struct {
 	io       streams
+	format   string // the argument: dovecot, postfix, dns or all
 	config   templates.Config
 	scenario string
 	preset   string
@@ -59,7 +61,8 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 					return &usageError{err: limits.Port(name, port)}
 				}
 			}
-			return runServer(opts, args[0])
+			opts.format = args[0]
+			return runServer(cmd.Context(), opts)
 		},
 	}
 	c := &opts.config
@@ -112,7 +115,8 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 	return cmd
 }
 
-func runServer(opts *serverOptions, format string) error {
+func runServer(_ context.Context, opts *serverOptions) error {
+	format := opts.format
 	c := &opts.config
 	if opts.scenario != "" || opts.preset != "" {
 		if err := opts.applyAdvice(); err != nil {
