@@ -37,6 +37,7 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the end-to-end CLI tests in testdata/*.txtar.
 func TestScripts(t *testing.T) {
+	t.Parallel() // alongside the end-to-end run of the daemons
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata",
 		WorkdirRoot:   memoryDir(t),

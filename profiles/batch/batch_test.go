@@ -277,6 +277,7 @@ func TestHundredThousandUsers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long: many users (go test -short)")
 	}
+	t.Parallel()
 	const users = 100_000
 	in, err := NewReader(&generatedCSV{n: users}, CSV)
 	if err != nil {
@@ -455,6 +456,7 @@ func TestYAMLBoundedMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long: many users (go test -short)")
 	}
+	t.Parallel()
 	const users = 100_000
 	pr, pw := io.Pipe()
 	go func() {
@@ -497,6 +499,7 @@ func TestZip64ManyEntries(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long: many users (go test -short)")
 	}
+	t.Parallel()
 	const users = 70_000
 	var in strings.Builder
 	in.WriteString("email\n")
