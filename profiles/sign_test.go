@@ -126,3 +126,17 @@ func TestNewSignerChecksOnce(t *testing.T) {
 		t.Errorf("a good pair: %v", err)
 	}
 }
+
+// FuzzNewSigner: any PEM input is refused with a SignerError, never a
+// panic.
+func FuzzNewSigner(f *testing.F) {
+	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))
+	f.Fuzz(func(t *testing.T, cert, key []byte) {
+		if _, err := NewSigner(cert, key, cert, time.Now()); err != nil {
+			var se *SignerError
+			if !errors.As(err, &se) {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+		}
+	})
+}
