@@ -2,6 +2,7 @@ package advisor
 
 import (
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -20,16 +21,20 @@ func (a *Advisor) breakEven(s Scenario, current string) ([]BreakEven, error) {
 			numeric = append(numeric, f)
 		}
 	}
-	out := make([]BreakEven, len(numeric))
+	per := make([][]BreakEven, len(numeric))
 	err := forEach(len(numeric), func(i int) error {
 		ev := a.pool.Get().(*evaluator)
 		defer a.pool.Put(ev)
 		var err error
-		out[i], err = a.breakEvenFor(ev, s, numeric[i], current)
+		per[i], err = a.breakEvenFor(ev, s, numeric[i], current)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	out := make([]BreakEven, 0, len(numeric))
+	for _, entries := range per {
+		out = append(out, entries...)
 	}
 	return out, nil
 }
@@ -41,7 +46,7 @@ type flip struct {
 	to       string
 }
 
-func (a *Advisor) breakEvenFor(ev *evaluator, s Scenario, f Field, current string) (BreakEven, error) {
+func (a *Advisor) breakEvenFor(ev *evaluator, s Scenario, f Field, current string) ([]BreakEven, error) {
 	cur, set := f.get(&s)
 	be := BreakEven{Input: f.Name}
 	if set {
@@ -55,7 +60,7 @@ func (a *Advisor) breakEvenFor(ev *evaluator, s Scenario, f Field, current strin
 	for _, up := range []bool{true, false} {
 		fl, err := a.scan(ev, s, f, cur, up, current)
 		if err != nil {
-			return be, err
+			return nil, err
 		}
 		if fl != nil && (best == nil || fl.distance < best.distance) {
 			best = fl
@@ -66,19 +71,146 @@ func (a *Advisor) breakEvenFor(ev *evaluator, s Scenario, f Field, current strin
 		if !set {
 			be.Note = "not set; " + be.Note
 		}
-		return be, nil
+		return []BreakEven{be}, nil
 	}
-	at := best.at
-	be.At, be.FlipsTo = &at, best.to
-	be.Direction = "at_or_below"
-	if best.up {
-		be.Direction = "at_or_above"
+	// The answer may change again further on (a budget low enough for
+	// POP3 alone, lower still for nothing): each interval is an entry,
+	// with until where the next one starts. The samples that found the
+	// flips are coarse, so each interval (and the stretch from the current
+	// value to the first flip) is checked again at finer points, and a
+	// flip found there splits it.
+	flips := []*flip{best}
+	for len(flips) <= maxIntervals {
+		last := flips[len(flips)-1]
+		next, err := a.scan(ev, s, f, last.at, last.up, last.to)
+		if err != nil {
+			return nil, err
+		}
+		if next == nil {
+			break
+		}
+		flips = append(flips, next)
 	}
-	return be, nil
+	for i, checks := -1, 0; i < len(flips) && checks < 8*maxIntervals; i, checks = i+1, checks+1 {
+		if len(flips) > maxIntervals {
+			// Past the intervals listed, only the one after the last
+			// matters: it gives that last interval its end.
+			flips = flips[:maxIntervals+1]
+			if i >= maxIntervals {
+				break
+			}
+		}
+		from, answer := cur, current
+		if i >= 0 {
+			from, answer = flips[i].at, flips[i].to
+		}
+		to := f.Min
+		if best.up {
+			to = f.Max
+		}
+		if i+1 < len(flips) {
+			to = flips[i+1].at
+		}
+		missed, err := a.firstChange(ev, s, f, from, to, best.up, answer)
+		if err != nil {
+			return nil, err
+		}
+		if missed != nil {
+			flips = slices.Insert(flips, i+1, missed)
+			// A later flip to the same answer is no flip any more: the
+			// interval checks below look at the stretch it ended.
+			for i+2 < len(flips) && flips[i+2].to == missed.to {
+				flips = slices.Delete(flips, i+2, i+3)
+			}
+			i-- // check the shortened interval again
+		}
+	}
+	var out []BreakEven
+	for i, fl := range flips[:min(len(flips), maxIntervals)] {
+		e := be
+		at := fl.at
+		e.At, e.FlipsTo = &at, fl.to
+		e.Direction = "at_or_below"
+		if fl.up {
+			e.Direction = "at_or_above"
+		}
+		if i+1 < len(flips) {
+			until := flips[i+1].at
+			e.Until = &until
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
+// checkPoints is how many points firstChange tries inside an interval.
+const checkPoints = 12
+
+// firstChange looks inside (from, to) for a value whose answer is not
+// answer: at checkPoints points spread evenly, then geometrically for a
+// log-scale input, and the midpoint; the first one found is narrowed by
+// bisection.
+func (a *Advisor) firstChange(ev *evaluator, s Scenario, f Field, from, to float64, up bool, answer string) (*flip, error) {
+	points := make([]float64, 0, 2*checkPoints+1)
+	for k := 1; k < checkPoints; k++ {
+		t := float64(k) / checkPoints
+		points = append(points, from+(to-from)*t)
+		if f.LogScale && from > 0 && to > 0 {
+			points = append(points, from*math.Pow(to/from, t))
+		}
+	}
+	points = append(points, (from+to)/2)
+	for i, x := range points {
+		if f.Kind == KindInt {
+			points[i] = math.Round(x)
+		}
+	}
+	// Nearest first, so that the first change found is the first one met.
+	slices.SortFunc(points, func(x, y float64) int {
+		return cmpFloat(math.Abs(x-from), math.Abs(y-from))
+	})
+	same := from
+	for _, x := range points {
+		if x == from || x == to || (x-from)*(to-x) <= 0 {
+			continue
+		}
+		got, err := a.decideWith(ev, s, f, x)
+		if err != nil {
+			return nil, err
+		}
+		if got == answer {
+			same = x
+			continue
+		}
+		at, err := a.bisect(ev, s, f, same, x, answer)
+		if err != nil {
+			return nil, err
+		}
+		newTo, err := a.decideWith(ev, s, f, at)
+		if err != nil {
+			return nil, err
+		}
+		return &flip{at: at, distance: math.Abs(at-from) / (f.Max - f.Min), up: up, to: newTo}, nil
+	}
+	return nil, nil
+}
+
+func cmpFloat(x, y float64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+// maxIntervals bounds the intervals listed along one input.
+const maxIntervals = 6
+
 // scan walks from cur towards one end of the range and, at the first
-// sample where the recommendation differs, narrows the flip by bisection.
+// sample where the answer differs, narrows the flip by bisection; the
+// flip's answer is the one at the value it reports.
 func (a *Advisor) scan(ev *evaluator, s Scenario, f Field, cur float64, up bool, current string) (*flip, error) {
 	same := cur
 	for k := 1; k <= samplesPerSide; k++ {
@@ -98,7 +230,11 @@ func (a *Advisor) scan(ev *evaluator, s Scenario, f Field, cur float64, up bool,
 		if err != nil {
 			return nil, err
 		}
-		return &flip{at: at, distance: math.Abs(at-cur) / (f.Max - f.Min), up: up, to: got}, nil
+		to, err := a.decideWith(ev, s, f, at)
+		if err != nil {
+			return nil, err
+		}
+		return &flip{at: at, distance: math.Abs(at-cur) / (f.Max - f.Min), up: up, to: to}, nil
 	}
 	return nil, nil
 }
@@ -180,6 +316,9 @@ func (a *Advisor) niceValue(ev *evaluator, s Scenario, f Field, same, flipped fl
 		}
 	}
 	v, _ := strconv.ParseFloat(strconv.FormatFloat(flipped, 'g', 8, 64), 64)
+	if got, err := a.decideWith(ev, s, f, v); err != nil || got == current {
+		return flipped, err // the short form fell on the unflipped side
+	}
 	return v, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mailadvisor/mailadvisor/costmodel"
 	"github.com/mailadvisor/mailadvisor/internal/mailports"
 )
 
@@ -69,6 +70,8 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res.Recommendation = recommend(res.Scores, res.Vetoes)
+	res.Options = a.checkOptions(&s, res.Vetoes)
+	res.Recommendation.Option = optionFor(res.Options, res.Recommendation.Protocol, ev.facts.text)
 	ev.facts.setRecommended(res.Recommendation.Protocol)
 	if err := a.warn(ev, res); err != nil {
 		return nil, err
@@ -86,10 +89,11 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	}
 	if opts.BreakEven {
 		var err error
-		if res.BreakEven, err = a.breakEven(s, res.Recommendation.Protocol); err != nil {
+		current := answer(res.Recommendation)
+		if res.BreakEven, err = a.breakEven(s, current); err != nil {
 			return nil, err
 		}
-		if res.WhatIf, err = a.whatIf(ev, s, res.Recommendation.Protocol); err != nil {
+		if res.WhatIf, err = a.whatIf(ev, s, current); err != nil {
 			return nil, err
 		}
 	}
@@ -156,9 +160,111 @@ func (a *Advisor) warn(ev *evaluator, res *Result) error {
 	}
 	if vetoed(res.Vetoes, IMAP) && vetoed(res.Vetoes, POP3) {
 		res.Warnings = append(res.Warnings, Warning{Rule: "both-vetoed",
-			Message: "both protocols are vetoed; the recommendation follows the scores, but the constraints need a second look"})
+			Message: "no option meets every constraint: the recommendation is the least bad by the scores, and breaks what its vetoes say"})
 	}
+	res.Warnings = append(res.Warnings, otherHostingFits(res)...)
 	return nil
+}
+
+// otherHostingFits warns, when the scenario asks for one hosting and has a
+// budget, of each protocol whose option of the other hosting fits the
+// budget while the one asked for does not.
+func otherHostingFits(res *Result) []Warning {
+	s := &res.Scenario
+	if s.Hosting == HostingAny || s.BudgetEURPerYear == nil {
+		return nil
+	}
+	budget := *s.BudgetEURPerYear
+	var out []Warning
+	for _, p := range []string{IMAP, POP3} {
+		var asked, other *OptionCheck
+		for i := range res.Options {
+			if o := &res.Options[i]; o.Protocol == p && o.Hosting == s.Hosting {
+				asked = o
+			} else if o.Protocol == p {
+				other = o
+			}
+		}
+		if asked != nil && other != nil && asked.YearlyEUR > budget && other.YearlyEUR <= budget {
+			out = append(out, Warning{Rule: "other-hosting-fits", Message: fmt.Sprintf(
+				"%s %s at about %s EUR a year fits the %s EUR budget; the scenario asks for hosting: %s (%s costs about %s EUR)",
+				upper(p), hostingWord(other.Hosting), grouped(other.YearlyEUR), grouped(budget), s.Hosting, asked.Option, grouped(asked.YearlyEUR))})
+		}
+	}
+	return out
+}
+
+func hostingWord(h string) string {
+	if h == HostingHosted {
+		return "hosted by a provider"
+	}
+	return "self-hosted"
+}
+
+// grouped writes a whole amount with thousands separators: 2,640.
+func grouped(v float64) string {
+	s := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// BudgetHardFactor is how far over the budget an option is ruled out: the
+// built-in budget rules veto a protocol whose cheapest option costs more
+// than 1.5 times the budget (points, below that), and an option of a
+// protocol they leave is ruled out past the same factor.
+const BudgetHardFactor = 1.5
+
+// checkOptions says which of the four options meet the hard constraints:
+// the hosting asked for, the protocol's vetoes, and the budget.
+func (a *Advisor) checkOptions(s *Scenario, vetoes []Veto) []OptionCheck {
+	y := a.models.Cost.YearlyCosts(a.models.CostInput(s))
+	all := []OptionCheck{
+		{Option: costmodel.POP3Self, Protocol: POP3, Hosting: HostingSelf, YearlyEUR: y.POP3Self},
+		{Option: costmodel.IMAPSelf, Protocol: IMAP, Hosting: HostingSelf, YearlyEUR: y.IMAPSelf},
+		{Option: costmodel.POP3Hosted, Protocol: POP3, Hosting: HostingHosted, YearlyEUR: y.POP3Hosted},
+		{Option: costmodel.IMAPHosted, Protocol: IMAP, Hosting: HostingHosted, YearlyEUR: y.IMAPHosted},
+	}
+	for i := range all {
+		o := &all[i]
+		o.YearlyEUR = round2(o.YearlyEUR)
+		o.RuledOutBy = []string{}
+		if s.Hosting != HostingAny && o.Hosting != s.Hosting {
+			o.RuledOutBy = append(o.RuledOutBy, "hosting: the scenario asks for "+s.Hosting)
+		}
+		protocolVetoed := false
+		for _, v := range vetoes {
+			if v.Protocol == o.Protocol {
+				protocolVetoed = true
+				o.RuledOutBy = append(o.RuledOutBy, v.Rule+": "+v.Reason)
+			}
+		}
+		if b := s.BudgetEURPerYear; b != nil && !protocolVetoed && o.YearlyEUR > *b*BudgetHardFactor {
+			o.RuledOutBy = append(o.RuledOutBy, fmt.Sprintf("budget: about %s EUR a year, more than %s times the %s EUR budget",
+				grouped(o.YearlyEUR), formatNumber(BudgetHardFactor), grouped(*b)))
+		}
+		o.Feasible = len(o.RuledOutBy) == 0
+	}
+	return all
+}
+
+// optionFor is how to run protocol: its cheapest feasible option, else
+// (no option is) the option the cost facts chose for it.
+func optionFor(options []OptionCheck, protocol string, text [textFactCount]string) string {
+	best := -1
+	for i, o := range options {
+		if o.Protocol == protocol && o.Feasible && (best < 0 || o.YearlyEUR < options[best].YearlyEUR) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		return options[best].Option
+	}
+	if protocol == POP3 {
+		return text[factPOP3Option]
+	}
+	return text[factIMAPOption]
 }
 
 // decide returns only the recommended protocol, without reasons: the fast
@@ -185,7 +291,19 @@ func (a *Advisor) decide(ev *evaluator, s *Scenario) (string, error) {
 			scores.add(r.Favours, pts)
 		}
 	}
+	if imapVetoed && pop3Vetoed {
+		return AnswerNone, nil
+	}
 	return choose(round2(scores.IMAP), round2(scores.POP3), imapVetoed, pop3Vetoed), nil
+}
+
+// answer is what break-even and what-if compare: the protocol, or none
+// when no option meets every hard constraint.
+func answer(r Recommendation) string {
+	if r.Confidence == ConfidenceNone {
+		return AnswerNone
+	}
+	return r.Protocol
 }
 
 func (s *Scores) add(protocol string, pts float64) {
@@ -218,6 +336,8 @@ func recommend(sc Scores, vetoes []Veto) Recommendation {
 		Margin:   round2(math.Abs(sc.IMAP - sc.POP3)),
 	}
 	switch {
+	case imapVetoed && pop3Vetoed:
+		rec.Confidence = ConfidenceNone
 	case imapVetoed != pop3Vetoed:
 		rec.Confidence = ConfidenceStrong
 	case rec.Margin >= StrongMargin:
@@ -301,7 +421,10 @@ func Endpoints(protocol string) []Endpoint {
 func summary(res *Result) string {
 	r := res.Recommendation
 	var b strings.Builder
-	b.Grow(96)
+	b.Grow(128)
+	if r.Confidence == ConfidenceNone {
+		b.WriteString("no option meets every constraint; least bad by the scores: ")
+	}
 	b.WriteString(upper(r.Protocol))
 	b.WriteString(" (")
 	b.WriteString(r.Confidence)
@@ -311,8 +434,32 @@ func summary(res *Result) string {
 	b.WriteString(", POP3 ")
 	b.Write(appendNumber(digits[:0], res.Scores.POP3, 2))
 	b.WriteString(" points)")
-	for _, v := range res.Vetoes {
-		b.WriteString("; " + upper(v.Protocol) + " ruled out by " + v.Rule)
+	for _, o := range res.Options {
+		if o.Option == r.Option {
+			b.WriteString(", as " + o.Option + " at about " + grouped(o.YearlyEUR) + " EUR a year")
+		}
+	}
+	if r.Confidence == ConfidenceNone {
+		b.WriteString(", which breaks: ")
+		first := true
+		for _, v := range res.Vetoes {
+			if v.Protocol == r.Protocol {
+				if !first {
+					b.WriteString("; ")
+				}
+				b.WriteString(v.Rule + " (" + v.Reason + ")")
+				first = false
+			}
+		}
+		for _, v := range res.Vetoes {
+			if v.Protocol != r.Protocol {
+				b.WriteString("; " + upper(v.Protocol) + " ruled out by " + v.Rule)
+			}
+		}
+	} else {
+		for _, v := range res.Vetoes {
+			b.WriteString("; " + upper(v.Protocol) + " ruled out by " + v.Rule)
+		}
 	}
 	switch {
 	case r.LeaveOnServerDays == nil:

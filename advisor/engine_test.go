@@ -31,7 +31,8 @@ func TestConfidenceFromMargin(t *testing.T) {
 		{10, 10, nil, IMAP, ConfidenceClose}, // a tie goes to IMAP
 		{90, 0, []Veto{{Protocol: IMAP}}, POP3, ConfidenceStrong},
 		{0, 90, []Veto{{Protocol: POP3}}, IMAP, ConfidenceStrong},
-		{20, 10, []Veto{{Protocol: IMAP}, {Protocol: POP3}}, IMAP, ConfidenceModerate},
+		// No option left: the least bad by the scores, and confidence none.
+		{20, 10, []Veto{{Protocol: IMAP}, {Protocol: POP3}}, IMAP, ConfidenceNone},
 	}
 	for _, tc := range tests {
 		rec := recommend(Scores{IMAP: tc.imap, POP3: tc.pop3}, tc.vetoes)

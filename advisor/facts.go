@@ -73,6 +73,7 @@ const (
 	factRegion
 	factRecommended // "" while scoring; the protocol for warnings
 	factIMAPOption  // imap-self or imap-hosted
+	factPOP3Option  // pop3-self or pop3-hosted
 	factCarbonModel // the CO2 model in use
 	textFactCount
 )
@@ -83,6 +84,7 @@ var textFactNames = [textFactCount]string{
 	factRegion:       "region",
 	factRecommended:  "recommended",
 	factIMAPOption:   "imap_option",
+	factPOP3Option:   "pop3_option",
 	factCarbonModel:  "carbon_model",
 }
 
@@ -180,6 +182,7 @@ func (f *facts) setModels(m modelFacts) {
 	f.number[factPOP3CostEUR] = m.pop3CostEUR
 	f.number[factIMAPCostEUR] = m.imapCostEUR
 	f.text[factIMAPOption] = m.imapOption
+	f.text[factPOP3Option] = m.pop3Option
 	f.number[factPOP3CO2Kg] = m.pop3CO2Kg
 	f.number[factIMAPCO2Kg] = m.imapCO2Kg
 	gap := 0.0

@@ -237,7 +237,7 @@ var fields = []Field{
 		func(s *Scenario) *float64 { return &s.ServerQuotaGB }),
 	optionalField("budget_eur_per_year", "yearly mail budget for the organisation, in EUR (optional)", 0, 1e9,
 		func(s *Scenario) **float64 { return &s.BudgetEURPerYear }),
-	enumField("hosting", "who runs the mail server", []string{HostingSelf, HostingHosted},
+	enumField("hosting", "who runs the mail server: self, hosted (a provider), or any (weigh both)", []string{HostingAny, HostingSelf, HostingHosted},
 		func(s *Scenario) *string { return &s.Hosting }),
 	enumField("region", "where the servers draw their electricity", []string{"FR", "EU", "WORLD"},
 		func(s *Scenario) *string { return &s.Region }),

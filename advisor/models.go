@@ -52,24 +52,38 @@ func (m Models) CarbonInput(s *Scenario) carbon.Input {
 // modelFacts are the facts the cost and CO2 models add for the rules.
 type modelFacts struct {
 	pop3CostEUR, imapCostEUR float64
-	imapOption               string
+	pop3Option, imapOption   string
 	pop3CO2Kg, imapCO2Kg     float64
 	carbonModel              string
 }
 
-// modelFacts computes the yearly cost of each protocol (for hosted mail,
-// a hosted mailbox costs the same read over POP3 or IMAP) and the
-// organisation's yearly CO2 in the model in use.
+// modelFacts computes the yearly cost of each protocol, as its cheapest
+// option the scenario's hosting allows (both hostings when it is any), and
+// the organisation's yearly CO2 in the model in use.
 func (m Models) modelFacts(s *Scenario) (modelFacts, error) {
-	pop3Self, imapSelf, imapHosted := m.Cost.YearlyCosts(m.CostInput(s))
-	mf := modelFacts{pop3CostEUR: pop3Self, imapCostEUR: imapSelf, imapOption: costmodel.IMAPSelf, carbonModel: m.CarbonModel}
-	if s.Hosting == HostingHosted {
-		mf.pop3CostEUR, mf.imapCostEUR, mf.imapOption = imapHosted, imapHosted, costmodel.IMAPHosted
-	}
+	y := m.Cost.YearlyCosts(m.CostInput(s))
+	mf := modelFacts{carbonModel: m.CarbonModel}
+	mf.pop3Option, mf.pop3CostEUR = cheapest(s.Hosting, costmodel.POP3Self, y.POP3Self, costmodel.POP3Hosted, y.POP3Hosted)
+	mf.imapOption, mf.imapCostEUR = cheapest(s.Hosting, costmodel.IMAPSelf, y.IMAPSelf, costmodel.IMAPHosted, y.IMAPHosted)
 	var err error
 	mf.pop3CO2Kg, mf.imapCO2Kg, err = m.Carbon.Yearly(m.CarbonInput(s), m.CarbonModel)
 	if err != nil {
 		return mf, fmt.Errorf("CO2 model: %w", err)
 	}
 	return mf, nil
+}
+
+// cheapest is a protocol's option for a hosting choice: the one asked
+// for, or with any, the cheaper (self-hosted on a tie).
+func cheapest(hosting, self string, selfCost float64, hosted string, hostedCost float64) (string, float64) {
+	switch {
+	case hosting == HostingSelf:
+		return self, selfCost
+	case hosting == HostingHosted:
+		return hosted, hostedCost
+	case hostedCost < selfCost:
+		return hosted, hostedCost
+	default:
+		return self, selfCost
+	}
 }

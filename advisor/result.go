@@ -10,7 +10,15 @@ const (
 	ConfidenceStrong   = "strong"   // margin >= StrongMargin, or the other protocol is vetoed
 	ConfidenceModerate = "moderate" // margin >= ModerateMargin
 	ConfidenceClose    = "close"    // anything less
+	// ConfidenceNone: no option meets every hard constraint (both
+	// protocols vetoed); the recommendation is the least bad, by the
+	// scores, and the summary names what it breaks.
+	ConfidenceNone = "none"
 )
+
+// AnswerNone is what break-even and what-if entries flip to when no
+// option meets every hard constraint.
+const AnswerNone = "none"
 
 // Margins (in points) that separate the confidence levels.
 const (
@@ -29,6 +37,7 @@ type Result struct {
 	Vetoes         []Veto              `json:"vetoes" yaml:"vetoes"`
 	Warnings       []Warning           `json:"warnings" yaml:"warnings"`
 	Endpoints      []Endpoint          `json:"endpoints" yaml:"endpoints"`
+	Options        []OptionCheck       `json:"options" yaml:"options"`
 	BreakEven      []BreakEven         `json:"break_even" yaml:"break_even"`
 	WhatIf         []WhatIf            `json:"what_if" yaml:"what_if"`
 	Cost           *costmodel.Estimate `json:"cost,omitempty" yaml:"cost,omitempty"`     // with Options.Estimates
@@ -40,6 +49,9 @@ type Recommendation struct {
 	Protocol   string  `json:"protocol" yaml:"protocol"`
 	Confidence string  `json:"confidence" yaml:"confidence"`
 	Margin     float64 `json:"margin" yaml:"margin"`
+	// Option is how to run it: the protocol's cheapest option that meets
+	// the hard constraints (the cheapest allowed, with confidence none).
+	Option string `json:"option" yaml:"option"`
 	// LeaveOnServerDays is set for POP3 only: how long the server keeps a
 	// copy after download (0: delete at once).
 	LeaveOnServerDays *int `json:"leave_on_server_days,omitempty" yaml:"leave_on_server_days,omitempty"`
@@ -47,6 +59,17 @@ type Recommendation struct {
 	LeaveOnServerReason string `json:"leave_on_server_reason,omitempty" yaml:"leave_on_server_reason,omitempty"`
 	// Summary is one sentence for people.
 	Summary string `json:"summary" yaml:"summary"`
+}
+
+// OptionCheck says whether one way to run mail (a protocol and who runs
+// it) meets the scenario's hard constraints, and if not, why.
+type OptionCheck struct {
+	Option     string   `json:"option" yaml:"option"` // pop3-self, imap-self, pop3-hosted, imap-hosted
+	Protocol   string   `json:"protocol" yaml:"protocol"`
+	Hosting    string   `json:"hosting" yaml:"hosting"` // self or hosted
+	YearlyEUR  float64  `json:"yearly_eur" yaml:"yearly_eur"`
+	Feasible   bool     `json:"feasible" yaml:"feasible"`
+	RuledOutBy []string `json:"ruled_out_by" yaml:"ruled_out_by"` // reasons, in words; [] when feasible
 }
 
 // Scores are the points each protocol collected.
@@ -99,7 +122,10 @@ type BreakEven struct {
 	FlipsTo   string   `json:"flips_to,omitempty" yaml:"flips_to,omitempty"`
 	At        *float64 `json:"at" yaml:"at"`
 	Direction string   `json:"direction,omitempty" yaml:"direction,omitempty"` // at_or_above or at_or_below
-	Note      string   `json:"note,omitempty" yaml:"note,omitempty"`
+	// Until, when set, is where the answer changes again further in the
+	// same direction: the next entry for the same input starts there.
+	Until *float64 `json:"until,omitempty" yaml:"until,omitempty"`
+	Note  string   `json:"note,omitempty" yaml:"note,omitempty"`
 }
 
 // WhatIf is a change of one yes/no or named input that flips the

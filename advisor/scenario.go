@@ -9,6 +9,7 @@ const (
 
 // Hosting values accepted by [Scenario.Hosting].
 const (
+	HostingAny    = "any" // either: the advice weighs both
 	HostingSelf   = "self"
 	HostingHosted = "hosted"
 )
@@ -57,7 +58,7 @@ func DefaultScenario() Scenario {
 		MailboxGrowthGBPerYear: 2,
 		RetentionYears:         5,
 		ServerQuotaGB:          10,
-		Hosting:                HostingSelf,
+		Hosting:                HostingAny,
 		Region:                 "FR",
 		SharedMailboxes:        true,
 		CentralBackup:          true,

@@ -26,7 +26,11 @@ const (
 	POP3Self   = "pop3-self"
 	IMAPSelf   = "imap-self"
 	IMAPHosted = "imap-hosted"
+	POP3Hosted = "pop3-hosted"
 )
+
+// Options lists the option names in the order estimates give them.
+var Options = []string{POP3Self, IMAPSelf, POP3Hosted, IMAPHosted}
 
 // DefaultYears is the default horizon of the total cost of ownership.
 const DefaultYears = 3
@@ -37,6 +41,7 @@ type Params struct {
 	POP3Self   SelfHosted   `yaml:"pop3_self" json:"pop3_self"`
 	IMAPSelf   SelfHosted   `yaml:"imap_self" json:"imap_self"`
 	IMAPHosted HostedParams `yaml:"imap_hosted" json:"imap_hosted"`
+	POP3Hosted HostedParams `yaml:"pop3_hosted" json:"pop3_hosted"`
 
 	sources map[string]string // dotted key -> where the default comes from
 }
@@ -113,7 +118,9 @@ func (p *Params) checks() []yamlparams.Bound {
 		out = append(out, o.s.OneOff.checks(o.name)...)
 	}
 	out = append(out, yamlparams.AtLeast("imap_hosted.price_per_user_month", p.IMAPHosted.PricePerUserMonth, 0))
-	return append(out, p.IMAPHosted.OneOff.checks("imap_hosted")...)
+	out = append(out, p.IMAPHosted.OneOff.checks("imap_hosted")...)
+	out = append(out, yamlparams.AtLeast("pop3_hosted.price_per_user_month", p.POP3Hosted.PricePerUserMonth, 0))
+	return append(out, p.POP3Hosted.OneOff.checks("pop3_hosted")...)
 }
 
 func (o OneOffParams) checks(prefix string) []yamlparams.Bound {

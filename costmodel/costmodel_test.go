@@ -32,8 +32,28 @@ func TestDefaultsReproduceTheArticle(t *testing.T) {
 			t.Errorf("%s yearly = %v, want exactly %v", name, o.Yearly, want)
 		}
 	}
-	if e.Currency != "EUR" || e.Years != 3 || len(e.Options) != 3 {
+	if e.Currency != "EUR" || e.Years != 3 || len(e.Options) != len(Options) {
 		t.Errorf("estimate %+v", e)
+	}
+}
+
+// With a provider, both protocols cost the same mailbox by default: the
+// POP3 option is not a server to run.
+func TestHostedPOP3CostsTheMailbox(t *testing.T) {
+	e, err := mustDefaults(t).Estimate(Input{Users: 1, DevicesPerUser: 1, ServerQuotaGB: 1, Years: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pop, _ := e.Option(POP3Hosted)
+	imap, _ := e.Option(IMAPHosted)
+	self, _ := e.Option(POP3Self)
+	if pop.Yearly != imap.Yearly || pop.Yearly != 4.4*12 || self.Yearly <= pop.Yearly {
+		t.Errorf("one user: pop3-hosted %v, imap-hosted %v, pop3-self %v", pop.Yearly, imap.Yearly, self.Yearly)
+	}
+	for i, name := range Options {
+		if e.Options[i].Option != name {
+			t.Errorf("option %d is %s, want %s", i, e.Options[i].Option, name)
+		}
 	}
 }
 
@@ -98,8 +118,8 @@ func TestHandChecked(t *testing.T) {
 				t.Errorf("%s: %s TCO %v, want %v", tc.name, name, o.TCO, tco)
 			}
 		}
-		pop, imap, hosted := p.YearlyCosts(tc.in)
-		for name, got := range map[string]float64{POP3Self: pop, IMAPSelf: imap, IMAPHosted: hosted} {
+		y := p.YearlyCosts(tc.in)
+		for name, got := range map[string]float64{POP3Self: y.POP3Self, IMAPSelf: y.IMAPSelf, IMAPHosted: y.IMAPHosted} {
 			if round2(got) != round2(tc.want[name][0]) {
 				t.Errorf("%s: YearlyCosts %s = %v, want %v", tc.name, name, got, tc.want[name][0])
 			}

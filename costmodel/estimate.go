@@ -34,7 +34,7 @@ type Line struct {
 
 // Option is the cost of one way to run mail.
 type Option struct {
-	Option       string  `json:"option" yaml:"option"` // pop3-self, imap-self or imap-hosted
+	Option       string  `json:"option" yaml:"option"` // pop3-self, imap-self, pop3-hosted or imap-hosted
 	Label        string  `json:"label" yaml:"label"`
 	Yearly       float64 `json:"yearly" yaml:"yearly"`
 	OneOff       float64 `json:"one_off" yaml:"one_off"`
@@ -74,16 +74,21 @@ func (p Params) Estimate(in Input) (*Estimate, error) {
 		Options: []Option{
 			p.selfHosted(POP3Self, "self-hosted POP3", "pop3_self", p.POP3Self, in, p.pop3Amounts(in)),
 			p.selfHosted(IMAPSelf, "self-hosted IMAP", "imap_self", p.IMAPSelf, in, p.imapAmounts(in)),
-			p.hosted(in),
+			p.hosted(POP3Hosted, "hosted POP3", "pop3_hosted", p.POP3Hosted, in),
+			p.hosted(IMAPHosted, "hosted IMAP", "imap_hosted", p.IMAPHosted, in),
 		},
 	}, nil
 }
 
+// YearlyByOption is the yearly cost of each option, without the breakdown.
+type YearlyByOption struct{ POP3Self, IMAPSelf, POP3Hosted, IMAPHosted float64 }
+
 // YearlyCosts returns only the yearly cost of each option, without the
 // breakdown: the fast path for scoring. The amounts are the ones the
 // breakdown lists.
-func (p Params) YearlyCosts(in Input) (pop3Self, imapSelf, imapHosted float64) {
-	return p.pop3Amounts(in).total(), p.imapAmounts(in).total(), p.IMAPHosted.yearly(in)
+func (p Params) YearlyCosts(in Input) YearlyByOption {
+	return YearlyByOption{POP3Self: p.pop3Amounts(in).total(), IMAPSelf: p.imapAmounts(in).total(),
+		POP3Hosted: p.POP3Hosted.yearly(in), IMAPHosted: p.IMAPHosted.yearly(in)}
 }
 
 // selfAmounts are the yearly lines of a self-hosted option.
@@ -153,12 +158,11 @@ func (p Params) selfHosted(name, label, key string, s SelfHosted, in Input, a se
 	return p.option(name, label, key, lines, s.OneOff, in)
 }
 
-func (p Params) hosted(in Input) Option {
-	h := p.IMAPHosted
+func (p Params) hosted(name, label, key string, h HostedParams, in Input) Option {
 	lines := []Line{{Item: "hosted mailboxes", Kind: Yearly, Formula: "price*12*N",
 		Inputs: fmt.Sprintf("price=%s %s/mailbox-month, N=%s", num(h.PricePerUserMonth), p.Currency, num(float64(in.Users))),
-		Amount: h.yearly(in), Source: p.Source("imap_hosted.price_per_user_month")}}
-	return p.option(IMAPHosted, "hosted IMAP", "imap_hosted", lines, h.OneOff, in)
+		Amount: h.yearly(in), Source: p.Source(key + ".price_per_user_month")}}
+	return p.option(name, label, key, lines, h.OneOff, in)
 }
 
 // option adds the one-off lines to the yearly ones and sums them up.

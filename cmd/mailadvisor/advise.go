@@ -176,12 +176,15 @@ func adviseReport(res *advisor.Result) report {
 
 func adviseSections(res *advisor.Result) []section {
 	rec := res.Recommendation
-	head := section{Title: "Recommendation: " + strings.ToUpper(rec.Protocol) + " (" + rec.Confidence + ")",
-		Lines: []string{rec.Summary}}
+	title := "Recommendation: " + strings.ToUpper(rec.Protocol) + ", " + rec.Option + " (" + rec.Confidence + ")"
+	if rec.Confidence == advisor.ConfidenceNone {
+		title = "Recommendation: no option meets every constraint; least bad: " + strings.ToUpper(rec.Protocol) + ", " + rec.Option
+	}
+	head := section{Title: title, Lines: []string{rec.Summary}}
 	if rec.LeaveOnServerDays != nil {
 		head.Lines = append(head.Lines, fmt.Sprintf("Leave on server: %d days (%s)", *rec.LeaveOnServerDays, rec.LeaveOnServerReason))
 	}
-	out := []section{head, contributionsSection(res)}
+	out := []section{head, contributionsSection(res), optionsSection(res)}
 	if len(res.Vetoes) > 0 {
 		v := section{Title: "Vetoes", Header: []string{"Rule", "Rules out", "Reason"}}
 		for _, veto := range res.Vetoes {
@@ -206,6 +209,20 @@ func adviseSections(res *advisor.Result) []section {
 	return out
 }
 
+// optionsSection lists the four ways to run mail, whether each meets the
+// hard constraints, and what rules it out.
+func optionsSection(res *advisor.Result) section {
+	s := section{Title: "Options (protocol and who runs it)", Header: []string{"Option", "EUR/year", "Meets the constraints", "Ruled out by"}}
+	for _, o := range res.Options {
+		ok := "yes"
+		if !o.Feasible {
+			ok = "no"
+		}
+		s.Rows = append(s.Rows, []string{o.Option, grouped(o.YearlyEUR), ok, strings.Join(o.RuledOutBy, "; ")})
+	}
+	return s
+}
+
 func contributionsSection(res *advisor.Result) section {
 	s := section{Title: fmt.Sprintf("Score: IMAP %s, POP3 %s", num(res.Scores.IMAP), num(res.Scores.POP3)),
 		Header: []string{"Rule", "Favours", "Points", "Reason"}}
@@ -227,6 +244,15 @@ func endpointsSection(endpoints []advisor.Endpoint) section {
 	return s
 }
 
+// answerWords is a flip's answer for people: the protocol, or that no
+// option would meet every constraint.
+func answerWords(a string) string {
+	if a == advisor.AnswerNone {
+		return "no option fits"
+	}
+	return strings.ToUpper(a)
+}
+
 // breakEvenSection lists the changes that flip the answer; the inputs
 // that cannot flip it within their allowed range are named on one line.
 func breakEvenSection(res *advisor.Result) section {
@@ -245,10 +271,13 @@ func breakEvenSection(res *advisor.Result) section {
 		if b.Direction == "at_or_below" {
 			change = "<= " + num(*b.At)
 		}
-		s.Rows = append(s.Rows, []string{b.Input, now, change, strings.ToUpper(b.FlipsTo)})
+		if b.Until != nil {
+			change += ", until " + num(*b.Until)
+		}
+		s.Rows = append(s.Rows, []string{b.Input, now, change, answerWords(b.FlipsTo)})
 	}
 	for _, w := range res.WhatIf {
-		s.Rows = append(s.Rows, []string{w.Input, "", "set to " + w.Value, strings.ToUpper(w.FlipsTo)})
+		s.Rows = append(s.Rows, []string{w.Input, "", "set to " + w.Value, answerWords(w.FlipsTo)})
 	}
 	if len(s.Rows) == 0 {
 		s.Header = nil
