@@ -21,28 +21,47 @@ const (
 // the scenario (base with the row's fields applied, validated) or why the
 // row was rejected.
 type Row struct {
-	Line     int
-	Scenario Scenario
-	Err      error
+	Line        int
+	Scenario    Scenario
+	Assumptions []Assumption // every field with its source (FitDefaults)
+	Err         error
 }
 
 // ReadScenarios streams the rows of a CSV (header = field names) or JSON
 // Lines input, each applied on top of base, to yield. A bad row is passed
 // to yield with Err set and reading goes on; only an unreadable input (a
 // bad header, an I/O error) or an error from yield stops it. Empty CSV
-// cells and blank lines leave base's value.
-func ReadScenarios(r io.Reader, format string, base Scenario, yield func(Row) error) error {
+// cells and blank lines leave base's value. baseGiven says where base's
+// fields came from; a row's own are SourceFile, and the fields nobody gave
+// are fitted to the row's size (FitDefaults).
+func ReadScenarios(r io.Reader, format string, base Scenario, baseGiven Provenance, yield func(Row) error) error {
+	fit := func(row Row, given []string) error {
+		if row.Err == nil {
+			p := Provenance{}
+			for k, v := range baseGiven {
+				p[k] = v
+			}
+			for _, f := range given {
+				p[f] = SourceFile
+			}
+			row.Assumptions = FitDefaults(&row.Scenario, p)
+			if err := row.Scenario.Validate(); err != nil {
+				row.Err = fmt.Errorf("line %d: %w", row.Line, err)
+			}
+		}
+		return yield(row)
+	}
 	switch format {
 	case FormatCSV:
-		return readCSV(r, base, yield)
+		return readCSV(r, base, fit)
 	case FormatJSONL:
-		return readJSONL(r, base, yield)
+		return readJSONL(r, base, fit)
 	default:
 		return &FieldError{Field: "batch format", Value: format, Allowed: "one of csv, jsonl"}
 	}
 }
 
-func readCSV(r io.Reader, base Scenario, yield func(Row) error) error {
+func readCSV(r io.Reader, base Scenario, yield func(Row, []string) error) error {
 	cr, header, err := tabular.CSV(r)
 	if errors.Is(err, tabular.ErrNoHeader) {
 		return errors.New("csv: empty input: want a header line of field names")
@@ -65,6 +84,7 @@ func readCSV(r io.Reader, base Scenario, yield func(Row) error) error {
 		}
 		row := Row{Line: line, Scenario: base}
 		var rowErr *tabular.RowError
+		var given []string
 		switch {
 		case errors.As(err, &rowErr):
 			row.Err = rowErr
@@ -76,8 +96,13 @@ func readCSV(r io.Reader, base Scenario, yield func(Row) error) error {
 			row.Err = fmt.Errorf("line %d: empty row: every value is blank", row.Line)
 		default:
 			row.Err = applyRecord(&row.Scenario, columns, record, row.Line)
+			for i, cell := range record {
+				if strings.TrimSpace(cell) != "" {
+					given = append(given, columns[i].Name)
+				}
+			}
 		}
-		if err := yield(row); err != nil {
+		if err := yield(row, given); err != nil {
 			return err
 		}
 	}
@@ -107,7 +132,7 @@ func applyRecord(s *Scenario, columns []Field, record []string, line int) error 
 	return nil
 }
 
-func readJSONL(r io.Reader, base Scenario, yield func(Row) error) error {
+func readJSONL(r io.Reader, base Scenario, yield func(Row, []string) error) error {
 	lines := tabular.NewLines(r)
 	for {
 		text, line, err := lines.Next()
@@ -115,6 +140,7 @@ func readJSONL(r io.Reader, base Scenario, yield func(Row) error) error {
 			return nil
 		}
 		row := Row{Line: line, Scenario: base}
+		var given []string
 		var rowErr *tabular.RowError
 		if errors.As(err, &rowErr) {
 			row.Err = rowErr
@@ -124,12 +150,12 @@ func readJSONL(r io.Reader, base Scenario, yield func(Row) error) error {
 			continue
 		} else if text[0] != '{' {
 			row.Err = fmt.Errorf("line %d: want a JSON object", line)
-		} else if err := DecodeScenario(bytes.NewReader(text), "", &row.Scenario); err != nil {
+		} else if given, err = DecodeScenarioFields(bytes.NewReader(text), "", &row.Scenario); err != nil {
 			row.Err = fmt.Errorf("line %d: %s", line, strings.TrimPrefix(errors.Unwrap(err).Error(), "line 1: "))
 		} else if err := row.Scenario.Validate(); err != nil {
 			row.Err = fmt.Errorf("line %d: %w", line, err)
 		}
-		if err := yield(row); err != nil {
+		if err := yield(row, given); err != nil {
 			return err
 		}
 	}

@@ -8,7 +8,7 @@ import (
 func readAll(t *testing.T, input, format string) ([]Row, error) {
 	t.Helper()
 	var rows []Row
-	err := ReadScenarios(strings.NewReader(input), format, DefaultScenario(), func(r Row) error {
+	err := ReadScenarios(strings.NewReader(input), format, DefaultScenario(), nil, func(r Row) error {
 		rows = append(rows, r)
 		return nil
 	})

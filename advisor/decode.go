@@ -18,17 +18,32 @@ import (
 // outside the field's range is a [*DecodeError] that names the source, the
 // line and the field. An empty document changes nothing.
 func DecodeScenario(r io.Reader, source string, s *Scenario) error {
+	_, err := DecodeScenarioFields(r, source, s)
+	return err
+}
+
+// DecodeScenarioFields is DecodeScenario that also returns the names of
+// the fields the document sets.
+func DecodeScenarioFields(r io.Reader, source string, s *Scenario) ([]string, error) {
 	var doc yaml.Node
 	if err := yaml.NewDecoder(r).Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil
+			return nil, nil
 		}
-		return &DecodeError{Source: source, Err: yamlparams.Clean(err)}
+		return nil, &DecodeError{Source: source, Err: yamlparams.Clean(err)}
 	}
 	if err := applyNode(&doc, s); err != nil {
-		return &DecodeError{Source: source, Err: err}
+		return nil, &DecodeError{Source: source, Err: err}
 	}
-	return nil
+	n := &doc
+	if len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	var keys []string
+	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		keys = append(keys, n.Content[i].Value)
+	}
+	return keys, nil
 }
 
 // applyNode applies a YAML mapping (or a document holding one) to s.

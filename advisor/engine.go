@@ -37,6 +37,9 @@ func (a *Advisor) load(ev *evaluator, s *Scenario) error {
 
 // Options choose the optional, costlier parts of a [Result].
 type Options struct {
+	// Assumptions are the scenario's inputs with their sources, as
+	// FitDefaults returns them: the result lists them.
+	Assumptions []Assumption
 	// BreakEven adds break-even values and what-if flips (a few hundred
 	// extra evaluations of the rules).
 	BreakEven bool
@@ -62,6 +65,10 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 		Warnings:      []Warning{},
 		BreakEven:     []BreakEven{},
 		WhatIf:        []WhatIf{},
+		Assumptions:   opts.Assumptions,
+	}
+	if res.Assumptions == nil {
+		res.Assumptions = []Assumption{}
 	}
 	if err := a.load(ev, &s); err != nil {
 		return nil, err

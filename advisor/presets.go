@@ -20,7 +20,12 @@ type Preset struct {
 	Name        string   `json:"name" yaml:"name"`
 	Description string   `json:"description" yaml:"description"`
 	Scenario    Scenario `json:"scenario" yaml:"scenario"`
+	fields      []string // the fields the preset sets
 }
+
+// Fields are the names of the fields the preset sets; the others keep
+// the built-in default.
+func (p Preset) Fields() []string { return p.fields }
 
 type presetDoc struct {
 	Description string    `yaml:"description"`
@@ -43,7 +48,11 @@ func Presets() ([]Preset, error) {
 		if err := s.Validate(); err != nil {
 			return nil, fmt.Errorf("built-in preset %s: %w", name, err)
 		}
-		presets = append(presets, Preset{Name: name, Description: doc.Description, Scenario: s})
+		var keys []string
+		for i := 0; i+1 < len(doc.Scenario.Content); i += 2 {
+			keys = append(keys, doc.Scenario.Content[i].Value)
+		}
+		presets = append(presets, Preset{Name: name, Description: doc.Description, Scenario: s, fields: keys})
 	}
 	sort.Slice(presets, func(i, j int) bool { return presets[i].Name < presets[j].Name })
 	return presets, nil
@@ -52,16 +61,23 @@ func Presets() ([]Preset, error) {
 // PresetScenario returns the scenario of the preset called name, or a
 // [*FieldError] listing the preset names when there is none.
 func PresetScenario(name string) (Scenario, error) {
+	p, err := PresetNamed(name)
+	return p.Scenario, err
+}
+
+// PresetNamed returns the preset called name, or a [*FieldError] listing
+// the preset names when there is none.
+func PresetNamed(name string) (Preset, error) {
 	presets, err := Presets()
 	if err != nil {
-		return Scenario{}, err
+		return Preset{}, err
 	}
 	names := make([]string, len(presets))
 	for i, p := range presets {
 		if p.Name == name {
-			return p.Scenario, nil
+			return p, nil
 		}
 		names[i] = p.Name
 	}
-	return Scenario{}, &FieldError{Field: "preset", Value: name, Allowed: "one of " + strings.Join(names, ", ")}
+	return Preset{}, &FieldError{Field: "preset", Value: name, Allowed: "one of " + strings.Join(names, ", ")}
 }

@@ -30,18 +30,21 @@ const (
 // documented contract of `mailadvisor advise -o json`: slices are never nil
 // so that they print as [] when empty.
 type Result struct {
-	Scenario       Scenario            `json:"scenario" yaml:"scenario"`
-	Recommendation Recommendation      `json:"recommendation" yaml:"recommendation"`
-	Scores         Scores              `json:"scores" yaml:"scores"`
-	Contributions  []Contribution      `json:"contributions" yaml:"contributions"`
-	Vetoes         []Veto              `json:"vetoes" yaml:"vetoes"`
-	Warnings       []Warning           `json:"warnings" yaml:"warnings"`
-	Endpoints      []Endpoint          `json:"endpoints" yaml:"endpoints"`
-	Options        []OptionCheck       `json:"options" yaml:"options"`
-	BreakEven      []BreakEven         `json:"break_even" yaml:"break_even"`
-	WhatIf         []WhatIf            `json:"what_if" yaml:"what_if"`
-	Cost           *costmodel.Estimate `json:"cost,omitempty" yaml:"cost,omitempty"`     // with Options.Estimates
-	Carbon         *carbon.Estimate    `json:"carbon,omitempty" yaml:"carbon,omitempty"` // with Options.Estimates
+	Scenario       Scenario       `json:"scenario" yaml:"scenario"`
+	Recommendation Recommendation `json:"recommendation" yaml:"recommendation"`
+	Scores         Scores         `json:"scores" yaml:"scores"`
+	Contributions  []Contribution `json:"contributions" yaml:"contributions"`
+	Vetoes         []Veto         `json:"vetoes" yaml:"vetoes"`
+	Warnings       []Warning      `json:"warnings" yaml:"warnings"`
+	Endpoints      []Endpoint     `json:"endpoints" yaml:"endpoints"`
+	Options        []OptionCheck  `json:"options" yaml:"options"`
+	// Assumptions lists every input with its value and where it came
+	// from (with Options.Assumptions; [] otherwise).
+	Assumptions []Assumption        `json:"assumptions" yaml:"assumptions"`
+	BreakEven   []BreakEven         `json:"break_even" yaml:"break_even"`
+	WhatIf      []WhatIf            `json:"what_if" yaml:"what_if"`
+	Cost        *costmodel.Estimate `json:"cost,omitempty" yaml:"cost,omitempty"`     // with Options.Estimates
+	Carbon      *carbon.Estimate    `json:"carbon,omitempty" yaml:"carbon,omitempty"` // with Options.Estimates
 }
 
 // Recommendation is the protocol to use and how sure the advice is.

@@ -93,7 +93,7 @@ func runAdvise(_ context.Context, opts *adviseOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := opts.scenario.load(opts.io.in)
+	s, assumed, err := opts.scenario.loadFitted(opts.io.in)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func runAdvise(_ context.Context, opts *adviseOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := adv.Advise(s, advisor.Options{BreakEven: opts.breakEven, Estimates: true})
+	res, err := adv.Advise(s, advisor.Options{BreakEven: opts.breakEven, Estimates: true, Assumptions: assumed})
 	if err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func adviseSections(res *advisor.Result) []section {
 	if rec.LeaveOnServerDays != nil {
 		head.Lines = append(head.Lines, fmt.Sprintf("Leave on server: %d days (%s)", *rec.LeaveOnServerDays, rec.LeaveOnServerReason))
 	}
-	out := []section{head, contributionsSection(res), optionsSection(res)}
+	out := []section{head, inputsSection(res), contributionsSection(res), optionsSection(res)}
 	if len(res.Vetoes) > 0 {
 		v := section{Title: "Vetoes", Header: []string{"Rule", "Rules out", "Reason"}}
 		for _, veto := range res.Vetoes {
@@ -207,6 +207,35 @@ func adviseSections(res *advisor.Result) []section {
 		out = append(out, breakEvenSection(res))
 	}
 	return out
+}
+
+// inputsSection lists the inputs someone gave and those fitted to the
+// scenario's size, and names the ones left at the built-in default.
+func inputsSection(res *advisor.Result) section {
+	s := section{Title: "Inputs", Header: []string{"Input", "Value", "Source"}}
+	var defaults []string
+	for _, a := range res.Assumptions {
+		if a.Source == advisor.SourceDefault {
+			defaults = append(defaults, a.Field)
+			continue
+		}
+		src := a.Source
+		if a.Reason != "" {
+			src += ": " + a.Reason
+		}
+		value := a.Value
+		if value == "" {
+			value = "unset"
+		}
+		s.Rows = append(s.Rows, []string{a.Field, value, src})
+	}
+	if len(defaults) > 0 {
+		s.Lines = []string{"Built-in defaults (the source article's 50-person company): " + strings.Join(defaults, ", ") + "."}
+	}
+	if len(s.Rows) == 0 {
+		s.Header = nil
+	}
+	return s
 }
 
 // optionsSection lists the four ways to run mail, whether each meets the

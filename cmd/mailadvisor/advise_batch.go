@@ -39,7 +39,7 @@ func runAdviseBatch(_ context.Context, opts *adviseOptions) error {
 	if opts.scenario.file == "-" && opts.batch == "-" {
 		return usagef("-f - and --batch - cannot both read stdin")
 	}
-	base, err := opts.scenario.load(opts.io.in)
+	base, prov, err := opts.scenario.load(opts.io.in)
 	if err != nil {
 		return err
 	}
@@ -58,11 +58,13 @@ func runAdviseBatch(_ context.Context, opts *adviseOptions) error {
 	// The CSV columns hold no cost or CO2: only JSON rows get the estimates.
 	advOpts := advisor.Options{BreakEven: opts.breakEven, Estimates: opts.output == formatJSON}
 	total, rejected := 0, 0
-	err = advisor.ReadScenarios(in, format, base, func(row advisor.Row) error {
+	err = advisor.ReadScenarios(in, format, base, prov, func(row advisor.Row) error {
 		total++
 		line := batchLine{Line: row.Line}
 		if row.Err == nil {
-			line.Result, row.Err = adv.Advise(row.Scenario, advOpts)
+			rowOpts := advOpts
+			rowOpts.Assumptions = row.Assumptions
+			line.Result, row.Err = adv.Advise(row.Scenario, rowOpts)
 		}
 		if row.Err != nil {
 			rejected++

@@ -85,7 +85,7 @@ func runEstimate(_ context.Context, opts *estimateOptions, build func(advisor.Mo
 	if err != nil {
 		return err
 	}
-	s, err := opts.scenario.load(opts.io.in)
+	s, _, err := opts.scenario.loadFitted(opts.io.in)
 	if err != nil {
 		return err
 	}
@@ -105,6 +105,12 @@ func costSummarySection(e *costmodel.Estimate) section {
 		Header: []string{"Option", "Per year", "One-off", fmt.Sprintf("TCO %dy", e.Years), "Per user/month"}}
 	for _, o := range e.Options {
 		s.Rows = append(s.Rows, []string{o.Option, grouped(o.Yearly), grouped(o.OneOff), grouped(o.TCO), num(o.PerUserMonth)})
+	}
+	pop, _ := e.Option(costmodel.POP3Hosted)
+	imap, _ := e.Option(costmodel.IMAPHosted)
+	if pop.Yearly == imap.Yearly {
+		s.Lines = []string{fmt.Sprintf("With a provider, POP3 and IMAP cost the same mailbox: %s %s a year; the self-hosted rows are the cost of running a server.",
+			grouped(pop.Yearly), e.Currency)}
 	}
 	return s
 }

@@ -281,10 +281,11 @@ func (opts *profileOptions) advice() (string, *int, error) {
 // built-in rules and models: what 'profile', 'batch' and 'server' do with
 // --preset and --scenario.
 func adviseOn(preset, file string, stdin io.Reader) (*advisor.Result, error) {
-	s, err := baseScenario(preset, file, stdin)
+	s, prov, err := baseScenario(preset, file, stdin)
 	if err != nil {
 		return nil, err
 	}
+	advisor.FitDefaults(&s, prov)
 	rs, err := advisor.BuiltinRules()
 	if err != nil {
 		return nil, err

@@ -74,26 +74,39 @@ func (in *scenarioInput) addFlags(cmd *cobra.Command) {
 
 // load builds the scenario: built-in default, then the preset, the file,
 // MAILADVISOR_* variables and flags, each overriding the one before.
-func (in *scenarioInput) load(stdin io.Reader) (advisor.Scenario, error) {
-	s, err := baseScenario(in.preset, in.file, stdin)
+func (in *scenarioInput) load(stdin io.Reader) (advisor.Scenario, advisor.Provenance, error) {
+	s, prov, err := baseScenario(in.preset, in.file, stdin)
 	if err != nil {
-		return s, err
+		return s, prov, err
 	}
 	for _, ff := range in.flags {
 		if text := os.Getenv(ff.field.EnvName()); text != "" {
 			if err := ff.field.Set(&s, text); err != nil {
-				return s, usagef("environment variable %s: %v", ff.field.EnvName(), err)
+				return s, prov, usagef("environment variable %s: %v", ff.field.EnvName(), err)
 			}
+			prov[ff.field.Name] = advisor.SourceEnv
 		}
 	}
 	for _, ff := range in.flags {
 		if ff.given {
 			if err := ff.field.Set(&s, ff.text); err != nil {
-				return s, usagef("--%s: %v", ff.field.FlagName(), err)
+				return s, prov, usagef("--%s: %v", ff.field.FlagName(), err)
 			}
+			prov[ff.field.Name] = advisor.SourceFlag
 		}
 	}
-	return s, s.Validate()
+	return s, prov, s.Validate()
+}
+
+// loadFitted is load, with the fields nobody gave fitted to the
+// scenario's size (advisor.FitDefaults), and the list of assumptions.
+func (in *scenarioInput) loadFitted(stdin io.Reader) (advisor.Scenario, []advisor.Assumption, error) {
+	s, prov, err := in.load(stdin)
+	if err != nil {
+		return s, nil, err
+	}
+	assumed := advisor.FitDefaults(&s, prov)
+	return s, assumed, s.Validate()
 }
 
 // addPresetFlag declares --preset, with the same help on every command.
@@ -103,33 +116,41 @@ func addPresetFlag(cmd *cobra.Command, target *string, what string) {
 }
 
 // baseScenario is the default scenario, or the preset, with the scenario
-// file (may be "", "-" for stdin) on top.
-func baseScenario(preset, file string, stdin io.Reader) (advisor.Scenario, error) {
-	s := advisor.DefaultScenario()
+// file (may be "", "-" for stdin) on top, and where each field came from.
+func baseScenario(preset, file string, stdin io.Reader) (advisor.Scenario, advisor.Provenance, error) {
+	s, prov := advisor.DefaultScenario(), advisor.Provenance{}
 	if preset != "" {
-		var err error
-		if s, err = advisor.PresetScenario(preset); err != nil {
-			return s, withHint(err, "run 'mailadvisor presets' to list them")
+		p, err := advisor.PresetNamed(preset)
+		if err != nil {
+			return s, prov, withHint(err, "run 'mailadvisor presets' to list them")
+		}
+		s = p.Scenario
+		for _, f := range p.Fields() {
+			prov[f] = advisor.SourcePreset
 		}
 	}
 	if file != "" {
-		if err := decodeScenarioFile(file, stdin, &s); err != nil {
-			return s, err
+		keys, err := decodeScenarioFile(file, stdin, &s)
+		if err != nil {
+			return s, prov, err
+		}
+		for _, f := range keys {
+			prov[f] = advisor.SourceFile
 		}
 	}
-	return s, nil
+	return s, prov, nil
 }
 
-func decodeScenarioFile(path string, stdin io.Reader, s *advisor.Scenario) error {
+func decodeScenarioFile(path string, stdin io.Reader, s *advisor.Scenario) ([]string, error) {
 	data, err := readInput("scenario file", path, stdin)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	source := path
 	if path == "-" {
 		source = "stdin"
 	}
-	return advisor.DecodeScenario(bytes.NewReader(data), source, s)
+	return advisor.DecodeScenarioFields(bytes.NewReader(data), source, s)
 }
 
 // maxInputBytes bounds every whole-file input (scenario, rules, domain,
