@@ -149,6 +149,13 @@ func compileRule(r Rule) (*compiledRule, error) {
 	if strings.TrimSpace(r.Reason) == "" {
 		return nil, errors.New("missing reason")
 	}
+	// The texts reach terminals, reports and JSON: no control or invisible
+	// format characters (an escape sequence, a bidi override).
+	for _, t := range []struct{ field, value string }{{"id", r.ID}, {"title", r.Title}, {"rationale", r.Rationale}, {"reason", r.Reason}} {
+		if err := textcheck.Text(t.field, t.value, 2000); err != nil {
+			return nil, err
+		}
+	}
 	if r.Kind == "" {
 		r.Kind = KindPoints
 	}
