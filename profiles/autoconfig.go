@@ -59,9 +59,12 @@ type oauth2XML struct {
 	TokenURL string `xml:"tokenURL"`
 }
 
-// Autoconfig socketType and authentication words (case-sensitive).
+// Autoconfig socketType and authentication words (case-sensitive). There
+// is no word for cleartext: Thunderbird for Android aborts the whole file
+// on any socketType but SSL and STARTTLS (RealAutoconfigParser.kt), losing
+// the encrypted entries too, so cleartext endpoints are never written.
 var (
-	autoconfSocket = map[string]string{SecurityTLS: "SSL", SecuritySTARTTLS: "STARTTLS", SecurityNone: "plain"}
+	autoconfSocket = map[string]string{SecurityTLS: "SSL", SecuritySTARTTLS: "STARTTLS"}
 	autoconfAuth   = map[string]string{AuthPassword: "password-cleartext", AuthPasswordEncrypted: "password-encrypted", AuthOAuth2: "OAuth2"}
 )
 
@@ -72,7 +75,7 @@ func WriteAutoconfig(w io.Writer, p *Plan) error {
 	cc := clientConfig{Version: "1.1", Provider: emailProvider{
 		ID: d.Domains[0], Domains: d.Domains, DisplayName: d.DisplayName, DisplayShortName: d.ShortName,
 	}}
-	for _, e := range p.Incoming {
+	for _, e := range encrypted(p.Incoming) {
 		s := autoconfServerOf(e, p.Username)
 		if e.Protocol == POP3 {
 			s.POP3 = &pop3XML{LeaveMessagesOnServer: p.LeaveOnServerDays > 0}
@@ -83,7 +86,7 @@ func WriteAutoconfig(w io.Writer, p *Plan) error {
 		}
 		cc.Provider.Incoming = append(cc.Provider.Incoming, s)
 	}
-	for _, e := range p.Outgoing {
+	for _, e := range encrypted(p.Outgoing) {
 		cc.Provider.Outgoing = append(cc.Provider.Outgoing, autoconfServerOf(e, p.Username))
 	}
 	if d.DocumentationURL != "" {
@@ -101,6 +104,20 @@ func autoconfServerOf(e Endpoint, user string) autoconfServer {
 		s.Authentication = append(s.Authentication, autoconfAuth[a])
 	}
 	return s
+}
+
+// encrypted leaves out the cleartext endpoints (--allow-insecure): the
+// client files that clients read without a person looking never carry
+// them (see autoconfSocket, and autodiscover, where a cleartext port
+// would be paired with a password).
+func encrypted(eps []Endpoint) []Endpoint {
+	out := make([]Endpoint, 0, len(eps))
+	for _, e := range eps {
+		if e.Security != SecurityNone {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // writeXML writes the UTF-8 XML declaration (no BOM), v indented, and a

@@ -48,7 +48,10 @@ type adProtocol struct {
 	AuthRequired   string `xml:"AuthRequired"`
 }
 
-var autodiscoverEncryption = map[string]string{SecurityTLS: "SSL", SecuritySTARTTLS: "TLS", SecurityNone: "None"}
+// Encryption words. Cleartext endpoints are never written: every
+// protocol entry carries a login, and Outlook would send the password in
+// the clear (see encrypted).
+var autodiscoverEncryption = map[string]string{SecurityTLS: "SSL", SecuritySTARTTLS: "TLS"}
 
 // WriteAutodiscover writes the plan as an Outlook autodiscover response
 // for one address; displayName is optional.
@@ -60,11 +63,8 @@ func WriteAutodiscover(w io.Writer, p *Plan, displayName string) error {
 	if displayName != "" {
 		resp.Response.User = &adUser{DisplayName: displayName}
 	}
-	for _, e := range append(append([]Endpoint{}, p.Incoming...), p.Outgoing...) {
+	for _, e := range encrypted(append(append([]Endpoint{}, p.Incoming...), p.Outgoing...)) {
 		ssl := "on"
-		if e.Security == SecurityNone {
-			ssl = "off"
-		}
 		resp.Response.Account.Protocols = append(resp.Response.Account.Protocols, adProtocol{
 			Type: strings.ToUpper(e.Protocol), Server: e.Host, Port: e.Port, LoginName: p.Username,
 			DomainRequired: "off", SPA: "off", SSL: ssl, Encryption: autodiscoverEncryption[e.Security], AuthRequired: "on",

@@ -69,8 +69,10 @@ var uuidNamespace = uuid.NewSHA1(uuid.NameSpaceDNS, []byte("mailadvisor.profiles
 
 // ProfileUUID returns the deterministic UUID of a payload type for an
 // account (an address, or a domain for a per-domain profile).
+// The account is case-folded: Alice@ and alice@ are one mailbox, and a
+// regenerated profile must replace the installed one.
 func ProfileUUID(account, payloadType string) string {
-	return strings.ToUpper(uuid.NewSHA1(uuidNamespace, []byte(account+"\n"+payloadType)).String())
+	return strings.ToUpper(uuid.NewSHA1(uuidNamespace, []byte(strings.ToLower(account)+"\n"+payloadType)).String())
 }
 
 // WriteMobileconfig writes the plan as an unsigned Apple configuration

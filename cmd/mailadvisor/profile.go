@@ -62,8 +62,10 @@ or for a whole domain (placeholders the client fills in):
 
 Only encrypted endpoints are written: IMAP on 993 and POP3 on 995 (implicit
 TLS), submission on 465 then 587 (STARTTLS). --allow-starttls adds IMAP 143
-and POP3 110 with STARTTLS; --allow-insecure adds cleartext endpoints (with a
-warning, and never with a cleartext password). The preferred protocol comes
+and POP3 110 with STARTTLS; --allow-insecure adds cleartext endpoints to the
+sheet and the SRV records (with a warning, and never with a cleartext
+password); autoconfig, autodiscover and mobileconfig never carry them, since
+clients read those without a person looking. The preferred protocol comes
 first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 		Example: `  mailadvisor profile autoconfig --email alice@example.com > config-v1.1.xml
   mailadvisor profile autoconfig --domain-file example.yaml --out config-v1.1.xml
@@ -81,7 +83,7 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 	f.StringVar(&opts.email, "email", "", "the address to write the profile for (without it: a per-domain profile)")
 	opts.addDomainFlags(f)
 	opts.addChoiceFlags(cmd)
-	f.BoolVar(&opts.insecure, "allow-insecure", false, "also list cleartext endpoints (not recommended; prints a warning)")
+	f.BoolVar(&opts.insecure, "allow-insecure", false, "also list cleartext endpoints in the sheet and SRV records, never in autoconfig, autodiscover or mobileconfig (not recommended; prints a warning)")
 	f.StringVar(&opts.out, "out", "-", "file to write ('-' for stdout)")
 	addForceFlag(cmd, &opts.force, "the --out file")
 	addOutputFlag(cmd, &opts.output, "sheet only")
@@ -130,6 +132,9 @@ func runProfile(_ context.Context, opts *profileOptions) error {
 	}
 	if plan.Insecure() {
 		fmt.Fprintln(opts.io.err, "mailadvisor: warning: --allow-insecure lists cleartext endpoints: passwords and mail can be read on the network (RFC 8314 calls cleartext obsolete)")
+		if format == "autoconfig" || format == "autodiscover" || format == "mobileconfig" {
+			fmt.Fprintf(opts.io.err, "mailadvisor: note: %s never carries cleartext endpoints (Thunderbird for Android rejects a whole autoconfig file with one; autodiscover would send the password in the clear); they are in the sheet and the SRV records\n", format)
+		}
 	}
 	if atomicfile.SameFile(opts.out, opts.domainFile, opts.scenario, opts.signCert, opts.signKey, opts.signChain) {
 		return usagef("--out: %q is one of the inputs: writing it would destroy it", opts.out)
