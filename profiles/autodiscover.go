@@ -54,14 +54,15 @@ type adProtocol struct {
 var autodiscoverEncryption = map[string]string{SecurityTLS: "SSL", SecuritySTARTTLS: "TLS"}
 
 // WriteAutodiscover writes the plan as an Outlook autodiscover response
-// for one address; displayName is optional.
-func WriteAutodiscover(w io.Writer, p *Plan, displayName string) error {
+// for one address; User/DisplayName is the person's name (Plan.UserName),
+// as Microsoft defines it, and is left out without one.
+func WriteAutodiscover(w io.Writer, p *Plan) error {
 	if err := p.requireAddress("autodiscover"); err != nil {
 		return err
 	}
 	resp := autodiscoverXML{Response: autodiscoverResp{Account: adAccount{AccountType: "email", Action: "settings"}}}
-	if displayName != "" {
-		resp.Response.User = &adUser{DisplayName: displayName}
+	if p.UserName != "" {
+		resp.Response.User = &adUser{DisplayName: p.UserName}
 	}
 	for _, e := range encrypted(append(append([]Endpoint{}, p.Incoming...), p.Outgoing...)) {
 		ssl := "on"

@@ -65,7 +65,7 @@ func k9Rules(t *testing.T, p *Plan) {
 // never None with a login; SPA is always off (absent means on).
 func autodiscoverRules(t *testing.T, p *Plan) {
 	var b bytes.Buffer
-	if err := WriteAutodiscover(&b, p, ""); err != nil {
+	if err := WriteAutodiscover(&b, p); err != nil {
 		t.Fatal(err)
 	}
 	var ad autodiscoverXML

@@ -50,6 +50,7 @@ func FuzzGenerators(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		p.UserName = display // the person's name, any text a user gives
 		checkAllParse(t, p)
 	})
 }
@@ -78,13 +79,16 @@ func checkAllParse(t *testing.T, p *Plan) {
 	}
 	if p.Address != nil {
 		b.Reset()
-		if err := WriteAutodiscover(&b, p, p.Domain.DisplayName); err != nil {
+		if err := WriteAutodiscover(&b, p); err != nil {
 			t.Fatal(err)
 		}
 		var ad autodiscoverXML
-		if err := xml.Unmarshal(b.Bytes(), &ad); err != nil || ad.Response.User.DisplayName != p.Domain.DisplayName ||
-			ad.Response.Account.Protocols[0].LoginName != p.Username {
+		if err := xml.Unmarshal(b.Bytes(), &ad); err != nil || (p.UserName != "") != (ad.Response.User != nil) ||
+			ad.Response.User != nil && ad.Response.User.DisplayName != p.UserName || ad.Response.Account.Protocols[0].LoginName != p.Username {
 			t.Fatalf("autodiscover round trip: %v %+v", err, ad)
+		}
+		if prof.PayloadContent[0].EmailAccountName != p.UserName {
+			t.Fatalf("mobileconfig EmailAccountName %q, want the person's name %q", prof.PayloadContent[0].EmailAccountName, p.UserName)
 		}
 	}
 	b.Reset()

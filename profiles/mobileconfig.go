@@ -111,6 +111,7 @@ func MobileconfigBytes(p *Plan) ([]byte, error) {
 	}
 	if p.Address != nil {
 		mp.EmailAddress = p.Address.Full
+		mp.EmailAccountName = p.UserName // the person's name, Apple's sense
 		mp.IncomingMailServerUsername, mp.OutgoingMailServerUsername = p.Username, p.Username
 	}
 	prof := profileXML{

@@ -56,6 +56,9 @@ type Plan struct {
 	Domain   *Domain
 	Address  *Address
 	Username string // the login, or a placeholder for a per-domain plan
+	// UserName is the person's name (optional): Apple's EmailAccountName,
+	// autodiscover's User/DisplayName. Not the provider's name.
+	UserName string
 	// Incoming lists the IMAP and POP3 endpoints, the preferred protocol
 	// first and within it implicit TLS first; Outgoing the submission ones.
 	Incoming []Endpoint

@@ -59,7 +59,7 @@ type generator struct {
 var generators = []generator{
 	{"autoconfig.xml", func(b *bytes.Buffer, p *Plan) error { return WriteAutoconfig(b, p) }},
 	{"mobileconfig", func(b *bytes.Buffer, p *Plan) error { return WriteMobileconfig(b, p) }},
-	{"autodiscover.xml", func(b *bytes.Buffer, p *Plan) error { return WriteAutodiscover(b, p, p.Domain.DisplayName) }},
+	{"autodiscover.xml", func(b *bytes.Buffer, p *Plan) error { return WriteAutodiscover(b, p) }},
 	{"srv.zone", func(b *bytes.Buffer, p *Plan) error { return WriteSRV(b, p) }},
 	{"sheet.json", func(b *bytes.Buffer, p *Plan) error {
 		data, err := json.MarshalIndent(NewSheet(p), "", "  ")
@@ -211,8 +211,9 @@ func TestMobileconfigParsesBack(t *testing.T) {
 
 func TestAutodiscoverParsesBack(t *testing.T) {
 	p := examplePlan(t, "o'neil+tag@example.com", Options{Preferred: IMAP, AllowSTARTTLS: true})
+	p.UserName = `Müller & Söhne <IT> "Büro"`
 	var b bytes.Buffer
-	if err := WriteAutodiscover(&b, p, `Müller & Söhne <IT> "Büro"`); err != nil {
+	if err := WriteAutodiscover(&b, p); err != nil {
 		t.Fatal(err)
 	}
 	var ad autodiscoverXML
@@ -237,7 +238,7 @@ func TestAutodiscoverParsesBack(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("protocols %v, want %v", got, want)
 	}
-	if err := WriteAutodiscover(&b, examplePlan(t, "", Options{}), ""); err == nil {
+	if err := WriteAutodiscover(&b, examplePlan(t, "", Options{})); err == nil {
 		t.Error("autodiscover without an address accepted")
 	}
 }
@@ -312,7 +313,7 @@ func TestFormatsAgree(t *testing.T) {
 		mp := prof.PayloadContent[0]
 
 		var adb bytes.Buffer
-		_ = WriteAutodiscover(&adb, p, "")
+		_ = WriteAutodiscover(&adb, p)
 		var ad autodiscoverXML
 		_ = xml.Unmarshal(adb.Bytes(), &ad)
 		adIn, adOut := ad.Response.Account.Protocols[0], ad.Response.Account.Protocols[len(ad.Response.Account.Protocols)-2]

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/profiles"
 )
 
@@ -25,6 +26,7 @@ type profileOptions struct {
 	io         streams
 	domainFile string
 	email      string
+	userName   string // the person's name, with --email
 	domain     string
 	hosts      profiles.Hosts
 	display    string
@@ -81,6 +83,7 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.email, "email", "", "the address to write the profile for (without it: a per-domain profile)")
+	f.StringVar(&opts.userName, "name", "", "the person's name, shown as the sender (Apple's account name, Outlook's display name)")
 	opts.addDomainFlags(f)
 	opts.addChoiceFlags(cmd)
 	f.BoolVar(&opts.insecure, "allow-insecure", false, "also list cleartext endpoints in the sheet and SRV records, never in autoconfig, autodiscover or mobileconfig (not recommended; prints a warning)")
@@ -163,7 +166,7 @@ func writeProfile(w io.Writer, plan *profiles.Plan, format string, opts *profile
 	case "autoconfig":
 		return profiles.WriteAutoconfig(w, plan)
 	case "autodiscover":
-		if err := profiles.WriteAutodiscover(w, plan, plan.Domain.DisplayName); errors.Is(err, profiles.ErrNoAddress) {
+		if err := profiles.WriteAutodiscover(w, plan); errors.Is(err, profiles.ErrNoAddress) {
 			return withHint(&usageError{err: err}, "pass --email you@example.com")
 		} else if err != nil {
 			return &usageError{err: err}
@@ -222,7 +225,17 @@ func (opts *profileOptions) plan() (*profiles.Plan, error) {
 			return nil, err
 		}
 	}
-	return profiles.NewPlan(d, addr, popts)
+	plan, err := profiles.NewPlan(d, addr, popts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.userName != "" {
+		if err := textcheck.Text("name", opts.userName, 200); err != nil {
+			return nil, &usageError{err: err}
+		}
+		plan.UserName = opts.userName
+	}
+	return plan, nil
 }
 
 // domainDescription reads --domain-file, or builds the domain from

@@ -383,6 +383,7 @@ func planFor(cfg Config, opts profiles.Options, row Row, addr *profiles.Address)
 	if err != nil {
 		return nil, err
 	}
+	plan.UserName = row.DisplayName
 	if row.Username != "" {
 		if err := textcheck.Text("username", row.Username, 254); err != nil {
 			return nil, &profiles.FieldError{Field: "username", Value: row.Username, Allowed: "a login without control characters"}
@@ -406,7 +407,7 @@ func render(cfg Config, forms *prerenderedCache, opts profiles.Options, format s
 		buffers.Put(b)
 		return File{}, err
 	}
-	if err := pre.render(b, plan, row.DisplayName); err != nil {
+	if err := pre.render(b, plan); err != nil {
 		buffers.Put(b)
 		return File{}, err
 	}
@@ -433,7 +434,7 @@ type formKey struct {
 }
 
 func (c *prerenderedCache) get(d *profiles.Domain, opts profiles.Options, format string, displayName bool) (*prerendered, error) {
-	key := formKey{format: format, preferred: opts.Preferred, days: -1, starttls: opts.AllowSTARTTLS, displayName: displayName && format == "autodiscover"}
+	key := formKey{format: format, preferred: opts.Preferred, days: -1, starttls: opts.AllowSTARTTLS, displayName: displayName && format != "autoconfig"}
 	if opts.LeaveOnServerDays != nil {
 		key.days = *opts.LeaveOnServerDays
 	}

@@ -133,6 +133,10 @@ func TestBadRowsNeverLoseGoodOnes(t *testing.T) {
 	if !bytes.Contains(ad, []byte("<DisplayName>Alice</DisplayName>")) {
 		t.Errorf("alice's display name is missing:\n%s", ad)
 	}
+	mc, _ := os.ReadFile(filepath.Join(dir, "alice@example.com/alice@example.com.mobileconfig"))
+	if !bytes.Contains(mc, []byte("<key>EmailAccountName</key>\n\t\t\t\t<string>Alice</string>")) {
+		t.Errorf("alice's name is not the Apple account name:\n%s", mc)
+	}
 }
 
 func TestDirSinkNeverOverwritesWithoutForce(t *testing.T) {

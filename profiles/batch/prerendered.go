@@ -43,7 +43,8 @@ const (
 )
 
 // newPrerendered prepares format for accounts of d planned with opts; for
-// autodiscover, withDisplayName says whether accounts have a display name.
+// autodiscover and mobileconfig, withDisplayName says whether accounts have
+// the person's name (Plan.UserName).
 func newPrerendered(format string, d *profiles.Domain, opts profiles.Options, withDisplayName bool) (*prerendered, error) {
 	nonce := make([]byte, 8)
 	if _, err := rand.Read(nonce); err != nil {
@@ -59,6 +60,7 @@ func newPrerendered(format string, d *profiles.Domain, opts profiles.Options, wi
 	name := ""
 	if withDisplayName {
 		name = token + "name"
+		p.UserName = name
 	}
 	var out bytes.Buffer
 	switch format {
@@ -67,7 +69,7 @@ func newPrerendered(format string, d *profiles.Domain, opts profiles.Options, wi
 	case formatMobileconfig:
 		err = profiles.WriteMobileconfig(&out, p)
 	case formatAutodiscover:
-		err = profiles.WriteAutodiscover(&out, p, name)
+		err = profiles.WriteAutodiscover(&out, p)
 	default:
 		return nil, fmt.Errorf("no prerendered form of format %q", format)
 	}
@@ -107,9 +109,10 @@ func cut(format string, doc []byte, tokens map[string]slot) (*prerendered, error
 }
 
 // render writes the format for the plan's account. The plan must come
-// from the same domain and options; displayName is used only by
-// autodiscover forms made with a display name.
-func (s *prerendered) render(w *bytes.Buffer, p *profiles.Plan, displayName string) error {
+// from the same domain and options, and have a UserName exactly when the
+// form was made with one.
+func (s *prerendered) render(w *bytes.Buffer, p *profiles.Plan) error {
+	displayName := p.UserName
 	if p.Address == nil {
 		return fmt.Errorf("%s %w", s.format, profiles.ErrNoAddress)
 	}

@@ -36,13 +36,14 @@ func checkPrerendered(t *testing.T, d *profiles.Domain, opts profiles.Options, e
 	if user != "" {
 		p.Username = user
 	}
+	p.UserName = name
 	for _, format := range []string{formatAutoconfig, formatMobileconfig, formatAutodiscover} {
 		s, err := newPrerendered(format, d, opts, name != "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		var got, want bytes.Buffer
-		if err := s.render(&got, p, name); err != nil {
+		if err := s.render(&got, p); err != nil {
 			t.Fatal(err)
 		}
 		switch format {
@@ -51,7 +52,7 @@ func checkPrerendered(t *testing.T, d *profiles.Domain, opts profiles.Options, e
 		case formatMobileconfig:
 			err = profiles.WriteMobileconfig(&want, p)
 		default:
-			err = profiles.WriteAutodiscover(&want, p, name)
+			err = profiles.WriteAutodiscover(&want, p)
 		}
 		if err != nil {
 			t.Fatal(err)
