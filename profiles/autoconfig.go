@@ -3,6 +3,8 @@ package profiles
 import (
 	"encoding/xml"
 	"io"
+	"strconv"
+	"strings"
 )
 
 // Thunderbird/Mozilla autoconfig, clientConfig version 1.1
@@ -75,8 +77,9 @@ func WriteAutoconfig(w io.Writer, p *Plan) error {
 	cc := clientConfig{Version: "1.1", Provider: emailProvider{
 		ID: d.Domains[0], Domains: d.Domains, DisplayName: d.DisplayName, DisplayShortName: d.ShortName,
 	}}
+	login := AutoconfigLogin(p)
 	for _, e := range encrypted(p.Incoming) {
-		s := autoconfServerOf(e, p.Username)
+		s := autoconfServerOf(e, login)
 		if e.Protocol == POP3 {
 			s.POP3 = &pop3XML{LeaveMessagesOnServer: p.LeaveOnServerDays > 0}
 			if p.LeaveOnServerDays > 0 {
@@ -87,7 +90,7 @@ func WriteAutoconfig(w io.Writer, p *Plan) error {
 		cc.Provider.Incoming = append(cc.Provider.Incoming, s)
 	}
 	for _, e := range encrypted(p.Outgoing) {
-		cc.Provider.Outgoing = append(cc.Provider.Outgoing, autoconfServerOf(e, p.Username))
+		cc.Provider.Outgoing = append(cc.Provider.Outgoing, autoconfServerOf(e, login))
 	}
 	if d.DocumentationURL != "" {
 		cc.Provider.Documentation = &documentation{URL: d.DocumentationURL, Descr: descr{Lang: "en", Text: "Mail set-up instructions"}}
@@ -104,6 +107,30 @@ func autoconfServerOf(e Endpoint, user string) autoconfServer {
 		s.Authentication = append(s.Authentication, autoconfAuth[a])
 	}
 	return s
+}
+
+// AutoconfigLogin is the <username> of the plan's autoconfig: a login
+// that is the address or its local part is written as the placeholder
+// Thunderbird fills in (%EMAILADDRESS%, %EMAILLOCALPART%), because its
+// JXON reader turns element text that looks like a number into a number
+// (a literal 0123 becomes 123), while placeholders are replaced after.
+func AutoconfigLogin(p *Plan) string {
+	switch {
+	case p.Address == nil:
+		return p.Username
+	case p.Username == p.Address.Full:
+		return "%EMAILADDRESS%"
+	case p.Username == p.Address.LocalPart:
+		return "%EMAILLOCALPART%"
+	}
+	return p.Username
+}
+
+// LooksNumeric reports whether a literal login would be read as a number
+// by Thunderbird (JXON.sys.mjs): a decimal number such as 0123 or 1e5.
+func LooksNumeric(login string) bool {
+	_, err := strconv.ParseFloat(strings.TrimSpace(login), 64)
+	return err == nil
 }
 
 // encrypted leaves out the cleartext endpoints (--allow-insecure): the

@@ -66,7 +66,7 @@ func checkAllParse(t *testing.T, p *Plan) {
 		t.Fatalf("autoconfig does not parse: %v\n%s", err, b.String())
 	}
 	if cc.Provider.DisplayName != p.Domain.DisplayName || cc.Provider.DisplayShortName != p.Domain.ShortName ||
-		cc.Provider.Incoming[0].Username != p.Username {
+		cc.Provider.Incoming[0].Username != AutoconfigLogin(p) {
 		t.Fatalf("autoconfig round trip: %+v", cc.Provider)
 	}
 	data, err := MobileconfigBytes(p)

@@ -150,6 +150,7 @@ func runProfile(_ context.Context, opts *profileOptions) error {
 		}
 		signer = &s
 	}
+	warnLogin(opts.io.err, plan, format)
 	w, finish, err := openOutput(opts.out, opts.force, opts.io.out)
 	if err != nil {
 		return err
@@ -313,6 +314,23 @@ func adviseOn(preset, file string, stdin io.Reader) (*advisor.Result, error) {
 		return nil, err
 	}
 	return advisor.New(rs, models).Advise(s, advisor.Options{})
+}
+
+// warnLogin warns of what a client would misread in the file: a literal
+// login that looks like a number (Thunderbird turns 0123 into 123; the
+// autoconfig writes a placeholder where it can), and a challenge-response
+// method autodiscover cannot express.
+func warnLogin(w io.Writer, plan *profiles.Plan, format string) {
+	login := plan.Username
+	if format == "autoconfig" {
+		login = profiles.AutoconfigLogin(plan)
+	}
+	if plan.Address != nil && (format == "autoconfig" || format == "autodiscover") && profiles.LooksNumeric(login) {
+		fmt.Fprintf(w, "mailadvisor: warning: the login %q looks like a number: Thunderbird reads it as one (0123 becomes 123); check the account after set-up\n", login)
+	}
+	if format == "autodiscover" && plan.Domain.Authentication == profiles.AuthPasswordEncrypted {
+		fmt.Fprintln(w, "mailadvisor: warning: autodiscover cannot ask for a challenge-response login (CRAM-MD5): Outlook will send the password inside TLS")
+	}
 }
 
 // loadSigner reads the signing certificate, key and chain (PEM) and checks

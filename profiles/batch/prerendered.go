@@ -129,7 +129,11 @@ func (s *prerendered) render(w *bytes.Buffer, p *profiles.Plan) error {
 		case slotAddress:
 			err = xml.EscapeText(w, []byte(account))
 		case slotUsername:
-			err = xml.EscapeText(w, []byte(p.Username))
+			login := p.Username
+			if s.format == formatAutoconfig {
+				login = profiles.AutoconfigLogin(p)
+			}
+			err = xml.EscapeText(w, []byte(login))
 		case slotDisplayName:
 			err = xml.EscapeText(w, []byte(displayName))
 		case slotTopUUID:
