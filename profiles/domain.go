@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"golang.org/x/net/idna"
+
 	"github.com/mailadvisor/mailadvisor/internal/limits"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
@@ -196,12 +198,32 @@ func (d *Domain) normalizeAuth() error {
 	return nil
 }
 
+// unicodeName is a domain as people write it.
+func unicodeName(ascii string) string {
+	if u, err := idna.Display.ToUnicode(ascii); err == nil {
+		return u
+	}
+	return ascii
+}
+
+// cutRunes keeps at most n characters of s.
+func cutRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
+
 func (d *Domain) checkTexts() error {
+	// Names derived from the domain are for people: Unicode (bücher.de,
+	// not xn--bcher-kva.de), cut to the lengths the format allows, so that
+	// a long domain works rather than failing on a field nobody set.
 	if d.DisplayName == "" {
-		d.DisplayName = d.Domains[0]
+		d.DisplayName = cutRunes(unicodeName(d.Domains[0]), 60)
 	}
 	if d.ShortName == "" {
-		d.ShortName = strings.SplitN(d.Domains[0], ".", 2)[0]
+		d.ShortName = cutRunes(strings.SplitN(unicodeName(d.Domains[0]), ".", 2)[0], 20)
 	}
 	// Autoconfig draft: displayName MUST be at most 60 characters,
 	// displayShortName at most 20.

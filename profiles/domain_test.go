@@ -31,7 +31,7 @@ func TestDecodeDomain(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d.Domains[0] != "xn--bcher-kva.example" || d.Hosts.IMAP != "mail.xn--bcher-kva.example" || d.Hosts.SMTP != "mail.xn--bcher-kva.example" ||
-		d.Username != UsernameAddress || d.Authentication != AuthPassword || len(d.Services) != 3 || d.ShortName != "xn--bcher-kva" {
+		d.Username != UsernameAddress || d.Authentication != AuthPassword || len(d.Services) != 3 || d.ShortName != "bücher" || d.DisplayName != "bücher.example" {
 		t.Errorf("defaults: %+v", d)
 	}
 	tests := []struct{ doc, want string }{
@@ -131,4 +131,23 @@ func TestPortOverrides(t *testing.T) {
 	if _, err := DecodeDomain(strings.NewReader("domains: [example.test]\nports: {imaps: 70000}\n"), "d.yaml"); err == nil || !strings.Contains(err.Error(), "ports.imaps") {
 		t.Errorf("error = %v", err)
 	}
+}
+
+// A long domain works in every format: the names derived from it are cut
+// to the lengths the formats allow, instead of failing on fields nobody set.
+func TestLongDomainWorks(t *testing.T) {
+	long := strings.Repeat("a", 40) + "." + strings.Repeat("b", 30) + ".example"
+	d := &Domain{Domains: []string{long}}
+	if err := d.Normalize(); err != nil {
+		t.Fatalf("a %d-character domain: %v", len(long), err)
+	}
+	if n := len([]rune(d.ShortName)); n > 20 || len([]rune(d.DisplayName)) > 60 {
+		t.Errorf("short name %q, display name %q", d.ShortName, d.DisplayName)
+	}
+	addr, _ := ParseAddress("email", "x@"+long)
+	p, err := NewPlan(d, &addr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAllParse(t, p)
 }

@@ -34,12 +34,12 @@ func FuzzGenerators(f *testing.F) {
 	f.Add(`Müller & Söhne <IT> "Büro"`, "M&S", "o'neil+tag@example.com", "mail.example.com", true)
 	f.Add("]]><x>", "<!--", "a@b.example", "mail.xn--bcher-kva.example", false)
 	f.Fuzz(func(t *testing.T, display, short, email, host string, preferPOP bool) {
-		d := &Domain{Domains: []string{"example.com"}, DisplayName: display, ShortName: short, Hosts: Hosts{IMAP: host, POP3: host, SMTP: host}}
-		if d.Normalize() != nil {
-			return
-		}
 		addr, err := ParseAddress("email", email)
 		if err != nil {
+			return
+		}
+		d := &Domain{Domains: []string{addr.Domain}, DisplayName: display, ShortName: short, Hosts: Hosts{IMAP: host, POP3: host, SMTP: host}}
+		if d.Normalize() != nil {
 			return
 		}
 		opts := Options{}

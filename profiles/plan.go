@@ -3,6 +3,7 @@ package profiles
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mailadvisor/mailadvisor/internal/mailports"
@@ -70,6 +71,10 @@ type Plan struct {
 
 // NewPlan orders the endpoints of d for addr (nil for a per-domain plan).
 func NewPlan(d *Domain, addr *Address, opts Options) (*Plan, error) {
+	if addr != nil && !slices.Contains(d.Domains, addr.Domain) {
+		return nil, &FieldError{Field: "email", Value: addr.Full, Allowed: "an address at " + strings.Join(d.Domains, " or ") +
+			" (the domain described: its servers are not another domain's)"}
+	}
 	p := &Plan{Domain: d, Address: addr, Preferred: opts.Preferred}
 	if p.Preferred == "" {
 		p.Preferred = IMAP

@@ -422,7 +422,16 @@ func TestLongAddressesGetShortNames(t *testing.T) {
 		t.Fatalf("names %q (%d bytes) and %q", a, len(a), b)
 	}
 	dir := t.TempDir()
-	sum, results := run(t, testConfig(t, "autoconfig", "mobileconfig"), "email\n"+long+"\n"+other+"\n", mustDirSink(t, dir, false))
+	cfg := testConfig(t, "autoconfig", "mobileconfig")
+	addr, err := profiles.ParseAddress("email", long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Domain = &profiles.Domain{Domains: []string{addr.Domain}, DisplayName: "Long"}
+	if err := cfg.Domain.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	sum, results := run(t, cfg, "email\n"+long+"\n"+other+"\n", mustDirSink(t, dir, false))
 	if sum.Written != 2 {
 		t.Fatalf("%+v %+v", sum, results)
 	}
