@@ -336,3 +336,20 @@ func (p Ports) port(protocol, security string) int {
 	}
 	return Port(protocol, security)
 }
+
+// publicProviders are mail domains whose mailboxes a public provider runs:
+// their servers are the provider's, never mail.<domain>. The list is a
+// floor (the largest providers, in Europe included); a domain's MX records
+// tell the rest.
+var publicProviders = map[string]bool{
+	"gmail.com": true, "googlemail.com": true, "outlook.com": true, "hotmail.com": true, "hotmail.fr": true,
+	"live.com": true, "live.fr": true, "msn.com": true, "yahoo.com": true, "yahoo.fr": true, "icloud.com": true,
+	"me.com": true, "mac.com": true, "aol.com": true, "proton.me": true, "protonmail.com": true, "gmx.de": true,
+	"gmx.net": true, "gmx.fr": true, "web.de": true, "t-online.de": true, "orange.fr": true, "wanadoo.fr": true,
+	"free.fr": true, "sfr.fr": true, "laposte.net": true, "bbox.fr": true, "libero.it": true, "yandex.ru": true,
+	"mail.ru": true, "zoho.com": true, "fastmail.com": true,
+}
+
+// PublicProvider reports whether a (punycode, lower-case) domain's
+// mailboxes are run by a public mail provider.
+func PublicProvider(domain string) bool { return publicProviders[domain] }

@@ -13,7 +13,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -38,12 +40,27 @@ type batchOptions struct {
 	force       bool
 	resume      bool
 	workers     int
+	guessed     nameSet // domains whose servers were guessed
+}
+
+// nameSet is a set of names that several goroutines add to.
+type nameSet struct {
+	mu    sync.Mutex
+	names []string
+}
+
+func (s *nameSet) add(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !slices.Contains(s.names, name) && len(s.names) < 1000 {
+		s.names = append(s.names, name)
+	}
 }
 
 func newBatchCmd(io streams) *cobra.Command {
 	opts := &batchOptions{profile: profileOptions{io: io}}
 	cmd := &cobra.Command{
-		Use:   "batch -i USERS --domain-file FILE (--out DIR | --tar FILE | --zip FILE)",
+		Use:   "batch -i USERS [--domain D | --domain-file FILE] (--out DIR | --tar FILE | --zip FILE)",
 		Short: "Write client profiles for many users in one run",
 		Long: `Write client profiles for every user of a list, on all cores, in input order:
 
@@ -57,8 +74,11 @@ or the same tree as a tar (--tar, '-' for stdout) or zip (--zip) archive.
 The input is CSV with a header, JSON Lines or a YAML list ('-i -' for stdin;
 the format comes from the extension or --input-format), with the columns
 email (required), display_name, username, protocol (imap or pop3) and
-leave_on_server_days. A bad row (invalid address, unknown value, duplicate
-address) is reported with its line, field and value, and every good row is
+leave_on_server_days. With --domain or --domain-file every row must be of
+that domain (another is a bad row); without them each row's domain is its
+own, with servers mail.<domain> that the summary names as guesses (a public
+provider's domain, such as gmail.com, is a bad row). A bad row (invalid
+address, unknown value, duplicate address, another domain) is reported with its line, field and value, and every good row is
 still written; --report FILE.jsonl gets one line per input row. Files are
 written atomically and an existing file is only replaced with --force. The
 same input gives the same output, byte for byte. Ctrl-C stops cleanly.
@@ -151,6 +171,15 @@ func runBatch(ctx context.Context, opts *batchOptions) error {
 		runErr = err
 	}
 	printSummary(std.err, sum)
+	if g := opts.guessed.names; len(g) > 0 {
+		shown := g[:min(len(g), 5)]
+		more := ""
+		if len(g) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(g)-len(shown))
+		}
+		fmt.Fprintf(std.err, "mailadvisor: note: the servers of %d domains are a guess (mail.<domain>): %s%s; confirm them, or give --domain-file\n",
+			len(g), strings.Join(shown, ", "), more)
+	}
 	switch {
 	case runErr != nil:
 		var outErr *batch.OutputError
@@ -169,12 +198,24 @@ func runBatch(ctx context.Context, opts *batchOptions) error {
 // config builds what every row shares, as 'profile' does for one user.
 func (opts *batchOptions) config() (*batch.Config, error) {
 	p := &opts.profile
-	d, err := p.domainDescription()
-	if err != nil {
-		return nil, err
-	}
-	cfg := &batch.Config{Domain: d, Formats: opts.formats, Workers: opts.workers, Explain: explainRow,
+	cfg := &batch.Config{Formats: opts.formats, Workers: opts.workers, Explain: explainRow,
 		Options: profiles.Options{Preferred: p.protocol, AllowSTARTTLS: p.starttls}}
+	var err error
+	if p.domain != "" || p.domainFile != "" {
+		if cfg.Domain, err = p.domainDescription(); err != nil {
+			return nil, err
+		}
+	} else {
+		// Each row's domain is its own; the guesses are said once, in
+		// the summary.
+		cfg.DomainFor = func(name string) (*profiles.Domain, error) {
+			d, err := p.describe(&profiles.Domain{Domains: []string{name}}, false, nil)
+			if err == nil && p.hosts == (profiles.Hosts{}) {
+				opts.guessed.add(name)
+			}
+			return d, err
+		}
+	}
 	if p.scenario != "" || p.preset != "" {
 		if cfg.Options.Preferred, cfg.Options.LeaveOnServerDays, err = p.advice(); err != nil {
 			return nil, err

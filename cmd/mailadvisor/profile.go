@@ -264,9 +264,27 @@ func (opts *profileOptions) domainDescription() (*profiles.Domain, error) {
 	case len(d.Domains) == 0:
 		return nil, withHint(usagef("no mail domain: give --email, --domain or --domain-file"), "mailadvisor profile autoconfig --email alice@example.com")
 	}
+	return opts.describe(d, opts.domainFile != "", opts.io.err)
+}
+
+// describe applies the flags to d and checks it. Without a domain file or
+// host flags the servers are a guess (mail.<domain>): said on w, and
+// refused for a public provider's domain, whose servers are its own.
+func (opts *profileOptions) describe(d *profiles.Domain, fromFile bool, w io.Writer) (*profiles.Domain, error) {
 	opts.applyFlags(d)
 	if err := d.Normalize(); err != nil {
 		return nil, err
+	}
+	if fromFile || opts.hosts != (profiles.Hosts{}) {
+		return d, nil
+	}
+	name := d.Domains[0]
+	if profiles.PublicProvider(name) {
+		return nil, withHint(usagef("%s: a public mail provider's domain: its servers are the provider's, not mail.%s", name, name),
+			"use the provider's own set-up page, or give its servers with --imap-host, --pop3-host and --smtp-host")
+	}
+	if w != nil {
+		fmt.Fprintf(w, "mailadvisor: note: the servers mail.%s are a guess: confirm them with whoever runs the mail, or give --imap-host/--smtp-host or a --domain-file\n", name)
 	}
 	return d, nil
 }

@@ -37,11 +37,15 @@ var Formats = []string{"autoconfig", "mobileconfig", "autodiscover", "sheet"}
 
 // Config is what every row shares.
 type Config struct {
-	Domain  *profiles.Domain
-	Options profiles.Options // preferred protocol, POP3 days, STARTTLS...
-	Formats []string
-	Signer  *profiles.Signer // signs mobileconfig profiles when set
-	Workers int              // 0: GOMAXPROCS
+	// Domain describes the one mail domain of every row; a row of another
+	// domain is rejected. When it is nil, each row's domain is its own,
+	// described by DomainFor (called once per domain).
+	Domain    *profiles.Domain
+	DomainFor func(name string) (*profiles.Domain, error)
+	Options   profiles.Options // preferred protocol, POP3 days, STARTTLS...
+	Formats   []string
+	Signer    *profiles.Signer // signs mobileconfig profiles when set
+	Workers   int              // 0: GOMAXPROCS
 	// Explain words a row's error for the report; nil: err.Error(). The
 	// caller says there what its user can do (which flag to pass).
 	Explain func(err error) string
@@ -49,6 +53,9 @@ type Config struct {
 
 // Validate checks the formats.
 func (c *Config) Validate() error {
+	if c.Domain == nil && c.DomainFor == nil {
+		return errors.New("domain: none given, and no way to describe each row's")
+	}
 	if len(c.Formats) == 0 {
 		return errors.New("formats: none given: want some of " + strings.Join(Formats, ", "))
 	}
@@ -199,11 +206,11 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 		defer close(order)
 		readErr <- dispatch(ctx, in, jobs, order)
 	}()
-	forms := &prerenderedCache{}
+	forms, domains := &prerenderedCache{}, &domainCache{}
 	for w := 0; w < workers; w++ {
 		go func() {
 			for j := range jobs {
-				generate(cfg, forms, j)
+				generate(cfg, forms, domains, j)
 				if !recycled {
 					for i := range j.files {
 						j.files[i].buf = nil // never returned to the pool
@@ -331,7 +338,7 @@ func (e *OutputError) Error() string { return "output: " + e.Err.Error() }
 func (e *OutputError) Unwrap() error { return e.Err }
 
 // generate makes one row's files.
-func generate(cfg Config, forms *prerenderedCache, j *job) {
+func generate(cfg Config, forms *prerenderedCache, domains *domainCache, j *job) {
 	if j.err != nil {
 		return
 	}
@@ -340,6 +347,12 @@ func generate(cfg Config, forms *prerenderedCache, j *job) {
 	if err != nil {
 		j.err = err
 		return
+	}
+	if cfg.Domain == nil {
+		if cfg.Domain, err = domains.get(cfg.DomainFor, addr.Domain); err != nil {
+			j.err = err
+			return
+		}
 	}
 	plan, err := planFor(cfg, opts, j.row, &addr)
 	if err != nil {
@@ -419,6 +432,35 @@ func render(cfg Config, forms *prerenderedCache, opts profiles.Options, format s
 	return File{Data: b.Bytes(), buf: b}, nil
 }
 
+// maxForms bounds the prerendered forms kept (a batch of many domains).
+const maxForms = 4096
+
+// domainCache describes each row's domain once, for a batch without one
+// domain; a bounded number of them is kept.
+type domainCache struct {
+	mu      sync.Mutex
+	domains map[string]domainResult
+}
+
+type domainResult struct {
+	d   *profiles.Domain
+	err error
+}
+
+func (c *domainCache) get(describe func(string) (*profiles.Domain, error), name string) (*profiles.Domain, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.domains[name]; ok {
+		return r.d, r.err
+	}
+	if c.domains == nil || len(c.domains) >= maxForms {
+		c.domains = map[string]domainResult{}
+	}
+	d, err := describe(name)
+	c.domains[name] = domainResult{d, err}
+	return d, err
+}
+
 // prerenderedCache holds a prerendered form per format and per set of row
 // options; a batch usually needs one or two.
 type prerenderedCache struct {
@@ -427,6 +469,7 @@ type prerenderedCache struct {
 }
 
 type formKey struct {
+	domain            string
 	format, preferred string
 	days              int // -1: not set
 	starttls          bool
@@ -434,7 +477,7 @@ type formKey struct {
 }
 
 func (c *prerenderedCache) get(d *profiles.Domain, opts profiles.Options, format string, displayName bool) (*prerendered, error) {
-	key := formKey{format: format, preferred: opts.Preferred, days: -1, starttls: opts.AllowSTARTTLS, displayName: displayName && format != "autoconfig"}
+	key := formKey{domain: d.Domains[0], format: format, preferred: opts.Preferred, days: -1, starttls: opts.AllowSTARTTLS, displayName: displayName && format != "autoconfig"}
 	if opts.LeaveOnServerDays != nil {
 		key.days = *opts.LeaveOnServerDays
 	}
@@ -447,8 +490,8 @@ func (c *prerenderedCache) get(d *profiles.Domain, opts profiles.Options, format
 	if err != nil {
 		return nil, err
 	}
-	if c.forms == nil {
-		c.forms = map[formKey]*prerendered{}
+	if c.forms == nil || len(c.forms) >= maxForms {
+		c.forms = map[formKey]*prerendered{} // many domains: start over, bounded
 	}
 	c.forms[key] = s
 	return s, nil
