@@ -182,15 +182,7 @@ func (a *Advisor) firstChange(ev *evaluator, s Scenario, f Field, from, to float
 			same = x
 			continue
 		}
-		at, err := a.bisect(ev, s, f, same, x, answer)
-		if err != nil {
-			return nil, err
-		}
-		newTo, err := a.decideWith(ev, s, f, at)
-		if err != nil {
-			return nil, err
-		}
-		return &flip{at: at, distance: math.Abs(at-from) / (f.Max - f.Min), up: up, to: newTo}, nil
+		return a.flipBetween(ev, s, f, from, same, x, up, answer)
 	}
 	return nil, nil
 }
@@ -226,17 +218,24 @@ func (a *Advisor) scan(ev *evaluator, s Scenario, f Field, cur float64, up bool,
 			same = x
 			continue
 		}
-		at, err := a.bisect(ev, s, f, same, x, current)
-		if err != nil {
-			return nil, err
-		}
-		to, err := a.decideWith(ev, s, f, at)
-		if err != nil {
-			return nil, err
-		}
-		return &flip{at: at, distance: math.Abs(at-cur) / (f.Max - f.Min), up: up, to: to}, nil
+		return a.flipBetween(ev, s, f, cur, same, x, up, current)
 	}
 	return nil, nil
+}
+
+// flipBetween pins the flip between same (whose answer is current) and
+// flipped by bisection; the flip's answer is the one at the value found,
+// and its distance is counted from cur.
+func (a *Advisor) flipBetween(ev *evaluator, s Scenario, f Field, cur, same, flipped float64, up bool, current string) (*flip, error) {
+	at, err := a.bisect(ev, s, f, same, flipped, current)
+	if err != nil {
+		return nil, err
+	}
+	to, err := a.decideWith(ev, s, f, at)
+	if err != nil {
+		return nil, err
+	}
+	return &flip{at: at, distance: math.Abs(at-cur) / (f.Max - f.Min), up: up, to: to}, nil
 }
 
 // sample returns the k-th value from cur towards the max (up) or the min,

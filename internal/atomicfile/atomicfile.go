@@ -277,19 +277,18 @@ func (f *File) release() {
 // WriteFile writes data to name in d atomically.
 func (d *Dir) WriteFile(name string, data []byte, replace bool) error {
 	f, err := d.Create(name, replace)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Abort()
-		return err
-	}
-	return f.Commit()
+	return fill(f, err, data)
 }
 
 // WriteFile writes data to path atomically.
 func WriteFile(path string, data []byte, replace bool) error {
 	f, err := Create(path, replace)
+	return fill(f, err, data)
+}
+
+// fill writes data to a file just created (unless that failed) and
+// commits it, or removes it on an error.
+func fill(f *File, err error, data []byte) error {
 	if err != nil {
 		return err
 	}
