@@ -106,6 +106,9 @@ Exit codes: 0 all rows written, 3 some rows rejected (the others written),
 	f.IntVar(&opts.workers, "workers", 0, "generator goroutines (default: one per core)")
 	opts.profile.addDomainFlags(f)
 	opts.profile.addChoiceFlags(cmd)
+	opts.profile.discovery.addFlags(cmd)
+	cmd.MarkFlagsMutuallyExclusive("discover", "domain-file")
+	cmd.MarkFlagsMutuallyExclusive("discover", "domain")
 	_ = cmd.MarkFlagRequired("input")
 	cmd.MarkFlagsOneRequired("out", "tar", "zip")
 	cmd.MarkFlagsMutuallyExclusive("out", "tar", "zip")
@@ -120,7 +123,7 @@ Exit codes: 0 all rows written, 3 some rows rejected (the others written),
 
 func runBatch(ctx context.Context, opts *batchOptions) error {
 	std := opts.profile.io
-	cfg, err := opts.config()
+	cfg, err := opts.config(ctx)
 	if err != nil {
 		return err
 	}
@@ -171,7 +174,7 @@ func runBatch(ctx context.Context, opts *batchOptions) error {
 		runErr = err
 	}
 	printSummary(std.err, sum)
-	if g := opts.guessed.names; len(g) > 0 {
+	if g := slices.Sorted(slices.Values(opts.guessed.names)); len(g) > 0 { // workers add in any order
 		shown := g[:min(len(g), 5)]
 		more := ""
 		if len(g) > len(shown) {
@@ -196,7 +199,7 @@ func runBatch(ctx context.Context, opts *batchOptions) error {
 }
 
 // config builds what every row shares, as 'profile' does for one user.
-func (opts *batchOptions) config() (*batch.Config, error) {
+func (opts *batchOptions) config(ctx context.Context) (*batch.Config, error) {
 	p := &opts.profile
 	cfg := &batch.Config{Formats: opts.formats, Workers: opts.workers, Explain: explainRow,
 		Options: profiles.Options{Preferred: p.protocol, AllowSTARTTLS: p.starttls}}
@@ -209,6 +212,15 @@ func (opts *batchOptions) config() (*batch.Config, error) {
 		// Each row's domain is its own; the guesses are said once, in
 		// the summary.
 		cfg.DomainFor = func(name string) (*profiles.Domain, error) {
+			if p.discover {
+				res, err := p.discovery.run(ctx, "postmaster@"+name)
+				if err != nil {
+					return nil, err
+				}
+				d := &profiles.Domain{Domains: []string{name}}
+				applyDiscovered(d, res)
+				return p.describe(d, true, nil)
+			}
 			d, err := p.describe(&profiles.Domain{Domains: []string{name}}, false, nil)
 			if err == nil && p.hosts == (profiles.Hosts{}) {
 				opts.guessed.add(name)

@@ -4,12 +4,16 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"encoding/pem"
 	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +23,7 @@ import (
 	"testing"
 	"unicode/utf16"
 
+	"github.com/miekg/dns"
 	"github.com/rogpeppe/go-internal/testscript"
 	"howett.net/plist"
 
@@ -57,14 +62,15 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status":     cmdStatus,
-			"gen-users":  cmdGenUsers,
-			"check-tree": cmdCheckTree,
-			"no-temp":    cmdNoTemp,
-			"check-zip":  cmdCheckZip,
-			"same-tree":  cmdSameTree,
-			"readme-sh":  cmdReadmeSh,
-			"utf16":      cmdUTF16,
+			"status":        cmdStatus,
+			"gen-users":     cmdGenUsers,
+			"check-tree":    cmdCheckTree,
+			"no-temp":       cmdNoTemp,
+			"check-zip":     cmdCheckZip,
+			"same-tree":     cmdSameTree,
+			"readme-sh":     cmdReadmeSh,
+			"utf16":         cmdUTF16,
+			"fake-internet": cmdFakeInternet,
 		},
 	})
 }
@@ -394,4 +400,60 @@ func cmdUTF16(ts *testscript.TestScript, neg bool, args []string) {
 		out = append(out, byte(u), byte(u>>8))
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o644))
+}
+
+// cmdFakeInternet starts, for the rest of the script, a DNS server and an
+// HTTPS server on 127.0.0.1 that stand in for the Internet, and sets DNS
+// (host:port), ISPDB (base URL) and CA (the HTTPS server's certificate,
+// PEM) for the commands after it: fake-internet ZONEFILE ISPDIR. The zone
+// file holds one record a line; each file NAME in ISPDIR is the ISP
+// database's entry for the domain NAME. Nothing is sent anywhere else.
+func cmdFakeInternet(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: fake-internet ZONEFILE ISPDIR")
+	}
+	records := map[string][]dns.RR{}
+	for _, line := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		rr, err := dns.NewRR(line)
+		ts.Check(err)
+		records[rr.Header().Name] = append(records[rr.Header().Name], rr)
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	ts.Check(err)
+	dnsSrv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		for _, rr := range records[q.Question[0].Name] {
+			if rr.Header().Rrtype == q.Question[0].Qtype {
+				m.Answer = append(m.Answer, rr)
+			}
+		}
+		if len(m.Answer) == 0 {
+			m.Rcode = dns.RcodeNameError
+		}
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = dnsSrv.ActivateAndServe() }()
+	ispdir := ts.MkAbs(args[1])
+	web := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/ispdb/")
+		data, err := os.ReadFile(filepath.Join(ispdir, filepath.Base(name)))
+		if err != nil || name == r.URL.Path {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write(data)
+	}))
+	ts.Defer(func() {
+		web.Close()
+		_ = dnsSrv.Shutdown()
+	})
+	ca := ts.MkAbs("fake-ca.pem")
+	ts.Check(os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: web.Certificate().Raw}), 0o644))
+	ts.Setenv("DNS", pc.LocalAddr().String())
+	ts.Setenv("ISPDB", web.URL+"/ispdb/")
+	ts.Setenv("CA", ca)
 }

@@ -43,6 +43,8 @@ type profileOptions struct {
 	signKey    string
 	signChain  string
 	format     string // the argument: which file to write
+	discover   bool   // the servers from a discovery, not flags or a guess
+	discovery  discoverOptions
 	out        string
 	force      bool
 	output     string
@@ -86,6 +88,8 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 	f.StringVar(&opts.userName, "name", "", "the person's name, shown as the sender (Apple's account name, Outlook's display name)")
 	opts.addDomainFlags(f)
 	opts.addChoiceFlags(cmd)
+	opts.discovery.addFlags(cmd)
+	cmd.MarkFlagsMutuallyExclusive("discover", "domain-file")
 	f.BoolVar(&opts.insecure, "allow-insecure", false, "also list cleartext endpoints in the sheet and SRV records, never in autoconfig, autodiscover or mobileconfig (not recommended; prints a warning)")
 	f.StringVar(&opts.out, "out", "-", "file to write ('-' for stdout)")
 	addForceFlag(cmd, &opts.force, "the --out file")
@@ -108,6 +112,7 @@ func (opts *profileOptions) addDomainFlags(f *pflag.FlagSet) {
 	f.StringVar(&opts.short, "short-name", "", "short provider name (at most 20 characters)")
 	f.StringVar(&opts.username, "username-form", "", "login: address or localpart (default address)")
 	f.StringVar(&opts.auth, "auth", "", "authentication: password, password-encrypted or oauth2 (oauth2 needs a domain file)")
+	f.BoolVar(&opts.discover, "discover", false, "take the servers from what the domain publishes (see 'mailadvisor discover')")
 	f.StringSliceVar(&opts.services, "services", nil, "services offered: imap, pop3, smtp (default all)")
 }
 
@@ -263,6 +268,19 @@ func (opts *profileOptions) domainDescription() (*profiles.Domain, error) {
 		d.Domains = []string{a.Domain}
 	case len(d.Domains) == 0:
 		return nil, withHint(usagef("no mail domain: give --email, --domain or --domain-file"), "mailadvisor profile autoconfig --email alice@example.com")
+	}
+	if opts.discover {
+		email := opts.email
+		if email == "" {
+			email = "postmaster@" + d.Domains[0]
+		}
+		res, err := opts.discovery.run(context.Background(), email)
+		if err != nil {
+			return nil, err
+		}
+		applyDiscovered(d, res)
+		fmt.Fprintf(opts.io.err, "mailadvisor: note: servers from %s\n", res.Source)
+		return opts.describe(d, true, opts.io.err)
 	}
 	return opts.describe(d, opts.domainFile != "", opts.io.err)
 }

@@ -57,6 +57,7 @@ func newRootCmd(io streams) *cobra.Command {
 		newProfileCmd(io),
 		newServerCmd(io),
 		newBatchCmd(io),
+		newDiscoverCmd(io),
 		newPresetsCmd(io),
 		newRulesCmd(io),
 		newVersionCmd(io),

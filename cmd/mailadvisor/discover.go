@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailadvisor/mailadvisor/discover"
+	"github.com/mailadvisor/mailadvisor/profiles"
+)
+
+// discoverOptions choose where a discovery looks.
+type discoverOptions struct {
+	dns       string        // ask this DNS server (host:port) instead of the system's
+	ispdb     string        // base URL of the ISP database
+	ca        string        // more CA certificates to trust (PEM)
+	timeout   time.Duration // for the whole discovery
+	allowHTTP bool
+}
+
+func (o *discoverOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "discovery: how long to look in all")
+	f.StringVar(&o.dns, "dns", "", "discovery: ask this DNS server (host:port) instead of the system's")
+	f.StringVar(&o.ispdb, "ispdb", discover.DefaultISPDB, "discovery: base URL of the ISP database (Thunderbird's)")
+	f.StringVar(&o.ca, "ca", "", "discovery: more CA certificates to trust (PEM), such as a company's own")
+	f.BoolVar(&o.allowHTTP, "allow-http", false, "discovery: also fetch autoconfig files over plain HTTP (not recommended)")
+}
+
+// config builds the discovery's DNS and HTTPS clients: every name, the
+// web servers' too, is resolved through --dns when it is given.
+func (o *discoverOptions) config() (discover.Config, error) {
+	resolver := net.DefaultResolver
+	if o.dns != "" {
+		if _, _, err := net.SplitHostPort(o.dns); err != nil {
+			return discover.Config{}, usagef("--dns: invalid value %q: want host:port, such as 127.0.0.1:53", o.dns)
+		}
+		addr := o.dns
+		resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		}}
+	}
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.ca != "" {
+		pem, err := readInput("--ca", o.ca, nil)
+		if err != nil {
+			return discover.Config{}, err
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return discover.Config{}, usagef("--ca: %s holds no PEM certificate", o.ca)
+		}
+		tlsConfig.RootCAs = pool
+	}
+	dialer := &net.Dialer{Resolver: resolver, Timeout: o.timeout}
+	client := &http.Client{Timeout: o.timeout, Transport: &http.Transport{DialContext: dialer.DialContext, TLSClientConfig: tlsConfig,
+		ResponseHeaderTimeout: o.timeout}}
+	return discover.Config{Resolver: resolver, Client: client, ISPDB: o.ispdb, AllowHTTP: o.allowHTTP, Timeout: o.timeout}, nil
+}
+
+// run discovers the settings of email.
+func (o *discoverOptions) run(ctx context.Context, email string) (*discover.Result, error) {
+	cfg, err := o.config()
+	if err != nil {
+		return nil, err
+	}
+	addr, err := profiles.ParseAddress("email", email)
+	if err != nil {
+		return nil, err
+	}
+	res, err := discover.Discover(ctx, cfg, addr.Full)
+	if errors.Is(err, discover.ErrNotFound) {
+		return res, withHint(fmt.Errorf("no settings found for %s (%s)", addr.Domain, triedWords(res)),
+			"ask whoever runs the mail for the servers, and give them with --imap-host and --smtp-host")
+	}
+	return res, err
+}
+
+func triedWords(res *discover.Result) string {
+	var parts []string
+	for _, a := range res.Tried {
+		parts = append(parts, a.Source+": "+a.Result)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func newDiscoverCmd(io streams) *cobra.Command {
+	var (
+		opts   discoverOptions
+		email  string
+		output string
+	)
+	cmd := &cobra.Command{
+		Use:   "discover --email ADDRESS",
+		Short: "Find the mail settings a domain really publishes, and where they come from",
+		Long: `Find the servers a mail app should use for an address, the way Thunderbird
+does: the domain's own autoconfig file (autoconfig.<domain>, then its
+.well-known URL), Thunderbird's ISP database, the RFC 6186/8314 SRV records,
+and last the ISP database entry of the domain's mail provider, from its MX
+records (MX at google.com: Google's settings). Lookups run in parallel
+within --timeout; files are fetched over HTTPS only. Cleartext servers are
+left out. 'mailadvisor profile FORMAT --email ADDRESS --discover' writes a
+profile with what it finds.`,
+		Example: `  mailadvisor discover --email alice@example.com
+  mailadvisor discover --email me@gmail.com -o json
+  mailadvisor profile mobileconfig --email me@example.com --discover --out me.mobileconfig`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if email == "" {
+				return withHint(usagef("which address? give --email"), "mailadvisor discover --email alice@example.com")
+			}
+			p, err := newPrinter(output)
+			if err != nil {
+				return err
+			}
+			res, err := opts.run(cmd.Context(), email)
+			if err != nil {
+				return err
+			}
+			return p.print(io.out, discoverReport(res))
+		},
+	}
+	cmd.Flags().StringVar(&email, "email", "", "the address whose settings to find")
+	addOutputFlag(cmd, &output, "")
+	opts.addFlags(cmd)
+	return cmd
+}
+
+func discoverReport(res *discover.Result) report {
+	return report{data: res, sections: func() []section {
+		servers := section{Title: "Settings for " + res.Email + ", from " + res.Source,
+			Header: []string{"Protocol", "Server", "Port", "Security", "Username"}}
+		for _, s := range res.Servers {
+			servers.Rows = append(servers.Rows, []string{strings.ToUpper(s.Protocol), s.Host, fmt.Sprint(s.Port), s.Security, s.Username})
+		}
+		tried := section{Title: "Where it looked", Header: []string{"Source", "Result"}}
+		for _, a := range res.Tried {
+			tried.Rows = append(tried.Rows, []string{a.Source, a.Result})
+		}
+		if len(res.MX) > 0 {
+			tried.Lines = []string{"MX: " + strings.Join(res.MX, ", ")}
+		}
+		return []section{servers, tried}
+	}}
+}
+
+// applyDiscovered sets the domain's hosts and ports from a discovery: the
+// first implicit-TLS server of each protocol (STARTTLS where there is
+// none), as a profile needs.
+func applyDiscovered(d *profiles.Domain, res *discover.Result) {
+	pick := func(protocol string) (discover.Server, bool) {
+		var starttls *discover.Server
+		for i, s := range res.Servers {
+			if s.Protocol != protocol {
+				continue
+			}
+			if s.Security == "tls" {
+				return s, true
+			}
+			if starttls == nil {
+				starttls = &res.Servers[i]
+			}
+		}
+		if starttls != nil {
+			return *starttls, true
+		}
+		return discover.Server{}, false
+	}
+	var services []string
+	for _, proto := range []string{profiles.IMAP, profiles.POP3, profiles.SMTP} {
+		s, ok := pick(proto)
+		if !ok {
+			continue
+		}
+		services = append(services, proto)
+		switch {
+		case proto == profiles.IMAP && s.Security == "tls":
+			d.Hosts.IMAP, d.Ports.IMAPS = s.Host, s.Port
+		case proto == profiles.IMAP:
+			d.Hosts.IMAP, d.Ports.IMAP = s.Host, s.Port
+		case proto == profiles.POP3 && s.Security == "tls":
+			d.Hosts.POP3, d.Ports.POP3S = s.Host, s.Port
+		case proto == profiles.POP3:
+			d.Hosts.POP3, d.Ports.POP3 = s.Host, s.Port
+		case s.Security == "tls":
+			d.Hosts.SMTP, d.Ports.Submissions = s.Host, s.Port
+		default:
+			d.Hosts.SMTP, d.Ports.Submission = s.Host, s.Port
+		}
+	}
+	d.Services = services
+}

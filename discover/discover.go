@@ -1,0 +1,299 @@
+// Package discover finds the mail settings a domain really publishes, the
+// way Thunderbird's account set-up does, and says where each came from:
+// the domain's own autoconfig file (autoconfig.<domain>, then its
+// .well-known URL), Thunderbird's ISPDB, RFC 6186/8314 SRV records, and
+// last the ISPDB entry of the domain's MX provider (MX at google.com:
+// Google's settings). Lookups run in parallel under one deadline; HTTPS
+// only unless asked. It sends nothing but DNS queries and HTTP GETs.
+package discover
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// Resolver is the DNS a discovery asks; *net.Resolver is one.
+type Resolver interface {
+	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
+	LookupSRV(ctx context.Context, service, proto, name string) (string, []*net.SRV, error)
+}
+
+// Config says how to look: where, with what, for how long.
+type Config struct {
+	Resolver Resolver
+	Client   *http.Client
+	// ISPDB is the base URL of Thunderbird's ISP database.
+	ISPDB string
+	// AutoconfigURL gives the domain's own autoconfig URLs, in order;
+	// nil: https://autoconfig.<domain>/mail/config-v1.1.xml?emailaddress=
+	// and https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml.
+	AutoconfigURL func(domain, email string) []string
+	// AllowHTTP accepts http:// URLs (never the default: a file fetched in
+	// the clear can be changed on the way).
+	AllowHTTP bool
+	// Timeout bounds the whole discovery.
+	Timeout time.Duration
+}
+
+// DefaultISPDB is Thunderbird's ISP database.
+const DefaultISPDB = "https://autoconfig.thunderbird.net/v1.1/"
+
+// Server is one server a mail app should use.
+type Server struct {
+	Protocol string `json:"protocol"` // imap, pop3, smtp
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	Security string `json:"security"` // tls, starttls (cleartext entries are dropped)
+	Username string `json:"username,omitempty"`
+}
+
+// Attempt is one place looked at, and what it gave.
+type Attempt struct {
+	Source string `json:"source"`
+	Result string `json:"result"` // "found", or why not
+}
+
+// Result is what a discovery found.
+type Result struct {
+	Email   string    `json:"email"`
+	Domain  string    `json:"domain"`
+	Source  string    `json:"source"` // where the servers came from; "" when nothing was found
+	Servers []Server  `json:"servers"`
+	MX      []string  `json:"mx"`
+	Tried   []Attempt `json:"tried"`
+}
+
+// ErrNotFound says that no source gave settings for the domain.
+var ErrNotFound = errors.New("no settings found")
+
+// Discover looks for the settings of an address (user@domain, the domain
+// in ASCII).
+func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 {
+		return nil, fmt.Errorf("email: invalid value %q: want an address such as alice@example.com", email)
+	}
+	local, domain := email[:at], strings.ToLower(email[at+1:])
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.ISPDB == "" {
+		cfg.ISPDB = DefaultISPDB
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{}
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	res := &Result{Email: email, Domain: domain, Servers: []Server{}, MX: []string{}, Tried: []Attempt{}}
+
+	type found struct {
+		rank    int
+		source  string
+		servers []Server
+		err     error
+	}
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		finds []found
+	)
+	add := func(f found) {
+		mu.Lock()
+		finds = append(finds, f)
+		mu.Unlock()
+	}
+	fetch := func(rank int, u string) {
+		defer wg.Done()
+		servers, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
+		add(found{rank, u, servers, err})
+	}
+	urls := cfg.autoconfigURLs(domain, email)
+	urls = append(urls, cfg.ISPDB+url.PathEscape(domain))
+	for i, u := range urls {
+		wg.Add(1)
+		go fetch(i, u)
+	}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		servers, err := lookupSRV(ctx, cfg.Resolver, domain)
+		add(found{len(urls), "SRV records of " + domain, servers, err})
+	}()
+	go func() {
+		defer wg.Done()
+		mxs, err := cfg.Resolver.LookupMX(ctx, domain)
+		if err != nil || len(mxs) == 0 {
+			add(found{len(urls) + 1, "MX of " + domain, nil, orNotFound(err)})
+			return
+		}
+		sort.Slice(mxs, func(i, j int) bool { return mxs[i].Pref < mxs[j].Pref })
+		mu.Lock()
+		for _, m := range mxs {
+			res.MX = append(res.MX, strings.TrimSuffix(m.Host, "."))
+		}
+		mxHost := res.MX[0]
+		mu.Unlock()
+		base, err := publicsuffix.EffectiveTLDPlusOne(mxHost)
+		if err != nil || base == domain {
+			add(found{len(urls) + 1, "MX of " + domain, nil, fmt.Errorf("%w: the MX %s is the domain's own", ErrNotFound, mxHost)})
+			return
+		}
+		u := cfg.ISPDB + url.PathEscape(base)
+		servers, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
+		add(found{len(urls) + 1, u + " (the MX " + mxHost + " is at " + base + ")", servers, err})
+	}()
+	wg.Wait()
+
+	sort.Slice(finds, func(i, j int) bool { return finds[i].rank < finds[j].rank })
+	for _, f := range finds {
+		a := Attempt{Source: f.source, Result: "found"}
+		switch {
+		case f.err != nil:
+			a.Result = f.err.Error()
+		case len(f.servers) == 0:
+			a.Result = "no encrypted server listed"
+		case res.Source != "":
+			a.Result = "found (not used: an earlier source answered)"
+		default:
+			res.Source, res.Servers = f.source, f.servers
+		}
+		res.Tried = append(res.Tried, a)
+	}
+	if res.Source == "" {
+		return res, ErrNotFound
+	}
+	return res, nil
+}
+
+func orNotFound(err error) error {
+	if err == nil {
+		return ErrNotFound
+	}
+	return err
+}
+
+func (cfg Config) autoconfigURLs(domain, email string) []string {
+	if cfg.AutoconfigURL != nil {
+		return cfg.AutoconfigURL(domain, email)
+	}
+	q := url.QueryEscape(email)
+	return []string{
+		"https://autoconfig." + domain + "/mail/config-v1.1.xml?emailaddress=" + q,
+		"https://" + domain + "/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=" + q,
+	}
+}
+
+// maxConfigBytes bounds an autoconfig file: real ones are a few kB.
+const maxConfigBytes = 256 << 10
+
+func (cfg Config) fetchAutoconfig(ctx context.Context, u, local, domain, email string) ([]Server, error) {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return nil, err
+	}
+	if parsed.Scheme != "https" && !(cfg.AllowHTTP && parsed.Scheme == "http") {
+		return nil, fmt.Errorf("not fetched: %s is not HTTPS", u)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := cfg.Client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("no answer before the deadline")
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxConfigBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxConfigBytes {
+		return nil, fmt.Errorf("larger than %d kB: not an autoconfig file", maxConfigBytes>>10)
+	}
+	return parseAutoconfig(data, local, domain, email)
+}
+
+type clientConfig struct {
+	Provider struct {
+		Domains  []string `xml:"domain"`
+		Incoming []server `xml:"incomingServer"`
+		Outgoing []server `xml:"outgoingServer"`
+	} `xml:"emailProvider"`
+}
+
+type server struct {
+	Type       string `xml:"type,attr"`
+	Hostname   string `xml:"hostname"`
+	Port       int    `xml:"port"`
+	SocketType string `xml:"socketType"`
+	Username   string `xml:"username"`
+}
+
+var securityOf = map[string]string{"SSL": "tls", "STARTTLS": "starttls"}
+
+// parseAutoconfig reads a clientConfig file, fills in its placeholders,
+// and keeps the encrypted servers.
+func parseAutoconfig(data []byte, local, domain, email string) ([]Server, error) {
+	var cc clientConfig
+	if err := xml.Unmarshal(data, &cc); err != nil {
+		return nil, fmt.Errorf("not an autoconfig file: %w", err)
+	}
+	fill := strings.NewReplacer("%EMAILADDRESS%", email, "%EMAILLOCALPART%", local, "%EMAILDOMAIN%", domain).Replace
+	var out []Server
+	for _, s := range append(append([]server{}, cc.Provider.Incoming...), cc.Provider.Outgoing...) {
+		sec, ok := securityOf[strings.TrimSpace(s.SocketType)]
+		host := strings.TrimSpace(s.Hostname)
+		if !ok || host == "" || s.Port < 1 || s.Port > 65535 {
+			continue // cleartext, or unusable
+		}
+		out = append(out, Server{Protocol: strings.ToLower(s.Type), Host: fill(host), Port: s.Port, Security: sec, Username: fill(strings.TrimSpace(s.Username))})
+	}
+	return out, nil
+}
+
+// lookupSRV reads the RFC 6186 and RFC 8314 records, best first, and
+// skips the "not offered" ones (target ".").
+func lookupSRV(ctx context.Context, r Resolver, domain string) ([]Server, error) {
+	var out []Server
+	for _, q := range []struct{ service, protocol, security string }{
+		{"imaps", "imap", "tls"}, {"imap", "imap", "starttls"}, {"pop3s", "pop3", "tls"}, {"pop3", "pop3", "starttls"},
+		{"submissions", "smtp", "tls"}, {"submission", "smtp", "starttls"},
+	} {
+		_, addrs, err := r.LookupSRV(ctx, q.service, "tcp", domain)
+		if err != nil {
+			continue // no such record: the others may exist
+		}
+		for _, a := range addrs {
+			if a.Target == "." || a.Port == 0 {
+				continue
+			}
+			out = append(out, Server{Protocol: q.protocol, Host: strings.TrimSuffix(a.Target, "."), Port: int(a.Port), Security: q.security})
+		}
+	}
+	if len(out) == 0 {
+		if ctx.Err() != nil {
+			return nil, errors.New("no answer before the deadline")
+		}
+		return nil, fmt.Errorf("%w: no SRV record offers a service", ErrNotFound)
+	}
+	return out, nil
+}

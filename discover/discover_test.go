@@ -1,0 +1,214 @@
+package discover
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// zone is what the loopback DNS server answers: owner name (FQDN) and
+// type to records.
+type zone map[string][]dns.RR
+
+// dnsServer serves z on 127.0.0.1 (UDP) and returns a resolver that asks
+// only it: the tests send nothing anywhere else.
+func dnsServer(t *testing.T, z zone) *net.Resolver {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		for _, rr := range z[q.Question[0].Name] {
+			if rr.Header().Rrtype == q.Question[0].Qtype {
+				m.Answer = append(m.Answer, rr)
+			}
+		}
+		if len(m.Answer) == 0 {
+			m.Rcode = dns.RcodeNameError
+		}
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = srv.ActivateAndServe() }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	addr := pc.LocalAddr().String()
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", addr)
+	}}
+}
+
+func rr(t *testing.T, s string) dns.RR {
+	t.Helper()
+	r, err := dns.NewRR(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+const exampleConfig = `<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1"><emailProvider id="%s">
+<domain>%s</domain>
+<incomingServer type="imap"><hostname>imap.%s</hostname><port>993</port><socketType>SSL</socketType><username>%%EMAILADDRESS%%</username><authentication>password-cleartext</authentication></incomingServer>
+<incomingServer type="pop3"><hostname>pop.%s</hostname><port>110</port><socketType>plain</socketType><username>%%EMAILLOCALPART%%</username><authentication>password-cleartext</authentication></incomingServer>
+<outgoingServer type="smtp"><hostname>smtp.%s</hostname><port>465</port><socketType>SSL</socketType><username>%%EMAILADDRESS%%</username><authentication>password-cleartext</authentication></outgoingServer>
+</emailProvider></clientConfig>`
+
+func configFor(domain string) string {
+	return strings.NewReplacer("%s", domain, "%%", "%").Replace(exampleConfig)
+}
+
+// web is a loopback HTTPS server answering paths with bodies (or a
+// status, or a delay).
+func web(t *testing.T, routes map[string]func(w http.ResponseWriter, r *http.Request)) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, ok := routes[r.URL.Path]; ok {
+			h(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func body(s string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(s)) }
+}
+
+func config(srv *httptest.Server, resolver *net.Resolver, own bool) Config {
+	return Config{Resolver: resolver, Client: srv.Client(), ISPDB: srv.URL + "/ispdb/", Timeout: 2 * time.Second,
+		AutoconfigURL: func(domain, email string) []string {
+			if !own {
+				return nil
+			}
+			return []string{srv.URL + "/own/" + domain + "/mail/config-v1.1.xml", srv.URL + "/wellknown/" + domain}
+		}}
+}
+
+// The domain's own file comes first; its placeholders are filled, its
+// cleartext entry dropped; the ISPDB entry is found too but not used.
+func TestOwnAutoconfigFirst(t *testing.T) {
+	srv := web(t, map[string]func(http.ResponseWriter, *http.Request){
+		"/own/example.com/mail/config-v1.1.xml": body(configFor("example.com")),
+		"/ispdb/example.com":                    body(configFor("isp.example")),
+	})
+	res, err := Discover(context.Background(), config(srv, dnsServer(t, zone{}), true), "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(res.Source, "/own/example.com/mail/config-v1.1.xml") || len(res.Servers) != 2 ||
+		res.Servers[0] != (Server{Protocol: "imap", Host: "imap.example.com", Port: 993, Security: "tls", Username: "alice@example.com"}) {
+		t.Errorf("result %+v", res)
+	}
+	if !strings.Contains(attempts(res), "found (not used: an earlier source answered)") {
+		t.Errorf("the ISPDB answer is not reported: %s", attempts(res))
+	}
+}
+
+func attempts(r *Result) string {
+	var b strings.Builder
+	for _, a := range r.Tried {
+		b.WriteString(a.Source + " => " + a.Result + "\n")
+	}
+	return b.String()
+}
+
+// A gmail-like domain: no file of its own, no SRV; its MX is at
+// google.com, whose ISPDB entry gives the settings.
+func TestMXDelegation(t *testing.T) {
+	srv := web(t, map[string]func(http.ResponseWriter, *http.Request){
+		"/ispdb/google.com": body(configFor("gmail.example")),
+	})
+	resolver := dnsServer(t, zone{
+		"mailbox.example.": {rr(t, "mailbox.example. 300 IN MX 10 aspmx.l.google.com."), rr(t, "mailbox.example. 300 IN MX 20 alt1.aspmx.l.google.com.")},
+	})
+	res, err := Discover(context.Background(), config(srv, resolver, false), "me@mailbox.example")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, attempts(res))
+	}
+	if !strings.Contains(res.Source, "/ispdb/google.com (the MX aspmx.l.google.com is at google.com)") ||
+		res.Servers[0].Host != "imap.gmail.example" || res.MX[0] != "aspmx.l.google.com" {
+		t.Errorf("result %+v", res)
+	}
+}
+
+// SRV records (RFC 6186, RFC 8314) when no file answers; a "not offered"
+// record (target ".") is skipped.
+func TestSRV(t *testing.T) {
+	srv := web(t, nil)
+	resolver := dnsServer(t, zone{
+		"_imaps._tcp.srv.example.":       {rr(t, "_imaps._tcp.srv.example. 300 IN SRV 0 1 993 mail.srv.example.")},
+		"_pop3s._tcp.srv.example.":       {rr(t, "_pop3s._tcp.srv.example. 300 IN SRV 0 0 0 .")},
+		"_submissions._tcp.srv.example.": {rr(t, "_submissions._tcp.srv.example. 300 IN SRV 0 1 465 mail.srv.example.")},
+	})
+	res, err := Discover(context.Background(), config(srv, resolver, true), "bob@srv.example")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, attempts(res))
+	}
+	want := []Server{{Protocol: "imap", Host: "mail.srv.example", Port: 993, Security: "tls"}, {Protocol: "smtp", Host: "mail.srv.example", Port: 465, Security: "tls"}}
+	if res.Source != "SRV records of srv.example" || len(res.Servers) != 2 || res.Servers[0] != want[0] || res.Servers[1] != want[1] {
+		t.Errorf("result %+v", res)
+	}
+}
+
+// A slow responder does not hold the discovery past its deadline, a broken
+// one is named with what it did, and nothing found is ErrNotFound.
+func TestSlowAndBrokenResponders(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	srv := web(t, map[string]func(http.ResponseWriter, *http.Request){
+		"/own/slow.example/mail/config-v1.1.xml": func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		},
+		"/wellknown/slow.example": body("<html>not xml"),
+		"/ispdb/slow.example":     func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) },
+	})
+	cfg := config(srv, dnsServer(t, zone{}), true)
+	cfg.Timeout = 300 * time.Millisecond
+	start := time.Now()
+	res, err := Discover(context.Background(), cfg, "x@slow.example")
+	elapsed := time.Since(start)
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("err %v", err)
+	}
+	if elapsed > 3*time.Second {
+		t.Errorf("took %v with a 300 ms deadline", elapsed)
+	}
+	tried := attempts(res)
+	for _, want := range []string{"no answer before the deadline", "not an autoconfig file", "HTTP 500"} {
+		if !strings.Contains(tried, want) {
+			t.Errorf("attempts lack %q:\n%s", want, tried)
+		}
+	}
+}
+
+// HTTPS only, unless asked.
+func TestHTTPSOnly(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(configFor("plain.example"))) }))
+	t.Cleanup(srv.Close)
+	cfg := Config{Resolver: dnsServer(t, zone{}), Client: srv.Client(), ISPDB: srv.URL + "/ispdb/", Timeout: time.Second,
+		AutoconfigURL: func(string, string) []string { return []string{srv.URL + "/own"} }}
+	res, err := Discover(context.Background(), cfg, "a@plain.example")
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(attempts(res), "is not HTTPS") {
+		t.Fatalf("%v\n%s", err, attempts(res))
+	}
+	cfg.AllowHTTP = true
+	if _, err := Discover(context.Background(), cfg, "a@plain.example"); err != nil {
+		t.Errorf("with AllowHTTP: %v", err)
+	}
+}
