@@ -142,11 +142,14 @@ type Result struct {
 	Status  string   `json:"status"`
 	Files   []string `json:"files,omitempty"`
 	Error   string   `json:"error,omitempty"`
+	// Warning is something a client would misread in a written row.
+	Warning string `json:"warning,omitempty"`
 }
 
 // Summary says how the run went.
 type Summary struct {
 	Read, Written, Rejected int
+	Warned                  int // written rows with a warning
 	Elapsed                 time.Duration
 	Interrupted             bool
 }
@@ -165,7 +168,8 @@ type job struct {
 	addr    profiles.Address // parsed and not seen before, when err is nil
 	err     error
 	files   []File
-	written bool // a concurrent sink already has the files
+	written bool   // a concurrent sink already has the files
+	warning string // what a client would misread
 	done    chan struct{}
 }
 
@@ -319,6 +323,9 @@ func collect(order <-chan *job, sink Sink, concurrent bool, explain func(error) 
 				res.Files = append(res.Files, f.Name)
 			}
 			sum.Written++
+			if res.Warning = j.warning; res.Warning != "" {
+				sum.Warned++
+			}
 		}
 		if err := report(res); err != nil {
 			failed = &OutputError{Err: fmt.Errorf("report: %w", err)}
@@ -358,6 +365,9 @@ func generate(cfg Config, forms *prerenderedCache, domains *domainCache, j *job)
 	if err != nil {
 		j.err = err
 		return
+	}
+	if login := profiles.AutoconfigLogin(plan); profiles.LooksNumeric(login) && !slices.Equal(cfg.Formats, []string{"sheet"}) {
+		j.warning = fmt.Sprintf("the login %q looks like a number: Thunderbird reads it as one (0123 becomes 123)", login)
 	}
 	for _, format := range cfg.Formats {
 		f, err := render(cfg, forms, opts, format, plan, j.row)
