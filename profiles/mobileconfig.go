@@ -94,13 +94,13 @@ func MobileconfigBytes(p *Plan) ([]byte, error) {
 	if !ok || !ok2 {
 		return nil, fmt.Errorf("mobileconfig: no encrypted endpoint to describe")
 	}
-	account := p.Account()
+	account, name := p.Account(), p.AccountName()
 	topUUID := ProfileUUID(account, "Configuration")
 	base := reverseDNS(p.Domain.Domains[0]) + ".mailadvisor." + topUUID
 	mp := mailPayload{
 		PayloadType: "com.apple.mail.managed", PayloadVersion: 1,
 		PayloadIdentifier: base + ".mail", PayloadUUID: ProfileUUID(account, "com.apple.mail.managed"),
-		PayloadDisplayName:               "Mail: " + account,
+		PayloadDisplayName:               "Mail: " + name,
 		EmailAccountDescription:          p.Domain.DisplayName,
 		EmailAccountType:                 appleAccountType[in.Protocol],
 		IncomingMailServerAuthentication: appleAuth[in.Auth[0]],
@@ -118,7 +118,7 @@ func MobileconfigBytes(p *Plan) ([]byte, error) {
 		PayloadType: "Configuration", PayloadVersion: 1,
 		PayloadIdentifier: base, PayloadUUID: topUUID,
 		PayloadDisplayName: p.Domain.DisplayName + " mail",
-		PayloadDescription: "Sets up the mail account " + account + " with encrypted connections.",
+		PayloadDescription: "Sets up the mail account " + name + " with encrypted connections.",
 		PayloadContent:     []mailPayload{mp},
 	}
 	data, err := plist.MarshalIndent(prof, plist.XMLFormat, "\t")

@@ -181,6 +181,15 @@ func (p *Plan) Insecure() bool {
 }
 
 // Account returns the address or, for a per-domain plan, the domain.
+// AccountName is the account as people read it: the domain in Unicode
+// (anna@bücher.example), where Account keeps the A-label servers use.
+func (p *Plan) AccountName() string {
+	if p.Address != nil {
+		return p.Address.LocalPart + "@" + unicodeName(p.Address.Domain)
+	}
+	return unicodeName(p.Domain.Domains[0])
+}
+
 func (p *Plan) Account() string {
 	if p.Address != nil {
 		return p.Address.Full

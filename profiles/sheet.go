@@ -37,7 +37,7 @@ var (
 
 // NewSheet lists the plan's servers in order of preference.
 func NewSheet(p *Plan) *Sheet {
-	s := &Sheet{Account: p.Account(), Incoming: []SheetRow{}, Outgoing: []SheetRow{}}
+	s := &Sheet{Account: p.AccountName(), Incoming: []SheetRow{}, Outgoing: []SheetRow{}}
 	for _, e := range p.Incoming {
 		s.Incoming = append(s.Incoming, sheetRow(e, p.Username))
 		if e.Protocol == POP3 && s.LeaveOnServerDays == nil {

@@ -29,6 +29,7 @@ type slot int
 
 const (
 	slotAddress slot = iota
+	slotAccountName // the address as people read it (Unicode domain)
 	slotUsername
 	slotDisplayName
 	slotTopUUID
@@ -76,7 +77,9 @@ func newPrerendered(format string, d *profiles.Domain, opts profiles.Options, wi
 	if err != nil {
 		return nil, err
 	}
-	tokens := map[string]slot{probe.Full: slotAddress, p.Username: slotUsername,
+	// The account name is the address itself for an ASCII domain: one
+	// token then, rendered as the name (which equals it).
+	tokens := map[string]slot{probe.Full: slotAddress, p.AccountName(): slotAccountName, p.Username: slotUsername,
 		profiles.ProfileUUID(probe.Full, "Configuration"): slotTopUUID, profiles.ProfileUUID(probe.Full, "com.apple.mail.managed"): slotMailUUID}
 	if name != "" {
 		tokens[name] = slotDisplayName
@@ -128,6 +131,8 @@ func (s *prerendered) render(w *bytes.Buffer, p *profiles.Plan) error {
 		switch s.slots[i] {
 		case slotAddress:
 			err = xml.EscapeText(w, []byte(account))
+		case slotAccountName:
+			err = xml.EscapeText(w, []byte(p.AccountName()))
 		case slotUsername:
 			login := p.Username
 			if s.format == formatAutoconfig {

@@ -23,6 +23,30 @@ func TestPrerenderedMatchesTheWriters(t *testing.T) {
 	}
 }
 
+// An international domain: the files show the account's Unicode name,
+// the servers keep the A-label, and the prerendered forms do the same.
+func TestPrerenderedInternationalDomain(t *testing.T) {
+	d := &profiles.Domain{Domains: []string{"bücher.example"}}
+	if err := d.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"anna@bücher.example", "o'neil@xn--bcher-kva.example"} {
+		checkPrerendered(t, d, profiles.Options{}, email, "", "Anna")
+	}
+	addr, _ := profiles.ParseAddress("email", "anna@bücher.example")
+	p, err := profiles.NewPlan(d, &addr, profiles.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := profiles.MobileconfigBytes(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte("Mail: anna@bücher.example")) || !bytes.Contains(data, []byte("mail.xn--bcher-kva.example")) {
+		t.Errorf("names and hosts:\n%s", data)
+	}
+}
+
 func checkPrerendered(t *testing.T, d *profiles.Domain, opts profiles.Options, email, user, name string) {
 	t.Helper()
 	addr, err := profiles.ParseAddress("email", email)
