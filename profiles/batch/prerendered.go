@@ -28,8 +28,8 @@ type prerendered struct {
 type slot int
 
 const (
-	slotAddress slot = iota
-	slotAccountName // the address as people read it (Unicode domain)
+	slotAddress     slot = iota
+	slotAccountName      // the address as people read it (Unicode domain)
 	slotUsername
 	slotDisplayName
 	slotTopUUID

@@ -3,6 +3,7 @@ package batch
 import (
 	"bytes"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
@@ -90,7 +91,8 @@ func checkPrerendered(t *testing.T, d *profiles.Domain, opts profiles.Options, e
 func FuzzPrerendered(f *testing.F) {
 	f.Add("o'neil+tag@example.com", "user", "Name & <x>", true)
 	f.Fuzz(func(t *testing.T, email, user, name string, pop bool) {
-		if _, err := profiles.ParseAddress("email", email); err != nil || textcheck.Text("u", user, 254) != nil || textcheck.Text("n", name, 200) != nil {
+		addr, err := profiles.ParseAddress("email", email)
+		if err != nil || textcheck.Text("u", user, 254) != nil || textcheck.Text("n", name, 200) != nil {
 			return
 		}
 		opts := profiles.Options{}
@@ -98,6 +100,10 @@ func FuzzPrerendered(f *testing.F) {
 			opts.Preferred = profiles.POP3
 		}
 		d := exampleDomain(t)
+		if !slices.Contains(d.Domains, addr.Domain) {
+			// The address's own domain, described like the example's.
+			d.Domains = []string{addr.Domain}
+		}
 		checkPrerendered(t, d, opts, email, user, name)
 	})
 }
