@@ -92,20 +92,7 @@ func TestMetamorphic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range metamorphics {
-			s2 := s
-			if !m.change(&s2) {
-				continue
-			}
-			after, err := a.Advise(s2, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !m.holds(before, after) {
-				t.Errorf("%s: fails for %+v\nbefore %s\nafter  %s", m.name, s, before.Recommendation.Summary, after.Recommendation.Summary)
-				return
-			}
-		}
+		checkMetamorphic(t, a, s, before)
 	}
 }
 
@@ -155,18 +142,25 @@ func FuzzDecision(f *testing.F) {
 		if both := vetoed(res.Vetoes, IMAP) && vetoed(res.Vetoes, POP3); both != (rec.Confidence == ConfidenceNone) {
 			t.Fatalf("confidence %s with vetoes %+v", rec.Confidence, res.Vetoes)
 		}
-		for _, m := range metamorphics {
-			s2 := s
-			if !m.change(&s2) {
-				continue
-			}
-			after, err := a.Advise(s2, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !m.holds(res, after) {
-				t.Fatalf("%s: fails for %+v", m.name, s)
-			}
-		}
+		checkMetamorphic(t, a, s, res)
 	})
+}
+
+// checkMetamorphic applies each property's change to s and checks it
+// against the advice before.
+func checkMetamorphic(t *testing.T, a *Advisor, s Scenario, before *Result) {
+	t.Helper()
+	for _, m := range metamorphics {
+		s2 := s
+		if !m.change(&s2) {
+			continue
+		}
+		after, err := a.Advise(s2, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.holds(before, after) {
+			t.Fatalf("%s: fails for %+v\nbefore %s\nafter  %s", m.name, s, before.Recommendation.Summary, after.Recommendation.Summary)
+		}
+	}
 }

@@ -10,50 +10,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
+	"github.com/mailadvisor/mailadvisor/internal/fakedns"
 )
 
-// zone is what the loopback DNS server answers: owner name (FQDN) and
-// type to records.
-type zone map[string][]dns.RR
-
-// dnsServer serves z on 127.0.0.1 (UDP) and returns a resolver that asks
-// only it: the tests send nothing anywhere else.
-func dnsServer(t *testing.T, z zone) *net.Resolver {
+// dnsServer serves the zone (records, one a line) on 127.0.0.1 and
+// returns a resolver that asks only it: the tests send nothing anywhere
+// else.
+func dnsServer(t *testing.T, zone ...string) *net.Resolver {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	addr, stop, err := fakedns.Start(strings.Join(zone, "\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		for _, rr := range z[q.Question[0].Name] {
-			if rr.Header().Rrtype == q.Question[0].Qtype {
-				m.Answer = append(m.Answer, rr)
-			}
-		}
-		if len(m.Answer) == 0 {
-			m.Rcode = dns.RcodeNameError
-		}
-		_ = w.WriteMsg(m)
-	})}
-	go func() { _ = srv.ActivateAndServe() }()
-	t.Cleanup(func() { _ = srv.Shutdown() })
-	addr := pc.LocalAddr().String()
+	t.Cleanup(stop)
 	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, "udp", addr)
 	}}
-}
-
-func rr(t *testing.T, s string) dns.RR {
-	t.Helper()
-	r, err := dns.NewRR(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
 
 const exampleConfig = `<?xml version="1.0" encoding="UTF-8"?>
@@ -104,7 +77,7 @@ func TestOwnAutoconfigFirst(t *testing.T) {
 		"/own/example.com/mail/config-v1.1.xml": body(configFor("example.com")),
 		"/ispdb/example.com":                    body(configFor("isp.example")),
 	})
-	res, err := Discover(context.Background(), config(srv, dnsServer(t, zone{}), true), "alice@example.com")
+	res, err := Discover(context.Background(), config(srv, dnsServer(t), true), "alice@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,9 +104,7 @@ func TestMXDelegation(t *testing.T) {
 	srv := web(t, map[string]func(http.ResponseWriter, *http.Request){
 		"/ispdb/google.com": body(configFor("gmail.example")),
 	})
-	resolver := dnsServer(t, zone{
-		"mailbox.example.": {rr(t, "mailbox.example. 300 IN MX 10 aspmx.l.google.com."), rr(t, "mailbox.example. 300 IN MX 20 alt1.aspmx.l.google.com.")},
-	})
+	resolver := dnsServer(t, "mailbox.example. 300 IN MX 10 aspmx.l.google.com.", "mailbox.example. 300 IN MX 20 alt1.aspmx.l.google.com.")
 	res, err := Discover(context.Background(), config(srv, resolver, false), "me@mailbox.example")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, attempts(res))
@@ -148,11 +119,8 @@ func TestMXDelegation(t *testing.T) {
 // record (target ".") is skipped.
 func TestSRV(t *testing.T) {
 	srv := web(t, nil)
-	resolver := dnsServer(t, zone{
-		"_imaps._tcp.srv.example.":       {rr(t, "_imaps._tcp.srv.example. 300 IN SRV 0 1 993 mail.srv.example.")},
-		"_pop3s._tcp.srv.example.":       {rr(t, "_pop3s._tcp.srv.example. 300 IN SRV 0 0 0 .")},
-		"_submissions._tcp.srv.example.": {rr(t, "_submissions._tcp.srv.example. 300 IN SRV 0 1 465 mail.srv.example.")},
-	})
+	resolver := dnsServer(t, "_imaps._tcp.srv.example. 300 IN SRV 0 1 993 mail.srv.example.",
+		"_pop3s._tcp.srv.example. 300 IN SRV 0 0 0 .", "_submissions._tcp.srv.example. 300 IN SRV 0 1 465 mail.srv.example.")
 	res, err := Discover(context.Background(), config(srv, resolver, true), "bob@srv.example")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, attempts(res))
@@ -178,7 +146,7 @@ func TestSlowAndBrokenResponders(t *testing.T) {
 		"/wellknown/slow.example": body("<html>not xml"),
 		"/ispdb/slow.example":     func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) },
 	})
-	cfg := config(srv, dnsServer(t, zone{}), true)
+	cfg := config(srv, dnsServer(t), true)
 	cfg.Timeout = 300 * time.Millisecond
 	start := time.Now()
 	res, err := Discover(context.Background(), cfg, "x@slow.example")
@@ -201,7 +169,7 @@ func TestSlowAndBrokenResponders(t *testing.T) {
 func TestHTTPSOnly(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(configFor("plain.example"))) }))
 	t.Cleanup(srv.Close)
-	cfg := Config{Resolver: dnsServer(t, zone{}), Client: srv.Client(), ISPDB: srv.URL + "/ispdb/", Timeout: time.Second,
+	cfg := Config{Resolver: dnsServer(t), Client: srv.Client(), ISPDB: srv.URL + "/ispdb/", Timeout: time.Second,
 		AutoconfigURL: func(string, string) []string { return []string{srv.URL + "/own"} }}
 	res, err := Discover(context.Background(), cfg, "a@plain.example")
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(attempts(res), "is not HTTPS") {

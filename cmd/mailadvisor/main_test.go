@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,10 +22,10 @@ import (
 	"testing"
 	"unicode/utf16"
 
-	"github.com/miekg/dns"
 	"github.com/rogpeppe/go-internal/testscript"
 	"howett.net/plist"
 
+	"github.com/mailadvisor/mailadvisor/internal/fakedns"
 	"github.com/mailadvisor/mailadvisor/internal/integration"
 )
 
@@ -412,31 +411,8 @@ func cmdFakeInternet(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: fake-internet ZONEFILE ISPDIR")
 	}
-	records := map[string][]dns.RR{}
-	for _, line := range strings.Split(ts.ReadFile(args[0]), "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		rr, err := dns.NewRR(line)
-		ts.Check(err)
-		records[rr.Header().Name] = append(records[rr.Header().Name], rr)
-	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	dnsAddr, stopDNS, err := fakedns.Start(ts.ReadFile(args[0]))
 	ts.Check(err)
-	dnsSrv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		for _, rr := range records[q.Question[0].Name] {
-			if rr.Header().Rrtype == q.Question[0].Qtype {
-				m.Answer = append(m.Answer, rr)
-			}
-		}
-		if len(m.Answer) == 0 {
-			m.Rcode = dns.RcodeNameError
-		}
-		_ = w.WriteMsg(m)
-	})}
-	go func() { _ = dnsSrv.ActivateAndServe() }()
 	ispdir := ts.MkAbs(args[1])
 	web := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/ispdb/")
@@ -449,11 +425,11 @@ func cmdFakeInternet(ts *testscript.TestScript, neg bool, args []string) {
 	}))
 	ts.Defer(func() {
 		web.Close()
-		_ = dnsSrv.Shutdown()
+		stopDNS()
 	})
 	ca := ts.MkAbs("fake-ca.pem")
 	ts.Check(os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: web.Certificate().Raw}), 0o644))
-	ts.Setenv("DNS", pc.LocalAddr().String())
+	ts.Setenv("DNS", dnsAddr)
 	ts.Setenv("ISPDB", web.URL+"/ispdb/")
 	ts.Setenv("CA", ca)
 }

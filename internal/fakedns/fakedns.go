@@ -1,0 +1,46 @@
+// Package fakedns is a DNS server on 127.0.0.1 for tests (github.com/miekg/dns):
+// it answers the records it is given and NXDOMAIN for every other name, so
+// that a test's DNS traffic never leaves the machine.
+package fakedns
+
+import (
+	"net"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// Start serves the records (zone-file lines, one a line) over UDP on
+// 127.0.0.1 and returns its address (host:port) and how to stop it.
+func Start(zone string) (addr string, stop func(), err error) {
+	records := map[string][]dns.RR{}
+	for _, line := range strings.Split(zone, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		rr, err := dns.NewRR(line)
+		if err != nil {
+			return "", nil, err
+		}
+		records[rr.Header().Name] = append(records[rr.Header().Name], rr)
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		for _, rr := range records[q.Question[0].Name] {
+			if rr.Header().Rrtype == q.Question[0].Qtype {
+				m.Answer = append(m.Answer, rr)
+			}
+		}
+		if len(m.Answer) == 0 {
+			m.Rcode = dns.RcodeNameError
+		}
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = srv.ActivateAndServe() }()
+	return pc.LocalAddr().String(), func() { _ = srv.Shutdown() }, nil
+}
