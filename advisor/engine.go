@@ -32,6 +32,7 @@ func (a *Advisor) load(ev *evaluator, s *Scenario) error {
 		return err
 	}
 	ev.facts.setModels(mf)
+	ev.costs = mf.costs
 	return nil
 }
 
@@ -77,7 +78,7 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res.Recommendation = recommend(res.Scores, res.Vetoes)
-	res.Options = a.checkOptions(&s, res.Vetoes)
+	res.Options = checkOptions(&s, ev.costs, res.Vetoes)
 	res.Recommendation.Option = optionFor(res.Options, res.Recommendation.Protocol, ev.facts.text)
 	ev.facts.setRecommended(res.Recommendation.Protocol)
 	if err := a.warn(ev, res); err != nil {
@@ -224,9 +225,9 @@ func grouped(v float64) string {
 const BudgetHardFactor = 1.5
 
 // checkOptions says which of the four options meet the hard constraints:
-// the hosting asked for, the protocol's vetoes, and the budget.
-func (a *Advisor) checkOptions(s *Scenario, vetoes []Veto) []OptionCheck {
-	y := a.models.Cost.YearlyCosts(a.models.CostInput(s))
+// the hosting asked for, the protocol's vetoes, and the budget; y are the
+// options' yearly costs, as the facts were loaded with.
+func checkOptions(s *Scenario, y costmodel.YearlyByOption, vetoes []Veto) []OptionCheck {
 	all := []OptionCheck{
 		{Option: costmodel.POP3Self, Protocol: POP3, Hosting: HostingSelf, YearlyEUR: y.POP3Self},
 		{Option: costmodel.IMAPSelf, Protocol: IMAP, Hosting: HostingSelf, YearlyEUR: y.IMAPSelf},

@@ -51,6 +51,7 @@ func (m Models) CarbonInput(s *Scenario) carbon.Input {
 
 // modelFacts are the facts the cost and CO2 models add for the rules.
 type modelFacts struct {
+	costs                    costmodel.YearlyByOption
 	pop3CostEUR, imapCostEUR float64
 	pop3Option, imapOption   string
 	pop3CO2Kg, imapCO2Kg     float64
@@ -62,7 +63,7 @@ type modelFacts struct {
 // the organisation's yearly CO2 in the model in use.
 func (m Models) modelFacts(s *Scenario) (modelFacts, error) {
 	y := m.Cost.YearlyCosts(m.CostInput(s))
-	mf := modelFacts{carbonModel: m.CarbonModel}
+	mf := modelFacts{costs: y, carbonModel: m.CarbonModel}
 	mf.pop3Option, mf.pop3CostEUR = cheapest(s.Hosting, costmodel.POP3Self, y.POP3Self, costmodel.POP3Hosted, y.POP3Hosted)
 	mf.imapOption, mf.imapCostEUR = cheapest(s.Hosting, costmodel.IMAPSelf, y.IMAPSelf, costmodel.IMAPHosted, y.IMAPHosted)
 	var err error

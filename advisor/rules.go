@@ -14,6 +14,7 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/mailadvisor/mailadvisor/costmodel"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
@@ -300,6 +301,7 @@ func oneLine(msg string) string {
 type evaluator struct {
 	vm    vm.VM
 	facts facts
+	costs costmodel.YearlyByOption // every option's, for the scenario loaded
 }
 
 func newEvaluator() *evaluator { return &evaluator{} }
