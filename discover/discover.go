@@ -3,7 +3,7 @@
 // the domain's own autoconfig file (autoconfig.<domain>, then its
 // .well-known URL), Thunderbird's ISPDB, RFC 6186/8314 SRV records, and
 // last the ISPDB entry of the domain's MX provider (MX at google.com:
-// Google's settings). Lookups run in parallel under one deadline; HTTPS
+// Google's settings). Every lookup runs in parallel under one deadline; HTTPS
 // only unless asked. It sends nothing but DNS queries and HTTP GETs.
 package discover
 
@@ -270,19 +270,26 @@ func parseAutoconfig(data []byte, local, domain, email string) ([]Server, error)
 	return out, nil
 }
 
-// lookupSRV reads the RFC 6186 and RFC 8314 records, best first, and
-// skips the "not offered" ones (target ".").
+// lookupSRV reads the RFC 6186 and RFC 8314 records (all at once, kept
+// in this order, best first) and skips the "not offered" ones (target ".").
 func lookupSRV(ctx context.Context, r Resolver, domain string) ([]Server, error) {
-	var out []Server
-	for _, q := range []struct{ service, protocol, security string }{
+	queries := []struct{ service, protocol, security string }{
 		{"imaps", "imap", "tls"}, {"imap", "imap", "starttls"}, {"pop3s", "pop3", "tls"}, {"pop3", "pop3", "starttls"},
 		{"submissions", "smtp", "tls"}, {"submission", "smtp", "starttls"},
-	} {
-		_, addrs, err := r.LookupSRV(ctx, q.service, "tcp", domain)
-		if err != nil {
-			continue // no such record: the others may exist
-		}
-		for _, a := range addrs {
+	}
+	answers := make([][]*net.SRV, len(queries))
+	var wg sync.WaitGroup
+	for i, q := range queries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, answers[i], _ = r.LookupSRV(ctx, q.service, "tcp", domain) // no record: the others may exist
+		}()
+	}
+	wg.Wait()
+	var out []Server
+	for i, q := range queries {
+		for _, a := range answers[i] {
 			if a.Target == "." || a.Port == 0 {
 				continue
 			}

@@ -280,12 +280,6 @@ func (d *Dir) WriteFile(name string, data []byte, replace bool) error {
 	return fill(f, err, data)
 }
 
-// WriteFile writes data to path atomically.
-func WriteFile(path string, data []byte, replace bool) error {
-	f, err := Create(path, replace)
-	return fill(f, err, data)
-}
-
 // fill writes data to a file just created (unless that failed) and
 // commits it, or removes it on an error.
 func fill(f *File, err error, data []byte) error {

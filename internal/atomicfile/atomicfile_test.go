@@ -171,3 +171,9 @@ func TestSameFile(t *testing.T) {
 		}
 	}
 }
+
+// WriteFile writes data to path through Create, as the commands do.
+func WriteFile(path string, data []byte, replace bool) error {
+	f, err := Create(path, replace)
+	return fill(f, err, data)
+}

@@ -93,14 +93,23 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 	return &csvReader{r: cr, columns: columns}, nil
 }
 
-func (c *csvReader) Next() (Row, error) {
-	record, line, err := c.r.Read()
+// readFailed turns a reader's error into a rejected row (a row that
+// cannot be read) or an error that ends the input; ok means no error.
+func readFailed(line int, err error) (row Row, fatal error, ok bool) {
 	var rowErr *tabular.RowError
 	switch {
 	case errors.As(err, &rowErr):
-		return Row{Line: line, Err: rowErr.Err}, nil
+		return Row{Line: line, Err: rowErr.Err}, nil, false
 	case err != nil:
-		return Row{}, err
+		return Row{}, err, false
+	}
+	return Row{}, nil, true
+}
+
+func (c *csvReader) Next() (Row, error) {
+	record, line, err := c.r.Read()
+	if bad, fatal, ok := readFailed(line, err); !ok {
+		return bad, fatal
 	}
 	row := Row{Line: line}
 	if len(record) != len(c.columns) {
@@ -169,12 +178,8 @@ type jsonlReader struct {
 func (j *jsonlReader) Next() (Row, error) {
 	for {
 		text, line, err := j.lines.Next()
-		var rowErr *tabular.RowError
-		switch {
-		case errors.As(err, &rowErr):
-			return Row{Line: line, Err: rowErr.Err}, nil
-		case err != nil:
-			return Row{}, err
+		if bad, fatal, ok := readFailed(line, err); !ok {
+			return bad, fatal
 		}
 		text = bytes.TrimSpace(text)
 		if len(text) == 0 {
