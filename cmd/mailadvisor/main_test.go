@@ -20,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -70,6 +71,7 @@ func TestScripts(t *testing.T) {
 			"readme-sh":     cmdReadmeSh,
 			"utf16":         cmdUTF16,
 			"fake-internet": cmdFakeInternet,
+			"wait-for":      cmdWaitFor,
 		},
 	})
 }
@@ -184,6 +186,45 @@ func cmdNoTemp(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		return err
 	}))
+}
+
+// cmdWaitFor waits until a glob matches at least N names, each of at
+// least MINBYTES bytes when given: wait-for GLOB N [MINBYTES]. The
+// interrupt scripts use it to stop a batch once it has written something,
+// rather than after a guessed sleep that is too short on a slow machine and
+// wastes time on a fast one. It gives up after a minute.
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: wait-for GLOB N [MINBYTES]")
+	}
+	n, err := strconv.Atoi(args[1])
+	if err != nil {
+		ts.Fatalf("wait-for: bad count %q", args[1])
+	}
+	minSize := int64(0)
+	if len(args) == 3 {
+		if minSize, err = strconv.ParseInt(args[2], 10, 64); err != nil {
+			ts.Fatalf("wait-for: bad size %q", args[2])
+		}
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		matches, err := filepath.Glob(ts.MkAbs(args[0]))
+		ts.Check(err)
+		found := 0
+		for _, m := range matches {
+			if fi, err := os.Stat(m); err == nil && fi.Size() >= minSize {
+				found++
+			}
+		}
+		if found >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("wait-for: %d names match %s after a minute, want %d", found, args[0], n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // cmdCheckZip opens a zip archive and reads every entry: check-zip FILE.
