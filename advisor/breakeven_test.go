@@ -121,7 +121,7 @@ func deref(p *float64) any {
 }
 
 // With a budget, self-hosted IMAP's 8,000 EUR a year for the article's 50
-// users is vetoed once it is over 1.5 times the budget: below 8000/1.5 EUR.
+// users is vetoed once it is over the budget: below 8,000 EUR.
 func TestBudgetBreakEven(t *testing.T) {
 	s := DefaultScenario()
 	s.Hosting = HostingSelf
@@ -131,7 +131,7 @@ func TestBudgetBreakEven(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := breakEvenOf(t, res, "budget_eur_per_year")
-	if b.At == nil || b.FlipsTo != POP3 || b.Direction != "at_or_below" || math.Abs(*b.At-8000/1.5) > 8000/1.5*1e-3 || *b.At > 8000/1.5 {
-		t.Errorf("budget break-even = %+v (at %v), want POP3 at or below 5333.33 (within 0.1%%)", b, deref(b.At))
+	if b.At == nil || b.FlipsTo != POP3 || b.Direction != "at_or_below" || math.Abs(*b.At-8000) > 8000*1e-3 || *b.At >= 8000 {
+		t.Errorf("budget break-even = %+v (at %v), want POP3 below 8000 (within 0.1%%)", b, deref(b.At))
 	}
 }

@@ -218,12 +218,6 @@ func grouped(v float64) string {
 	return s
 }
 
-// BudgetHardFactor is how far over the budget an option is ruled out: the
-// built-in budget rules veto a protocol whose cheapest option costs more
-// than 1.5 times the budget (points, below that), and an option of a
-// protocol they leave is ruled out past the same factor.
-const BudgetHardFactor = 1.5
-
 // checkOptions says which of the four options meet the hard constraints:
 // the hosting asked for, the protocol's vetoes, and the budget; y are the
 // options' yearly costs, as the facts were loaded with.
@@ -248,9 +242,11 @@ func checkOptions(s *Scenario, y costmodel.YearlyByOption, vetoes []Veto) []Opti
 				o.RuledOutBy = append(o.RuledOutBy, v.Rule+": "+v.Reason)
 			}
 		}
-		if b := s.BudgetEURPerYear; b != nil && !protocolVetoed && o.YearlyEUR > *b*BudgetHardFactor {
-			o.RuledOutBy = append(o.RuledOutBy, fmt.Sprintf("budget: about %s EUR a year, more than %s times the %s EUR budget",
-				grouped(o.YearlyEUR), formatNumber(BudgetHardFactor), grouped(*b)))
+		// The budget is a hard constraint, as the built-in budget rules,
+		// which veto a protocol whose cheapest option is over it.
+		if b := s.BudgetEURPerYear; b != nil && !protocolVetoed && o.YearlyEUR > *b {
+			o.RuledOutBy = append(o.RuledOutBy, fmt.Sprintf("budget: about %s EUR a year, over the %s EUR budget",
+				grouped(o.YearlyEUR), grouped(*b)))
 		}
 		o.Feasible = len(o.RuledOutBy) == 0
 	}

@@ -38,7 +38,7 @@ const (
 	factIMAPCostEUR          // yearly cost of IMAP, self-hosted or hosted as the scenario says
 	factPOP3CO2Kg            // organisation's kg CO2e a year with POP3
 	factIMAPCO2Kg            // organisation's kg CO2e a year with IMAP
-	factCO2GapShare          // (imap - pop3) / the larger: > 0 when IMAP emits more
+	factCO2GapShare          // (imap - pop3) / the larger, one device per user: > 0 when IMAP emits more
 	numberFactCount
 )
 
@@ -185,11 +185,7 @@ func (f *facts) setModels(m modelFacts) {
 	f.text[factPOP3Option] = m.pop3Option
 	f.number[factPOP3CO2Kg] = m.pop3CO2Kg
 	f.number[factIMAPCO2Kg] = m.imapCO2Kg
-	gap := 0.0
-	if larger := max(m.pop3CO2Kg, m.imapCO2Kg); larger > 0 {
-		gap = (m.imapCO2Kg - m.pop3CO2Kg) / larger
-	}
-	f.number[factCO2GapShare] = gap
+	f.number[factCO2GapShare] = m.co2GapShare
 	f.text[factCarbonModel] = m.carbonModel
 	f.envStale = true
 }

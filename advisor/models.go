@@ -55,6 +55,7 @@ type modelFacts struct {
 	pop3CostEUR, imapCostEUR float64
 	pop3Option, imapOption   string
 	pop3CO2Kg, imapCO2Kg     float64
+	co2GapShare              float64 // with one device per user
 	carbonModel              string
 }
 
@@ -67,9 +68,22 @@ func (m Models) modelFacts(s *Scenario) (modelFacts, error) {
 	mf.pop3Option, mf.pop3CostEUR = cheapest(s.Hosting, costmodel.POP3Self, y.POP3Self, costmodel.POP3Hosted, y.POP3Hosted)
 	mf.imapOption, mf.imapCostEUR = cheapest(s.Hosting, costmodel.IMAPSelf, y.IMAPSelf, costmodel.IMAPHosted, y.IMAPHosted)
 	var err error
-	mf.pop3CO2Kg, mf.imapCO2Kg, err = m.Carbon.Yearly(m.CarbonInput(s), m.CarbonModel)
+	in := m.CarbonInput(s)
+	mf.pop3CO2Kg, mf.imapCO2Kg, err = m.Carbon.Yearly(in, m.CarbonModel)
 	if err != nil {
 		return mf, fmt.Errorf("CO2 model: %w", err)
+	}
+	// The gap the environment rules weigh is the protocols' for the same
+	// use, one device each: what more devices add with IMAP is the price of
+	// syncing them, which POP3 does not do and the multi-device rule weighs.
+	// So more devices never move the score towards POP3.
+	in.DevicesPerUser = 1
+	pop3, imap, err := m.Carbon.Yearly(in, m.CarbonModel)
+	if err != nil {
+		return mf, fmt.Errorf("CO2 model: %w", err)
+	}
+	if larger := max(pop3, imap); larger > 0 {
+		mf.co2GapShare = (imap - pop3) / larger
 	}
 	return mf, nil
 }

@@ -97,20 +97,12 @@ var ruleCases = map[string]struct {
 	},
 	// The article's 50 users cost 2,000 EUR (POP3) and 8,000 EUR (IMAP) a year.
 	"budget-imap-over": { // the article's company, self-hosting: IMAP costs 8,000 EUR
-		fires: func(s *Scenario) { s.Hosting, s.BudgetEURPerYear = HostingSelf, ptr(7000) },
-		quiet: func(s *Scenario) { s.Hosting, s.BudgetEURPerYear = HostingSelf, ptr(9000) },
-	},
-	"budget-imap-far-over": {
-		fires: func(s *Scenario) { s.Hosting, s.BudgetEURPerYear = HostingSelf, ptr(5000) },
-		quiet: func(s *Scenario) { s.Hosting, s.BudgetEURPerYear = HostingSelf, ptr(6000) },
+		fires: func(s *Scenario) { s.Hosting, s.BudgetEURPerYear = HostingSelf, ptr(7999) },
+		quiet: func(s *Scenario) { s.Hosting, s.BudgetEURPerYear = HostingSelf, ptr(8000) },
 	},
 	"budget-pop3-over": {
 		fires: func(s *Scenario) { s.BudgetEURPerYear = ptr(1800) },
 		quiet: func(s *Scenario) { s.BudgetEURPerYear = ptr(2500) },
-	},
-	"budget-pop3-far-over": {
-		fires: func(s *Scenario) { s.BudgetEURPerYear = ptr(1000) },
-		quiet: func(s *Scenario) { s.BudgetEURPerYear = ptr(1500) },
 	},
 	"environment": {
 		fires: func(s *Scenario) { s.EnvironmentPriority = 0.5 },
