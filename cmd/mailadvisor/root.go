@@ -58,6 +58,7 @@ func newRootCmd(io streams) *cobra.Command {
 		newServerCmd(io),
 		newBatchCmd(io),
 		newDiscoverCmd(io),
+		newServeCmd(io),
 		newPresetsCmd(io),
 		newRulesCmd(io),
 		newVersionCmd(io),

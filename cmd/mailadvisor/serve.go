@@ -1,0 +1,282 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailadvisor/mailadvisor/profiles"
+	"github.com/mailadvisor/mailadvisor/serve"
+)
+
+type serveOptions struct {
+	io              streams
+	listen          string
+	domainDir       string
+	domainFiles     []string
+	domains         []string
+	cert, key       string
+	signCert        string
+	signKey         string
+	signChain       string
+	starttls        bool
+	publicURL       string
+	mtaSTS          string
+	rate            float64
+	burst           int
+	logFormat       string
+	shutdownTimeout time.Duration
+	// ready is told the address once the server listens (tests).
+	ready func(addr string)
+}
+
+func newServeCmd(io streams) *cobra.Command {
+	opts := &serveOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "serve [--domain-dir DIR | --domain-file FILE ... | --domain NAME ...]",
+		Short: "Answer mail apps' auto-configuration requests over HTTP, with a page for people",
+		Long: `Serve the profiles over HTTP for every domain described, the way mail apps
+ask for them:
+
+  Thunderbird   GET /mail/config-v1.1.xml?emailaddress=ADDRESS
+                (and /.well-known/autoconfig/mail/config-v1.1.xml)
+  Outlook       POST /autodiscover/autodiscover.xml (the POX request)
+                GET /autodiscover/autodiscover.json/v1.0/ADDRESS?Protocol=AutodiscoverV1
+  Apple         GET /mobileconfig?emailaddress=ADDRESS&name=NAME (signed with --sign-cert)
+  MTA-STS       GET /.well-known/mta-sts.txt (on the host mta-sts.DOMAIN)
+  people        GET / : a page (English, French) that gives the advice, the
+                settings, the downloads and a QR code for a phone
+  operations    /healthz, /readyz, /metrics (Prometheus)
+
+The answers are byte for byte what 'mailadvisor profile' writes with the
+same domain file. The server keeps no user list: every address at a served
+domain gets an answer (no enumeration); a domain not served gets 404.
+SIGHUP reloads the domain files, the TLS certificate and the signing key;
+SIGTERM or Ctrl-C stops taking requests and finishes those in flight.
+Put it behind the names autoconfig.DOMAIN, autodiscover.DOMAIN and
+mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
+(--cert/--key, or a TLS proxy in front).`,
+		Example: `  mailadvisor serve --domain-file example.com.yaml --listen :8080
+  mailadvisor serve --domain-dir /etc/mailadvisor/domains --cert fullchain.pem --key privkey.pem --listen :443
+  mailadvisor serve --domain example.com --public-url https://autoconfig.example.com`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runServe(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.listen, "listen", ":8080", "address to listen on (host:port)")
+	f.StringVar(&opts.domainDir, "domain-dir", "", "serve every domain file (*.yaml, *.yml) in this directory")
+	f.StringSliceVar(&opts.domainFiles, "domain-file", nil, "serve this domain file (the format of 'profile --domain-file'); repeatable")
+	f.StringSliceVar(&opts.domains, "domain", nil, "serve this domain with guessed servers (mail.DOMAIN); repeatable")
+	f.StringVar(&opts.cert, "cert", "", "TLS certificate chain (PEM): serve HTTPS")
+	f.StringVar(&opts.key, "key", "", "TLS private key (PEM)")
+	f.StringVar(&opts.signCert, "sign-cert", "", "sign Apple profiles with this certificate (PEM)")
+	f.StringVar(&opts.signKey, "sign-key", "", "the signing certificate's private key (PEM)")
+	f.StringVar(&opts.signChain, "sign-chain", "", "intermediate certificates to include in signatures (PEM)")
+	f.BoolVar(&opts.starttls, "allow-starttls", false, "also list IMAP on 143 and POP3 on 110 with STARTTLS, after the implicit-TLS ports")
+	f.StringVar(&opts.publicURL, "public-url", "", "scheme and host the server is reached at, for links and QR codes (default: each request's)")
+	f.StringVar(&opts.mtaSTS, "mta-sts", serve.MTASTSNone, "MTA-STS policy mode served: enforce, testing or none (match 'server dns --mta-sts')")
+	f.Float64Var(&opts.rate, "rate", serve.DefaultRate, "requests a second allowed per client address (0: no limit)")
+	f.IntVar(&opts.burst, "burst", serve.DefaultBurst, "requests at once allowed per client address")
+	f.StringVar(&opts.logFormat, "log-format", "text", "access log on stderr: text or json")
+	f.DurationVar(&opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM, how long requests in flight may take")
+	cmd.MarkFlagsRequiredTogether("cert", "key")
+	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
+	return cmd
+}
+
+// loadDomains reads every domain the flags name.
+func (opts *serveOptions) loadDomains() ([]*profiles.Domain, error) {
+	files := slices.Clone(opts.domainFiles)
+	if opts.domainDir != "" {
+		entries, err := os.ReadDir(opts.domainDir)
+		if err != nil {
+			return nil, usagef("--domain-dir: %v", err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if e.Type().IsRegular() && !strings.HasPrefix(name, ".") && (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
+				files = append(files, filepath.Join(opts.domainDir, name))
+			}
+		}
+	}
+	var out []*profiles.Domain
+	for _, file := range files {
+		data, err := readInput("domain file", file, nil)
+		if err != nil {
+			return nil, err
+		}
+		d, err := profiles.DecodeDomain(bytes.NewReader(data), file)
+		if err != nil {
+			return nil, withHint(&usageError{err: err}, "see 'mailadvisor profile --help' for the domain file's keys")
+		}
+		out = append(out, d)
+	}
+	for _, name := range opts.domains {
+		d := &profiles.Domain{Domains: []string{name}}
+		if err := d.Normalize(); err != nil {
+			return nil, &usageError{err: fmt.Errorf("--domain: %w", err)}
+		}
+		if profiles.PublicProvider(d.Domains[0]) {
+			return nil, usagef("--domain: %s is a public mail provider's domain: its servers are the provider's", name)
+		}
+		fmt.Fprintf(opts.io.err, "mailadvisor: note: the servers of %s are a guess (mail.%s): confirm them, or give a --domain-file\n", d.Domains[0], d.Domains[0])
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, withHint(usagef("no domain to serve: give --domain-file, --domain-dir or --domain"), "mailadvisor serve --domain example.com")
+	}
+	return out, nil
+}
+
+// loadCert reads the TLS key pair.
+func (opts *serveOptions) loadCert() (*tls.Certificate, error) {
+	if opts.cert == "" {
+		return nil, nil
+	}
+	certPEM, err := readInput("--cert", opts.cert, nil)
+	if err != nil {
+		return nil, err
+	}
+	keyPEM, err := readInput("--key", opts.key, nil)
+	if err != nil {
+		return nil, err
+	}
+	c, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, usagef("--cert/--key: %v", err)
+	}
+	return &c, nil
+}
+
+func (opts *serveOptions) loadSigner() (*profiles.Signer, error) {
+	if opts.signCert == "" {
+		return nil, nil
+	}
+	s, err := loadSigner(opts.signCert, opts.signKey, opts.signChain, opts.io.err)
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+func runServe(ctx context.Context, opts *serveOptions) error {
+	var handler slog.Handler
+	switch opts.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(opts.io.err, nil)
+	case "json":
+		handler = slog.NewJSONHandler(opts.io.err, nil)
+	default:
+		return usagef("--log-format: invalid value %q: want text or json", opts.logFormat)
+	}
+	logger := slog.New(handler)
+	domains, err := opts.loadDomains()
+	if err != nil {
+		return err
+	}
+	cert, err := opts.loadCert()
+	if err != nil {
+		return err
+	}
+	signer, err := opts.loadSigner()
+	if err != nil {
+		return err
+	}
+	srv, err := serve.New(serve.Config{
+		Domains: domains, Options: profiles.Options{AllowSTARTTLS: opts.starttls}, Signer: signer,
+		PublicURL: opts.publicURL, MTASTSMode: opts.mtaSTS, Rate: opts.rate, Burst: opts.burst, Logger: logger,
+	})
+	var field *profiles.FieldError
+	if errors.As(err, &field) {
+		return usagef("--%s: invalid value %q: want %s", field.Field, field.Value, field.Allowed)
+	} else if err != nil {
+		return err
+	}
+	var current atomic.Pointer[tls.Certificate]
+	current.Store(cert)
+	hs := serve.HTTPServer(srv, slog.NewLogLogger(handler, slog.LevelWarn))
+	if cert != nil {
+		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12,
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return current.Load(), nil }}
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", opts.listen)
+	if err != nil {
+		return usagef("--listen: %v", err)
+	}
+	scheme := "http"
+	if cert != nil {
+		scheme = "https"
+		ln = tls.NewListener(ln, hs.TLSConfig)
+	}
+	fmt.Fprintf(opts.io.err, "mailadvisor: serving %d domain names on %s://%s\n", srv.Domains(), scheme, ln.Addr())
+	if opts.ready != nil {
+		opts.ready(ln.Addr().String())
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-hup:
+			opts.reload(srv, &current, logger)
+		case <-ctx.Done():
+			srv.SetReady(false)
+			logger.Info("shutting down: finishing the requests in flight")
+			sctx, cancel := context.WithTimeout(context.Background(), opts.shutdownTimeout)
+			err := hs.Shutdown(sctx)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("shutdown: %w", err)
+			}
+			return nil
+		}
+	}
+}
+
+// reload reads the domain files, the certificate and the signing key
+// again; on any error the server keeps what it had and says why.
+func (opts *serveOptions) reload(srv *serve.Server, current *atomic.Pointer[tls.Certificate], logger *slog.Logger) {
+	domains, err := opts.loadDomains()
+	var cert *tls.Certificate
+	if err == nil {
+		cert, err = opts.loadCert()
+	}
+	var signer *profiles.Signer
+	if err == nil {
+		signer, err = opts.loadSigner()
+	}
+	if err == nil {
+		err = srv.Reload(domains, signer)
+	}
+	if err != nil {
+		logger.Error("reload failed: still serving the previous configuration", "error", err.Error())
+		return
+	}
+	if cert != nil {
+		current.Store(cert)
+	}
+	logger.Info("reloaded", "domains", srv.Domains())
+}

@@ -1,0 +1,356 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
+	"github.com/mailadvisor/mailadvisor/profiles"
+)
+
+// Content types the clients expect.
+const (
+	typeXML          = "text/xml; charset=utf-8"
+	typeMobileconfig = "application/x-apple-aspen-config"
+	typeJSON         = "application/json; charset=utf-8"
+)
+
+// notServed is the answer for a domain this server does not describe: a
+// 404 with a short text, never a 204 (which some clients take as "empty
+// settings").
+func notServed(w *recorder) {
+	plain(w, http.StatusNotFound, "no mail settings for this domain here")
+}
+
+// lookup returns the served domain of an address (or of a bare domain
+// name), recording it for the log and the metrics.
+func (s *Server) lookup(w *recorder, domain string) (*profiles.Domain, bool) {
+	d, ok := s.site.Load().domains[domain]
+	if ok {
+		w.domain = domain
+	}
+	return d, ok
+}
+
+// address parses an address from a query parameter or a request body.
+func address(field, value string) (*profiles.Address, error) {
+	if value == "" {
+		return nil, &profiles.FieldError{Field: field, Value: "", Allowed: "an e-mail address, such as alice@example.com"}
+	}
+	a, err := profiles.ParseAddress(field, value)
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// plan is the profile plan for addr at d, as `mailadvisor profile` makes
+// it with the same domain file and options.
+func (s *Server) plan(d *profiles.Domain, addr *profiles.Address, name string, opts profiles.Options) (*profiles.Plan, error) {
+	p, err := profiles.NewPlan(d, addr, opts)
+	if err != nil {
+		return nil, err
+	}
+	p.UserName = name
+	return p, nil
+}
+
+// badRequest answers 400 with the error, which names the field.
+func badRequest(w *recorder, err error) {
+	plain(w, http.StatusBadRequest, err.Error())
+}
+
+// write answers a rendered profile, or 500 when rendering fails (a bug:
+// the domain was validated when it was loaded).
+func write(w *recorder, contentType string, render func(io.Writer) error) {
+	var b bytes.Buffer
+	if err := render(&b); err != nil {
+		plain(w, http.StatusInternalServerError, "could not render the settings: "+err.Error())
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h.Set("Cache-Control", "no-store") // personal: an address is inside
+	_, _ = w.Write(b.Bytes())
+}
+
+// autoconfig answers Thunderbird: GET /mail/config-v1.1.xml?emailaddress=
+// (and the /.well-known/autoconfig/ form). Without an address, the domain
+// is taken from the host name (autoconfig.example.com), and the file is
+// the domain's, with placeholders.
+func (s *Server) autoconfig(w *recorder, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	var addr *profiles.Address
+	domain := ""
+	if v := r.URL.Query().Get("emailaddress"); v != "" {
+		a, err := address("emailaddress", v)
+		if err != nil {
+			badRequest(w, err)
+			return
+		}
+		addr, domain = a, a.Domain
+	} else {
+		domain = strings.TrimPrefix(requestHost(r), "autoconfig.")
+	}
+	d, ok := s.lookup(w, domain)
+	if !ok {
+		notServed(w)
+		return
+	}
+	p, err := s.plan(d, addr, "", s.cfg.Options)
+	if err != nil {
+		badRequest(w, err)
+		return
+	}
+	write(w, typeXML, func(b io.Writer) error { return profiles.WriteAutoconfig(b, p) })
+}
+
+// The POX request (MS-OXDSCLI 2.2.3): Outlook's schema only; mobilesync
+// (ActiveSync) asks for a server this tool does not describe.
+const outlookRequestSchema = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+
+type autodiscoverRequest struct {
+	XMLName xml.Name `xml:"Autodiscover"`
+	Request struct {
+		EMailAddress             string `xml:"EMailAddress"`
+		AcceptableResponseSchema string `xml:"AcceptableResponseSchema"`
+	} `xml:"Request"`
+}
+
+// parseAutodiscover reads a POX request body.
+func parseAutodiscover(body io.Reader) (*profiles.Address, error) {
+	var req autodiscoverRequest
+	dec := xml.NewDecoder(body)
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("autodiscover request: not the POX request XML: %v", err)
+	}
+	if schema := strings.TrimSpace(req.Request.AcceptableResponseSchema); schema != "" && schema != outlookRequestSchema {
+		return nil, &profiles.FieldError{Field: "AcceptableResponseSchema", Value: schema, Allowed: outlookRequestSchema + " (IMAP, POP3 and SMTP; no Exchange ActiveSync here)"}
+	}
+	return address("EMailAddress", strings.TrimSpace(req.Request.EMailAddress))
+}
+
+// autodiscoverXML answers Outlook: POST /autodiscover/autodiscover.xml.
+func (s *Server) autodiscoverXML(w *recorder, r *http.Request) {
+	if !allowMethods(w, r, http.MethodPost) {
+		return
+	}
+	addr, err := parseAutodiscover(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		plain(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
+		return
+	}
+	if err != nil {
+		badRequest(w, err)
+		return
+	}
+	d, ok := s.lookup(w, addr.Domain)
+	if !ok {
+		notServed(w)
+		return
+	}
+	p, err := s.plan(d, addr, "", s.cfg.Options)
+	if err != nil {
+		badRequest(w, err)
+		return
+	}
+	write(w, typeXML, func(b io.Writer) error { return profiles.WriteAutodiscover(b, p) })
+}
+
+// autodiscoverJSON answers the JSON flow Outlook (Microsoft 365 apps,
+// Outlook 2016 and later, the new Outlook) tries first:
+// GET /autodiscover/autodiscover.json/v1.0/{address}?Protocol=AutodiscoverV1
+// (or ?Email=address&Protocol=...). The answer is where the POX
+// autodiscover is; Outlook then posts its XML request there. ActiveSync,
+// EWS, REST and the other Exchange protocols are refused as Exchange
+// refuses an unknown one (400, InvalidProtocol): no Exchange here.
+func (s *Server) autodiscoverJSON(w *recorder, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	q := r.URL.Query()
+	raw := q.Get("Email")
+	if i := strings.Index(strings.ToLower(r.URL.Path), "/autodiscover.json/v1.0/"); i >= 0 {
+		raw = r.URL.Path[i+len("/autodiscover.json/v1.0/"):]
+	}
+	protocol := q.Get("Protocol")
+	if !strings.EqualFold(protocol, "AutodiscoverV1") {
+		jsonError(w, http.StatusBadRequest, "InvalidProtocol",
+			fmt.Sprintf("The given protocol value '%s' is invalid. Supported values are 'AutodiscoverV1'", cutText(protocol, 64)))
+		return
+	}
+	addr, err := address("address", raw)
+	if err != nil {
+		jsonError(w, http.StatusBadRequest, "InvalidUser", err.Error())
+		return
+	}
+	if _, ok := s.lookup(w, addr.Domain); !ok {
+		jsonError(w, http.StatusNotFound, "DomainNotServed", "no mail settings for this domain here")
+		return
+	}
+	body, _ := json.Marshal(struct {
+		Protocol string `json:"Protocol"`
+		URL      string `json:"Url"`
+	}{"AutodiscoverV1", s.baseURL(r, true) + "/autodiscover/autodiscover.xml"})
+	write(w, typeJSON, func(b io.Writer) error { _, err := b.Write(append(body, '\n')); return err })
+}
+
+func jsonError(w *recorder, status int, code, msg string) {
+	body, _ := json.Marshal(struct {
+		ErrorCode    string `json:"ErrorCode"`
+		ErrorMessage string `json:"ErrorMessage"`
+	}{code, msg})
+	h := w.Header()
+	h.Set("Content-Type", typeJSON)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// mobileconfig answers an Apple profile: GET /mobileconfig?emailaddress=&name=.
+// It is signed when the server has a signing key; it never holds a
+// password (the device asks for it).
+func (s *Server) mobileconfig(w *recorder, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	q := r.URL.Query()
+	addr, err := address("emailaddress", q.Get("emailaddress"))
+	if err != nil {
+		badRequest(w, err)
+		return
+	}
+	name := strings.TrimSpace(q.Get("name"))
+	if err := checkName(name); err != nil {
+		badRequest(w, err)
+		return
+	}
+	d, ok := s.lookup(w, addr.Domain)
+	if !ok {
+		notServed(w)
+		return
+	}
+	opts := s.cfg.Options
+	if proto := q.Get("protocol"); proto != "" {
+		opts.Preferred = proto
+	}
+	p, err := s.plan(d, addr, name, opts)
+	if err != nil {
+		badRequest(w, err)
+		return
+	}
+	data, err := profiles.MobileconfigBytes(p)
+	if err == nil && s.site.Load().signer != nil {
+		data, err = s.site.Load().signer.Sign(data)
+	}
+	if err != nil {
+		plain(w, http.StatusInternalServerError, "could not make the profile: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="`+d.Domains[0]+`.mobileconfig"`)
+	write(w, typeMobileconfig, func(b io.Writer) error { _, err := b.Write(data); return err })
+}
+
+// mtaSTS answers the MTA-STS policy (RFC 8461) of the domain named by the
+// host (mta-sts.example.com): its MX is the domain's SMTP host, as
+// `mailadvisor server` sets it up.
+func (s *Server) mtaSTS(w *recorder, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	d, ok := s.lookup(w, strings.TrimPrefix(requestHost(r), "mta-sts."))
+	if !ok {
+		notServed(w)
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "version: STSv1\r\nmode: %s\r\n", s.cfg.MTASTSMode)
+	if s.cfg.MTASTSMode != MTASTSNone {
+		fmt.Fprintf(&b, "mx: %s\r\n", d.Hosts.SMTP)
+	}
+	fmt.Fprintf(&b, "max_age: %d\r\n", s.cfg.MTASTSMaxAge)
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "max-age=300")
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// allowMethods answers 405 with Allow for any other method.
+func allowMethods(w *recorder, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	plain(w, http.StatusMethodNotAllowed, "method not allowed: use "+strings.Join(methods, " or "))
+	return false
+}
+
+// requestHost is the request's host name, lower case, without the port.
+func requestHost(r *http.Request) string {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.TrimSuffix(strings.ToLower(host), ".")
+}
+
+// baseURL is the scheme and host for links: Config.PublicURL, else the
+// request's (https when forceHTTPS: Outlook fetches autodiscover over
+// HTTPS only, and a TLS proxy in front is the usual set-up).
+func (s *Server) baseURL(r *http.Request, forceHTTPS bool) string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL
+	}
+	scheme := "http"
+	if r.TLS != nil || forceHTTPS {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// clientIP is the peer's address, the rate limit's key.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// checkName checks the person's name as 'profile --name' does.
+func checkName(name string) error {
+	if name == "" {
+		return nil
+	}
+	return textcheck.Text("name", name, 200)
+}
+
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8Start(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }

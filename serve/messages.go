@@ -1,0 +1,172 @@
+package serve
+
+import (
+	"net/http"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+// The page's languages; English is the fallback.
+var (
+	pageLanguages = []language.Tag{language.English, language.French}
+	langMatcher   = language.NewMatcher(pageLanguages)
+)
+
+// pageLang picks the page's language: ?lang= (or the form's), else the
+// browser's Accept-Language.
+func pageLang(r *http.Request) string {
+	if l := r.FormValue("lang"); l == "en" || l == "fr" {
+		return l
+	}
+	tag, _ := language.MatchStrings(langMatcher, r.Header.Get("Accept-Language"))
+	if base, _ := tag.Base(); base.String() == "fr" {
+		return "fr"
+	}
+	return "en"
+}
+
+// messages is the page's text in each language: every key in both
+// (TestMessagesInBothLanguages).
+var messages = map[string]map[string]string{
+	"en": {
+		"title":             "Set up your mail",
+		"intro":             "Type your e-mail address: you get the settings for your mail app, a profile to install, and advice on IMAP or POP3 for the way you read mail.",
+		"email":             "Your e-mail address",
+		"name":              "Your name (optional, shown to the people you write to)",
+		"questions":         "How you read mail (optional)",
+		"devices":           "On how many devices do you read this mail (computer, phone, tablet)?",
+		"offline":           "I must be able to read my mail without a connection",
+		"connectivity":      "My Internet connection is",
+		"conn.good":         "good",
+		"conn.slow":         "slow",
+		"conn.intermittent": "often cut off",
+		"submit":            "Get my settings",
+		"advice":            "Our advice",
+		"use":               "Use %s.",
+		"imap.plain":        "IMAP keeps your mail on the server: every device shows the same messages and folders.",
+		"pop3.plain":        "POP3 downloads your mail to one device, which keeps it.",
+		"not.offered":       "Your mail service does not offer %s: the settings below use %s.",
+		"why":               "Why",
+		"settings":          "Your settings",
+		"incoming":          "Incoming mail",
+		"outgoing":          "Outgoing mail",
+		"col.protocol":      "Protocol",
+		"col.server":        "Server",
+		"col.port":          "Port",
+		"col.security":      "Security",
+		"col.username":      "User name",
+		"sec.tls":           "SSL/TLS",
+		"sec.starttls":      "STARTTLS",
+		"password":          "Password: your mail password. It is never in a profile: your app asks for it.",
+		"leave":             "POP3: keep a copy on the server for %d days after download.",
+		"download":          "Install it",
+		"apple":             "Profile for iPhone, iPad and Mac",
+		"apple.help":        "Open it on the device, then Settings › Profile Downloaded › Install.",
+		"thunderbird":       "Thunderbird configuration file",
+		"thunderbird.help":  "Thunderbird finds these settings on its own when you add the account; this file is for your administrator.",
+		"qr":                "Scan this code with your phone's camera to open the profile on the phone.",
+		"qr.label":          "QR code of the link to the profile",
+		"again":             "Another address",
+		"error":             "Please check this:",
+		"unknown.domain":    "This server has no settings for %s. Ask whoever runs your mail, or use your provider's set-up page.",
+		"lang.other":        "Français",
+		"lang.other.code":   "fr",
+		"footer":            "Made by mailadvisor. Encrypted connections only (RFC 8314).",
+	},
+	"fr": {
+		"title":             "Configurer votre messagerie",
+		"intro":             "Saisissez votre adresse e-mail : vous obtenez les réglages de votre logiciel de messagerie, un profil à installer et un conseil IMAP ou POP3 selon votre usage.",
+		"email":             "Votre adresse e-mail",
+		"name":              "Votre nom (facultatif, vu par vos correspondants)",
+		"questions":         "Votre usage (facultatif)",
+		"devices":           "Sur combien d'appareils lisez-vous ce courrier (ordinateur, téléphone, tablette) ?",
+		"offline":           "Je dois pouvoir lire mon courrier sans connexion",
+		"connectivity":      "Ma connexion Internet est",
+		"conn.good":         "bonne",
+		"conn.slow":         "lente",
+		"conn.intermittent": "souvent coupée",
+		"submit":            "Obtenir mes réglages",
+		"advice":            "Notre conseil",
+		"use":               "Utilisez %s.",
+		"imap.plain":        "IMAP garde votre courrier sur le serveur : chaque appareil montre les mêmes messages et dossiers.",
+		"pop3.plain":        "POP3 télécharge votre courrier sur un appareil, qui le conserve.",
+		"not.offered":       "Votre service de messagerie ne propose pas %s : les réglages ci-dessous utilisent %s.",
+		"why":               "Pourquoi",
+		"settings":          "Vos réglages",
+		"incoming":          "Courrier entrant",
+		"outgoing":          "Courrier sortant",
+		"col.protocol":      "Protocole",
+		"col.server":        "Serveur",
+		"col.port":          "Port",
+		"col.security":      "Sécurité",
+		"col.username":      "Nom d'utilisateur",
+		"sec.tls":           "SSL/TLS",
+		"sec.starttls":      "STARTTLS",
+		"password":          "Mot de passe : celui de votre messagerie. Il n'est jamais dans un profil : votre application le demande.",
+		"leave":             "POP3 : garder une copie sur le serveur %d jours après le téléchargement.",
+		"download":          "Installer",
+		"apple":             "Profil pour iPhone, iPad et Mac",
+		"apple.help":        "Ouvrez-le sur l'appareil, puis Réglages › Profil téléchargé › Installer.",
+		"thunderbird":       "Fichier de configuration Thunderbird",
+		"thunderbird.help":  "Thunderbird trouve ces réglages seul quand vous ajoutez le compte ; ce fichier est pour votre administrateur.",
+		"qr":                "Scannez ce code avec l'appareil photo de votre téléphone pour ouvrir le profil sur le téléphone.",
+		"qr.label":          "Code QR du lien vers le profil",
+		"again":             "Une autre adresse",
+		"error":             "Veuillez vérifier ceci :",
+		"unknown.domain":    "Ce serveur n'a pas de réglages pour %s. Demandez à qui gère votre messagerie, ou utilisez la page d'aide de votre fournisseur.",
+		"lang.other":        "English",
+		"lang.other.code":   "en",
+		"footer":            "Réalisé avec mailadvisor. Connexions chiffrées uniquement (RFC 8314).",
+	},
+}
+
+// ruleWords are the advisor's reasons in plain words, for the rules the
+// page's questions can make fire (TestPageReasonsAreTranslated tries every
+// answer). {devices} is the number of devices.
+var ruleWords = map[string]map[string]string{
+	"en": {
+		"multi-device":            "You read mail on {devices} devices: IMAP keeps what you read, move and delete the same on all of them.",
+		"single-device":           "One device is enough for POP3: it downloads your mail once and keeps it.",
+		"mobile-users":            "You read mail away from your desk: with IMAP your mail follows you.",
+		"slow-connection":         "Your connection is slow: POP3 downloads each message once, IMAP keeps talking to the server.",
+		"intermittent-connection": "Your connection is often cut off: with POP3, all the mail already downloaded stays readable.",
+		"offline-access":          "You must read mail offline: POP3 keeps every message on your device.",
+		"single-copy-risk":        "If your device is lost or broken, POP3 would lose the only copy of your mail; IMAP keeps it on the server.",
+		"endpoint-backups":        "Your device is backed up, which covers POP3's risk of losing mail.",
+		"very-small-setup":        "For one person, POP3 needs almost nothing on the server.",
+		"archiving":               "Mail kept for years is easier to search and archive on the server.",
+		"quota-exceeded":          "Your mailbox would outgrow the space on the server; POP3 moves mail off it.",
+		"heavy-attachments-poor-link": "Many large attachments over a weak connection: downloading them once saves transfers.",
+		"environment":             "POP3 emits less CO2 for the same use.",
+		"environment-imap":        "IMAP emits less CO2 here.",
+	},
+	"fr": {
+		"multi-device":            "Vous lisez votre courrier sur {devices} appareils : IMAP garde lectures, classements et suppressions identiques sur tous.",
+		"single-device":           "Un seul appareil suffit à POP3 : il télécharge votre courrier une fois et le conserve.",
+		"mobile-users":            "Vous lisez votre courrier en déplacement : avec IMAP, il vous suit.",
+		"slow-connection":         "Votre connexion est lente : POP3 télécharge chaque message une fois, IMAP dialogue sans cesse avec le serveur.",
+		"intermittent-connection": "Votre connexion est souvent coupée : avec POP3, tout le courrier déjà téléchargé reste lisible.",
+		"offline-access":          "Vous devez lire votre courrier hors connexion : POP3 garde chaque message sur votre appareil.",
+		"single-copy-risk":        "Si votre appareil est perdu ou en panne, POP3 perdrait la seule copie de votre courrier ; IMAP la garde sur le serveur.",
+		"endpoint-backups":        "Votre appareil est sauvegardé, ce qui couvre le risque de perte de POP3.",
+		"very-small-setup":        "Pour une seule personne, POP3 ne demande presque rien au serveur.",
+		"archiving":               "Un courrier gardé des années se recherche et s'archive mieux sur le serveur.",
+		"quota-exceeded":          "Votre boîte dépasserait l'espace du serveur ; POP3 l'en décharge.",
+		"heavy-attachments-poor-link": "Beaucoup de grosses pièces jointes sur une connexion faible : les télécharger une fois évite des transferts.",
+		"environment":             "POP3 émet moins de CO2 pour le même usage.",
+		"environment-imap":        "IMAP émet ici moins de CO2.",
+	},
+}
+
+func msg(lang, key string) string {
+	if s, ok := messages[lang][key]; ok {
+		return s
+	}
+	return messages["en"][key]
+}
+
+func reasonWords(lang, rule string, devices int) (string, bool) {
+	s, ok := ruleWords[lang][rule]
+	return strings.ReplaceAll(s, "{devices}", itoa(devices)), ok
+}

@@ -1,0 +1,62 @@
+package serve
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the Prometheus series: requests by endpoint, domain and
+// status, and latency by endpoint. The domain label is a served domain or
+// "-", so its values are bounded by the configuration, not by requests.
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	handler  http.Handler
+}
+
+func newMetrics(reg prometheus.Registerer, gather prometheus.Gatherer) (*metrics, error) {
+	if reg == nil {
+		r := prometheus.NewRegistry()
+		if err := r.Register(collectors.NewGoCollector()); err != nil {
+			return nil, err
+		}
+		if err := r.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
+			return nil, err
+		}
+		reg, gather = r, r
+	}
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mailadvisor_serve_requests_total", Help: "Requests answered, by endpoint, served domain and HTTP status.",
+		}, []string{"endpoint", "domain", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "mailadvisor_serve_request_duration_seconds", Help: "Time to answer a request, by endpoint.",
+			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5},
+		}, []string{"endpoint"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.latency} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	if gather == nil {
+		gather = prometheus.DefaultGatherer
+	}
+	m.handler = promhttp.HandlerFor(gather, promhttp.HandlerOpts{})
+	return m, nil
+}
+
+func (m *metrics) observe(endpoint, domain string, status int, d time.Duration) {
+	if domain == "" {
+		domain = "-"
+	}
+	m.requests.WithLabelValues(endpoint, domain, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(endpoint).Observe(d.Seconds())
+}
+
+func (m *metrics) serve(w *recorder, r *http.Request) { m.handler.ServeHTTP(w, r) }

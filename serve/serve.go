@@ -1,0 +1,317 @@
+// Package serve answers mail apps' auto-configuration requests over HTTP
+// (Thunderbird's autoconfig, Outlook's autodiscover in XML and JSON,
+// Apple's configuration profiles, the MTA-STS policy) for the domains it
+// is given, and serves a page where a person types an address and gets the
+// advice, the settings, a download and a QR code.
+//
+// The answers are the profiles package's: byte for byte what
+// `mailadvisor profile` writes for the same address and domain file. The
+// server keeps no user list, so an address that does not exist gets the
+// same answer as one that does (no enumeration). Its state is the domain
+// set, swapped atomically on Reload: replicas are stateless.
+package serve
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mailadvisor/mailadvisor/advisor"
+	"github.com/mailadvisor/mailadvisor/profiles"
+)
+
+// MTA-STS modes (RFC 8461 §3.2).
+const (
+	MTASTSEnforce = "enforce"
+	MTASTSTesting = "testing"
+	MTASTSNone    = "none"
+)
+
+// Defaults of Config.
+const (
+	DefaultRate         = 10       // requests a second per client address
+	DefaultBurst        = 40       // requests at once per client address
+	DefaultMaxBodyBytes = 16 << 10 // an autodiscover request is under 1 KiB
+	DefaultMTASTSMaxAge = 604800   // one week, RFC 8461's example
+)
+
+// Config is what a Server answers with. Domains are normalised domain
+// descriptions (profiles.Domain.Normalize): each of their names is served.
+type Config struct {
+	Domains []*profiles.Domain
+	// Options are the profiles' choices (STARTTLS endpoints listed or not).
+	// Cleartext endpoints are never served.
+	Options profiles.Options
+	// Signer signs Apple profiles when set.
+	Signer *profiles.Signer
+	// Advisor scores the page's questions; nil: the built-in rules and
+	// models.
+	Advisor *advisor.Advisor
+	// PublicURL is the scheme and host the server is reached at
+	// (https://autoconfig.example.com), for the links and the QR code; ""
+	// takes them from each request.
+	PublicURL string
+	// MTASTSMode is the policy served at /.well-known/mta-sts.txt
+	// (enforce, testing or none); "" serves none.
+	MTASTSMode   string
+	MTASTSMaxAge int
+	// Rate and Burst limit each client address (token bucket); Rate 0
+	// turns the limit off (a load test, or a proxy that limits).
+	Rate  float64
+	Burst int
+	// MaxBodyBytes bounds request bodies (413 past it).
+	MaxBodyBytes int64
+	// Logger receives one record per request; nil: none.
+	Logger *slog.Logger
+	// Registerer receives the metrics; nil: a private registry, served at
+	// /metrics either way.
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
+}
+
+// Server is an http.Handler.
+type Server struct {
+	cfg     Config
+	site    atomic.Pointer[site]
+	ready   atomic.Bool
+	limiter *ipLimiter
+	metrics *metrics
+	now     func() time.Time
+}
+
+// site is what Reload swaps: the domains by name, and the signer.
+type site struct {
+	domains map[string]*profiles.Domain
+	signer  *profiles.Signer
+}
+
+// New checks cfg and returns a Server, ready to answer.
+func New(cfg Config) (*Server, error) {
+	if cfg.MTASTSMode == "" {
+		cfg.MTASTSMode = MTASTSNone
+	}
+	switch cfg.MTASTSMode {
+	case MTASTSEnforce, MTASTSTesting, MTASTSNone:
+	default:
+		return nil, &profiles.FieldError{Field: "mta-sts", Value: cfg.MTASTSMode, Allowed: "enforce, testing or none"}
+	}
+	if cfg.MTASTSMaxAge <= 0 {
+		cfg.MTASTSMaxAge = DefaultMTASTSMaxAge
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Rate < 0 || (cfg.Rate > 0 && cfg.Burst < 1) {
+		return nil, &profiles.FieldError{Field: "rate", Value: fmt.Sprint(cfg.Rate, "/", cfg.Burst),
+			Allowed: "a rate of 0 (no limit) or more, with a burst of at least 1"}
+	}
+	if cfg.PublicURL != "" {
+		if err := checkPublicURL(cfg.PublicURL); err != nil {
+			return nil, err
+		}
+		cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	}
+	if cfg.Options.AllowInsecure {
+		return nil, errors.New("serve: cleartext endpoints are never served")
+	}
+	if cfg.Advisor == nil {
+		a, err := builtinAdvisor()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Advisor = a
+	}
+	s := &Server{cfg: cfg, now: time.Now}
+	if cfg.Rate > 0 {
+		s.limiter = newIPLimiter(cfg.Rate, cfg.Burst)
+	}
+	var err error
+	if s.metrics, err = newMetrics(cfg.Registerer, cfg.Gatherer); err != nil {
+		return nil, err
+	}
+	if err := s.Reload(cfg.Domains, cfg.Signer); err != nil {
+		return nil, err
+	}
+	s.ready.Store(true)
+	return s, nil
+}
+
+// Reload replaces the domains and the signer; requests in flight finish
+// with the old ones. Two descriptions of one domain name are an error.
+func (s *Server) Reload(domains []*profiles.Domain, signer *profiles.Signer) error {
+	st := &site{domains: map[string]*profiles.Domain{}, signer: signer}
+	for _, d := range domains {
+		for _, name := range d.Domains {
+			if _, dup := st.domains[name]; dup {
+				return &profiles.FieldError{Field: "domains", Value: name, Allowed: "each domain described once"}
+			}
+			st.domains[name] = d
+		}
+	}
+	s.site.Store(st)
+	return nil
+}
+
+// Timeouts of HTTPServer, against slow clients: a request's headers must
+// arrive within 5 s and the whole request within 10 s; an idle kept-alive
+// connection is closed after a minute.
+const (
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 10 * time.Second
+	WriteTimeout      = 15 * time.Second
+	IdleTimeout       = 60 * time.Second
+	MaxHeaderBytes    = 16 << 10
+)
+
+// HTTPServer is an http.Server for h with the timeouts and limits above.
+func HTTPServer(h http.Handler, errorLog *log.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          errorLog,
+	}
+}
+
+// SetReady says whether /readyz answers 200: false while shutting down,
+// so a load balancer stops sending new requests.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+// Domains returns the number of domain names served.
+func (s *Server) Domains() int { return len(s.site.Load().domains) }
+
+func builtinAdvisor() (*advisor.Advisor, error) {
+	rs, err := advisor.BuiltinRules()
+	if err != nil {
+		return nil, err
+	}
+	models, err := advisor.DefaultModels()
+	if err != nil {
+		return nil, err
+	}
+	return advisor.New(rs, models), nil
+}
+
+func checkPublicURL(u string) error {
+	bad := &profiles.FieldError{Field: "public-url", Value: u, Allowed: "https://host or http://host[:port], with no path"}
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok || (scheme != "https" && scheme != "http") {
+		return bad
+	}
+	rest = strings.TrimSuffix(rest, "/")
+	if rest == "" || strings.ContainsAny(rest, "/?#@ \t\"<>\\") {
+		return bad
+	}
+	return nil
+}
+
+// ServeHTTP routes a request. Paths are matched without regard to case
+// (Outlook writes /Autodiscover/Autodiscover.xml, others lower case).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	h := s.route(r)
+	rec.Header().Set("X-Content-Type-Options", "nosniff")
+	if h.limited && s.limiter != nil && !s.limiter.allow(clientIP(r), start) {
+		rec.Header().Set("Retry-After", "1")
+		plain(rec, http.StatusTooManyRequests, "too many requests: slow down")
+	} else {
+		h.fn(rec, r)
+	}
+	elapsed := s.now().Sub(start)
+	s.metrics.observe(h.name, rec.domain, rec.status, elapsed)
+	if s.cfg.Logger != nil {
+		// The path, never the query: it holds people's addresses.
+		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("endpoint", h.name),
+			slog.String("domain", rec.domain), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
+			slog.Duration("duration", elapsed), slog.String("remote", clientIP(r)), slog.String("user_agent", r.UserAgent()))
+	}
+}
+
+type route struct {
+	name    string // the metrics' endpoint label
+	limited bool   // counted against the client's rate
+	fn      func(*recorder, *http.Request)
+}
+
+func (s *Server) route(r *http.Request) route {
+	p := strings.ToLower(r.URL.Path)
+	switch {
+	case p == "/mail/config-v1.1.xml" || p == "/.well-known/autoconfig/mail/config-v1.1.xml":
+		return route{"autoconfig", true, s.autoconfig}
+	case p == "/autodiscover/autodiscover.xml":
+		return route{"autodiscover", true, s.autodiscoverXML}
+	case p == "/autodiscover/autodiscover.json" || strings.HasPrefix(p, "/autodiscover/autodiscover.json/"):
+		return route{"autodiscover-json", true, s.autodiscoverJSON}
+	case p == "/mobileconfig" || p == "/email.mobileconfig":
+		return route{"mobileconfig", true, s.mobileconfig}
+	case p == "/.well-known/mta-sts.txt":
+		return route{"mta-sts", true, s.mtaSTS}
+	case p == "/healthz":
+		return route{"healthz", false, s.healthz}
+	case p == "/readyz":
+		return route{"readyz", false, s.readyz}
+	case p == "/metrics":
+		return route{"metrics", false, s.metrics.serve}
+	case p == "/":
+		return route{"page", true, s.page}
+	}
+	return route{"other", true, func(w *recorder, _ *http.Request) { plain(w, http.StatusNotFound, "not found") }}
+}
+
+// recorder keeps the status, size and domain of a response for the log
+// and the metrics.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	domain string // a served domain, or "" (the label is then "-")
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// plain answers a short text body.
+func plain(w http.ResponseWriter, status int, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(msg + "\n"))
+}
+
+func (s *Server) healthz(w *recorder, _ *http.Request) { plain(w, http.StatusOK, "ok") }
+
+func (s *Server) readyz(w *recorder, _ *http.Request) {
+	switch {
+	case !s.ready.Load():
+		plain(w, http.StatusServiceUnavailable, "shutting down")
+	case s.Domains() == 0:
+		plain(w, http.StatusServiceUnavailable, "no domain to serve")
+	default:
+		plain(w, http.StatusOK, "ready")
+	}
+}

@@ -1,0 +1,453 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"howett.net/plist"
+
+	"github.com/mailadvisor/mailadvisor/profiles"
+)
+
+func testDomain(t testing.TB, names ...string) *profiles.Domain {
+	t.Helper()
+	d := &profiles.Domain{Domains: names, DisplayName: "Example Mail",
+		Hosts: profiles.Hosts{IMAP: "imap.example.com", POP3: "pop.example.com", SMTP: "smtp.example.com"}}
+	if err := d.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func newTestServer(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	if cfg.Domains == nil {
+		cfg.Domains = []*profiles.Domain{testDomain(t, "example.com", "example.org")}
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func do(t testing.TB, h http.Handler, method, target, body string, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, target, strings.NewReader(body))
+	for i := 0; i+1 < len(header); i += 2 {
+		if strings.EqualFold(header[i], "Host") {
+			r.Host = header[i+1]
+			continue
+		}
+		r.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func poxRequest(addr string) string {
+	return `<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
+  <Request>
+    <EMailAddress>` + addr + `</EMailAddress>
+    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
+  </Request>
+</Autodiscover>`
+}
+
+// Every endpoint, its status codes and headers.
+func TestEndpoints(t *testing.T) {
+	s := newTestServer(t, Config{Rate: 0})
+	big := poxRequest(strings.Repeat("a", DefaultMaxBodyBytes) + "@example.com")
+	for _, c := range []struct {
+		name, method, target, body string
+		header                     []string
+		status                     int
+		contentType                string
+		contains                   []string
+	}{
+		{"autoconfig", "GET", "/mail/config-v1.1.xml?emailaddress=alice@example.com", "", nil, 200, typeXML,
+			[]string{"<hostname>imap.example.com</hostname>", "<socketType>SSL</socketType>"}},
+		{"autoconfig well-known", "GET", "/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=alice@example.org", "", nil, 200, typeXML,
+			[]string{"<clientConfig version=\"1.1\">"}},
+		{"autoconfig by host name", "GET", "/mail/config-v1.1.xml", "", []string{"Host", "autoconfig.example.com"}, 200, typeXML,
+			[]string{"%EMAILADDRESS%"}},
+		{"autoconfig unknown domain", "GET", "/mail/config-v1.1.xml?emailaddress=alice@example.net", "", nil, 404, "text/plain; charset=utf-8",
+			[]string{"no mail settings for this domain here"}},
+		{"autoconfig bad address", "GET", "/mail/config-v1.1.xml?emailaddress=alice", "", nil, 400, "text/plain; charset=utf-8",
+			[]string{"emailaddress"}},
+		{"autoconfig POST", "POST", "/mail/config-v1.1.xml", "", nil, 405, "text/plain; charset=utf-8", nil},
+		{"autodiscover", "POST", "/autodiscover/autodiscover.xml", poxRequest("bob@example.com"), nil, 200, typeXML,
+			[]string{"<LoginName>bob@example.com</LoginName>", "<Type>SMTP</Type>"}},
+		{"autodiscover Outlook's case", "POST", "/Autodiscover/Autodiscover.xml", poxRequest("bob@example.com"), nil, 200, typeXML, nil},
+		{"autodiscover malformed", "POST", "/autodiscover/autodiscover.xml", "<Autodiscover><Request>", nil, 400, "text/plain; charset=utf-8",
+			[]string{"not the POX request XML"}},
+		{"autodiscover no address", "POST", "/autodiscover/autodiscover.xml", poxRequest(""), nil, 400, "text/plain; charset=utf-8",
+			[]string{"EMailAddress"}},
+		{"autodiscover ActiveSync", "POST", "/autodiscover/autodiscover.xml",
+			strings.Replace(poxRequest("bob@example.com"), "outlook/responseschema/2006a", "mobilesync/responseschema/2006", 1), nil, 400,
+			"text/plain; charset=utf-8", []string{"no Exchange ActiveSync here"}},
+		{"autodiscover too big", "POST", "/autodiscover/autodiscover.xml", big, nil, 413, "text/plain; charset=utf-8", nil},
+		{"autodiscover unknown domain", "POST", "/autodiscover/autodiscover.xml", poxRequest("bob@example.net"), nil, 404, "text/plain; charset=utf-8", nil},
+		{"autodiscover GET", "GET", "/autodiscover/autodiscover.xml", "", nil, 405, "text/plain; charset=utf-8", nil},
+		{"autodiscover json", "GET", "/autodiscover/autodiscover.json/v1.0/bob@example.com?Protocol=AutodiscoverV1", "", []string{"Host", "autodiscover.example.com"},
+			200, typeJSON, []string{`{"Protocol":"AutodiscoverV1","Url":"https://autodiscover.example.com/autodiscover/autodiscover.xml"}`}},
+		{"autodiscover json query form", "GET", "/autodiscover/autodiscover.json?Email=bob@example.com&Protocol=autodiscoverv1", "", nil,
+			200, typeJSON, []string{`"Protocol":"AutodiscoverV1"`}},
+		{"autodiscover json ActiveSync", "GET", "/autodiscover/autodiscover.json/v1.0/bob@example.com?Protocol=ActiveSync", "", nil,
+			400, typeJSON, []string{`"ErrorCode":"InvalidProtocol"`}},
+		{"autodiscover json unknown domain", "GET", "/autodiscover/autodiscover.json/v1.0/bob@example.net?Protocol=AutodiscoverV1", "", nil,
+			404, typeJSON, nil},
+		{"mobileconfig", "GET", "/mobileconfig?emailaddress=carol@example.com&name=Carol%20Smith", "", nil, 200, typeMobileconfig,
+			[]string{"<string>carol@example.com</string>", "<string>Carol Smith</string>"}},
+		{"mobileconfig no address", "GET", "/mobileconfig", "", nil, 400, "text/plain; charset=utf-8", []string{"emailaddress"}},
+		{"mobileconfig bad name", "GET", "/mobileconfig?emailaddress=carol@example.com&name=a%0Ab", "", nil, 400, "text/plain; charset=utf-8", []string{"name"}},
+		{"mobileconfig bad protocol", "GET", "/mobileconfig?emailaddress=carol@example.com&protocol=smtp", "", nil, 400, "text/plain; charset=utf-8", []string{"protocol"}},
+		{"mta-sts", "GET", "/.well-known/mta-sts.txt", "", []string{"Host", "mta-sts.example.com"}, 200, "text/plain; charset=utf-8",
+			[]string{"version: STSv1\r\nmode: none\r\nmax_age: 604800\r\n"}},
+		{"mta-sts unknown host", "GET", "/.well-known/mta-sts.txt", "", []string{"Host", "mta-sts.example.net"}, 404, "text/plain; charset=utf-8", nil},
+		{"healthz", "GET", "/healthz", "", nil, 200, "text/plain; charset=utf-8", []string{"ok"}},
+		{"readyz", "GET", "/readyz", "", nil, 200, "text/plain; charset=utf-8", []string{"ready"}},
+		{"metrics", "GET", "/metrics", "", nil, 200, "", []string{"mailadvisor_serve_requests_total"}},
+		{"page", "GET", "/", "", nil, 200, "text/html; charset=utf-8", []string{`<label for="email">`}},
+		{"elsewhere", "GET", "/wp-login.php", "", nil, 404, "text/plain; charset=utf-8", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := do(t, s, c.method, c.target, c.body, c.header...)
+			if w.Code != c.status {
+				t.Fatalf("status %d, want %d\n%s", w.Code, c.status, w.Body)
+			}
+			if ct := w.Header().Get("Content-Type"); c.contentType != "" && ct != c.contentType {
+				t.Errorf("Content-Type %q, want %q", ct, c.contentType)
+			}
+			if w.Header().Get("X-Content-Type-Options") != "nosniff" {
+				t.Error("no X-Content-Type-Options: nosniff")
+			}
+			if c.status == 405 && w.Header().Get("Allow") == "" {
+				t.Error("405 without Allow")
+			}
+			for _, want := range c.contains {
+				if !strings.Contains(w.Body.String(), want) {
+					t.Errorf("body lacks %q:\n%s", want, w.Body)
+				}
+			}
+		})
+	}
+}
+
+// An address that exists and one that does not get the same answer: the
+// server has no user list to leak.
+func TestNoEnumeration(t *testing.T) {
+	s := newTestServer(t, Config{})
+	for _, tmpl := range []string{
+		"/mail/config-v1.1.xml?emailaddress=%s", "/mobileconfig?emailaddress=%s",
+		"/autodiscover/autodiscover.json/v1.0/%s?Protocol=AutodiscoverV1",
+	} {
+		a := do(t, s, "GET", strings.Replace(tmpl, "%s", "postmaster@example.com", 1), "")
+		b := do(t, s, "GET", strings.Replace(tmpl, "%s", "nobody-xyz@example.com", 1), "")
+		if a.Code != 200 || b.Code != a.Code {
+			t.Errorf("%s: %d and %d", tmpl, a.Code, b.Code)
+		}
+		ab := strings.ReplaceAll(a.Body.String(), "postmaster", "X")
+		bb := strings.ReplaceAll(b.Body.String(), "nobody-xyz", "X")
+		if strings.Contains(tmpl, "mobileconfig") {
+			// The UUIDs derive from the address (a regenerated profile
+			// replaces the installed one): compare the keys only.
+			ab, bb = plistKeys(t, a.Body.Bytes()), plistKeys(t, b.Body.Bytes())
+		}
+		if ab != bb {
+			t.Errorf("%s: the answers differ beyond the address:\n%s\n%s", tmpl, ab, bb)
+		}
+	}
+	a := do(t, s, "POST", "/autodiscover/autodiscover.xml", poxRequest("postmaster@example.com"))
+	b := do(t, s, "POST", "/autodiscover/autodiscover.xml", poxRequest("nobody-xyz@example.com"))
+	if a.Code != 200 || strings.ReplaceAll(a.Body.String(), "postmaster", "X") != strings.ReplaceAll(b.Body.String(), "nobody-xyz", "X") {
+		t.Errorf("autodiscover: %d / %d, or bodies differ", a.Code, b.Code)
+	}
+}
+
+func plistKeys(t *testing.T, data []byte) string {
+	t.Helper()
+	var v map[string]any
+	if _, err := plist.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	var walk func(any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			for k, v := range x {
+				keys = append(keys, k)
+				walk(v)
+			}
+		case []any:
+			for _, v := range x {
+				walk(v)
+			}
+		}
+	}
+	walk(v)
+	slices.Sort(keys)
+	return strings.Join(keys, ",")
+}
+
+// A profile never carries a password, and the same request gives the same
+// profile (deterministic UUIDs: installing it again replaces it).
+func TestMobileconfigHasNoPasswordAndIsStable(t *testing.T) {
+	s := newTestServer(t, Config{})
+	a := do(t, s, "GET", "/mobileconfig?emailaddress=dave@example.com", "")
+	b := do(t, s, "GET", "/mobileconfig?emailaddress=dave@example.com", "")
+	if !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) {
+		t.Error("two requests gave two profiles")
+	}
+	if body := a.Body.String(); strings.Contains(body, "<key>IncomingPassword</key>") || strings.Contains(body, "<key>OutgoingPassword</key>") {
+		t.Errorf("a password key in the profile:\n%s", a.Body)
+	}
+	if cd := a.Header().Get("Content-Disposition"); cd != `attachment; filename="example.com.mobileconfig"` {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	s := newTestServer(t, Config{Rate: 1, Burst: 3})
+	codes := map[int]int{}
+	for range 6 {
+		codes[do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.com", "").Code]++
+	}
+	if codes[200] != 3 || codes[429] != 3 {
+		t.Errorf("codes %v, want 3 x 200 then 3 x 429", codes)
+	}
+	w := do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.com", "")
+	if w.Header().Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	// Probes are never limited.
+	if w := do(t, s, "GET", "/healthz", ""); w.Code != 200 {
+		t.Errorf("healthz limited: %d", w.Code)
+	}
+}
+
+func TestLimiterMemoryIsBounded(t *testing.T) {
+	l := newIPLimiter(1, 1)
+	now := time.Now()
+	for i := range maxClients + 1000 {
+		l.allow("10.0."+itoa(i/256)+"."+itoa(i%256), now)
+	}
+	if len(l.clients) > maxClients {
+		t.Errorf("%d clients kept, at most %d", len(l.clients), maxClients)
+	}
+}
+
+func TestReloadAndReadiness(t *testing.T) {
+	s := newTestServer(t, Config{})
+	if w := do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.net", ""); w.Code != 404 {
+		t.Fatalf("before reload: %d", w.Code)
+	}
+	if err := s.Reload([]*profiles.Domain{testDomain(t, "example.net")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if w := do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.net", ""); w.Code != 200 {
+		t.Errorf("after reload: %d", w.Code)
+	}
+	if w := do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.com", ""); w.Code != 404 {
+		t.Errorf("a domain dropped by the reload: %d", w.Code)
+	}
+	if err := s.Reload([]*profiles.Domain{testDomain(t, "example.net"), testDomain(t, "example.net")}, nil); err == nil {
+		t.Error("one domain described twice was accepted")
+	}
+	s.SetReady(false)
+	if w := do(t, s, "GET", "/readyz", ""); w.Code != 503 {
+		t.Errorf("readyz while shutting down: %d", w.Code)
+	}
+	if w := do(t, s, "GET", "/healthz", ""); w.Code != 200 {
+		t.Errorf("healthz while shutting down: %d", w.Code)
+	}
+}
+
+func TestMetricsCountByEndpointDomainStatus(t *testing.T) {
+	s := newTestServer(t, Config{})
+	do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.com", "")
+	do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.net", "")
+	body := do(t, s, "GET", "/metrics", "").Body.String()
+	for _, want := range []string{
+		`mailadvisor_serve_requests_total{domain="example.com",endpoint="autoconfig",status="200"} 1`,
+		`mailadvisor_serve_requests_total{domain="-",endpoint="autoconfig",status="404"} 1`,
+		`mailadvisor_serve_request_duration_seconds_bucket{endpoint="autoconfig",le="0.005"}`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{MTASTSMode: "strict"}, "mta-sts"},
+		{Config{PublicURL: "ftp://x"}, "public-url"},
+		{Config{PublicURL: "https://x/path"}, "public-url"},
+		{Config{Rate: 5}, "rate"},
+		{Config{Options: profiles.Options{AllowInsecure: true}}, "cleartext"},
+	} {
+		c.cfg.Domains = []*profiles.Domain{testDomain(t, "example.com")}
+		if _, err := New(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want an error about %s", c.cfg, err, c.want)
+		}
+	}
+}
+
+func TestMTASTSPolicy(t *testing.T) {
+	s := newTestServer(t, Config{MTASTSMode: MTASTSEnforce})
+	w := do(t, s, "GET", "/.well-known/mta-sts.txt", "", "Host", "mta-sts.example.org:443")
+	want := "version: STSv1\r\nmode: enforce\r\nmx: smtp.example.com\r\nmax_age: 604800\r\n"
+	if w.Code != 200 || w.Body.String() != want {
+		t.Errorf("%d %q, want %q", w.Code, w.Body, want)
+	}
+}
+
+// The JSON answer names the public URL when one is configured.
+func TestAutodiscoverJSONPublicURL(t *testing.T) {
+	s := newTestServer(t, Config{PublicURL: "https://autoconfig.example.com/"})
+	w := do(t, s, "GET", "/autodiscover/autodiscover.json/v1.0/bob@example.com?Protocol=AutodiscoverV1", "")
+	var got struct{ Protocol, Url string }
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || got.Url != "https://autoconfig.example.com/autodiscover/autodiscover.xml" {
+		t.Errorf("%v %+v", err, got)
+	}
+}
+
+// The page: the form, labelled; the answer in both languages.
+func TestPage(t *testing.T) {
+	s := newTestServer(t, Config{})
+	form := do(t, s, "GET", "/", "", "Accept-Language", "fr-CA,fr;q=0.9,en;q=0.5")
+	for _, want := range []string{`<html lang="fr">`, `<label for="email">Votre adresse e-mail</label>`, `<label for="devices">`, `<label for="connectivity">`, `<legend>`} {
+		if !strings.Contains(form.Body.String(), want) {
+			t.Errorf("form lacks %s", want)
+		}
+	}
+	if csp := form.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe") {
+		t.Errorf("CSP %q", csp)
+	}
+	post := func(values url.Values) *httptest.ResponseRecorder {
+		return do(t, s, "POST", "/", values.Encode(), "Content-Type", "application/x-www-form-urlencoded")
+	}
+	en := post(url.Values{"email": {"erin@example.com"}, "devices": {"3"}, "connectivity": {"good"}, "lang": {"en"}})
+	for _, want := range []string{"Use IMAP.", "3 devices", "imap.example.com", "993", `href="/mobileconfig?emailaddress=erin%40example.com&amp;protocol=imap"`, `<svg class="qr"`} {
+		if !strings.Contains(en.Body.String(), want) {
+			t.Errorf("English answer lacks %s", want)
+		}
+	}
+	fr := post(url.Values{"email": {"erin@example.com"}, "devices": {"1"}, "offline": {"on"}, "connectivity": {"intermittent"}, "lang": {"fr"}})
+	for _, want := range []string{"Utilisez POP3.", "hors connexion", "pop.example.com", "995", "jours après le téléchargement", "protocol=pop3"} {
+		if !strings.Contains(fr.Body.String(), want) {
+			t.Errorf("French answer lacks %s", want)
+		}
+	}
+	for _, c := range []struct {
+		values url.Values
+		status int
+		want   string
+	}{
+		{url.Values{"email": {"not an address"}}, 400, "email"},
+		{url.Values{"email": {"erin@example.net"}}, 404, "no settings for example.net"},
+		{url.Values{"email": {"erin@example.com"}, "devices": {"99"}}, 400, "devices"},
+		{url.Values{"email": {"erin@example.com"}, "connectivity": {"<script>"}}, 400, "&lt;script&gt;"},
+	} {
+		w := post(c.values)
+		if w.Code != c.status || !strings.Contains(w.Body.String(), c.want) || !strings.Contains(w.Body.String(), `role="alert"`) {
+			t.Errorf("%v: %d, want %d with %q", c.values, w.Code, c.status, c.want)
+		}
+	}
+	if w := do(t, s, "POST", "/", "email="+strings.Repeat("a", DefaultMaxBodyBytes), "Content-Type", "application/x-www-form-urlencoded"); w.Code != 413 {
+		t.Errorf("big form: %d", w.Code)
+	}
+}
+
+// Every reason the page can show is in plain words in both languages.
+func TestPageReasonsAreTranslated(t *testing.T) {
+	s := newTestServer(t, Config{})
+	for _, devices := range deviceChoices {
+		for _, offline := range []bool{false, true} {
+			for _, conn := range connChoices {
+				res, err := s.advise(&pageData{Devices: devices, Offline: offline, Connectivity: conn})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range res.Contributions {
+					for lang := range messages {
+						if _, ok := reasonWords(lang, c.Rule, devices); !ok {
+							t.Errorf("rule %s (devices %d, offline %v, %s) has no %s words", c.Rule, devices, offline, conn, lang)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestMessagesInBothLanguages(t *testing.T) {
+	for _, tables := range []map[string]map[string]string{messages, ruleWords} {
+		for key := range tables["en"] {
+			if tables["fr"][key] == "" {
+				t.Errorf("%q: no French", key)
+			}
+		}
+		for key := range tables["fr"] {
+			if tables["en"][key] == "" {
+				t.Errorf("%q: no English", key)
+			}
+		}
+	}
+}
+
+// The server's timeouts hold against a client that sends its headers a
+// byte at a time (slowloris).
+func TestHTTPServerTimeouts(t *testing.T) {
+	hs := HTTPServer(newTestServer(t, Config{}), nil)
+	if hs.ReadHeaderTimeout == 0 || hs.ReadTimeout == 0 || hs.WriteTimeout == 0 || hs.IdleTimeout == 0 || hs.MaxHeaderBytes == 0 {
+		t.Errorf("a timeout or limit is off: %+v", hs)
+	}
+	hs.ReadHeaderTimeout = 200 * time.Millisecond // the test's own, shorter
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n")
+	for time.Since(start) < 5*time.Second {
+		if _, err := io.WriteString(c, "X"); err != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+		_ = c.SetReadDeadline(time.Now().Add(time.Millisecond))
+		var b [512]byte
+		if n, err := c.Read(b[:]); n > 0 || errors.Is(err, io.EOF) {
+			break // closed, or answered 408
+		}
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("a slow client held the connection for %v", d)
+	}
+}
+
