@@ -137,7 +137,7 @@ func parseAutodiscover(body io.Reader) (*profiles.Address, error) {
 		if errors.As(err, &tooBig) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("autodiscover request: not the POX request XML: %v", err)
+		return nil, fmt.Errorf("autodiscover request: not the POX request XML: %w", err)
 	}
 	if schema := strings.TrimSpace(req.Request.AcceptableResponseSchema); schema != "" && schema != outlookRequestSchema {
 		return nil, &profiles.FieldError{Field: "AcceptableResponseSchema", Value: schema, Allowed: outlookRequestSchema + " (IMAP, POP3 and SMTP; no Exchange ActiveSync here)"}

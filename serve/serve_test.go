@@ -450,4 +450,3 @@ func TestHTTPServerTimeouts(t *testing.T) {
 		t.Errorf("a slow client held the connection for %v", d)
 	}
 }
-

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/smallstep/pkcs7"
+
+	"github.com/mailadvisor/mailadvisor/internal/integration"
+	"github.com/mailadvisor/mailadvisor/serve"
+)
+
+const serveDomainFile = `domains: [example.com, example.org]
+display_name: Example Mail
+hosts: {imap: imap.example.com, pop3: pop.example.com, smtp: smtp.example.com}
+username: localpart
+`
+
+func writeDomainFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// `serve` answers byte for byte what `profile` writes for the same address
+// and domain file (the golden is the profile command itself).
+func TestServeAnswersWhatProfileWrites(t *testing.T) {
+	dir := t.TempDir()
+	file := writeDomainFile(t, dir, "example.yaml", serveDomainFile)
+	opts := &serveOptions{io: streams{err: io.Discard}, domainFiles: []string{file}}
+	domains, err := opts.loadDomains()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serve.New(serve.Config{Domains: domains})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args    []string
+		method  string
+		target  string
+		body    string
+		comment string
+	}{
+		{[]string{"profile", "autoconfig", "--email", "Zoë.O'Neil@example.org"}, "GET",
+			"/mail/config-v1.1.xml?emailaddress=Zo%C3%AB.O%27Neil%40example.org", "", "autoconfig"},
+		{[]string{"profile", "autodiscover", "--email", "bob@example.com"}, "POST", "/autodiscover/autodiscover.xml",
+			`<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>bob@example.com</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>`,
+			"autodiscover"},
+		{[]string{"profile", "mobileconfig", "--email", "carol@example.com", "--name", "Carol Smith"}, "GET",
+			"/mobileconfig?emailaddress=carol%40example.com&name=Carol+Smith", "", "mobileconfig"},
+		{[]string{"profile", "mobileconfig", "--email", "carol@example.com", "--protocol", "pop3"}, "GET",
+			"/mobileconfig?emailaddress=carol%40example.com&protocol=pop3", "", "mobileconfig, POP3"},
+	} {
+		want, stderr, code := runCLI(t, append(c.args, "--domain-file", file)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.comment, code, stderr)
+		}
+		r := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		if w.Code != 200 || w.Body.String() != want {
+			t.Errorf("%s: serve (%d) and profile differ:\n%s\n--- profile:\n%s", c.comment, w.Code, w.Body, want)
+		}
+	}
+}
+
+// With --sign-cert, the profile served is a CMS SignedData whose content is
+// the unsigned profile, signed by that certificate.
+func TestServeSignsProfiles(t *testing.T) {
+	dir := t.TempDir()
+	file := writeDomainFile(t, dir, "example.yaml", serveDomainFile)
+	cert, key := integration.SelfSignedCert(t, dir, "profiles.example.com")
+	opts := &serveOptions{io: streams{err: io.Discard}, domainFiles: []string{file}, signCert: cert, signKey: key}
+	signer, err := opts.loadSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	domains, _ := opts.loadDomains()
+	srv, err := serve.New(serve.Config{Domains: domains, Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, httptest.NewRequest("GET", "/mobileconfig?emailaddress=carol%40example.com", nil))
+	p7, err := pkcs7.Parse(w.Body.Bytes())
+	if err != nil {
+		t.Fatalf("not a CMS structure: %v", err)
+	}
+	if err := p7.Verify(); err != nil {
+		t.Errorf("signature: %v", err)
+	}
+	want, _, _ := runCLI(t, "profile", "mobileconfig", "--email", "carol@example.com", "--domain-file", file)
+	if string(p7.Content) != want {
+		t.Error("the signed content is not the unsigned profile")
+	}
+	if len(p7.Certificates) == 0 || p7.Certificates[0].Subject.CommonName != "profiles.example.com" {
+		t.Errorf("signed by %v", p7.Certificates)
+	}
+}
+
+// Started as an admin starts it: over HTTPS, SIGHUP reloads the domain
+// directory and the certificate; SIGTERM lets a request in flight finish,
+// then the command returns.
+func TestServeReloadsAndShutsDownGracefully(t *testing.T) {
+	dir := t.TempDir()
+	domains := filepath.Join(dir, "domains")
+	if err := os.Mkdir(domains, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeDomainFile(t, domains, "example.yaml", serveDomainFile)
+	cert, key := integration.SelfSignedCert(t, dir, "autoconfig.example.com")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrCh := make(chan string, 1)
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	opts := &serveOptions{io: streams{err: logs}, listen: "127.0.0.1:0", domainDir: domains, cert: cert, key: key,
+		mtaSTS: serve.MTASTSNone, rate: 0, logFormat: "json", shutdownTimeout: 10 * time.Second,
+		ready: func(a string) { addrCh <- a }}
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, opts) }()
+	var addr string
+	select {
+	case addr = <-addrCh:
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	}
+	pem, _ := os.ReadFile(cert)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "autoconfig.example.com", MinVersion: tls.VersionTLS12}}}
+	get := func(path string) int {
+		resp, err := client.Get("https://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get("/mail/config-v1.1.xml?emailaddress=a@example.net"); code != 404 {
+		t.Fatalf("example.net before the reload: %d", code)
+	}
+	writeDomainFile(t, domains, "net.yaml", "domains: [example.net]\nhosts: {imap: mail.example.net, smtp: mail.example.net}\n")
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for get("/mail/config-v1.1.xml?emailaddress=a@example.net") != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("SIGHUP did not reload the domain directory")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A broken file on the next reload keeps what is served.
+	writeDomainFile(t, domains, "broken.yaml", "domains: [\n")
+	_ = syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	time.Sleep(100 * time.Millisecond)
+	if code := get("/mail/config-v1.1.xml?emailaddress=a@example.net"); code != 200 {
+		t.Errorf("after a failed reload: %d", code)
+	}
+
+	// A request in flight: its body arrives after the shutdown began.
+	pr, pw := io.Pipe()
+	result := make(chan int, 1)
+	go func() {
+		resp, err := client.Post("https://"+addr+"/autodiscover/autodiscover.xml", "text/xml", pr)
+		if err != nil {
+			result <- -1
+			return
+		}
+		resp.Body.Close()
+		result <- resp.StatusCode
+	}()
+	_, _ = io.WriteString(pw, `<Autodiscover><Request><EMailAddress>bob@`)
+	time.Sleep(100 * time.Millisecond) // the request has reached the handler
+	cancel()                           // what SIGTERM does (signal.NotifyContext)
+	time.Sleep(100 * time.Millisecond)
+	_, _ = io.WriteString(pw, `example.com</EMailAddress></Request></Autodiscover>`)
+	pw.Close()
+	if code := <-result; code != 200 {
+		t.Errorf("the request in flight got %d", code)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	for _, want := range []string{`"msg":"reloaded"`, `"msg":"reload failed: still serving the previous configuration"`, `"msg":"shutting down`, `"endpoint":"autoconfig"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, logs.String())
+		}
+	}
+	if strings.Contains(logs.String(), "a@example.net") {
+		t.Error("the access log holds an address")
+	}
+}
+
+func TestServeCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve"}, "no domain to serve"},
+		{[]string{"serve", "--domain", "gmail.com"}, "public mail provider"},
+		{[]string{"serve", "--domain", "example.com", "--mta-sts", "strict"}, `--mta-sts: invalid value "strict"`},
+		{[]string{"serve", "--domain", "example.com", "--log-format", "xml"}, "--log-format"},
+		{[]string{"serve", "--domain-dir", filepath.Join(dir, "none")}, "--domain-dir"},
+		{[]string{"serve", "--domain", "example.com", "--listen", "127.0.0.1:99999"}, "--listen"},
+		{[]string{"serve", "--domain", "example.com", "--public-url", "example.com"}, "--public-url"},
+		{[]string{"serve", "--domain", "example.com", "--cert", "x.pem"}, "cert"},
+	} {
+		_, stderr, code := runCLI(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// syncWriter lets the server's goroutines and the test share a buffer.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
+}
