@@ -108,12 +108,42 @@ func (s *Server) autoconfig(w *recorder, r *http.Request) {
 		notServed(w)
 		return
 	}
-	p, err := s.plan(d, addr, "", s.cfg.Options)
+	if addr != nil {
+		s.writeProfile(w, typeXML, "autoconfig", d, addr, "", s.cfg.Options)
+		return
+	}
+	p, err := s.plan(d, nil, "", s.cfg.Options)
 	if err != nil {
 		badRequest(w, err)
 		return
 	}
 	write(w, typeXML, func(b io.Writer) error { return profiles.WriteAutoconfig(b, p) })
+}
+
+// writeProfile answers the profile of format for addr, through the
+// site's prerendered forms (profiles.Forms: the encoders' reflection would
+// be most of a request's time).
+func (s *Server) writeProfile(w *recorder, contentType, format string, d *profiles.Domain, addr *profiles.Address, name string, opts profiles.Options) {
+	st := s.site.Load()
+	p, err := s.plan(d, addr, name, opts)
+	if err != nil {
+		badRequest(w, err)
+		return
+	}
+	var b bytes.Buffer
+	err = st.forms.Render(&b, format, p, opts)
+	data := b.Bytes()
+	if err == nil && format == "mobileconfig" && st.signer != nil {
+		data, err = st.signer.Sign(data)
+	}
+	if err != nil {
+		plain(w, http.StatusInternalServerError, "could not render the settings: "+err.Error())
+		return
+	}
+	if format == "mobileconfig" {
+		w.Header().Set("Content-Disposition", `attachment; filename="`+d.Domains[0]+`.mobileconfig"`)
+	}
+	write(w, contentType, func(b io.Writer) error { _, err := b.Write(data); return err })
 }
 
 // The POX request (MS-OXDSCLI 2.2.3): Outlook's schema only; mobilesync
@@ -165,12 +195,7 @@ func (s *Server) autodiscoverXML(w *recorder, r *http.Request) {
 		notServed(w)
 		return
 	}
-	p, err := s.plan(d, addr, "", s.cfg.Options)
-	if err != nil {
-		badRequest(w, err)
-		return
-	}
-	write(w, typeXML, func(b io.Writer) error { return profiles.WriteAutodiscover(b, p) })
+	s.writeProfile(w, typeXML, "autodiscover", d, addr, "", s.cfg.Options)
 }
 
 // autodiscoverJSON answers the JSON flow Outlook (Microsoft 365 apps,
@@ -250,21 +275,7 @@ func (s *Server) mobileconfig(w *recorder, r *http.Request) {
 	if proto := q.Get("protocol"); proto != "" {
 		opts.Preferred = proto
 	}
-	p, err := s.plan(d, addr, name, opts)
-	if err != nil {
-		badRequest(w, err)
-		return
-	}
-	data, err := profiles.MobileconfigBytes(p)
-	if err == nil && s.site.Load().signer != nil {
-		data, err = s.site.Load().signer.Sign(data)
-	}
-	if err != nil {
-		plain(w, http.StatusInternalServerError, "could not make the profile: "+err.Error())
-		return
-	}
-	w.Header().Set("Content-Disposition", `attachment; filename="`+d.Domains[0]+`.mobileconfig"`)
-	write(w, typeMobileconfig, func(b io.Writer) error { _, err := b.Write(data); return err })
+	s.writeProfile(w, typeMobileconfig, "mobileconfig", d, addr, name, opts)
 }
 
 // mtaSTS answers the MTA-STS policy (RFC 8461) of the domain named by the

@@ -68,7 +68,7 @@ type Config struct {
 	Burst int
 	// MaxBodyBytes bounds request bodies (413 past it).
 	MaxBodyBytes int64
-	// Logger receives one record per request; nil: none.
+	// Logger receives one record per request (the access log); nil: none.
 	Logger *slog.Logger
 	// Registerer receives the metrics; nil: a private registry, served at
 	// /metrics either way.
@@ -90,6 +90,7 @@ type Server struct {
 type site struct {
 	domains map[string]*profiles.Domain
 	signer  *profiles.Signer
+	forms   *profiles.Forms // prerendered profiles, made on first use
 }
 
 // New checks cfg and returns a Server, ready to answer.
@@ -146,7 +147,7 @@ func New(cfg Config) (*Server, error) {
 // Reload replaces the domains and the signer; requests in flight finish
 // with the old ones. Two descriptions of one domain name are an error.
 func (s *Server) Reload(domains []*profiles.Domain, signer *profiles.Signer) error {
-	st := &site{domains: map[string]*profiles.Domain{}, signer: signer}
+	st := &site{domains: map[string]*profiles.Domain{}, signer: signer, forms: &profiles.Forms{}}
 	for _, d := range domains {
 		for _, name := range d.Domains {
 			if _, dup := st.domains[name]; dup {
@@ -233,10 +234,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Logger != nil {
 		// The path, never the query: it holds people's addresses.
 		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("endpoint", h.name),
+			slog.String("method", r.Method), slog.String("path", logPath(r.URL.Path)), slog.String("endpoint", h.name),
 			slog.String("domain", rec.domain), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
 			slog.Duration("duration", elapsed), slog.String("remote", clientIP(r)), slog.String("user_agent", r.UserAgent()))
 	}
+}
+
+// logPath is the path as logged: an address in it (the JSON autodiscover
+// puts one there) is replaced by {address}.
+func logPath(p string) string {
+	if i := strings.Index(strings.ToLower(p), "/autodiscover.json/v1.0/"); i >= 0 {
+		return p[:i+len("/autodiscover.json/v1.0/")] + "{address}"
+	}
+	return p
 }
 
 type route struct {

@@ -210,7 +210,7 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 		defer close(order)
 		readErr <- dispatch(ctx, in, jobs, order)
 	}()
-	forms, domains := &prerenderedCache{}, &domainCache{}
+	forms, domains := &profiles.Forms{}, &domainCache{}
 	for w := 0; w < workers; w++ {
 		go func() {
 			for j := range jobs {
@@ -345,7 +345,7 @@ func (e *OutputError) Error() string { return "output: " + e.Err.Error() }
 func (e *OutputError) Unwrap() error { return e.Err }
 
 // generate makes one row's files.
-func generate(cfg Config, forms *prerenderedCache, domains *domainCache, j *job) {
+func generate(cfg Config, forms *profiles.Forms, domains *domainCache, j *job) {
 	if j.err != nil {
 		return
 	}
@@ -418,19 +418,14 @@ func planFor(cfg Config, opts profiles.Options, row Row, addr *profiles.Address)
 
 // render writes one format for the row: the sheet directly, the others
 // through the prerendered form for the row's options.
-func render(cfg Config, forms *prerenderedCache, opts profiles.Options, format string, plan *profiles.Plan, row Row) (File, error) {
+func render(cfg Config, forms *profiles.Forms, opts profiles.Options, format string, plan *profiles.Plan, row Row) (File, error) {
 	b := buffers.Get().(*bytes.Buffer)
 	b.Reset()
 	if format == "sheet" {
 		err := profiles.WriteSheetMarkdown(b, profiles.NewSheet(plan))
 		return File{Data: b.Bytes(), buf: b}, err
 	}
-	pre, err := forms.get(cfg.Domain, opts, format, row.DisplayName != "")
-	if err != nil {
-		buffers.Put(b)
-		return File{}, err
-	}
-	if err := pre.render(b, plan); err != nil {
+	if err := forms.Render(b, format, plan, opts); err != nil {
 		buffers.Put(b)
 		return File{}, err
 	}
@@ -442,8 +437,8 @@ func render(cfg Config, forms *prerenderedCache, opts profiles.Options, format s
 	return File{Data: b.Bytes(), buf: b}, nil
 }
 
-// maxForms bounds the prerendered forms kept (a batch of many domains).
-const maxForms = 4096
+// maxDomains bounds the domains described and kept (a batch of many).
+const maxDomains = 4096
 
 // domainCache describes each row's domain once, for a batch without one
 // domain; a bounded number of them is kept.
@@ -463,48 +458,12 @@ func (c *domainCache) get(describe func(string) (*profiles.Domain, error), name 
 	if r, ok := c.domains[name]; ok {
 		return r.d, r.err
 	}
-	if c.domains == nil || len(c.domains) >= maxForms {
+	if c.domains == nil || len(c.domains) >= maxDomains {
 		c.domains = map[string]domainResult{}
 	}
 	d, err := describe(name)
 	c.domains[name] = domainResult{d, err}
 	return d, err
-}
-
-// prerenderedCache holds a prerendered form per format and per set of row
-// options; a batch usually needs one or two.
-type prerenderedCache struct {
-	mu    sync.Mutex
-	forms map[formKey]*prerendered
-}
-
-type formKey struct {
-	domain            string
-	format, preferred string
-	days              int // -1: not set
-	starttls          bool
-	displayName       bool
-}
-
-func (c *prerenderedCache) get(d *profiles.Domain, opts profiles.Options, format string, displayName bool) (*prerendered, error) {
-	key := formKey{domain: d.Domains[0], format: format, preferred: opts.Preferred, days: -1, starttls: opts.AllowSTARTTLS, displayName: displayName && format != "autoconfig"}
-	if opts.LeaveOnServerDays != nil {
-		key.days = *opts.LeaveOnServerDays
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.forms[key]; ok {
-		return s, nil
-	}
-	s, err := newPrerendered(format, d, opts, key.displayName)
-	if err != nil {
-		return nil, err
-	}
-	if c.forms == nil || len(c.forms) >= maxForms {
-		c.forms = map[formKey]*prerendered{} // many domains: start over, bounded
-	}
-	c.forms[key] = s
-	return s, nil
 }
 
 // PathSafe turns an address into a file or directory name: bytes other

@@ -1,4 +1,4 @@
-package batch
+package profiles
 
 import (
 	"bytes"
@@ -6,9 +6,56 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
-
-	"github.com/mailadvisor/mailadvisor/profiles"
+	"sync"
 )
+
+// Forms renders autoconfig, autodiscover and mobileconfig files for many
+// accounts fast, for batches and for the HTTP server: one prerendered form
+// per domain, format and options, kept in a bounded cache. Safe for
+// concurrent use; the zero value is ready.
+type Forms struct {
+	mu    sync.Mutex
+	forms map[formKey]*prerendered
+}
+
+// maxForms bounds the forms kept (many domains): past it, the cache starts
+// over.
+const maxForms = 4096
+
+type formKey struct {
+	domain            string
+	format, preferred string
+	days              int // -1: not set
+	starttls          bool
+	displayName       bool
+}
+
+// Render writes format (autoconfig, autodiscover or mobileconfig, unsigned)
+// for the plan's account to w, byte for byte what WriteAutoconfig,
+// WriteAutodiscover and WriteMobileconfig write; p must have been planned
+// with opts.
+func (c *Forms) Render(w *bytes.Buffer, format string, p *Plan, opts Options) error {
+	key := formKey{domain: p.Domain.Domains[0], format: format, preferred: opts.Preferred, days: -1,
+		starttls: opts.AllowSTARTTLS, displayName: p.UserName != "" && format != formatAutoconfig}
+	if opts.LeaveOnServerDays != nil {
+		key.days = *opts.LeaveOnServerDays
+	}
+	c.mu.Lock()
+	s, ok := c.forms[key]
+	if !ok {
+		var err error
+		if s, err = newPrerendered(format, p.Domain, opts, key.displayName); err != nil {
+			c.mu.Unlock()
+			return err
+		}
+		if c.forms == nil || len(c.forms) >= maxForms {
+			c.forms = map[formKey]*prerendered{}
+		}
+		c.forms[key] = s
+	}
+	c.mu.Unlock()
+	return s.render(w, p)
+}
 
 // prerendered renders one format for many accounts of the same domain
 // and options without running the XML or plist encoder for each: it
@@ -46,14 +93,14 @@ const (
 // newPrerendered prepares format for accounts of d planned with opts; for
 // autodiscover and mobileconfig, withDisplayName says whether accounts have
 // the person's name (Plan.UserName).
-func newPrerendered(format string, d *profiles.Domain, opts profiles.Options, withDisplayName bool) (*prerendered, error) {
+func newPrerendered(format string, d *Domain, opts Options, withDisplayName bool) (*prerendered, error) {
 	nonce := make([]byte, 8)
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
 	token := "mailadvisorprobe" + hex.EncodeToString(nonce)
-	probe := profiles.Address{Full: token + "addr@" + d.Domains[0], LocalPart: token + "addr", Domain: d.Domains[0]}
-	p, err := profiles.NewPlan(d, &probe, opts)
+	probe := Address{Full: token + "addr@" + d.Domains[0], LocalPart: token + "addr", Domain: d.Domains[0]}
+	p, err := NewPlan(d, &probe, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -66,11 +113,11 @@ func newPrerendered(format string, d *profiles.Domain, opts profiles.Options, wi
 	var out bytes.Buffer
 	switch format {
 	case formatAutoconfig:
-		err = profiles.WriteAutoconfig(&out, p)
+		err = WriteAutoconfig(&out, p)
 	case formatMobileconfig:
-		err = profiles.WriteMobileconfig(&out, p)
+		err = WriteMobileconfig(&out, p)
 	case formatAutodiscover:
-		err = profiles.WriteAutodiscover(&out, p)
+		err = WriteAutodiscover(&out, p)
 	default:
 		return nil, fmt.Errorf("no prerendered form of format %q", format)
 	}
@@ -80,7 +127,7 @@ func newPrerendered(format string, d *profiles.Domain, opts profiles.Options, wi
 	// The account name is the address itself for an ASCII domain: one
 	// token then, rendered as the name (which equals it).
 	tokens := map[string]slot{probe.Full: slotAddress, p.AccountName(): slotAccountName, p.Username: slotUsername,
-		profiles.ProfileUUID(probe.Full, "Configuration"): slotTopUUID, profiles.ProfileUUID(probe.Full, "com.apple.mail.managed"): slotMailUUID}
+		ProfileUUID(probe.Full, "Configuration"): slotTopUUID, ProfileUUID(probe.Full, "com.apple.mail.managed"): slotMailUUID}
 	if name != "" {
 		tokens[name] = slotDisplayName
 	}
@@ -114,10 +161,10 @@ func cut(format string, doc []byte, tokens map[string]slot) (*prerendered, error
 // render writes the format for the plan's account. The plan must come
 // from the same domain and options, and have a UserName exactly when the
 // form was made with one.
-func (s *prerendered) render(w *bytes.Buffer, p *profiles.Plan) error {
+func (s *prerendered) render(w *bytes.Buffer, p *Plan) error {
 	displayName := p.UserName
 	if p.Address == nil {
-		return fmt.Errorf("%s %w", s.format, profiles.ErrNoAddress)
+		return fmt.Errorf("%s %w", s.format, ErrNoAddress)
 	}
 	account := p.Account()
 	w.Grow(s.size + 2*len(account) + len(displayName))
@@ -136,19 +183,19 @@ func (s *prerendered) render(w *bytes.Buffer, p *profiles.Plan) error {
 		case slotUsername:
 			login := p.Username
 			if s.format == formatAutoconfig {
-				login = profiles.AutoconfigLogin(p)
+				login = AutoconfigLogin(p)
 			}
 			err = xml.EscapeText(w, []byte(login))
 		case slotDisplayName:
 			err = xml.EscapeText(w, []byte(displayName))
 		case slotTopUUID:
 			if topUUID == "" {
-				topUUID = profiles.ProfileUUID(account, "Configuration")
+				topUUID = ProfileUUID(account, "Configuration")
 			}
 			w.WriteString(topUUID)
 		case slotMailUUID:
 			if mailUUID == "" {
-				mailUUID = profiles.ProfileUUID(account, "com.apple.mail.managed")
+				mailUUID = ProfileUUID(account, "com.apple.mail.managed")
 			}
 			w.WriteString(mailUUID)
 		}

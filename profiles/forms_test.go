@@ -1,19 +1,17 @@
-package batch
+package profiles
 
 import (
 	"bytes"
-	"os"
 	"slices"
 	"testing"
 
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
-	"github.com/mailadvisor/mailadvisor/profiles"
 )
 
 // A prerendered form gives exactly what the profiles package writes.
 func TestPrerenderedMatchesTheWriters(t *testing.T) {
 	d := exampleDomain(t)
-	for _, opts := range []profiles.Options{{}, {Preferred: profiles.POP3, AllowSTARTTLS: true, LeaveOnServerDays: intp(3)}} {
+	for _, opts := range []Options{{}, {Preferred: POP3, AllowSTARTTLS: true, LeaveOnServerDays: intp(3)}} {
 		for _, email := range []string{"alice@example.com", "o'neil+tag@example.com", "a&b@example.org", "x.y-z_w@example.com"} {
 			for _, user := range []string{"", "Müller & <Söhne>"} {
 				for _, name := range []string{"", `Müller & Söhne <IT> "Büro"`} {
@@ -27,19 +25,19 @@ func TestPrerenderedMatchesTheWriters(t *testing.T) {
 // An international domain: the files show the account's Unicode name,
 // the servers keep the A-label, and the prerendered forms do the same.
 func TestPrerenderedInternationalDomain(t *testing.T) {
-	d := &profiles.Domain{Domains: []string{"bücher.example"}}
+	d := &Domain{Domains: []string{"bücher.example"}}
 	if err := d.Normalize(); err != nil {
 		t.Fatal(err)
 	}
 	for _, email := range []string{"anna@bücher.example", "o'neil@xn--bcher-kva.example"} {
-		checkPrerendered(t, d, profiles.Options{}, email, "", "Anna")
+		checkPrerendered(t, d, Options{}, email, "", "Anna")
 	}
-	addr, _ := profiles.ParseAddress("email", "anna@bücher.example")
-	p, err := profiles.NewPlan(d, &addr, profiles.Options{})
+	addr, _ := ParseAddress("email", "anna@bücher.example")
+	p, err := NewPlan(d, &addr, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := profiles.MobileconfigBytes(p)
+	data, err := MobileconfigBytes(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,13 +46,13 @@ func TestPrerenderedInternationalDomain(t *testing.T) {
 	}
 }
 
-func checkPrerendered(t *testing.T, d *profiles.Domain, opts profiles.Options, email, user, name string) {
+func checkPrerendered(t *testing.T, d *Domain, opts Options, email, user, name string) {
 	t.Helper()
-	addr, err := profiles.ParseAddress("email", email)
+	addr, err := ParseAddress("email", email)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := profiles.NewPlan(d, &addr, opts)
+	p, err := NewPlan(d, &addr, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +71,11 @@ func checkPrerendered(t *testing.T, d *profiles.Domain, opts profiles.Options, e
 		}
 		switch format {
 		case formatAutoconfig:
-			err = profiles.WriteAutoconfig(&want, p)
+			err = WriteAutoconfig(&want, p)
 		case formatMobileconfig:
-			err = profiles.WriteMobileconfig(&want, p)
+			err = WriteMobileconfig(&want, p)
 		default:
-			err = profiles.WriteAutodiscover(&want, p)
+			err = WriteAutodiscover(&want, p)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -91,13 +89,13 @@ func checkPrerendered(t *testing.T, d *profiles.Domain, opts profiles.Options, e
 func FuzzPrerendered(f *testing.F) {
 	f.Add("o'neil+tag@example.com", "user", "Name & <x>", true)
 	f.Fuzz(func(t *testing.T, email, user, name string, pop bool) {
-		addr, err := profiles.ParseAddress("email", email)
+		addr, err := ParseAddress("email", email)
 		if err != nil || textcheck.Text("u", user, 254) != nil || textcheck.Text("n", name, 200) != nil {
 			return
 		}
-		opts := profiles.Options{}
+		opts := Options{}
 		if pop {
-			opts.Preferred = profiles.POP3
+			opts.Preferred = POP3
 		}
 		d := exampleDomain(t)
 		if !slices.Contains(d.Domains, addr.Domain) {
@@ -106,21 +104,4 @@ func FuzzPrerendered(f *testing.F) {
 		}
 		checkPrerendered(t, d, opts, email, user, name)
 	})
-}
-
-func intp(v int) *int { return &v }
-
-// exampleDomain is the profiles package's example domain file.
-func exampleDomain(t testing.TB) *profiles.Domain {
-	t.Helper()
-	f, err := os.Open("../testdata/example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := profiles.DecodeDomain(f, "example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
 }
