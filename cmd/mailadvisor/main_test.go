@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,6 +74,8 @@ func TestScripts(t *testing.T) {
 			"utf16":         cmdUTF16,
 			"fake-internet": cmdFakeInternet,
 			"wait-for":      cmdWaitFor,
+			"free-port":     cmdFreePort,
+			"http":          cmdHTTP,
 		},
 	})
 }
@@ -224,6 +228,59 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("wait-for: %d names match %s after a minute, want %d", found, args[0], n)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// cmdFreePort sets an environment variable to a free TCP port on
+// 127.0.0.1: free-port VAR.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: free-port VAR")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	port := l.Addr().(*net.TCPAddr).Port
+	ts.Check(l.Close())
+	ts.Setenv(args[0], strconv.Itoa(port))
+}
+
+// cmdHTTP makes a request to a loopback URL, retrying the connection for
+// up to ten seconds while a server starts: http METHOD URL [BODY]. It
+// prints the status line and the body to stdout; ! http expects a
+// connection error.
+func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: http METHOD URL [BODY]")
+	}
+	if u, err := neturl.Parse(args[1]); err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "::1") {
+		ts.Fatalf("http: loopback URLs only: %s", args[1])
+	}
+	body := ""
+	if len(args) == 3 {
+		body = args[2]
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		req, err := http.NewRequest(args[0], args[1], strings.NewReader(body))
+		ts.Check(err)
+		resp, err := client.Do(req)
+		if err == nil {
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if neg {
+				ts.Fatalf("http: %s answered %s", args[1], resp.Status)
+			}
+			fmt.Fprintf(ts.Stdout(), "%s\n%s", resp.Status, data)
+			return
+		}
+		if neg {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("http: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -39,6 +39,7 @@ type serveOptions struct {
 	rate            float64
 	burst           int
 	logFormat       string
+	accessLog       bool
 	shutdownTimeout time.Duration
 	// ready is told the address once the server listens (tests).
 	ready func(addr string)
@@ -93,7 +94,8 @@ mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
 	f.StringVar(&opts.mtaSTS, "mta-sts", serve.MTASTSNone, "MTA-STS policy mode served: enforce, testing or none (match 'server dns --mta-sts')")
 	f.Float64Var(&opts.rate, "rate", serve.DefaultRate, "requests a second allowed per client address (0: no limit)")
 	f.IntVar(&opts.burst, "burst", serve.DefaultBurst, "requests at once allowed per client address")
-	f.StringVar(&opts.logFormat, "log-format", "text", "access log on stderr: text or json")
+	f.StringVar(&opts.logFormat, "log-format", "text", "log on stderr: text or json")
+	f.BoolVar(&opts.accessLog, "access-log", true, "log every request (method, path without the query, status, time); --access-log=false when a proxy in front logs them")
 	f.DurationVar(&opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM, how long requests in flight may take")
 	cmd.MarkFlagsRequiredTogether("cert", "key")
 	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
@@ -198,9 +200,13 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	accessLogger := logger
+	if !opts.accessLog {
+		accessLogger = nil
+	}
 	srv, err := serve.New(serve.Config{
 		Domains: domains, Options: profiles.Options{AllowSTARTTLS: opts.starttls}, Signer: signer,
-		PublicURL: opts.publicURL, MTASTSMode: opts.mtaSTS, Rate: opts.rate, Burst: opts.burst, Logger: logger,
+		PublicURL: opts.publicURL, MTASTSMode: opts.mtaSTS, Rate: opts.rate, Burst: opts.burst, Logger: accessLogger,
 	})
 	var field *profiles.FieldError
 	if errors.As(err, &field) {

@@ -131,7 +131,7 @@ func TestServeReloadsAndShutsDownGracefully(t *testing.T) {
 	addrCh := make(chan string, 1)
 	logs := &syncWriter{w: &bytes.Buffer{}}
 	opts := &serveOptions{io: streams{err: logs}, listen: "127.0.0.1:0", domainDir: domains, cert: cert, key: key,
-		mtaSTS: serve.MTASTSNone, rate: 0, logFormat: "json", shutdownTimeout: 10 * time.Second,
+		mtaSTS: serve.MTASTSNone, rate: 0, logFormat: "json", accessLog: true, shutdownTimeout: 10 * time.Second,
 		ready: func(a string) { addrCh <- a }}
 	done := make(chan error, 1)
 	go func() { done <- runServe(ctx, opts) }()

@@ -1,0 +1,119 @@
+package serve
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The handler's own cost per request, without the network: what the load
+// test's throughput is made of (scripts/loadtest.sh measures it whole).
+func BenchmarkHandler(b *testing.B) {
+	s := newTestServer(b, Config{})
+	for _, c := range []struct{ name, method, target, body string }{
+		{"autoconfig", "GET", "/mail/config-v1.1.xml?emailaddress=alice@example.com", ""},
+		{"autodiscover", "POST", "/autodiscover/autodiscover.xml", poxRequest("bob@example.com")},
+		{"autodiscover-json", "GET", "/autodiscover/autodiscover.json/v1.0/bob@example.com?Protocol=AutodiscoverV1", ""},
+		{"mobileconfig", "GET", "/mobileconfig?emailaddress=alice@example.com", ""},
+		{"page-post", "POST", "/", "email=erin%40example.com&devices=3&connectivity=good"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					r := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))
+					if c.name == "page-post" {
+						r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					}
+					w := httptest.NewRecorder()
+					s.ServeHTTP(w, r)
+					if w.Code != http.StatusOK {
+						b.Fatalf("%d: %s", w.Code, w.Body)
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkLoopbackLoad is the 60-second load test: a real server on
+// loopback, 64 kept-alive connections cycling through autoconfig,
+// autodiscover and mobileconfig, for MAILADVISOR_LOAD_SECONDS (60 by
+// default). It fails on any error or non-200 answer, or when the heap in
+// use at the end is more than 8 MiB above what it was after the first
+// five seconds (memory must stay flat). It is not part of `go test ./...`:
+//
+//	go test ./serve -run XXX -bench LoopbackLoad -benchtime 1x
+//
+// scripts/loadtest.sh measures throughput and latency with wrk instead.
+func BenchmarkLoopbackLoad(b *testing.B) {
+	secs := 60
+	if v, err := strconv.Atoi(os.Getenv("MAILADVISOR_LOAD_SECONDS")); err == nil && v > 0 {
+		secs = v
+	}
+	srv := HTTPServer(newTestServer(b, Config{}), nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
+	type req struct{ method, url, body string }
+	reqs := []req{
+		{"GET", base + "/mail/config-v1.1.xml?emailaddress=alice@example.com", ""},
+		{"POST", base + "/autodiscover/autodiscover.xml", poxRequest("bob@example.com")},
+		{"GET", base + "/mobileconfig?emailaddress=carol@example.com", ""},
+	}
+	var total, failed atomic.Int64
+	var heapWarm, heapEnd runtime.MemStats
+	deadline := time.Now().Add(time.Duration(secs) * time.Second)
+	warm := time.AfterFunc(5*time.Second, func() { runtime.GC(); runtime.ReadMemStats(&heapWarm) })
+	defer warm.Stop()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for c := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := c; time.Now().Before(deadline); i++ {
+				q := reqs[i%len(reqs)]
+				r, _ := http.NewRequest(q.method, q.url, strings.NewReader(q.body))
+				resp, err := client.Do(r)
+				total.Add(1)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&heapEnd)
+	b.ReportMetric(float64(total.Load())/float64(secs), "req/s")
+	b.ReportMetric(float64(heapWarm.HeapInuse)/(1<<20), "MiB-heap-at-5s")
+	b.ReportMetric(float64(heapEnd.HeapInuse)/(1<<20), "MiB-heap-at-end")
+	if failed.Load() > 0 {
+		b.Errorf("%d of %d requests failed", failed.Load(), total.Load())
+	}
+	if secs > 5 && heapEnd.HeapInuse > heapWarm.HeapInuse+8<<20 {
+		b.Errorf("heap in use grew from %d to %d MiB", heapWarm.HeapInuse>>20, heapEnd.HeapInuse>>20)
+	}
+}
