@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/profiles"
@@ -68,19 +70,25 @@ func badRequest(w *recorder, err error) {
 	plain(w, http.StatusBadRequest, err.Error())
 }
 
-// write answers a rendered profile, or 500 when rendering fails (a bug:
-// the domain was validated when it was loaded).
-func write(w *recorder, contentType string, render func(io.Writer) error) {
-	var b bytes.Buffer
-	if err := render(&b); err != nil {
-		plain(w, http.StatusInternalServerError, "could not render the settings: "+err.Error())
-		return
-	}
+// write answers a rendered profile.
+func write(w *recorder, contentType string, data []byte) {
 	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
-	h.Set("Cache-Control", "no-store") // personal: an address is inside
-	_, _ = w.Write(b.Bytes())
+	h["Content-Type"] = []string{contentType}
+	h["Content-Length"] = []string{strconv.Itoa(len(data))}
+	h["Cache-Control"] = noStore // personal: an address is inside
+	_, _ = w.Write(data)
+}
+
+var noStore = []string{"no-store"}
+
+// buffers recycles the rendering buffers: a profile is a few kilobytes,
+// written to the connection's own buffer before the handler returns.
+var buffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 4096)) }}
+
+// renderFailed answers 500: the domain was validated when it was loaded,
+// so rendering cannot fail but through a bug.
+func renderFailed(w *recorder, err error) {
+	plain(w, http.StatusInternalServerError, "could not render the settings: "+err.Error())
 }
 
 // autoconfig answers Thunderbird: GET /mail/config-v1.1.xml?emailaddress=
@@ -117,7 +125,12 @@ func (s *Server) autoconfig(w *recorder, r *http.Request) {
 		badRequest(w, err)
 		return
 	}
-	write(w, typeXML, func(b io.Writer) error { return profiles.WriteAutoconfig(b, p) })
+	var b bytes.Buffer
+	if err := profiles.WriteAutoconfig(&b, p); err != nil {
+		renderFailed(w, err)
+		return
+	}
+	write(w, typeXML, b.Bytes())
 }
 
 // writeProfile answers the profile of format for addr, through the
@@ -130,20 +143,22 @@ func (s *Server) writeProfile(w *recorder, contentType, format string, d *profil
 		badRequest(w, err)
 		return
 	}
-	var b bytes.Buffer
-	err = st.forms.Render(&b, format, p, opts)
+	b := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(b)
+	b.Reset()
+	err = st.forms.Render(b, format, p, opts)
 	data := b.Bytes()
 	if err == nil && format == "mobileconfig" && st.signer != nil {
 		data, err = st.signer.Sign(data)
 	}
 	if err != nil {
-		plain(w, http.StatusInternalServerError, "could not render the settings: "+err.Error())
+		renderFailed(w, err)
 		return
 	}
 	if format == "mobileconfig" {
 		w.Header().Set("Content-Disposition", `attachment; filename="`+d.Domains[0]+`.mobileconfig"`)
 	}
-	write(w, contentType, func(b io.Writer) error { _, err := b.Write(data); return err })
+	write(w, contentType, data)
 }
 
 // The POX request (MS-OXDSCLI 2.2.3): Outlook's schema only; mobilesync
@@ -158,21 +173,114 @@ type autodiscoverRequest struct {
 	} `xml:"Request"`
 }
 
-// parseAutodiscover reads a POX request body.
+// parseAutodiscover reads a POX request body. The request as Outlook
+// writes it is read by canonicalPOX; any other form by encoding/xml.
 func parseAutodiscover(body io.Reader) (*profiles.Address, error) {
+	data, err := io.ReadAll(body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, err
+	} else if err != nil {
+		return nil, fmt.Errorf("autodiscover request: %w", err)
+	}
 	var req autodiscoverRequest
-	dec := xml.NewDecoder(body)
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, err
-		}
+	if email, schema, ok := canonicalPOX(data); ok {
+		req.Request.EMailAddress, req.Request.AcceptableResponseSchema = email, schema
+	} else if err := xml.Unmarshal(data, &req); err != nil {
 		return nil, fmt.Errorf("autodiscover request: not the POX request XML: %w", err)
 	}
 	if schema := strings.TrimSpace(req.Request.AcceptableResponseSchema); schema != "" && schema != outlookRequestSchema {
 		return nil, &profiles.FieldError{Field: "AcceptableResponseSchema", Value: schema, Allowed: outlookRequestSchema + " (IMAP, POP3 and SMTP; no Exchange ActiveSync here)"}
 	}
 	return address("EMailAddress", strings.TrimSpace(req.Request.EMailAddress))
+}
+
+// The request Outlook sends (MS-OXDSCLI 4.1), in its parts.
+const (
+	poxProlog     = `<?xml version="1.0" encoding="utf-8"?>`
+	poxRoot       = `<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">`
+	poxRequestTag = `<Request>`
+	poxEnd        = `</Request>`
+	poxRootEnd    = `</Autodiscover>`
+)
+
+// canonicalPOX reads the request in the shape Outlook writes it (the
+// prolog, the root with its namespace, Request, the address and the
+// schema in either order, white space between), with text that XML
+// reads as written; ok is false for anything else, which encoding/xml
+// then reads. Decoding XML costs more than the rest of the answer; this
+// shape is almost every request. FuzzAutodiscoverBody checks that what it
+// accepts, encoding/xml reads the same.
+func canonicalPOX(b []byte) (email, schema string, ok bool) {
+	rest := skipSpace(b)
+	rest, _ = cutPrefix(rest, poxProlog)
+	var okRoot, okReq bool
+	if rest, okRoot = cutPrefix(skipSpace(rest), poxRoot); !okRoot {
+		return "", "", false
+	}
+	if rest, okReq = cutPrefix(skipSpace(rest), poxRequestTag); !okReq {
+		return "", "", false
+	}
+	seen := 0
+	for range 2 {
+		rest = skipSpace(rest)
+		var text string
+		var okField bool
+		if rest, text, okField = element(rest, "EMailAddress"); okField {
+			email, seen = text, seen|1
+		} else if rest, text, okField = element(rest, "AcceptableResponseSchema"); okField {
+			schema, seen = text, seen|2
+		} else {
+			return "", "", false
+		}
+	}
+	if seen != 3 {
+		return "", "", false
+	}
+	rest, okReq = cutPrefix(skipSpace(rest), poxEnd)
+	rest, okRoot = cutPrefix(skipSpace(rest), poxRootEnd)
+	if !okReq || !okRoot || len(skipSpace(rest)) != 0 {
+		return "", "", false
+	}
+	return email, schema, true
+}
+
+// element reads <name>text</name> where the text is plain: valid UTF-8,
+// no markup, no reference, no carriage return (which XML rewrites) and no
+// character XML forbids.
+func element(b []byte, name string) (rest []byte, text string, ok bool) {
+	rest, ok = cutPrefix(b, "<"+name+">")
+	if !ok {
+		return b, "", false
+	}
+	end := bytes.IndexByte(rest, '<')
+	if end < 0 || !utf8.Valid(rest[:end]) {
+		return b, "", false
+	}
+	for _, c := range rest[:end] {
+		if c == '&' || c == '>' || c == '\r' || (c < 0x20 && c != '\t' && c != '\n') {
+			return b, "", false
+		}
+	}
+	text = string(rest[:end])
+	if rest, ok = cutPrefix(rest[end:], "</"+name+">"); !ok {
+		return b, "", false
+	}
+	return rest, text, true
+}
+
+func cutPrefix(b []byte, prefix string) ([]byte, bool) {
+	if len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix {
+		return b[len(prefix):], true
+	}
+	return b, false
+}
+
+func skipSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
+		b = b[1:]
+	}
+	return b
 }
 
 // autodiscoverXML answers Outlook: POST /autodiscover/autodiscover.xml.
@@ -233,7 +341,7 @@ func (s *Server) autodiscoverJSON(w *recorder, r *http.Request) {
 		Protocol string `json:"Protocol"`
 		URL      string `json:"Url"`
 	}{"AutodiscoverV1", s.baseURL(r, true) + "/autodiscover/autodiscover.xml"})
-	write(w, typeJSON, func(b io.Writer) error { _, err := b.Write(append(body, '\n')); return err })
+	write(w, typeJSON, append(body, '\n'))
 }
 
 func jsonError(w *recorder, status int, code, msg string) {

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,11 +18,20 @@ func FuzzAutodiscoverBody(f *testing.F) {
 	f.Add(`<?xml version="1.0" encoding="iso-8859-1"?><Autodiscover><Request><EMailAddress>b@example.com</EMailAddress></Request></Autodiscover>`)
 	f.Add(`<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><Autodiscover><Request><EMailAddress>&b;@example.com</EMailAddress></Request></Autodiscover>`)
 	f.Add("\xff\xfe<\x00A\x00")
+	f.Add(`<Autodiscover><Request><EMailAddress>a@example.com</EMailAddress><EMailAddress>b<x>c</x>@example.com</EMailAddress></Request></Autodiscover>trailing`)
+	f.Add(`<a:Autodiscover xmlns:a="urn:x"><a:Request><a:EMailAddress><![CDATA[c@example.com]]></a:EMailAddress></a:Request></a:Autodiscover>`)
 	s := newTestServer(f, Config{})
 	f.Fuzz(func(t *testing.T, body string) {
 		addr, err := parseAutodiscover(strings.NewReader(body))
 		if (addr == nil) == (err == nil) {
 			t.Fatalf("address %v and error %v", addr, err)
+		}
+		// What the canonical reader accepts, encoding/xml reads the same.
+		if email, schema, ok := canonicalPOX([]byte(body)); ok {
+			var req autodiscoverRequest
+			if err := xml.Unmarshal([]byte(body), &req); err != nil || req.Request.EMailAddress != email || req.Request.AcceptableResponseSchema != schema {
+				t.Fatalf("canonical %q %q; encoding/xml %+v %v", email, schema, req.Request, err)
+			}
 		}
 		w := do(t, s, "POST", "/autodiscover/autodiscover.xml", body)
 		if w.Code >= 500 {

@@ -450,3 +450,30 @@ func TestHTTPServerTimeouts(t *testing.T) {
 		t.Errorf("a slow client held the connection for %v", d)
 	}
 }
+
+// The request as Outlook writes it takes the canonical reader; anything
+// else goes to encoding/xml, which gives the same answers.
+func TestCanonicalPOX(t *testing.T) {
+	outlook := poxRequest("bob@example.com")
+	if email, schema, ok := canonicalPOX([]byte(outlook)); !ok || email != "bob@example.com" || schema != outlookRequestSchema {
+		t.Errorf("Outlook's request: %q %q %v", email, schema, ok)
+	}
+	for _, other := range []string{
+		strings.Replace(outlook, "bob@example.com", "b&amp;b@example.com", 1),
+		strings.Replace(outlook, "bob@example.com", "<![CDATA[bob@example.com]]>", 1),
+		strings.Replace(outlook, "bob@example.com", "bob@example.com\r", 1),
+		strings.Replace(outlook, `encoding="utf-8"`, `encoding="iso-8859-1"`, 1),
+		strings.ReplaceAll(strings.ReplaceAll(outlook, "<Request>", "<a:Request>"), "</Request>", "</a:Request>"),
+		strings.Replace(outlook, "</Autodiscover>", "</Autodiscover><!-- -->", 1),
+	} {
+		if _, _, ok := canonicalPOX([]byte(other)); ok {
+			t.Errorf("canonical reader took %q", other)
+		}
+	}
+	s := newTestServer(t, Config{})
+	for _, body := range []string{outlook, strings.Replace(outlook, "<EMailAddress>bob@example.com</EMailAddress>", "<EMailAddress><![CDATA[bob@example.com]]></EMailAddress>", 1)} {
+		if w := do(t, s, "POST", "/autodiscover/autodiscover.xml", body); w.Code != 200 || !strings.Contains(w.Body.String(), "<LoginName>bob@example.com</LoginName>") {
+			t.Errorf("%d for %q", w.Code, body)
+		}
+	}
+}
