@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -72,7 +73,28 @@ var uuidNamespace = uuid.NewSHA1(uuid.NameSpaceDNS, []byte("mailadvisor.profiles
 // The account is case-folded: Alice@ and alice@ are one mailbox, and a
 // regenerated profile must replace the installed one.
 func ProfileUUID(account, payloadType string) string {
-	return strings.ToUpper(uuid.NewSHA1(uuidNamespace, []byte(strings.ToLower(account)+"\n"+payloadType)).String())
+	// uuid.NewSHA1(uuidNamespace, lower(account)+"\n"+payloadType), upper
+	// case, computed on the stack: a server makes two per profile.
+	var buf [320]byte
+	b := append(buf[:0], uuidNamespace[:]...)
+	b = append(b, strings.ToLower(account)...)
+	b = append(b, '\n')
+	b = append(b, payloadType...)
+	sum := sha1.Sum(b)
+	sum[6] = sum[6]&0x0f | 0x50 // version 5
+	sum[8] = sum[8]&0x3f | 0x80 // RFC 4122 variant
+	const hexdigits = "0123456789ABCDEF"
+	var out [36]byte
+	j := 0
+	for i, c := range sum[:16] {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = hexdigits[c>>4], hexdigits[c&0x0f]
+		j += 2
+	}
+	return string(out[:])
 }
 
 // WriteMobileconfig writes the plan as an unsigned Apple configuration

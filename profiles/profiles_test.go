@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"howett.net/plist"
 )
 
@@ -340,6 +341,19 @@ func TestFormatsAgree(t *testing.T) {
 		for name, c := range checks {
 			if c[0] != c[1] {
 				t.Errorf("%s preferred, %s: %v, want %v", preferred, name, c[0], c[1])
+			}
+		}
+	}
+}
+
+// ProfileUUID is uuid.NewSHA1 of the lower-case account and the payload
+// type, in upper case, for any account (it is computed by hand).
+func TestProfileUUIDIsUUIDv5(t *testing.T) {
+	for _, account := range []string{"alice@example.com", "Ünïcödé@bücher.example", "", strings.Repeat("x", 300) + "@example.com"} {
+		for _, typ := range []string{"Configuration", "com.apple.mail.managed"} {
+			want := strings.ToUpper(uuid.NewSHA1(uuidNamespace, []byte(strings.ToLower(account)+"\n"+typ)).String())
+			if got := ProfileUUID(account, typ); got != want {
+				t.Errorf("%q %q: %s, want %s", account, typ, got, want)
 			}
 		}
 	}

@@ -6,6 +6,11 @@
 #
 #   scripts/loadtest.sh [SECONDS]   (default 60 per run)
 #
+# Each run of serve is followed by the same run against scripts/hello, a
+# Go server that answers a fixed 1.5 KB and does nothing else: the floor
+# of this machine and this load generator, measured alternately so that
+# the machine's noise hits both alike.
+#
 # It prints requests/s, p50/p99 latency and errors per run, and the
 # server's resident memory (VmRSS, and VmHWM: the peak) at the end. One
 # wrk thread by default (THREADS=): on 2 cores, a second one only takes
@@ -17,8 +22,9 @@ conns=${CONNS:-64}
 command -v wrk >/dev/null || { echo "loadtest: wrk is missing (apt-get install wrk)" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "$pid" "$hpid" 2>/dev/null || true; wait "$pid" "$hpid" 2>/dev/null || true; rm -rf "$work"' EXIT
 CGO_ENABLED=0 go build -trimpath -o "$work/mailadvisor" ./cmd/mailadvisor
+CGO_ENABLED=0 go build -trimpath -o "$work/hello" ./scripts/hello
 cat >"$work/example.com.yaml" <<'YAML'
 domains: [example.com]
 display_name: Example Mail
@@ -27,7 +33,10 @@ YAML
 port=${PORT:-18181}
 "$work/mailadvisor" serve --domain-file "$work/example.com.yaml" --listen "127.0.0.1:$port" --rate 0 --log-format json 2>"$work/access.log" &
 pid=$!
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
+hport=$((port + 1))
+"$work/hello" "127.0.0.1:$hport" &
+hpid=$!
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$hport/" >/dev/null 2>&1 && break; sleep 0.05; done
 
 cat >"$work/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -55,8 +64,11 @@ echo "machine: $(nproc) cores; $conns connections, $threads wrk threads, ${secs}
 echo "server memory before: $(rss)"
 for mode in keepalive close; do
   run autoconfig "$mode" "$base/mail/config-v1.1.xml?emailaddress=alice@example.com"
+  run hello "$mode" "http://127.0.0.1:$hport/"
   run autodiscover "$mode" "$base/autodiscover/autodiscover.xml" "$work/post.lua"
+  run hello "$mode" "http://127.0.0.1:$hport/"
   run mobileconfig "$mode" "$base/mobileconfig?emailaddress=alice@example.com"
+  run hello "$mode" "http://127.0.0.1:$hport/"
 done
 echo "server memory after: $(rss)"
 errors=$(grep -c '"status":5' "$work/access.log" || true)

@@ -3,6 +3,7 @@ package serve
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,15 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	handler  http.Handler
+	// The series already made, so that a request does not hash its labels:
+	// bounded as the labels are.
+	counters   sync.Map // counterKey -> prometheus.Counter
+	histograms sync.Map // endpoint -> prometheus.Observer
+}
+
+type counterKey struct {
+	endpoint, domain string
+	status           int
 }
 
 func newMetrics(reg prometheus.Registerer, gather prometheus.Gatherer) (*metrics, error) {
@@ -55,8 +65,17 @@ func (m *metrics) observe(endpoint, domain string, status int, d time.Duration) 
 	if domain == "" {
 		domain = "-"
 	}
-	m.requests.WithLabelValues(endpoint, domain, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(endpoint).Observe(d.Seconds())
+	key := counterKey{endpoint, domain, status}
+	c, ok := m.counters.Load(key)
+	if !ok {
+		c, _ = m.counters.LoadOrStore(key, m.requests.WithLabelValues(endpoint, domain, strconv.Itoa(status)))
+	}
+	c.(prometheus.Counter).Inc()
+	h, ok := m.histograms.Load(endpoint)
+	if !ok {
+		h, _ = m.histograms.LoadOrStore(endpoint, m.latency.WithLabelValues(endpoint))
+	}
+	h.(prometheus.Observer).Observe(d.Seconds())
 }
 
 func (m *metrics) serve(w *recorder, r *http.Request) { m.handler.ServeHTTP(w, r) }
