@@ -24,6 +24,20 @@ func New(rs *RuleSet, models Models) *Advisor {
 	return &Advisor{rules: rs, models: models, pool: sync.Pool{New: func() any { return newEvaluator() }}}
 }
 
+// Builtin returns an Advisor with the built-in rules and the default cost
+// and CO2 models.
+func Builtin() (*Advisor, error) {
+	rs, err := BuiltinRules()
+	if err != nil {
+		return nil, err
+	}
+	models, err := DefaultModels()
+	if err != nil {
+		return nil, err
+	}
+	return New(rs, models), nil
+}
+
 // load sets the evaluator's facts for s.
 func (a *Advisor) load(ev *evaluator, s *Scenario) error {
 	ev.facts.fill(s)

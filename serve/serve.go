@@ -123,7 +123,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("serve: cleartext endpoints are never served")
 	}
 	if cfg.Advisor == nil {
-		a, err := builtinAdvisor()
+		a, err := advisor.Builtin()
 		if err != nil {
 			return nil, err
 		}
@@ -190,18 +190,6 @@ func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
 
 // Domains returns the number of domain names served.
 func (s *Server) Domains() int { return len(s.site.Load().domains) }
-
-func builtinAdvisor() (*advisor.Advisor, error) {
-	rs, err := advisor.BuiltinRules()
-	if err != nil {
-		return nil, err
-	}
-	models, err := advisor.DefaultModels()
-	if err != nil {
-		return nil, err
-	}
-	return advisor.New(rs, models), nil
-}
 
 func checkPublicURL(u string) error {
 	bad := &profiles.FieldError{Field: "public-url", Value: u, Allowed: "https://host or http://host[:port], with no path"}

@@ -341,15 +341,11 @@ func adviseOn(preset, file string, stdin io.Reader) (*advisor.Result, error) {
 		return nil, err
 	}
 	advisor.FitDefaults(&s, prov)
-	rs, err := advisor.BuiltinRules()
+	a, err := advisor.Builtin()
 	if err != nil {
 		return nil, err
 	}
-	models, err := advisor.DefaultModels()
-	if err != nil {
-		return nil, err
-	}
-	return advisor.New(rs, models).Advise(s, advisor.Options{})
+	return a.Advise(s, advisor.Options{})
 }
 
 // warnLogin warns of what a client would misread in the file: a literal
