@@ -33,9 +33,12 @@ func notServed(w *recorder) {
 }
 
 // lookup returns the served domain of an address (or of a bare domain
-// name), recording it for the log and the metrics.
+// name), recording it for the log and the metrics, and the site it is
+// from for the rest of the request: a Reload meanwhile must not mix one
+// site's description with the other's forms.
 func (s *Server) lookup(w *recorder, domain string) (*profiles.Domain, bool) {
-	d, ok := s.site.Load().domains[domain]
+	w.site = s.site.Load()
+	d, ok := w.site.domains[domain]
 	if ok {
 		w.domain = domain
 	}
@@ -137,7 +140,7 @@ func (s *Server) autoconfig(w *recorder, r *http.Request) {
 // site's prerendered forms (profiles.Forms: the encoders' reflection would
 // be most of a request's time).
 func (s *Server) writeProfile(w *recorder, contentType, format string, d *profiles.Domain, addr *profiles.Address, name string, opts profiles.Options) {
-	st := s.site.Load()
+	st := w.site // the site d is from
 	p, err := s.plan(d, addr, name, opts)
 	if err != nil {
 		badRequest(w, err)

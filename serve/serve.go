@@ -275,6 +275,7 @@ type recorder struct {
 	status int
 	bytes  int64
 	domain string // a served domain, or "" (the label is then "-")
+	site   *site  // the site the request's domain was looked up in
 	wrote  bool
 }
 

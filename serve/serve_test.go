@@ -477,3 +477,51 @@ func TestCanonicalPOX(t *testing.T) {
 		}
 	}
 }
+
+// Reloads while requests run: each answer is one description's, and once
+// the last reload is done, only the last description is served (a form
+// made from the old description must not outlive it).
+func TestReloadUnderLoad(t *testing.T) {
+	desc := func(host string) []*profiles.Domain {
+		d := &profiles.Domain{Domains: []string{"example.com"}, Hosts: profiles.Hosts{IMAP: host, POP3: host, SMTP: host}}
+		if err := d.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		return []*profiles.Domain{d}
+	}
+	hosts := []string{"mail-a.example.com", "mail-b.example.com"}
+	s := newTestServer(t, Config{Domains: desc(hosts[0])})
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := s.Reload(desc(hosts[i%2]), nil); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for i := range 2000 {
+		target := []string{"/mail/config-v1.1.xml?emailaddress=a@example.com", "/mobileconfig?emailaddress=a@example.com"}[i%2]
+		body := do(t, s, "GET", target, "").Body.String()
+		if strings.Contains(body, hosts[0]) == strings.Contains(body, hosts[1]) {
+			t.Fatalf("an answer from both descriptions, or neither:\n%s", body)
+		}
+	}
+	close(stop)
+	<-done
+	if err := s.Reload(desc("mail-c.example.com"), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"/mail/config-v1.1.xml?emailaddress=a@example.com", "/mobileconfig?emailaddress=a@example.com"} {
+		if body := do(t, s, "GET", target, "").Body.String(); !strings.Contains(body, "mail-c.example.com") {
+			t.Errorf("after the last reload, %s still answers:\n%s", target, body)
+		}
+	}
+}
