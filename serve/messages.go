@@ -3,6 +3,7 @@ package serve
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/language"
 )
@@ -10,7 +11,7 @@ import (
 // The page's languages; English is the fallback.
 var (
 	pageLanguages = []language.Tag{language.English, language.French}
-	langMatcher   = language.NewMatcher(pageLanguages)
+	langMatcher   = sync.OnceValue(func() language.Matcher { return language.NewMatcher(pageLanguages) })
 )
 
 // pageLang picks the page's language: ?lang= (or the form's), else the
@@ -19,7 +20,7 @@ func pageLang(r *http.Request) string {
 	if l := r.FormValue("lang"); l == "en" || l == "fr" {
 		return l
 	}
-	tag, _ := language.MatchStrings(langMatcher, r.Header.Get("Accept-Language"))
+	tag, _ := language.MatchStrings(langMatcher(), r.Header.Get("Accept-Language"))
 	if base, _ := tag.Base(); base.String() == "fr" {
 		return "fr"
 	}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/profiles"
@@ -25,15 +26,16 @@ var (
 )
 
 // The page's Content-Security-Policy: nothing from elsewhere, no script,
-// the one inline style by its hash, forms posted only here.
-var pageCSP = func() string {
+// the one inline style by its hash, forms posted only here. It and the
+// templates are made on the first page, not when any command starts.
+var pageCSP = sync.OnceValue(func() string {
 	sum := sha256.Sum256([]byte(pageCSS))
 	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
 		"'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-}()
+})
 
 // pageTemplates are parsed once per language: "t" looks a message up.
-var pageTemplates = func() map[string]*template.Template {
+var pageTemplates = sync.OnceValue(func() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for lang := range messages {
 		out[lang] = template.Must(template.New("page").Funcs(template.FuncMap{
@@ -41,7 +43,7 @@ var pageTemplates = func() map[string]*template.Template {
 		}).Parse(pageHTML))
 	}
 	return out
-}()
+})
 
 // The page's choices.
 var (
@@ -114,13 +116,13 @@ func (s *Server) page(w *recorder, r *http.Request) {
 		status = s.answer(r, data)
 	}
 	var b bytes.Buffer
-	if err := pageTemplates[lang].Execute(&b, data); err != nil {
+	if err := pageTemplates()[lang].Execute(&b, data); err != nil {
 		plain(w, http.StatusInternalServerError, "could not render the page: "+err.Error())
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Security-Policy", pageCSP())
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -35,11 +36,32 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/*.txtar")
 
 func TestMain(m *testing.M) {
+	// The scripts and the daemons' run spend much of their time waiting
+	// (on processes they start, on postconf, which waits two seconds on a
+	// main.cf just written, on daemons starting and stopping): more of them
+	// at once than there are cores keeps the cores busy. -parallel on the
+	// command line still decides. (The same binary also runs as the
+	// mailadvisor command of the scripts, whose arguments are not touched.)
+	if asTest, parallelSet := testArgs(os.Args[1:]); asTest && !parallelSet {
+		os.Args = append(os.Args, "-test.parallel="+strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
 	testscript.Main(m, map[string]func(){
 		"mailadvisor": func() {
 			os.Exit(run(os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}))
 		},
 	})
+}
+
+// testArgs reports whether args are a test run's (go test passes -test.*
+// flags) and whether they set -test.parallel.
+func testArgs(args []string) (asTest, parallelSet bool) {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-test.") {
+			asTest = true
+			parallelSet = parallelSet || strings.HasPrefix(a, "-test.parallel")
+		}
+	}
+	return asTest, parallelSet
 }
 
 // TestScripts runs the end-to-end CLI tests in testdata/*.txtar.
