@@ -240,7 +240,6 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	scheme := "http"
 	if cert != nil {
 		scheme = "https"
-		ln = tls.NewListener(ln, hs.TLSConfig)
 	}
 	fmt.Fprintf(opts.io.err, "mailadvisor: serving %d domain names on %s://%s\n", srv.Domains(), scheme, ln.Addr())
 	if opts.ready != nil {
@@ -248,7 +247,13 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	}
 
 	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
+	go func() {
+		if cert != nil {
+			done <- hs.ServeTLS(ln, "", "") // the certificate comes from TLSConfig; HTTP/2 offered
+			return
+		}
+		done <- hs.Serve(ln)
+	}()
 	for {
 		select {
 		case err := <-done:

@@ -144,8 +144,13 @@ func TestServeReloadsAndShutsDownGracefully(t *testing.T) {
 	pem, _ := os.ReadFile(cert)
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{ForceAttemptHTTP2: true,
 		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "autoconfig.example.com", MinVersion: tls.VersionTLS12}}}
+	if resp, err := client.Get("https://" + addr + "/healthz"); err != nil || resp.ProtoMajor != 2 {
+		t.Errorf("HTTP/2 over TLS: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
 	get := func(path string) int {
 		resp, err := client.Get("https://" + addr + path)
 		if err != nil {
