@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/mailadvisor/mailadvisor/internal/mdtext"
 )
 
 // Sheet is what a person types into a mail app by hand: for each server,
@@ -62,12 +64,12 @@ func sheetRow(e Endpoint, user string) SheetRow {
 // WriteSheetMarkdown writes the sheet as a Markdown page (settings.md).
 func WriteSheetMarkdown(w io.Writer, s *Sheet) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Mail settings for %s\n\n", markdownCell(s.Account))
+	fmt.Fprintf(&b, "# Mail settings for %s\n\n", mdtext.Text(s.Account))
 	section := func(title string, rows []SheetRow) {
 		fmt.Fprintf(&b, "## %s\n\n| Protocol | Server | Port | Security | Username | Authentication |\n|---|---|---|---|---|---|\n", title)
 		for _, r := range rows {
 			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s |\n", strings.ToUpper(r.Protocol), r.Server, r.Port,
-				r.SecurityLabel, markdownCell(r.Username), r.AuthLabel)
+				r.SecurityLabel, mdtext.Text(r.Username), r.AuthLabel)
 		}
 		b.WriteString("\n")
 	}
@@ -79,7 +81,3 @@ func WriteSheetMarkdown(w io.Writer, s *Sheet) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-// markdownCell escapes the characters that would end a table cell or
-// start Markdown markup.
-var markdownCell = strings.NewReplacer("\\", `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`).Replace

@@ -69,7 +69,7 @@ func carbonSummarySection(e *carbon.Estimate) section {
 func carbonSections(e *carbon.Estimate) []section {
 	out := []section{carbonSummarySection(e)}
 	for _, m := range e.Models {
-		s := section{Title: m.Model + ": " + m.Description, Lines: []string{"Formula: " + m.Formula},
+		s := section{Title: m.Model + ": " + m.Description, Formula: m.Formula,
 			Header: []string{"Parameter", "Value", "Unit", "Source"}}
 		for _, p := range m.Parameters {
 			s.Rows = append(s.Rows, []string{p.Name, exact(p.Value), p.Unit, p.Source})

@@ -118,7 +118,8 @@ func costSummarySection(e *costmodel.Estimate) section {
 func costSections(e *costmodel.Estimate) []section {
 	out := []section{costSummarySection(e)}
 	for _, o := range e.Options {
-		s := section{Title: o.Label + " (" + o.Option + ")", Header: []string{"Item", "Kind", "Formula", "Inputs", e.Currency, "Source"}}
+		s := section{Title: o.Label + " (" + o.Option + ")", Header: []string{"Item", "Kind", "Formula", "Inputs", e.Currency, "Source"},
+			CodeColumns: []int{2}}
 		for _, l := range o.Breakdown {
 			s.Rows = append(s.Rows, []string{l.Item, l.Kind, l.Formula, l.Inputs, grouped(l.Amount), l.Source})
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -17,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
+	"github.com/mailadvisor/mailadvisor/internal/mdtext"
 )
 
 // Output formats.
@@ -43,10 +45,15 @@ func addOutputFlag(cmd *cobra.Command, target *string, note string) {
 // section is one titled part of a report for people: some lines of text
 // and an optional table.
 type section struct {
-	Title  string
-	Lines  []string
-	Header []string
-	Rows   [][]string
+	Title string
+	Lines []string
+	// Formula is shown after the lines, as code in Markdown.
+	Formula string
+	Header  []string
+	Rows    [][]string
+	// CodeColumns are the columns shown as code in Markdown (formulas):
+	// a renderer would take their * and _ for emphasis.
+	CodeColumns []int
 }
 
 // report is what a command prints: data for scripts (JSON, YAML) and the
@@ -123,21 +130,28 @@ func (p textPrinter) section(w io.Writer, s section) error {
 	s = visibleSection(s)
 	if s.Title != "" {
 		if p.markdown {
-			fmt.Fprintf(w, "## %s\n\n", s.Title)
+			fmt.Fprintf(w, "## %s\n\n", mdtext.Text(s.Title))
 		} else {
 			fmt.Fprintf(w, "%s\n", s.Title)
 		}
 	}
 	for _, line := range s.Lines {
 		if p.markdown {
-			line = "- " + line
+			line = "- " + mdtext.Text(line)
 		}
 		fmt.Fprintln(w, line)
+	}
+	if s.Formula != "" {
+		if p.markdown {
+			fmt.Fprintln(w, "- Formula: "+mdtext.Code(s.Formula))
+		} else {
+			fmt.Fprintln(w, "Formula: "+s.Formula)
+		}
 	}
 	if len(s.Header) == 0 {
 		return nil
 	}
-	if p.markdown && len(s.Lines) > 0 {
+	if p.markdown && (len(s.Lines) > 0 || s.Formula != "") {
 		fmt.Fprintln(w)
 	}
 	return p.table(w, s)
@@ -152,10 +166,14 @@ func (p textPrinter) table(w io.Writer, s section) error {
 		opts = append(opts, tablewriter.WithRowAutoWrap(tw.WrapNormal), tablewriter.WithRowMaxWidth(64))
 	}
 	t := tablewriter.NewTable(w, opts...)
-	t.Header(toAny(s.Header)...)
+	header := s.Header
+	if p.markdown {
+		header = markdownRow(header, nil)
+	}
+	t.Header(toAny(header)...)
 	for _, row := range s.Rows {
 		if p.markdown {
-			row = escapeMarkdownRow(row)
+			row = markdownRow(row, s.CodeColumns)
 		}
 		if err := t.Append(toAny(row)...); err != nil {
 			return err
@@ -172,11 +190,16 @@ func toAny(cells []string) []any {
 	return out
 }
 
-// escapeMarkdownRow keeps cell text from breaking the Markdown table.
-func escapeMarkdownRow(row []string) []string {
+// markdownRow makes each cell show as written in a GFM table: code for
+// the code columns, escaped text for the others.
+func markdownRow(row []string, code []int) []string {
 	out := make([]string, len(row))
 	for i, c := range row {
-		out[i] = strings.NewReplacer("|", `\|`, "\n", " ").Replace(c)
+		if slices.Contains(code, i) && c != "" {
+			out[i] = mdtext.CodeCell(c)
+		} else {
+			out[i] = mdtext.Text(c)
+		}
 	}
 	return out
 }
@@ -220,6 +243,7 @@ func outputError(flag string, err error) error {
 func visibleSection(s section) section {
 	s.Title = visible(s.Title)
 	s.Lines = visibleAll(s.Lines)
+	s.Formula = visible(s.Formula)
 	s.Header = visibleAll(s.Header)
 	rows := make([][]string, len(s.Rows))
 	for i, r := range s.Rows {
