@@ -81,6 +81,12 @@ func TestServerEndToEnd(t *testing.T) {
 	for _, port := range []int{s.ports.imaps, s.ports.pop3s, s.ports.submissions} {
 		s.tls11Refused(port)
 	}
+	// Port 25 takes broad ciphers (senders must not fall back to
+	// cleartext) but never anonymous or null ones (issue 11).
+	s.anonymousCiphersRefused(s.ports.smtp)
+	// An unknown local address is refused at RCPT, not accepted and then
+	// bounced to a sender that may be forged (backscatter).
+	s.unknownRecipientRefused()
 	s.scanLogs(regexp.MustCompile(`unsupported protocol|wrong version number|no protocols available|version too low|Disconnected.*(no auth attempts|Aborted login)|lost connection after|SSL_accept\(\) failed|SSL_accept error from|TLS library problem|improper command pipelining`))
 }
 
@@ -393,6 +399,37 @@ func (s *e2eServer) tls11Refused(port int) {
 	if out, err := old.CombinedOutput(); err == nil {
 		s.t.Errorf("TLS 1.1 to %d accepted:\n%s", port, out)
 	}
+}
+
+func (s *e2eServer) anonymousCiphersRefused(port int) {
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for _, cipher := range []string{"aNULL:@SECLEVEL=0", "eNULL:@SECLEVEL=0"} {
+		c := exec.Command("openssl", "s_client", "-connect", addr, "-starttls", "smtp", "-tls1_2", "-cipher", cipher)
+		c.Stdin = strings.NewReader("")
+		if out, err := c.CombinedOutput(); err == nil {
+			s.t.Errorf("port 25 accepted %s:\n%s", cipher, out)
+		}
+	}
+}
+
+func (s *e2eServer) unknownRecipientRefused() {
+	msg := filepath.Join(s.dir, "unknown.eml")
+	if err := os.WriteFile(msg, []byte("From: bob@example.org\r\nTo: nobody@"+e2eDomain+"\r\nSubject: x\r\n\r\nx\r\n"), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	out, err := s.curl(append(s.curlBase(s.ports.smtp), "--ssl-reqd", "--mail-from", "bob@example.org", "--mail-rcpt", "nobody@"+e2eDomain,
+		"-T", msg, fmt.Sprintf("smtp://%s:%d/", e2eHost, s.ports.smtp))...)
+	if err == nil || !strings.Contains(out, "550") {
+		s.t.Errorf("mail to an unknown address at RCPT: %v\n%s", err, out)
+	}
+	var q []byte
+	for i := 0; i < 50; i++ { // the probe leaves the queue as it ends
+		if q, _ = exec.Command("postqueue", "-c", s.conf, "-p").CombinedOutput(); strings.Contains(string(q), "Mail queue is empty") {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.t.Errorf("something was queued (a bounce?):\n%s", q)
 }
 
 // scanLogs fails on any error, fatal or warning line, except those that
