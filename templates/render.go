@@ -62,6 +62,7 @@ type view struct {
 	PostfixCurves             string
 	PostfixFFDHE              bool
 	ForbidBareNewline         bool
+	InlineRegexp              bool // regexp:{...} tables, Postfix 3.7+
 	SMTPService               string
 	SubmissionService         string
 	SubmissionsService        string
@@ -131,6 +132,7 @@ func (v *view) tls(postfix, openssl version) {
 	}
 	v.PostfixFFDHE = postfix.atLeast(3, 8)      // unknown parameter before 3.8
 	v.ForbidBareNewline = postfix.atLeast(3, 7) // backported to 3.7.9
+	v.InlineRegexp = postfix.atLeast(3, 7)
 }
 
 // service is a master.cf service name: the port, with the listen address.

@@ -87,6 +87,16 @@ func TestServerEndToEnd(t *testing.T) {
 	// An unknown local address is refused at RCPT, not accepted and then
 	// bounced to a sender that may be forged (backscatter).
 	s.unknownRecipientRefused()
+	// A logged-in user sends only as themselves, on 587 and 465.
+	for _, row := range sheet.Outgoing {
+		args := s.smtpArgs(row, "forged sender", true)
+		for i, a := range args {
+			if a == "--mail-from" {
+				args[i+1] = "ceo@" + e2eDomain
+			}
+		}
+		s.refused(fmt.Sprintf("a forged sender on %d", row.Port), args...)
+	}
 	s.scanLogs(regexp.MustCompile(`unsupported protocol|wrong version number|no protocols available|version too low|Disconnected.*(no auth attempts|Aborted login)|lost connection after|SSL_accept\(\) failed|SSL_accept error from|TLS library problem|improper command pipelining`))
 }
 
