@@ -69,7 +69,10 @@ type Config struct {
 	DKIMSelector      string // default mail
 	MTASTS            string // "", testing or enforce
 	TLSRPTReports     string // address for TLS reports (optional)
-	IPv4, IPv6        string // addresses of the mail host, for its A/AAAA records (optional)
+	// Postmaster is the mailbox that receives postmaster@ and abuse@ of the
+	// domain (RFC 5321 §4.5.1, RFC 2142); "" means admin@<domain>.
+	Postmaster string
+	IPv4, IPv6 string // addresses of the mail host, for its A/AAAA records (optional)
 
 	// Runtime locations, for a non-standard install or a test; empty
 	// means the distribution's default.
@@ -315,7 +318,10 @@ func (c *Config) normalizeDNS() error {
 	if c.MTASTS != "" && c.MTASTS != "testing" && c.MTASTS != "enforce" {
 		return &FieldError{Field: "mta-sts", Value: c.MTASTS, Allowed: "testing or enforce (or empty for none)"}
 	}
-	for field, addr := range map[string]string{"dmarc-reports": c.DMARCReports, "tls-rpt-reports": c.TLSRPTReports} {
+	if c.Postmaster == "" {
+		c.Postmaster = "admin@" + c.Domain
+	}
+	for field, addr := range map[string]string{"dmarc-reports": c.DMARCReports, "tls-rpt-reports": c.TLSRPTReports, "postmaster": c.Postmaster} {
 		if addr != "" && !mailbox().MatchString(addr) {
 			return &FieldError{Field: field, Value: addr, Allowed: "an e-mail address such as reports@example.com"}
 		}

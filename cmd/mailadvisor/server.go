@@ -98,6 +98,7 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 	f.StringVar(&c.DKIMSelector, "dkim-selector", templates.DefaultDKIMSelector, "DKIM selector")
 	f.StringVar(&c.MTASTS, "mta-sts", "", "MTA-STS mode: testing or enforce (default none)")
 	f.StringVar(&c.TLSRPTReports, "tls-rpt-reports", "", "address for TLS-RPT reports")
+	f.StringVar(&c.Postmaster, "postmaster", "", "mailbox that receives postmaster@ and abuse@ of the domain (default admin@DOMAIN: create it)")
 	f.StringVar(&c.IPv4, "ipv4", "", "mail server's IPv4 address, for its A record")
 	f.StringVar(&c.IPv6, "ipv6", "", "mail server's IPv6 address, for its AAAA record")
 	f.StringVar(&c.DovecotBaseDir, "dovecot-base-dir", "", "Dovecot runtime directory (default the distribution's)")

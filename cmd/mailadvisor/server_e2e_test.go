@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,12 +62,25 @@ func TestServerEndToEnd(t *testing.T) {
 	for _, row := range sheet.Outgoing {
 		s.mustCurl(s.smtpArgs(row, "via "+strconv.Itoa(row.Port), true)...)
 	}
-	s.mustCurl(s.mxArgs("via 25")...)
-	s.waitForMessages(sheet.Incoming[0], 1+len(sheet.Outgoing))
+	// From another server, at once (each new address is verified against
+	// Dovecot first, which takes a second): to the user, and to postmaster@
+	// and abuse@, which reach the --postmaster mailbox (RFC 5321 §4.5.1,
+	// RFC 2142).
+	var wg sync.WaitGroup
+	for _, m := range [][2]string{{"via 25", e2eUser}, {"to postmaster", "postmaster@" + e2eDomain}, {"to abuse", "abuse@" + e2eDomain}} {
+		wg.Go(func() {
+			if out, err := s.curl(s.mxArgs(m[0], m[1])...); err != nil {
+				t.Errorf("mail to %s: %v\n%s", m[1], err, out)
+			}
+		})
+	}
+	wg.Wait()
+	want := 3 + len(sheet.Outgoing)
+	s.waitForMessages(sheet.Incoming[0], want)
 
 	// Read them back over every incoming endpoint of the sheet.
 	for _, row := range sheet.Incoming {
-		s.checkMailbox(row, 1+len(sheet.Outgoing))
+		s.checkMailbox(row, want)
 	}
 	s.scanLogs(nil)
 
@@ -182,7 +196,7 @@ func (s *e2eServer) generate() {
 		"--users-file", s.path("users"), "--mail-user", "nobody", "--mail-group", "nogroup", "--mail-home", s.path("mail") + "/%d/%n",
 		"--dovecot-base-dir", s.path("dovecot/run"), "--dovecot-state-dir", s.path("dovecot/state"), "--dovecot-log", s.path("dovecot/dovecot.log"),
 		"--postfix-queue-dir", s.path("postfix/spool"), "--postfix-data-dir", s.path("postfix/data"),
-		"--postfix-maillog", s.path("postfix/log/maillog"), "--out", s.conf}
+		"--postfix-maillog", s.path("postfix/log/maillog"), "--postmaster", e2eUser, "--out", s.conf}
 	if _, stderr, code := runCLI(s.t, args...); code != 0 {
 		s.t.Fatalf("mailadvisor server all: exit %d\n%s", code, stderr)
 	}
@@ -311,13 +325,13 @@ func (s *e2eServer) smtpArgs(row profiles.SheetRow, subject string, withTLS bool
 }
 
 // mxArgs sends as another server would: no password, TLS if offered.
-func (s *e2eServer) mxArgs(subject string) []string {
-	msg := filepath.Join(s.dir, "mx.eml")
-	body := fmt.Sprintf("From: bob@example.org\r\nTo: %s\r\nSubject: %s\r\n\r\nfrom another server\r\n", e2eUser, subject)
+func (s *e2eServer) mxArgs(subject, rcpt string) []string {
+	msg := filepath.Join(s.dir, strings.ReplaceAll(subject, " ", "-")+".eml")
+	body := fmt.Sprintf("From: bob@example.org\r\nTo: %s\r\nSubject: %s\r\n\r\nfrom another server\r\n", rcpt, subject)
 	if err := os.WriteFile(msg, []byte(body), 0o644); err != nil {
 		s.t.Fatal(err)
 	}
-	return append(s.curlBase(s.ports.smtp), "--ssl-reqd", "--mail-from", "bob@example.org", "--mail-rcpt", e2eUser, "-T", msg,
+	return append(s.curlBase(s.ports.smtp), "--ssl-reqd", "--mail-from", "bob@example.org", "--mail-rcpt", rcpt, "-T", msg,
 		fmt.Sprintf("smtp://%s:%d/", e2eHost, s.ports.smtp))
 }
 
@@ -371,7 +385,7 @@ func (s *e2eServer) checkMailbox(row profiles.SheetRow, n int) {
 		}
 	}
 	// Postfix's queue does not promise to deliver in the order sent.
-	want := []string{fmt.Sprintf("via %d", s.ports.submissions), fmt.Sprintf("via %d", s.ports.submission), "via 25"}
+	want := []string{fmt.Sprintf("via %d", s.ports.submissions), fmt.Sprintf("via %d", s.ports.submission), "via 25", "to postmaster", "to abuse"}
 	slices.Sort(want)
 	slices.Sort(subjects)
 	if !slices.Equal(subjects, want) {
