@@ -194,3 +194,19 @@ func TestInternationalDomain(t *testing.T) {
 		t.Errorf("domain %q host %q", c.Domain, c.Hostname)
 	}
 }
+
+// The zone's MTA-STS comment says what each mode does: in testing,
+// senders only report (RFC 8461 §5); in enforce, they require TLS.
+func TestMTASTSComment(t *testing.T) {
+	for mode, want := range map[string]string{"testing": "senders report TLS failures (TLS-RPT) but still deliver", "enforce": "deliver only over TLS"} {
+		c := goldenConfigs["intermediate-both"]()
+		c.MTASTS = mode
+		zone := string(renderAll(t, c)[ZoneFile(c.Domain)])
+		if !strings.Contains(zone, want) {
+			t.Errorf("%s: the zone lacks %q:\n%s", mode, want, zone)
+		}
+		if mode == "testing" && strings.Contains(zone, "require") {
+			t.Errorf("testing mode says senders require TLS:\n%s", zone)
+		}
+	}
+}
