@@ -378,10 +378,21 @@ func (s *e2eServer) checkMailbox(row profiles.SheetRow, n int) {
 		}
 		msg := s.mustCurl(s.incomingArgs(row, path)...)
 		sc := bufio.NewScanner(strings.NewReader(msg))
+		subject := ""
 		for sc.Scan() {
-			if subject, ok := strings.CutPrefix(sc.Text(), "Subject: "); ok {
-				subjects = append(subjects, strings.TrimSpace(subject))
+			if sub, ok := strings.CutPrefix(sc.Text(), "Subject: "); ok {
+				subject = strings.TrimSpace(sub)
+				subjects = append(subjects, subject)
 			}
+		}
+		// Submitted mail does not carry the sender's address and host to
+		// every recipient; mail received from another server keeps the
+		// Received line that says how it came (TLS included).
+		switch {
+		case strings.HasPrefix(subject, "via ") && subject != "via 25" && (strings.Contains(msg, "ESMTPSA") || strings.Contains(msg, "[127.0.0.1]")):
+			s.t.Errorf("%s: the submitting client is in the headers:\n%s", subject, msg)
+		case subject == "via 25" && !strings.Contains(msg, "with ESMTPS"):
+			s.t.Errorf("%s: the Received line of the receipt is gone:\n%s", subject, msg)
 		}
 	}
 	// Postfix's queue does not promise to deliver in the order sent.
