@@ -81,6 +81,9 @@ func TestServerEndToEnd(t *testing.T) {
 	// Read them back over every incoming endpoint of the sheet.
 	for _, row := range sheet.Incoming {
 		s.checkMailbox(row, want)
+		if row.Protocol == "imap" {
+			s.checkFolders(row)
+		}
 	}
 	s.scanLogs(nil)
 
@@ -366,6 +369,17 @@ func (s *e2eServer) waitForMessages(row profiles.SheetRow, n int) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	s.t.Fatalf("the %d messages did not arrive", n)
+}
+
+// checkFolders lists the mailboxes: the special-use folders (RFC 6154)
+// exist, subscribed, from the first login.
+func (s *e2eServer) checkFolders(row profiles.SheetRow) {
+	list := s.mustCurl(s.incomingArgs(row, "")...)
+	for _, f := range []string{`\Drafts) "." Drafts`, `\Sent) "." Sent`, `\Trash) "." Trash`, `\Junk) "." Junk`, `\Archive) "." Archive`} {
+		if !strings.Contains(list, f) {
+			s.t.Errorf("IMAP on %d: no %s in the folder list:\n%s", row.Port, f, list)
+		}
+	}
 }
 
 // checkMailbox lists and reads every message over one incoming endpoint.
