@@ -33,6 +33,9 @@ var dmarcPolicies = []string{"none", "quarantine", "reject"}
 const (
 	DefaultDovecotVersion = "2.3" // Debian 12
 	DefaultPostfixVersion = "3.7" // Debian 12
+	// DefaultMaxMessageMB is the largest message accepted: 50 MB, between
+	// the common providers' 25 MB and Mail-in-a-Box's 128 MB.
+	DefaultMaxMessageMB   = 50
 	DefaultOpenSSLVersion = "3.0" // Debian 12
 	DefaultDMARCPolicy    = "quarantine"
 	DefaultDKIMSelector   = "mail"
@@ -58,6 +61,9 @@ type Config struct {
 	MailGroup     string  // default vmail
 	UsersFile     string  // passwd-file of the mail users; default /etc/dovecot/users
 	QuotaGB       float64 // per user; 0 = no quota
+	// MaxMessageMB is the largest message accepted, in MB, the same for
+	// Postfix and Dovecot; 0 means DefaultMaxMessageMB.
+	MaxMessageMB int
 	// LeaveOnServerDays is the POP3 policy: mail older than this is
 	// expunged by the daily job the Dovecot file shows (0: none given).
 	LeaveOnServerDays int
@@ -130,6 +136,12 @@ func (c *Config) normalizeProtocols() error {
 		seen[p] = true
 	}
 	c.Protocols = out
+	if c.MaxMessageMB == 0 {
+		c.MaxMessageMB = DefaultMaxMessageMB
+	}
+	if c.MaxMessageMB < 1 || c.MaxMessageMB > 2000 {
+		return &FieldError{Field: "max-message-mb", Value: fmt.Sprint(c.MaxMessageMB), Allowed: "a size in MB from 1 to 2000"}
+	}
 	if c.QuotaGB < 0 || c.QuotaGB > 1e6 || math.IsNaN(c.QuotaGB) {
 		return &FieldError{Field: "quota", Value: fmt.Sprint(c.QuotaGB), Allowed: "a size in GB from 0 (no quota) to 1000000"}
 	}

@@ -53,6 +53,7 @@ type view struct {
 	POP3PortOrZero            int
 	OffersIMAP, OffersPOP3    bool
 	QuotaRule                 string
+	MaxMessageBytes           int64
 	PostfixInterfaces         string
 	PostfixProtocolsFamily    string
 	PostfixNetworks           string
@@ -96,6 +97,7 @@ func newView(c *Config, srv []SRV) (*view, error) {
 	if c.AllowSTARTTLS {
 		v.IMAPPortOrZero, v.POP3PortOrZero = c.Ports.IMAP, c.Ports.POP3
 	}
+	v.MaxMessageBytes = int64(c.MaxMessageMB) << 20
 	if c.QuotaGB > 0 {
 		v.QuotaRule = fmt.Sprintf("%dM", int(c.QuotaGB*1024+0.5))
 	}

@@ -90,6 +90,7 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 	f.StringVar(&c.MailGroup, "mail-group", "", "system group owning the mail (default vmail)")
 	f.StringVar(&c.UsersFile, "users-file", "", "Dovecot passwd-file of the mail users (default /etc/dovecot/users)")
 	f.Float64Var(&c.QuotaGB, "quota-gb", 0, "per-user quota in GB (default none, or the scenario's server_quota_gb)")
+	f.IntVar(&c.MaxMessageMB, "max-message-mb", templates.DefaultMaxMessageMB, "largest message accepted, in MB (Postfix and Dovecot alike)")
 	f.StringVar(&c.DovecotVersion, "dovecot-version", templates.DefaultDovecotVersion, "target Dovecot version (2.3 only)")
 	f.StringVar(&c.PostfixVersion, "postfix-version", templates.DefaultPostfixVersion, "target Postfix version")
 	f.StringVar(&c.OpenSSLVersion, "openssl-version", templates.DefaultOpenSSLVersion, "target OpenSSL version (3.5+ adds X25519MLKEM768)")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/smtp"
 	"os"
 	"os/exec"
 	"os/user"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/mailadvisor/mailadvisor/internal/integration"
 	"github.com/mailadvisor/mailadvisor/profiles"
+	"github.com/mailadvisor/mailadvisor/templates"
 )
 
 // The end-to-end test: real Dovecot and Postfix started from the files
@@ -104,6 +106,9 @@ func TestServerEndToEnd(t *testing.T) {
 	// An unknown local address is refused at RCPT, not accepted and then
 	// bounced to a sender that may be forged (backscatter).
 	s.unknownRecipientRefused()
+	// The size limit is the one the files say (50 MB by default), not
+	// Postfix's own 10 MB.
+	s.sizeLimit(s.ports.smtp, templates.DefaultMaxMessageMB<<20)
 	// A logged-in user sends only as themselves, on 587 and 465.
 	for _, row := range sheet.Outgoing {
 		args := s.smtpArgs(row, "forged sender", true)
@@ -448,6 +453,21 @@ func (s *e2eServer) tls11Refused(port int) {
 	if out, err := old.CombinedOutput(); err == nil {
 		s.t.Errorf("TLS 1.1 to %d accepted:\n%s", port, out)
 	}
+}
+
+func (s *e2eServer) sizeLimit(port, want int) {
+	c, err := smtp.Dial(fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("mx.example.org"); err != nil {
+		s.t.Fatal(err)
+	}
+	if ok, size := c.Extension("SIZE"); !ok || size != strconv.Itoa(want) {
+		s.t.Errorf("port %d advertises SIZE %q, want %d", port, size, want)
+	}
+	_ = c.Quit()
 }
 
 func (s *e2eServer) anonymousCiphersRefused(port int) {
