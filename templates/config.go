@@ -274,6 +274,27 @@ func parseVersion(field, s string) (version, error) {
 	return v, nil
 }
 
+// addressFamilies is what Postfix sends and receives over: the families
+// the zone publishes an address for (a family without one has no PTR
+// and no SPF match, and receivers refuse mail from it), all when none is
+// given (MissingAddress then warns).
+func addressFamilies(c *Config) string {
+	switch {
+	case c.IPv4 != "" && c.IPv6 == "":
+		return "ipv4"
+	case c.IPv6 != "" && c.IPv4 == "":
+		return "ipv6"
+	}
+	return "all"
+}
+
+// MissingAddress reports whether the zone leaves the MX host without an
+// address: it is in the domain and neither IPv4 nor IPv6 is given, so
+// the zone has no A or AAAA record for it and no mail can arrive.
+func MissingAddress(c *Config) bool {
+	return c.IPv4 == "" && c.IPv6 == "" && strings.HasSuffix(c.Hostname, "."+c.Domain)
+}
+
 func (v version) atLeast(major, minor int) bool {
 	return v.major > major || v.major == major && v.minor >= minor
 }

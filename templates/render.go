@@ -84,7 +84,7 @@ func newView(c *Config, srv []SRV) (*view, error) {
 	ov, _ := parseVersion("openssl-version", c.OpenSSLVersion)
 	v := &view{Config: c, SRV: srv, OffersIMAP: c.Offers(IMAP), OffersPOP3: c.Offers(POP3)}
 	v.DovecotProtocols = strings.Join(append(append([]string{}, c.Protocols...), "lmtp"), " ")
-	v.DovecotListen, v.PostfixInterfaces, v.PostfixProtocolsFamily = "*, ::", "all", "all"
+	v.DovecotListen, v.PostfixInterfaces, v.PostfixProtocolsFamily = "*, ::", "all", addressFamilies(c)
 	v.PostfixNetworks = "127.0.0.0/8 [::1]/128"
 	if c.Listen != "" {
 		v.DovecotListen, v.PostfixInterfaces = c.Listen, c.Listen

@@ -213,3 +213,26 @@ func TestMTASTSComment(t *testing.T) {
 		}
 	}
 }
+
+// What the zone publishes is what Postfix uses: an address family without
+// an address record (hence no PTR, no SPF match) is not used to send.
+func TestAddressFamiliesFollowTheZone(t *testing.T) {
+	for _, c := range []struct{ v4, v6, want string }{
+		{"192.0.2.1", "", "inet_protocols = ipv4"}, {"", "2001:db8::1", "inet_protocols = ipv6"},
+		{"192.0.2.1", "2001:db8::1", "inet_protocols = all"}, {"", "", "inet_protocols = all"},
+	} {
+		cfg := goldenConfigs["intermediate-both"]()
+		cfg.IPv4, cfg.IPv6 = c.v4, c.v6
+		files := renderAll(t, cfg)
+		if main := string(files[MainCfFile]); !strings.Contains(main, c.want+"\n") {
+			t.Errorf("--ipv4 %q --ipv6 %q: main.cf lacks %s", c.v4, c.v6, c.want)
+		}
+		zone := string(files[ZoneFile(cfg.Domain)])
+		if !strings.Contains(zone, "reverse DNS (PTR)") || (c.v4 != "" && !strings.Contains(zone, "PTR) of\n; "+c.v4)) {
+			t.Errorf("--ipv4 %q: no PTR guidance for it:\n%s", c.v4, zone)
+		}
+		if MissingAddress(cfg) != (c.v4 == "" && c.v6 == "") {
+			t.Errorf("--ipv4 %q --ipv6 %q: MissingAddress %v", c.v4, c.v6, MissingAddress(cfg))
+		}
+	}
+}

@@ -128,6 +128,9 @@ func runServer(_ context.Context, opts *serverOptions) error {
 	if err := c.Normalize(); err != nil {
 		return err
 	}
+	if templates.MissingAddress(c) && (format == "dns" || format == "all") {
+		fmt.Fprintf(opts.io.err, "mailadvisor: warning: no --ipv4 or --ipv6: the zone has no address for %s, so no mail can reach the MX; give the server's addresses (Postfix then uses only those families)\n", c.Hostname)
+	}
 	srv, err := srvRecords(c)
 	if err != nil {
 		return err
