@@ -54,6 +54,7 @@ type view struct {
 	OffersIMAP, OffersPOP3    bool
 	QuotaRule                 string
 	MaxMessageBytes           int64
+	Fail2banMaxRetry          int
 	PostfixInterfaces         string
 	PostfixProtocolsFamily    string
 	PostfixNetworks           string
@@ -98,6 +99,7 @@ func newView(c *Config, srv []SRV) (*view, error) {
 		v.IMAPPortOrZero, v.POP3PortOrZero = c.Ports.IMAP, c.Ports.POP3
 	}
 	v.MaxMessageBytes = int64(c.MaxMessageMB) << 20
+	v.Fail2banMaxRetry = 5 // fail2ban's own default
 	if c.QuotaGB > 0 {
 		v.QuotaRule = fmt.Sprintf("%dM", int(c.QuotaGB*1024+0.5))
 	}
@@ -179,6 +181,7 @@ const (
 	MainCfFile    = "main.cf"
 	MasterCfFile  = "master.cf"
 	MTASTSFile    = "mta-sts.txt"
+	Fail2banFile  = "fail2ban.local"
 	zoneExtension = ".zone"
 )
 
@@ -207,7 +210,7 @@ func WriteAll(c *Config, srv []SRV, create func(name string) (io.Writer, error))
 	}
 	outputs := []struct{ name, tmpl string }{
 		{DovecotFile, "dovecot.conf.tmpl"}, {MainCfFile, "main.cf.tmpl"}, {MasterCfFile, "master.cf.tmpl"},
-		{ZoneFile(c.Domain), "zone.tmpl"},
+		{ZoneFile(c.Domain), "zone.tmpl"}, {Fail2banFile, "fail2ban.local.tmpl"},
 	}
 	for _, o := range outputs {
 		w, err := create(o.name)

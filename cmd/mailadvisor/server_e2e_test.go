@@ -58,6 +58,10 @@ func TestServerEndToEnd(t *testing.T) {
 	}
 	s := startServers(t)
 	sheet := s.sheet()
+	// Ten failed logins on IMAP and on submission, while the rest runs
+	// (Dovecot delays failures by seconds): their log lines must trip the
+	// filters of the fail2ban jails server all writes.
+	checkJails := s.failedLogins(sheet)
 
 	// Send one message through each submission endpoint of the sheet, and
 	// one from another server on port 25.
@@ -87,7 +91,7 @@ func TestServerEndToEnd(t *testing.T) {
 			s.checkFolders(row)
 		}
 	}
-	s.scanLogs(nil)
+	s.scanLogs(failedLoginLines) // those of the failed logins under way
 
 	// What must be refused: a cleartext login (from 127.0.0.2: Dovecot
 	// trusts 127.0.0.1 to itself), submission without TLS, and TLS 1.1.
@@ -119,7 +123,8 @@ func TestServerEndToEnd(t *testing.T) {
 		}
 		s.refused(fmt.Sprintf("a forged sender on %d", row.Port), args...)
 	}
-	s.scanLogs(regexp.MustCompile(`unsupported protocol|wrong version number|no protocols available|version too low|Disconnected.*(no auth attempts|Aborted login)|lost connection after|SSL_accept\(\) failed|SSL_accept error from|TLS library problem|improper command pipelining`))
+	checkJails()
+	s.scanLogs(regexp.MustCompile(`auth failed|SASL (PLAIN|LOGIN) authentication failed|Password mismatch|unsupported protocol|wrong version number|no protocols available|version too low|Disconnected.*(no auth attempts|Aborted login)|lost connection after|SSL_accept\(\) failed|SSL_accept error from|TLS library problem|improper command pipelining`))
 }
 
 func startServers(t *testing.T) *e2eServer {
@@ -452,6 +457,80 @@ func (s *e2eServer) tls11Refused(port int) {
 	old.Stdin = strings.NewReader("")
 	if out, err := old.CombinedOutput(); err == nil {
 		s.t.Errorf("TLS 1.1 to %d accepted:\n%s", port, out)
+	}
+}
+
+// failedLogins starts ten failed logins on IMAP and ten on submission,
+// and returns the function that waits for them and checks the jails.
+func (s *e2eServer) failedLogins(sheet *profiles.Sheet) func() {
+	f2b, err := exec.LookPath("fail2ban-regex")
+	if err != nil {
+		integration.Missing(s.t, "fail2ban-regex is missing (Debian package fail2ban)")
+		return func() {}
+	}
+	integration.Uses(s.t, f2b)
+	var imap, submission profiles.SheetRow
+	for _, r := range sheet.Incoming {
+		if r.Protocol == "imap" && r.Security == "tls" {
+			imap = r
+		}
+	}
+	for _, r := range sheet.Outgoing {
+		if r.Security == "tls" {
+			submission = r
+		}
+	}
+	// From ten addresses at once: Dovecot delays each failure of one
+	// address more than the last (its own brute-force brake), which would
+	// make the test wait, not test more.
+	var wg sync.WaitGroup
+	for i := range 10 {
+		from := fmt.Sprintf("127.0.0.%d", 11+i)
+		wg.Go(func() {
+			_, _ = s.curl(append(s.curlBase(imap.Port), "--interface", from, "-u", e2eUser+":wrong-password", url(imap, ""))...)
+		})
+		wg.Go(func() {
+			args := append(s.smtpArgs(submission, "wrong password", true), "--interface", from)
+			for i, a := range args {
+				if a == e2eUser+":"+e2ePassword {
+					args[i] = e2eUser + ":wrong-password"
+				}
+			}
+			_, _ = s.curl(args...)
+		})
+	}
+	return func() {
+		wg.Wait()
+		s.checkJails(f2b)
+	}
+}
+
+// failedLoginLines are the log lines the failed logins write.
+var failedLoginLines = regexp.MustCompile(`auth failed|SASL (PLAIN|LOGIN) authentication failed|Password mismatch|Aborted login|Disconnected`)
+
+// checkJails runs fail2ban-regex with the jails' filters over the logs of
+// the failed logins.
+func (s *e2eServer) checkJails(f2b string) {
+	// The jails' own filter specifications, from the file server all wrote.
+	jail, err := os.ReadFile(filepath.Join(s.conf, templates.Fail2banFile))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	filters := map[string]string{"dovecot": "dovecot", "postfix-sasl": "postfix[mode=auth]"}
+	if !strings.Contains(string(jail), "filter = postfix[mode=auth]") || !strings.Contains(string(jail), "[dovecot]\nenabled = true") {
+		s.t.Fatalf("the jails are not the ones tested:\n%s", jail)
+	}
+	for jailName, log := range map[string]string{"dovecot": s.path("dovecot/dovecot.log"), "postfix-sasl": s.path("postfix/log/maillog")} {
+		time.Sleep(100 * time.Millisecond) // the daemons' last lines
+		out, err := exec.Command(f2b, log, filters[jailName]).CombinedOutput()
+		m := regexp.MustCompile(`Failregex: (\d+) total`).FindStringSubmatch(string(out))
+		if err != nil || m == nil {
+			s.t.Errorf("fail2ban-regex %s: %v\n%s", jailName, err, out)
+			continue
+		}
+		if n, _ := strconv.Atoi(m[1]); n < 10 {
+			s.t.Errorf("jail %s: %d of 10 failed logins matched, want all (maxretry %d trips it):\n%s", jailName, n, 5, out)
+		}
 	}
 }
 
