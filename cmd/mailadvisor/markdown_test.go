@@ -1,28 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
+	"github.com/mailadvisor/mailadvisor/internal/mdtext/gfmtest"
 )
 
 var (
-	gfm      = goldmark.New(goldmark.WithExtensions(extension.GFM))
 	markupRe = regexp.MustCompile(`<(em|strong|del|a|img|h[13-6]|pre|input)[ >]`) // h2: the section titles
 )
-
-func renderGFM(t *testing.T, md string) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := gfm.Convert([]byte(md), &b); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
 
 // The commands' Markdown: formulas as code, no emphasis anywhere.
 func TestMarkdownOutputsRenderCleanly(t *testing.T) {
@@ -34,7 +22,7 @@ func TestMarkdownOutputsRenderCleanly(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
-		page := renderGFM(t, out)
+		page := gfmtest.Render(t, out)
 		if m := markupRe.FindString(page); m != "" {
 			t.Errorf("%v renders markup %s", args, m)
 		}

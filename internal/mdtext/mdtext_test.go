@@ -1,32 +1,20 @@
 package mdtext
 
 import (
-	"bytes"
 	"html"
 	"math/rand/v2"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
+	"github.com/mailadvisor/mailadvisor/internal/mdtext/gfmtest"
 )
 
 var (
-	gfm   = goldmark.New(goldmark.WithExtensions(extension.GFM))
 	tdRe  = regexp.MustCompile(`(?s)<td[^>]*>(.*?)</td>`)
 	liRe  = regexp.MustCompile(`(?s)<li>(.*?)</li>`)
 	tagRe = regexp.MustCompile(`<[^>]+>`)
 )
-
-func renderGFM(t *testing.T, md string) string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := gfm.Convert([]byte(md), &b); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
 
 func plainText(fragment string) string {
 	return html.UnescapeString(tagRe.ReplaceAllString(fragment, ""))
@@ -49,7 +37,7 @@ func TestMarkdownEscapingRendersAsWritten(t *testing.T) {
 		}
 		cells := []string{Text(s), CodeCell(s)}
 		md := "| a | b |\n|---|---|\n| " + cells[0] + " | " + cells[1] + " |\n\n- " + Text(s) + "\n"
-		out := renderGFM(t, md)
+		out := gfmtest.Render(t, md)
 		tds := tdRe.FindAllStringSubmatch(out, -1)
 		lis := liRe.FindAllStringSubmatch(out, -1)
 		if len(tds) != 2 || len(lis) != 1 {
