@@ -37,8 +37,11 @@ const (
 	// the common providers' 25 MB and Mail-in-a-Box's 128 MB.
 	DefaultMaxMessageMB   = 50
 	DefaultOpenSSLVersion = "3.0" // Debian 12
-	DefaultDMARCPolicy    = "quarantine"
-	DefaultDKIMSelector   = "mail"
+	// DefaultDMARCPolicy is none (monitor): the files set up no DKIM
+	// signing, and a stricter policy on SPF alone quarantines forwarded
+	// mail. Raise it once DKIM signs.
+	DefaultDMARCPolicy  = "none"
+	DefaultDKIMSelector = "mail"
 )
 
 // Config describes the server to configure. Zero values take the defaults
@@ -70,7 +73,7 @@ type Config struct {
 	DovecotVersion    string // 2.3 (the only one supported)
 	PostfixVersion    string // default 3.7
 	OpenSSLVersion    string // default 3.0
-	DMARCPolicy       string // none, quarantine (default) or reject
+	DMARCPolicy       string // none (default), quarantine or reject
 	DMARCReports      string // address for aggregate reports (optional)
 	DKIMSelector      string // default mail
 	MTASTS            string // "", testing or enforce

@@ -236,3 +236,21 @@ func TestAddressFamiliesFollowTheZone(t *testing.T) {
 		}
 	}
 }
+
+// No DKIM record is published with a placeholder key (it would fail every
+// verification), and DMARC stays at none by default while nothing signs.
+func TestNoPlaceholderDKIMAndDMARCNone(t *testing.T) {
+	c := &Config{Domain: "example.com"}
+	if err := c.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	zone := string(renderAll(t, c)[ZoneFile(c.Domain)])
+	for _, line := range strings.Split(zone, "\n") {
+		if strings.Contains(line, "_domainkey") && !strings.HasPrefix(line, ";") {
+			t.Errorf("a DKIM record is published: %q", line)
+		}
+	}
+	if !strings.Contains(zone, `_dmarc 3600 IN TXT "v=DMARC1; p=none"`) || !strings.Contains(zone, "raise it to quarantine once DKIM signs") {
+		t.Errorf("the default DMARC policy is not none, said why:\n%s", zone)
+	}
+}
