@@ -254,3 +254,13 @@ func TestNoPlaceholderDKIMAndDMARCNone(t *testing.T) {
 		t.Errorf("the default DMARC policy is not none, said why:\n%s", zone)
 	}
 }
+
+// Postfix's anvil limits one client address's connections and AUTH attempts.
+func TestAnvilLimits(t *testing.T) {
+	main := string(renderAll(t, goldenConfigs["intermediate-both"]())[MainCfFile])
+	for _, want := range []string{"smtpd_client_connection_count_limit = 20\n", "smtpd_client_connection_rate_limit = 60\n", "smtpd_client_auth_rate_limit = 30\n"} {
+		if !strings.Contains(main, want) {
+			t.Errorf("main.cf lacks %q", want)
+		}
+	}
+}
