@@ -264,3 +264,12 @@ func TestAnvilLimits(t *testing.T) {
 		}
 	}
 }
+
+// The zone says how to publish DANE TLSA, as a comment: it needs DNSSEC.
+func TestTLSAGuidance(t *testing.T) {
+	c := goldenConfigs["intermediate-both"]()
+	zone := string(renderAll(t, c)[ZoneFile(c.Domain)])
+	if !strings.Contains(zone, "; _25._tcp."+c.Hostname+". 3600 IN TLSA 3 1 1 <that hash>") || !strings.Contains(zone, "only if this zone is signed with DNSSEC") {
+		t.Errorf("no TLSA guidance:\n%s", zone)
+	}
+}
