@@ -110,6 +110,8 @@ func TestServerEndToEnd(t *testing.T) {
 	// An unknown local address is refused at RCPT, not accepted and then
 	// bounced to a sender that may be forged (backscatter).
 	s.unknownRecipientRefused()
+	// So is a message the mailbox has no room for (a 2 MB quota here).
+	s.overQuotaRefused()
 	// The size limit is the one the files say (50 MB by default), not
 	// Postfix's own 10 MB.
 	s.sizeLimit(s.ports.smtp, templates.DefaultMaxMessageMB<<20)
@@ -209,7 +211,7 @@ func (s *e2eServer) generate() {
 		"--users-file", s.path("users"), "--mail-user", "nobody", "--mail-group", "nogroup", "--mail-home", s.path("mail") + "/%d/%n",
 		"--dovecot-base-dir", s.path("dovecot/run"), "--dovecot-state-dir", s.path("dovecot/state"), "--dovecot-log", s.path("dovecot/dovecot.log"),
 		"--postfix-queue-dir", s.path("postfix/spool"), "--postfix-data-dir", s.path("postfix/data"),
-		"--postfix-maillog", s.path("postfix/log/maillog"), "--postmaster", e2eUser, "--out", s.conf}
+		"--postfix-maillog", s.path("postfix/log/maillog"), "--postmaster", e2eUser, "--quota-gb", "0.002", "--out", s.conf}
 	if _, stderr, code := runCLI(s.t, args...); code != 0 {
 		s.t.Fatalf("mailadvisor server all: exit %d\n%s", code, stderr)
 	}
@@ -534,6 +536,20 @@ func (s *e2eServer) checkJails(f2b string) {
 	}
 }
 
+func (s *e2eServer) overQuotaRefused() {
+	msg := filepath.Join(s.dir, "big.eml")
+	body := "From: bob@example.org\r\nTo: " + e2eUser + "\r\nSubject: big\r\n\r\n" + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 50_000)
+	if err := os.WriteFile(msg, []byte(body), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	out, err := s.curl(append(s.curlBase(s.ports.smtp), "--ssl-reqd", "--mail-from", "bob@example.org", "--mail-rcpt", e2eUser,
+		"-T", msg, fmt.Sprintf("smtp://%s:%d/", e2eHost, s.ports.smtp))...)
+	if err == nil || !strings.Contains(out, "552") {
+		s.t.Errorf("a 3 MB message to a 2 MB mailbox: %v\n%s", err, out)
+	}
+	s.queueEmpty()
+}
+
 func (s *e2eServer) sizeLimit(port, want int) {
 	c, err := smtp.Dial(fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
@@ -570,8 +586,13 @@ func (s *e2eServer) unknownRecipientRefused() {
 	if err == nil || !strings.Contains(out, "550") {
 		s.t.Errorf("mail to an unknown address at RCPT: %v\n%s", err, out)
 	}
+	s.queueEmpty()
+}
+
+// queueEmpty fails when Postfix holds a message (a bounce, say).
+func (s *e2eServer) queueEmpty() {
 	var q []byte
-	for i := 0; i < 50; i++ { // the probe leaves the queue as it ends
+	for i := 0; i < 50; i++ { // a verification probe leaves the queue as it ends
 		if q, _ = exec.Command("postqueue", "-c", s.conf, "-p").CombinedOutput(); strings.Contains(string(q), "Mail queue is empty") {
 			return
 		}
