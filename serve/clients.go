@@ -45,6 +45,17 @@ func (s *Server) lookup(w *recorder, domain string) (*profiles.Domain, bool) {
 	return d, ok
 }
 
+// served is lookup for the endpoints that answer a domain not served
+// with notServed: nil then.
+func (s *Server) served(w *recorder, domain string) *profiles.Domain {
+	d, ok := s.lookup(w, domain)
+	if !ok {
+		notServed(w)
+		return nil
+	}
+	return d
+}
+
 // address parses an address from a query parameter or a request body.
 func address(field, value string) (*profiles.Address, error) {
 	if value == "" {
@@ -114,9 +125,8 @@ func (s *Server) autoconfig(w *recorder, r *http.Request) {
 	} else {
 		domain = strings.TrimPrefix(requestHost(r), "autoconfig.")
 	}
-	d, ok := s.lookup(w, domain)
-	if !ok {
-		notServed(w)
+	d := s.served(w, domain)
+	if d == nil {
 		return
 	}
 	if addr != nil {
@@ -301,9 +311,8 @@ func (s *Server) autodiscoverXML(w *recorder, r *http.Request) {
 		badRequest(w, err)
 		return
 	}
-	d, ok := s.lookup(w, addr.Domain)
-	if !ok {
-		notServed(w)
+	d := s.served(w, addr.Domain)
+	if d == nil {
 		return
 	}
 	s.writeProfile(w, typeXML, "autodiscover", d, addr, "", s.cfg.Options)
@@ -377,9 +386,8 @@ func (s *Server) mobileconfig(w *recorder, r *http.Request) {
 		badRequest(w, err)
 		return
 	}
-	d, ok := s.lookup(w, addr.Domain)
-	if !ok {
-		notServed(w)
+	d := s.served(w, addr.Domain)
+	if d == nil {
 		return
 	}
 	opts := s.cfg.Options
@@ -396,9 +404,8 @@ func (s *Server) mtaSTS(w *recorder, r *http.Request) {
 	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
-	d, ok := s.lookup(w, strings.TrimPrefix(requestHost(r), "mta-sts."))
-	if !ok {
-		notServed(w)
+	d := s.served(w, strings.TrimPrefix(requestHost(r), "mta-sts."))
+	if d == nil {
 		return
 	}
 	var b strings.Builder

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -110,5 +111,5 @@ func msg(lang, key string) string {
 
 func reasonWords(lang, rule string, devices int) (string, bool) {
 	s, ok := ruleWords[lang][rule]
-	return strings.ReplaceAll(s, "{devices}", itoa(devices)), ok
+	return strings.ReplaceAll(s, "{devices}", strconv.Itoa(devices)), ok
 }

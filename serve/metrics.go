@@ -29,16 +29,14 @@ type counterKey struct {
 	status           int
 }
 
-func newMetrics(reg prometheus.Registerer, gather prometheus.Gatherer) (*metrics, error) {
-	if reg == nil {
-		r := prometheus.NewRegistry()
-		if err := r.Register(collectors.NewGoCollector()); err != nil {
+// newMetrics registers the series in a registry of the server's own,
+// with the Go runtime's and the process's.
+func newMetrics() (*metrics, error) {
+	reg := prometheus.NewRegistry()
+	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
-		if err := r.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
-			return nil, err
-		}
-		reg, gather = r, r
 	}
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -54,10 +52,7 @@ func newMetrics(reg prometheus.Registerer, gather prometheus.Gatherer) (*metrics
 			return nil, err
 		}
 	}
-	if gather == nil {
-		gather = prometheus.DefaultGatherer
-	}
-	m.handler = promhttp.HandlerFor(gather, promhttp.HandlerOpts{})
+	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return m, nil
 }
 

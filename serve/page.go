@@ -143,7 +143,7 @@ func (s *Server) answer(r *http.Request, data *pageData) int {
 	if v := r.PostFormValue("devices"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > deviceChoices[len(deviceChoices)-1] {
-			data.Error = (&profiles.FieldError{Field: "devices", Value: cutText(v, 20), Allowed: "1 to 6"}).Error()
+			data.Error = (&profiles.FieldError{Field: "devices", Value: v, Allowed: "1 to 6"}).Error()
 			return http.StatusBadRequest
 		}
 		data.Devices = n
@@ -154,7 +154,7 @@ func (s *Server) answer(r *http.Request, data *pageData) int {
 			ok = ok || v == c
 		}
 		if !ok {
-			data.Error = (&profiles.FieldError{Field: "connectivity", Value: cutText(v, 20), Allowed: strings.Join(connChoices, ", ")}).Error()
+			data.Error = (&profiles.FieldError{Field: "connectivity", Value: v, Allowed: strings.Join(connChoices, ", ")}).Error()
 			return http.StatusBadRequest
 		}
 		data.Connectivity = v
@@ -256,5 +256,3 @@ func rows(lang string, in []profiles.SheetRow) []pageRow {
 	}
 	return out
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

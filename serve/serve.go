@@ -21,8 +21,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/profiles"
 )
@@ -70,10 +68,6 @@ type Config struct {
 	MaxBodyBytes int64
 	// Logger receives one record per request (the access log); nil: none.
 	Logger *slog.Logger
-	// Registerer receives the metrics; nil: a private registry, served at
-	// /metrics either way.
-	Registerer prometheus.Registerer
-	Gatherer   prometheus.Gatherer
 }
 
 // Server is an http.Handler.
@@ -83,7 +77,9 @@ type Server struct {
 	ready   atomic.Bool
 	limiter *ipLimiter
 	metrics *metrics
-	now     func() time.Time
+	routes  map[string]*route // by lower-case path
+	json    *route            // /autodiscover/autodiscover.json/...
+	other   *route            // any other path: 404
 }
 
 // site is what Reload swaps: the domains by name, and the signer.
@@ -129,14 +125,15 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.Advisor = a
 	}
-	s := &Server{cfg: cfg, now: time.Now}
+	s := &Server{cfg: cfg}
 	if cfg.Rate > 0 {
 		s.limiter = newIPLimiter(cfg.Rate, cfg.Burst)
 	}
 	var err error
-	if s.metrics, err = newMetrics(cfg.Registerer, cfg.Gatherer); err != nil {
+	if s.metrics, err = newMetrics(); err != nil {
 		return nil, err
 	}
+	s.makeRoutes()
 	if err := s.Reload(cfg.Domains, cfg.Signer); err != nil {
 		return nil, err
 	}
@@ -207,24 +204,25 @@ func checkPublicURL(u string) error {
 // ServeHTTP routes a request. Paths are matched without regard to case
 // (Outlook writes /Autodiscover/Autodiscover.xml, others lower case).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := s.now()
+	start := time.Now()
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
-	h := s.route(r)
+	h := s.route(strings.ToLower(r.URL.Path))
 	rec.Header().Set("X-Content-Type-Options", "nosniff")
-	if h.limited && s.limiter != nil && !s.limiter.allow(clientIP(r), start) {
+	remote := clientIP(r)
+	if h.limited && s.limiter != nil && !s.limiter.allow(remote, start) {
 		rec.Header().Set("Retry-After", "1")
 		plain(rec, http.StatusTooManyRequests, "too many requests: slow down")
 	} else {
 		h.fn(rec, r)
 	}
-	elapsed := s.now().Sub(start)
+	elapsed := time.Since(start)
 	s.metrics.observe(h.name, rec.domain, rec.status, elapsed)
 	if s.cfg.Logger != nil {
 		// The path, never the query: it holds people's addresses.
 		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", logPath(r.URL.Path)), slog.String("endpoint", h.name),
 			slog.String("domain", rec.domain), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", elapsed), slog.String("remote", clientIP(r)), slog.String("user_agent", r.UserAgent()))
+			slog.Duration("duration", elapsed), slog.String("remote", remote), slog.String("user_agent", r.UserAgent()))
 	}
 }
 
@@ -243,29 +241,36 @@ type route struct {
 	fn      func(*recorder, *http.Request)
 }
 
-func (s *Server) route(r *http.Request) route {
-	p := strings.ToLower(r.URL.Path)
-	switch {
-	case p == "/mail/config-v1.1.xml" || p == "/.well-known/autoconfig/mail/config-v1.1.xml":
-		return route{"autoconfig", true, s.autoconfig}
-	case p == "/autodiscover/autodiscover.xml":
-		return route{"autodiscover", true, s.autodiscoverXML}
-	case p == "/autodiscover/autodiscover.json" || strings.HasPrefix(p, "/autodiscover/autodiscover.json/"):
-		return route{"autodiscover-json", true, s.autodiscoverJSON}
-	case p == "/mobileconfig" || p == "/email.mobileconfig":
-		return route{"mobileconfig", true, s.mobileconfig}
-	case p == "/.well-known/mta-sts.txt":
-		return route{"mta-sts", true, s.mtaSTS}
-	case p == "/healthz":
-		return route{"healthz", false, s.healthz}
-	case p == "/readyz":
-		return route{"readyz", false, s.readyz}
-	case p == "/metrics":
-		return route{"metrics", false, s.metrics.serve}
-	case p == "/":
-		return route{"page", true, s.page}
+// makeRoutes builds the table route reads: once, not per request.
+func (s *Server) makeRoutes() {
+	s.routes = map[string]*route{}
+	add := func(r *route, paths ...string) {
+		for _, p := range paths {
+			s.routes[p] = r
+		}
 	}
-	return route{"other", true, func(w *recorder, _ *http.Request) { plain(w, http.StatusNotFound, "not found") }}
+	add(&route{"autoconfig", true, s.autoconfig}, "/mail/config-v1.1.xml", "/.well-known/autoconfig/mail/config-v1.1.xml")
+	add(&route{"autodiscover", true, s.autodiscoverXML}, "/autodiscover/autodiscover.xml")
+	s.json = &route{"autodiscover-json", true, s.autodiscoverJSON}
+	add(s.json, "/autodiscover/autodiscover.json")
+	add(&route{"mobileconfig", true, s.mobileconfig}, "/mobileconfig", "/email.mobileconfig")
+	add(&route{"mta-sts", true, s.mtaSTS}, "/.well-known/mta-sts.txt")
+	add(&route{"healthz", false, s.healthz}, "/healthz")
+	add(&route{"readyz", false, s.readyz}, "/readyz")
+	add(&route{"metrics", false, s.metrics.serve}, "/metrics")
+	add(&route{"page", true, s.page}, "/")
+	s.other = &route{"other", true, func(w *recorder, _ *http.Request) { plain(w, http.StatusNotFound, "not found") }}
+}
+
+// route finds the endpoint of a lower-case path.
+func (s *Server) route(p string) *route {
+	if r, ok := s.routes[p]; ok {
+		return r
+	}
+	if strings.HasPrefix(p, "/autodiscover/autodiscover.json/") {
+		return s.json
+	}
+	return s.other
 }
 
 // recorder keeps the status, size and domain of a response for the log

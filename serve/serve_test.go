@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -243,7 +244,7 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 	l := newIPLimiter(1, 1)
 	now := time.Now()
 	for i := range maxClients + 1000 {
-		l.allow("10.0."+itoa(i/256)+"."+itoa(i%256), now)
+		l.allow("10.0."+strconv.Itoa(i/256)+"."+strconv.Itoa(i%256), now)
 	}
 	if len(l.clients) > maxClients {
 		t.Errorf("%d clients kept, at most %d", len(l.clients), maxClients)
