@@ -249,12 +249,9 @@ func (opts *profileOptions) plan() (*profiles.Plan, error) {
 func (opts *profileOptions) domainDescription() (*profiles.Domain, error) {
 	d := &profiles.Domain{}
 	if opts.domainFile != "" {
-		data, err := readInput("domain file", opts.domainFile, nil)
-		if err != nil {
+		var err error
+		if d, err = readDomainFile(opts.domainFile); err != nil {
 			return nil, err
-		}
-		if d, err = profiles.DecodeDomain(bytes.NewReader(data), opts.domainFile); err != nil {
-			return nil, withHint(&usageError{err: err}, "see 'mailadvisor profile --help' for the domain file's keys")
 		}
 	}
 	switch {
@@ -283,6 +280,20 @@ func (opts *profileOptions) domainDescription() (*profiles.Domain, error) {
 		return opts.describe(d, true, opts.io.err)
 	}
 	return opts.describe(d, opts.domainFile != "", opts.io.err)
+}
+
+// readDomainFile reads a domain file (through the input cap) and decodes
+// it strictly: what profile, batch and serve take with --domain-file.
+func readDomainFile(path string) (*profiles.Domain, error) {
+	data, err := readInput("domain file", path, nil)
+	if err != nil {
+		return nil, err
+	}
+	d, err := profiles.DecodeDomain(bytes.NewReader(data), path)
+	if err != nil {
+		return nil, withHint(&usageError{err: err}, "see 'mailadvisor profile --help' for the domain file's keys")
+	}
+	return d, nil
 }
 
 // describe applies the flags to d and checks it. Without a domain file or

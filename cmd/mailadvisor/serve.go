@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -122,13 +121,9 @@ func (opts *serveOptions) loadDomains() ([]*profiles.Domain, error) {
 	}
 	var out []*profiles.Domain
 	for _, file := range files {
-		data, err := readInput("domain file", file, nil)
+		d, err := readDomainFile(file)
 		if err != nil {
 			return nil, err
-		}
-		d, err := profiles.DecodeDomain(bytes.NewReader(data), file)
-		if err != nil {
-			return nil, withHint(&usageError{err: err}, "see 'mailadvisor profile --help' for the domain file's keys")
 		}
 		out = append(out, d)
 	}
