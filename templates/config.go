@@ -295,8 +295,12 @@ func addressFamilies(c *Config) string {
 // address: it is in the domain and neither IPv4 nor IPv6 is given, so
 // the zone has no A or AAAA record for it and no mail can arrive.
 func MissingAddress(c *Config) bool {
-	return c.IPv4 == "" && c.IPv6 == "" && strings.HasSuffix(c.Hostname, "."+c.Domain)
+	return c.IPv4 == "" && c.IPv6 == "" && hostInZone(c)
 }
+
+// hostInZone reports whether the mail host is a name in the domain, whose
+// address records the zone then holds.
+func hostInZone(c *Config) bool { return strings.HasSuffix(c.Hostname, "."+c.Domain) }
 
 func (v version) atLeast(major, minor int) bool {
 	return v.major > major || v.major == major && v.minor >= minor

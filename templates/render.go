@@ -152,7 +152,7 @@ func (v *view) service(port int) string {
 }
 
 func (v *view) dns() error {
-	v.HostInZone = strings.HasSuffix(v.Hostname, "."+v.Domain)
+	v.HostInZone = hostInZone(v.Config)
 	v.HostLabel = strings.TrimSuffix(v.Hostname, "."+v.Domain)
 	v.DMARCRecord = "v=DMARC1; p=" + v.DMARCPolicy
 	if v.DMARCReports != "" {
