@@ -297,6 +297,7 @@ func fill(f *File, err error, data []byte) error {
 type Named struct {
 	Name string
 	Data []byte
+	Mode fs.FileMode // 0 means 0644
 }
 
 // WriteSet writes files into d as a whole: every target is checked before
@@ -319,7 +320,11 @@ func (d *Dir) WriteSet(files []Named, replace bool) error {
 		}
 	}
 	for _, nf := range files {
-		f, err := d.Create(nf.Name, replace)
+		mode := nf.Mode
+		if mode == 0 {
+			mode = 0o644
+		}
+		f, err := d.CreateMode(nf.Name, replace, mode)
 		if err != nil {
 			abort()
 			return err
