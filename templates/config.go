@@ -31,17 +31,19 @@ var dmarcPolicies = []string{"none", "quarantine", "reject"}
 
 // Defaults of the settings that a zero Config leaves to Normalize.
 const (
-	DefaultDovecotVersion = "2.3" // Debian 12
+	DefaultDovecotVersion = "2.3" // Debian 12; 2.4 is Debian 13's
 	DefaultPostfixVersion = "3.7" // Debian 12
 	// DefaultMaxMessageMB is the largest message accepted: 50 MB, between
 	// the common providers' 25 MB and Mail-in-a-Box's 128 MB.
 	DefaultMaxMessageMB   = 50
 	DefaultOpenSSLVersion = "3.0" // Debian 12
-	// DefaultDMARCPolicy is none (monitor): the files set up no DKIM
-	// signing, and a stricter policy on SPF alone quarantines forwarded
-	// mail. Raise it once DKIM signs.
-	DefaultDMARCPolicy  = "none"
-	DefaultDKIMSelector = "mail"
+	// DefaultDMARCPolicy is quarantine when a DKIM key signs the mail
+	// (forwarded mail keeps its signature), as Mail-in-a-Box publishes;
+	// without a key it is none (monitor): a stricter policy on SPF alone
+	// quarantines forwarded mail.
+	DefaultDMARCPolicy       = "quarantine"
+	DefaultDMARCPolicyNoDKIM = "none"
+	DefaultDKIMSelector      = "mail"
 )
 
 // Config describes the server to configure. Zero values take the defaults
@@ -70,14 +72,18 @@ type Config struct {
 	// LeaveOnServerDays is the POP3 policy: mail older than this is
 	// expunged by the daily job the Dovecot file shows (0: none given).
 	LeaveOnServerDays int
-	DovecotVersion    string // 2.3 (the only one supported)
+	DovecotVersion    string // 2.3 (default) or 2.4
 	PostfixVersion    string // default 3.7
 	OpenSSLVersion    string // default 3.0
 	DMARCPolicy       string // none (default), quarantine or reject
 	DMARCReports      string // address for aggregate reports (optional)
 	DKIMSelector      string // default mail
-	MTASTS            string // "", testing or enforce
-	TLSRPTReports     string // address for TLS reports (optional)
+	// DKIMKey is the PEM private key rspamd signs the domain's mail with;
+	// the zone publishes its public part. Empty: no key, no signing, and
+	// the zone says how to make one.
+	DKIMKey       []byte
+	MTASTS        string // "", testing or enforce
+	TLSRPTReports string // address for TLS reports (optional)
 	// Postmaster is the mailbox that receives postmaster@ and abuse@ of the
 	// domain (RFC 5321 §4.5.1, RFC 2142); "" means admin@<domain>.
 	Postmaster string
@@ -114,7 +120,7 @@ func (c *Config) Normalize() error {
 	if c.Hostname, err = textcheck.Hostname("hostname", c.Hostname); err != nil {
 		return err
 	}
-	for _, step := range []func() error{c.normalizeProtocols, c.normalizeTLS, c.normalizePorts, c.normalizePaths, c.normalizeVersions, c.normalizeDNS} {
+	for _, step := range []func() error{c.normalizeProtocols, c.normalizeTLS, c.normalizePorts, c.normalizePaths, c.normalizeVersions, c.normalizeDNS, c.normalizeDerived} {
 		if err := step(); err != nil {
 			return err
 		}
@@ -318,9 +324,8 @@ func (c *Config) normalizeVersions() error {
 	if err != nil {
 		return err
 	}
-	if dv.major != 2 || dv.minor != 3 {
-		return &FieldError{Field: "dovecot-version", Value: c.DovecotVersion,
-			Allowed: "2.3 (Dovecot 2.4 renamed many settings and is not supported: it could not be tested here)"}
+	if dv.major != 2 || (dv.minor != 3 && dv.minor != 4) {
+		return &FieldError{Field: "dovecot-version", Value: c.DovecotVersion, Allowed: "2.3 (Debian 12) or 2.4 (Debian 13)"}
 	}
 	pv, err := parseVersion("postfix-version", c.PostfixVersion)
 	if err != nil {
@@ -345,6 +350,9 @@ var mailbox = lazyregexp.New(`^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$`)
 func (c *Config) normalizeDNS() error {
 	if c.DMARCPolicy == "" {
 		c.DMARCPolicy = DefaultDMARCPolicy
+		if len(c.DKIMKey) == 0 {
+			c.DMARCPolicy = DefaultDMARCPolicyNoDKIM
+		}
 	}
 	if !slices.Contains(dmarcPolicies, c.DMARCPolicy) {
 		return &FieldError{Field: "dmarc-policy", Value: c.DMARCPolicy, Allowed: "one of none, quarantine, reject"}
@@ -377,6 +385,24 @@ func (c *Config) normalizeDNS() error {
 		*ip = addr.String()
 	}
 	return nil
+}
+
+// normalizeDerived checks what the files derive from several settings:
+// the mail paths in the Dovecot version's syntax, and the DKIM key.
+func (c *Config) normalizeDerived() error {
+	if err := (&view{Config: c}).dovecotPaths(); err != nil {
+		return err
+	}
+	if len(c.DKIMKey) > 0 {
+		if _, err := DKIMRecord(c.DKIMKey); err != nil {
+			return dkimKeyError(err)
+		}
+	}
+	return nil
+}
+
+func dkimKeyError(err error) error {
+	return &FieldError{Field: "dkim-key", Value: "the key given", Allowed: "a PEM private key, RSA of 2048 bits or more or Ed25519 (" + err.Error() + ")"}
 }
 
 // Offers reports whether the configuration serves a protocol.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"path"
 	"strings"
@@ -73,6 +74,15 @@ type view struct {
 	DMARCRecord               string
 	MTASTSID                  string
 	MTASTSMaxAge              int
+	Dovecot24                 bool
+	DovecotMailHome           string // mail_home in the version's variables
+	MailDriver, MailPath      string // Dovecot 2.4's split of MailLocation
+	MailRoot                  string // the directory above every mailbox, made by setup.sh
+	DKIMRecord                []string
+	DKIMKeyName               string // the key's file beside the others
+	DKIMKeyPath               string // where setup.sh installs it for rspamd
+	RspamdFiles               []struct{ Name, Target string }
+	DovecotPackages           []struct{ Path, Package string } // what setup.sh checks is installed
 
 	mtaSTSPolicy []byte // the policy file, rendered once: its hash is MTASTSID
 }
@@ -106,11 +116,60 @@ func newView(c *Config, srv []SRV) (*view, error) {
 	if c.PostfixMaillog != "" {
 		v.PostfixMaillogDir = path.Dir(c.PostfixMaillog)
 	}
+	if err := v.dovecotPaths(); err != nil {
+		return nil, err
+	}
+	if len(c.DKIMKey) > 0 {
+		record, err := DKIMRecord(c.DKIMKey)
+		if err != nil {
+			return nil, dkimKeyError(err)
+		}
+		v.DKIMRecord = txtStrings(record)
+		v.DKIMKeyName = DKIMKeyFile(c)
+		v.DKIMKeyPath = "/var/lib/rspamd/dkim/" + v.DKIMKeyName
+	}
+	v.RspamdFiles = rspamdFiles
+	if v.DKIMKeyName != "" {
+		v.RspamdFiles = append([]struct{ Name, Target string }{dkimSigningFile}, rspamdFiles...)
+	}
+	v.DovecotPackages = []struct{ Path, Package string }{{"/usr/lib/dovecot/lmtp", "dovecot-lmtpd"}}
+	for _, p := range c.Protocols {
+		v.DovecotPackages = append(v.DovecotPackages, struct{ Path, Package string }{"/usr/lib/dovecot/" + p, "dovecot-" + p + "d"})
+	}
 	v.SMTPService, v.SubmissionService, v.SubmissionsService = v.service(c.Ports.SMTP), v.service(c.Ports.Submission), v.service(c.Ports.Submissions)
 	if err := v.dns(); err != nil {
 		return nil, err
 	}
 	return v, nil
+}
+
+// dovecotPaths derives the mail paths in the target version's syntax and
+// the mail root setup.sh creates.
+func (v *view) dovecotPaths() error {
+	dv, _ := parseVersion("dovecot-version", v.DovecotVersion)
+	v.Dovecot24 = dv.atLeast(2, 4)
+	v.DovecotMailHome = v.MailHome
+	driver, path, _ := strings.Cut(v.MailLocation, ":")
+	v.MailDriver, v.MailPath = driver, path
+	if v.Dovecot24 {
+		// Dovecot 2.4 dropped the one-letter variables.
+		v.DovecotMailHome = strings.NewReplacer("%d", "%{user | domain}", "%n", "%{user | username}", "%u", "%{user}", "%%", "%%").Replace(v.MailHome)
+		if strings.Contains(v.DovecotMailHome, "%") && strings.Count(v.DovecotMailHome, "%{") != strings.Count(v.DovecotMailHome, "%") {
+			return &FieldError{Field: "mail-home", Value: v.MailHome, Allowed: "a path with the variables %d, %n and %u only (Dovecot 2.4)"}
+		}
+		if strings.ContainsAny(path, "%:") {
+			return &FieldError{Field: "mail-location", Value: v.MailLocation, Allowed: "driver:path without options or variables for Dovecot 2.4, such as maildir:~/Maildir"}
+		}
+	}
+	root, _, _ := strings.Cut(v.MailHome, "%")
+	v.MailRoot = strings.TrimSuffix(root, "/")
+	if i := strings.LastIndex(root, "/"); !strings.HasSuffix(root, "/") && i > 0 {
+		v.MailRoot = root[:i]
+	}
+	if v.MailRoot == "" {
+		return &FieldError{Field: "mail-home", Value: v.MailHome, Allowed: "a path with a fixed directory above the users' homes, such as /var/mail/vhosts/%d/%n"}
+	}
+	return nil
 }
 
 // tls derives the TLS settings from the profile and the target versions.
@@ -182,11 +241,50 @@ const (
 	MasterCfFile  = "master.cf"
 	MTASTSFile    = "mta-sts.txt"
 	Fail2banFile  = "fail2ban.local"
+	SetupFile     = "setup.sh"
+	AddUserFile   = "mail-adduser"
 	zoneExtension = ".zone"
 )
 
+// rspamdFiles are rspamd's local.d files: the name beside the others, and
+// the name in /etc/rspamd/local.d.
+var rspamdFiles = []struct{ Name, Target string }{
+	{"rspamd-dmarc.conf", "dmarc.conf"}, {"rspamd-milter_headers.conf", "milter_headers.conf"},
+}
+
+var dkimSigningFile = struct{ Name, Target string }{"rspamd-dkim_signing.conf", "dkim_signing.conf"}
+
+// DKIMKeyFile is the name of the DKIM private key beside the other files,
+// and in rspamd's key directory: DOMAIN.SELECTOR.key, as rspamd names them.
+func DKIMKeyFile(c *Config) string { return c.Domain + "." + c.DKIMSelector + ".key" }
+
+// FileMode is the mode a file of the set needs: the DKIM key is secret,
+// the scripts run.
+func FileMode(name string) fs.FileMode {
+	switch {
+	case strings.HasSuffix(name, ".key"):
+		return 0o600
+	case name == SetupFile || name == AddUserFile:
+		return 0o755
+	}
+	return 0o644
+}
+
 // WriteDovecot writes dovecot.conf.
-func WriteDovecot(w io.Writer, c *Config) error { return render(w, c, nil, "dovecot.conf.tmpl") }
+func WriteDovecot(w io.Writer, c *Config) error {
+	v, err := newView(c, nil)
+	if err != nil {
+		return err
+	}
+	return parsed().ExecuteTemplate(w, v.dovecotTemplate(), v)
+}
+
+func (v *view) dovecotTemplate() string {
+	if v.Dovecot24 {
+		return "dovecot24.conf.tmpl"
+	}
+	return "dovecot.conf.tmpl"
+}
 
 // WritePostfixMain writes Postfix's main.cf.
 func WritePostfixMain(w io.Writer, c *Config) error { return render(w, c, nil, "main.cf.tmpl") }
@@ -201,17 +299,22 @@ func WriteDNS(w io.Writer, c *Config, srv []SRV) error { return render(w, c, srv
 // ZoneFile is the name [WriteAll] gives the DNS records of a domain.
 func ZoneFile(domain string) string { return domain + zoneExtension }
 
-// WriteAll calls create for each file of the whole set (Dovecot, Postfix,
-// DNS, and the MTA-STS policy when enabled) and writes it.
+// WriteAll calls create for each file of the whole set and writes it:
+// Dovecot, Postfix, rspamd, DNS, fail2ban, setup.sh and mail-adduser, the
+// MTA-STS policy when enabled, and the DKIM key when the Config has one.
 func WriteAll(c *Config, srv []SRV, create func(name string) (io.Writer, error)) error {
 	v, err := newView(c, srv)
 	if err != nil {
 		return err
 	}
 	outputs := []struct{ name, tmpl string }{
-		{DovecotFile, "dovecot.conf.tmpl"}, {MainCfFile, "main.cf.tmpl"}, {MasterCfFile, "master.cf.tmpl"},
+		{DovecotFile, v.dovecotTemplate()}, {MainCfFile, "main.cf.tmpl"}, {MasterCfFile, "master.cf.tmpl"},
 		{ZoneFile(c.Domain), "zone.tmpl"}, {Fail2banFile, "fail2ban.local.tmpl"},
 	}
+	for _, f := range v.RspamdFiles {
+		outputs = append(outputs, struct{ name, tmpl string }{f.Name, f.Name + ".tmpl"})
+	}
+	outputs = append(outputs, struct{ name, tmpl string }{SetupFile, "setup.sh.tmpl"}, struct{ name, tmpl string }{AddUserFile, "mail-adduser.tmpl"})
 	for _, o := range outputs {
 		w, err := create(o.name)
 		if err != nil {
@@ -221,15 +324,23 @@ func WriteAll(c *Config, srv []SRV, create func(name string) (io.Writer, error))
 			return err
 		}
 	}
-	if v.mtaSTSPolicy == nil {
-		return nil
+	extra := []struct {
+		name string
+		data []byte
+	}{{MTASTSFile, v.mtaSTSPolicy}, {v.DKIMKeyName, c.DKIMKey}}
+	for _, e := range extra {
+		if e.data == nil || e.name == "" {
+			continue
+		}
+		w, err := create(e.name)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(e.data); err != nil {
+			return err
+		}
 	}
-	w, err := create(MTASTSFile)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(v.mtaSTSPolicy)
-	return err
+	return nil
 }
 
 func render(w io.Writer, c *Config, srv []SRV, name string) error {

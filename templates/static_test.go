@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,46 +28,155 @@ func TestRealToolsAcceptTheFiles(t *testing.T) {
 	postconf := integration.RequireProgram(t, "postconf")
 	postfix := integration.RequireProgram(t, "postfix")
 	checkzone := integration.RequireProgram(t, "named-checkzone")
+	shellcheck := integration.RequireProgram(t, "shellcheck")
+	rspamadm := integration.RequireProgram(t, "rspamadm")
+	unshare := integration.RequireProgram(t, "unshare")
 	if os.Geteuid() != 0 {
 		integration.Missing(t, "postfix check needs root")
 	}
+	trixie := dovecot24Root(t)
 	dir := t.TempDir()
 	cert, key := integration.SelfSignedCert(t, dir, "mail.example.com")
-	for _, profile := range []string{Intermediate, Modern} {
-		for _, protocols := range [][]string{{IMAP}, {POP3}, {IMAP, POP3}} {
-			for _, starttls := range []bool{false, true} {
-				name := fmt.Sprintf("%s-%s-starttls-%v", profile, strings.Join(protocols, "+"), starttls)
-				t.Run(name, func(t *testing.T) {
-					t.Parallel()
-					out := filepath.Join(dir, name)
-					c := &Config{Domain: "example.com", Protocols: protocols, TLSProfile: profile, AllowSTARTTLS: starttls,
-						CertFile: cert, KeyFile: key, QuotaGB: 2, LeaveOnServerDays: 7, MTASTS: "enforce", TLSRPTReports: "tls@example.com",
-						IPv4: "192.0.2.1", IPv6: "2001:db8::1", PostfixQueueDir: filepath.Join(out, "spool"), PostfixDataDir: filepath.Join(out, "data")}
-					writeFiles(t, out, c)
-					// A file with the same bytes as one already checked (the
-					// Postfix files do not change with the protocols, the
-					// zone not with the TLS profile) is not checked again.
-					if checked.first(t, out, DovecotFile) {
-						mustBeQuiet(t, exec.Command(doveconf, "-x", "-n", "-c", filepath.Join(out, DovecotFile)))
-					}
-					if checked.first(t, out, "main.cf", "master.cf") {
-						for _, flag := range []string{"-n", "-M", "-P"} {
-							mustBeQuiet(t, exec.Command(postconf, "-c", out, flag))
+	copyInto(t, trixie, cert, key)
+	dkim, err := NewDKIMKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dovecot := range []string{"2.3", "2.4"} {
+		for _, profile := range []string{Intermediate, Modern} {
+			for _, protocols := range [][]string{{IMAP}, {POP3}, {IMAP, POP3}} {
+				for _, starttls := range []bool{false, true} {
+					name := fmt.Sprintf("dovecot%s-%s-%s-starttls-%v", dovecot, profile, strings.Join(protocols, "+"), starttls)
+					t.Run(name, func(t *testing.T) {
+						t.Parallel()
+						out := filepath.Join(dir, name)
+						c := &Config{Domain: "example.com", Protocols: protocols, TLSProfile: profile, AllowSTARTTLS: starttls, DovecotVersion: dovecot,
+							CertFile: cert, KeyFile: key, QuotaGB: 2, LeaveOnServerDays: 7, MTASTS: "enforce", TLSRPTReports: "tls@example.com",
+							IPv4: "192.0.2.1", IPv6: "2001:db8::1", PostfixQueueDir: filepath.Join(out, "spool"), PostfixDataDir: filepath.Join(out, "data"),
+							DKIMKey: dkim}
+						writeFiles(t, out, c)
+						// A file with the same bytes as one already checked (the
+						// Postfix files do not change with the protocols, the
+						// zone not with the TLS profile) is not checked again.
+						if checked.first(t, out, DovecotFile) {
+							if dovecot == "2.3" {
+								mustBeQuiet(t, exec.Command(doveconf, "-x", "-n", "-c", filepath.Join(out, DovecotFile)))
+							} else {
+								doveconf24(t, trixie, filepath.Join(out, DovecotFile))
+							}
 						}
-						chownPostfix(t, c.PostfixDataDir)
-						if msg, err := exec.Command(postfix, "-c", out, "check").CombinedOutput(); err != nil || len(msg) > 0 {
-							t.Errorf("postfix check: %v\n%s", err, msg)
+						if checked.first(t, out, "main.cf", "master.cf") {
+							for _, flag := range []string{"-n", "-M", "-P"} {
+								mustBeQuiet(t, exec.Command(postconf, "-c", out, flag))
+							}
+							chownPostfix(t, c.PostfixDataDir)
+							if msg, err := exec.Command(postfix, "-c", out, "check").CombinedOutput(); err != nil || len(msg) > 0 {
+								t.Errorf("postfix check: %v\n%s", err, msg)
+							}
 						}
-					}
-					if checked.first(t, out, ZoneFile(c.Domain)) {
-						zone := withSOA(t, filepath.Join(out, ZoneFile(c.Domain)))
-						if msg, err := exec.Command(checkzone, c.Domain, zone).CombinedOutput(); err != nil {
-							t.Errorf("named-checkzone: %v\n%s", err, msg)
+						if checked.first(t, out, ZoneFile(c.Domain)) {
+							zone := withSOA(t, filepath.Join(out, ZoneFile(c.Domain)))
+							if msg, err := exec.Command(checkzone, c.Domain, zone).CombinedOutput(); err != nil {
+								t.Errorf("named-checkzone: %v\n%s", err, msg)
+							}
 						}
-					}
-				})
+						if checked.first(t, out, SetupFile, AddUserFile) {
+							mustBeQuiet(t, exec.Command(shellcheck, filepath.Join(out, SetupFile), filepath.Join(out, AddUserFile)))
+						}
+						if checked.first(t, out, "rspamd-dkim_signing.conf", "rspamd-dmarc.conf", "rspamd-milter_headers.conf") {
+							rspamdConfigtest(t, unshare, rspamadm, out)
+						}
+					})
+				}
 			}
 		}
+	}
+}
+
+// dovecot24Root is a Debian 13 tree with Dovecot 2.4 (.ci/run makes one
+// with debootstrap), whose doveconf checks the 2.4 files.
+func dovecot24Root(t *testing.T) string {
+	t.Helper()
+	root := os.Getenv("MAILADVISOR_DOVECOT24_ROOT")
+	if root == "" {
+		root = "/var/cache/mailadvisor/trixie"
+	}
+	if _, err := os.Stat(filepath.Join(root, "usr/bin/doveconf")); err != nil {
+		integration.Missing(t, "no Dovecot 2.4 tree at "+root+" (.ci/run makes one with debootstrap; or set MAILADVISOR_DOVECOT24_ROOT)")
+	}
+	integration.Uses(t, "Dovecot 2.4's doveconf in "+root)
+	return root
+}
+
+// copyInto copies files into the tree at the same paths, for the test.
+func copyInto(t *testing.T, root string, files ...string) {
+	t.Helper()
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, f), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(filepath.Join(root, filepath.Dir(f))) })
+	}
+}
+
+// doveconf24 runs Dovecot 2.4's doveconf -x -n in its tree over a copy of
+// the file (the certificate and key are already there: copyInto).
+func doveconf24(t *testing.T, root, conf string) {
+	t.Helper()
+	inside, err := os.MkdirTemp(filepath.Join(root, "tmp"), "mailadvisor-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(inside) })
+	data, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(inside, DovecotFile), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustBeQuiet(t, exec.Command("chroot", root, "doveconf", "-x", "-n", "-c", strings.TrimPrefix(filepath.Join(inside, DovecotFile), root)))
+}
+
+// rspamdConfigtest runs rspamadm configtest with the rspamd files as
+// /etc/rspamd/local.d, in private mount and network namespaces: rspamd's
+// own configuration looks its fuzzy servers up in DNS, which must not
+// leave the machine from a test (so those two lines are the only stderr
+// allowed).
+func rspamdConfigtest(t *testing.T, unshare, rspamadm, out string) {
+	t.Helper()
+	local := filepath.Join(out, "rspamd-local.d")
+	if err := os.MkdirAll(local, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"rspamd-dkim_signing.conf", "rspamd-dmarc.conf", "rspamd-milter_headers.conf"} {
+		data, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(local, strings.TrimPrefix(name, "rspamd-")), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resolv := filepath.Join(out, "resolv.conf")
+	if err := os.WriteFile(resolv, []byte("nameserver 127.0.0.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(unshare, "--mount", "--net", "--propagation", "private", "sh", "-c",
+		`ip link set lo up && mount --bind "$1" /etc/rspamd/local.d && mount --bind "$2" /etc/resolv.conf && exec "$3" configtest`, "sh", local, resolv, rspamadm)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	noNetwork := regexp.MustCompile(`(?m)^(address resolution for \S+ failed: .*|cannot read servers definition)\n`)
+	if rest := noNetwork.ReplaceAllString(stderr.String(), ""); err != nil || rest != "" || strings.TrimSpace(stdout.String()) != "syntax OK" {
+		t.Errorf("rspamadm configtest: %v\n%s%s", err, stdout.String(), stderr.String())
 	}
 }
 

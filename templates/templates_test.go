@@ -29,6 +29,13 @@ var goldenConfigs = map[string]func() *Config{
 		return &Config{Domain: "example.com", Protocols: []string{IMAP, POP3}, QuotaGB: 10, LeaveOnServerDays: 14,
 			MTASTS: "enforce", TLSRPTReports: "tls@example.com", DMARCReports: "dmarc@example.com", IPv4: "192.0.2.1", IPv6: "2001:db8::1"}
 	},
+	"dovecot24-dkim": func() *Config {
+		key, err := os.ReadFile(filepath.Join("testdata", "dkim.key"))
+		if err != nil {
+			panic(err)
+		}
+		return &Config{Domain: "example.com", Protocols: []string{IMAP, POP3}, DovecotVersion: "2.4", QuotaGB: 5, DKIMKey: key, IPv4: "192.0.2.1"}
+	},
 	"modern-imap-starttls": func() *Config {
 		return &Config{Domain: "example.com", Protocols: []string{IMAP}, TLSProfile: Modern, AllowSTARTTLS: true, DMARCPolicy: "reject",
 			PostfixVersion: "3.8", OpenSSLVersion: "3.5"}
@@ -163,7 +170,11 @@ func TestNormalizeRejects(t *testing.T) {
 		{"dot-dot", func(c *Config) { c.UsersFile = "/etc/../root/x" }, "users-file"},
 		{"port", func(c *Config) { c.Ports.IMAPS = 70000 }, "imaps-port"},
 		{"listen", func(c *Config) { c.Listen = "localhost" }, "listen"},
-		{"dovecot 2.4", func(c *Config) { c.DovecotVersion = "2.4" }, "dovecot-version"},
+		{"dovecot 2.5", func(c *Config) { c.DovecotVersion = "2.5" }, "dovecot-version"},
+		{"2.4 location options", func(c *Config) { c.DovecotVersion = "2.4"; c.MailLocation = "maildir:~/Maildir:LAYOUT=fs" }, "mail-location"},
+		{"2.4 old variable", func(c *Config) { c.DovecotVersion = "2.4"; c.MailHome = "/var/mail/%Ld/%n" }, "mail-home"},
+		{"no mail root", func(c *Config) { c.MailHome = "/%d" }, "mail-home"},
+		{"not a key", func(c *Config) { c.DKIMKey = []byte("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n") }, "dkim-key"},
 		{"old postfix", func(c *Config) { c.PostfixVersion = "3.3" }, "postfix-version"},
 		{"bad version", func(c *Config) { c.OpenSSLVersion = "three" }, "openssl-version"},
 		{"dmarc", func(c *Config) { c.DMARCPolicy = "maybe" }, "dmarc-policy"},

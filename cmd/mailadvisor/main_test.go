@@ -98,6 +98,7 @@ func TestScripts(t *testing.T) {
 			"wait-for":      cmdWaitFor,
 			"free-port":     cmdFreePort,
 			"http":          cmdHTTP,
+			"mode":          cmdMode,
 		},
 	})
 }
@@ -552,4 +553,18 @@ func cmdFakeInternet(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("DNS", dnsAddr)
 	ts.Setenv("ISPDB", web.URL+"/ispdb/")
 	ts.Setenv("CA", ca)
+}
+
+// cmdMode: mode FILE OCTAL checks a file's permission bits.
+func cmdMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mode FILE OCTAL")
+	}
+	fi, err := os.Stat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	want, err := strconv.ParseUint(args[1], 8, 32)
+	ts.Check(err)
+	if got := fi.Mode().Perm(); (got == os.FileMode(want)) == neg {
+		ts.Fatalf("%s: mode %04o, want %s%s", args[0], got, map[bool]string{true: "not "}[neg], args[1])
+	}
 }

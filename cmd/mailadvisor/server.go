@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -27,6 +29,10 @@ type serverOptions struct {
 	preset   string
 	out      string
 	force    bool
+	dkimKey  string // --dkim-key: a PEM private key file
+	// dmarcGiven: --dmarc-policy was typed; otherwise its default
+	// follows whether a DKIM key signs.
+	dmarcGiven bool
 }
 
 func newServerCmd(io streams) *cobra.Command {
@@ -35,18 +41,24 @@ func newServerCmd(io streams) *cobra.Command {
 		Use:   "server dovecot|postfix|dns|all",
 		Short: "Write the server side: Dovecot, Postfix and DNS, secure and coherent",
 		Long: `Write the server side of the recommended set-up for a small company's own
-mail server: Dovecot 2.3 (IMAP/POP3 over implicit TLS, LMTP and SASL for
-Postfix), Postfix main.cf and master.cf (MX on 25 with opportunistic TLS,
+mail server: Dovecot 2.3 or 2.4 (IMAP/POP3 over implicit TLS, LMTP and SASL
+for Postfix), Postfix main.cf and master.cf (MX on 25 with opportunistic TLS,
 submission on 587 with STARTTLS and 465 with implicit TLS, passwords only
-inside TLS) and the DNS records (MX, SPF, DKIM placeholder, DMARC, RFC 6186
-and 8314 SRV, autoconfig and autodiscover names, optionally MTA-STS and
-TLS-RPT). TLS follows Mozilla's guidelines 6.0 (--tls-profile), gated on the
-target versions.
+inside TLS, recipients checked at RCPT, senders bound to their login),
+rspamd (DKIM signing, SPF, DKIM and DMARC checks, spam scoring), fail2ban
+jails, and the DNS records (MX, SPF, DKIM, DMARC, RFC 6186 and 8314 SRV,
+autoconfig and autodiscover names, optionally MTA-STS and TLS-RPT). TLS
+follows Mozilla's guidelines 6.0 (--tls-profile), gated on the target
+versions.
+
+"server all --out DIR" also writes setup.sh, which sets the server up on a
+fresh Debian 12 or 13 (mail user, mail root, users file, the files, the
+restarts), and mail-adduser, which adds a mail user. With --out and no
+--dkim-key, a DKIM key is made in DIR (DOMAIN.SELECTOR.key), or the one
+already there is kept, and the zone publishes its public part.
 
 With --scenario or --preset the advisor decides the protocols, the POP3
-leave-on-server policy and the per-user quota.
-
-Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
+leave-on-server policy and the per-user quota.`,
 		Example: `  mailadvisor server all --domain example.com --out /tmp/mail-config
   mailadvisor server dovecot --domain example.com --preset road-warriors
   mailadvisor server postfix --domain example.com --tls-profile modern --postfix-version 3.8
@@ -62,6 +74,7 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 				}
 			}
 			opts.format = args[0]
+			opts.dmarcGiven = cmd.Flags().Changed("dmarc-policy")
 			return runServer(cmd.Context(), opts)
 		},
 	}
@@ -91,12 +104,13 @@ Dovecot 2.3 is the target: 2.4 renamed many settings and could not be tested.`,
 	f.StringVar(&c.UsersFile, "users-file", "", "Dovecot passwd-file of the mail users (default /etc/dovecot/users)")
 	f.Float64Var(&c.QuotaGB, "quota-gb", 0, "per-user quota in GB (default none, or the scenario's server_quota_gb)")
 	f.IntVar(&c.MaxMessageMB, "max-message-mb", templates.DefaultMaxMessageMB, "largest message accepted, in MB (Postfix and Dovecot alike)")
-	f.StringVar(&c.DovecotVersion, "dovecot-version", templates.DefaultDovecotVersion, "target Dovecot version (2.3 only)")
+	f.StringVar(&c.DovecotVersion, "dovecot-version", templates.DefaultDovecotVersion, "target Dovecot version: 2.3 (Debian 12) or 2.4 (Debian 13)")
 	f.StringVar(&c.PostfixVersion, "postfix-version", templates.DefaultPostfixVersion, "target Postfix version")
 	f.StringVar(&c.OpenSSLVersion, "openssl-version", templates.DefaultOpenSSLVersion, "target OpenSSL version (3.5+ adds X25519MLKEM768)")
-	f.StringVar(&c.DMARCPolicy, "dmarc-policy", templates.DefaultDMARCPolicy, "DMARC policy: none, quarantine or reject")
+	f.StringVar(&c.DMARCPolicy, "dmarc-policy", "", "DMARC policy: none, quarantine or reject (default quarantine when DKIM signs, else none)")
 	f.StringVar(&c.DMARCReports, "dmarc-reports", "", "address for DMARC aggregate reports")
 	f.StringVar(&c.DKIMSelector, "dkim-selector", templates.DefaultDKIMSelector, "DKIM selector")
+	f.StringVar(&opts.dkimKey, "dkim-key", "", "DKIM private key (PEM, RSA 2048+ or Ed25519) to sign with (default: made in --out DIR)")
 	f.StringVar(&c.MTASTS, "mta-sts", "", "MTA-STS mode: testing or enforce (default none)")
 	f.StringVar(&c.TLSRPTReports, "tls-rpt-reports", "", "address for TLS-RPT reports")
 	f.StringVar(&c.Postmaster, "postmaster", "", "mailbox that receives postmaster@ and abuse@ of the domain (default admin@DOMAIN: create it)")
@@ -128,6 +142,9 @@ func runServer(_ context.Context, opts *serverOptions) error {
 	if err := c.Normalize(); err != nil {
 		return err
 	}
+	if err := opts.loadDKIMKey(format); err != nil {
+		return err
+	}
 	if templates.MissingAddress(c) && (format == "dns" || format == "all") {
 		fmt.Fprintf(opts.io.err, "mailadvisor: warning: no --ipv4 or --ipv6: the zone has no address for %s, so no mail can reach the MX; give the server's addresses (Postfix then uses only those families)\n", c.Hostname)
 	}
@@ -146,7 +163,7 @@ func runServer(_ context.Context, opts *serverOptions) error {
 	}
 	wanted := map[string][]string{
 		"dovecot": {templates.DovecotFile}, "postfix": {templates.MainCfFile, templates.MasterCfFile},
-		"dns": {templates.ZoneFile(c.Domain), templates.MTASTSFile}, "all": order,
+		"dns": {templates.ZoneFile(c.Domain), templates.MTASTSFile, templates.DKIMKeyFile(c)}, "all": order,
 	}[format]
 	var names []string
 	for _, name := range order {
@@ -164,6 +181,43 @@ func runServer(_ context.Context, opts *serverOptions) error {
 		return printFiles(opts.io.out, names, files)
 	}
 	return writeFiles(opts.out, names, files, opts.force)
+}
+
+// loadDKIMKey reads --dkim-key, or with --out keeps the key already in the
+// directory or makes one, for the files that sign or publish it.
+func (opts *serverOptions) loadDKIMKey(format string) error {
+	c := &opts.config
+	if format != "all" && format != "dns" {
+		return nil
+	}
+	var err error
+	switch {
+	case opts.dkimKey != "":
+		if c.DKIMKey, err = os.ReadFile(opts.dkimKey); err != nil {
+			return usagef("--dkim-key: %v", err)
+		}
+	case opts.out != "":
+		name := templates.DKIMKeyFile(c)
+		if c.DKIMKey, err = os.ReadFile(filepath.Join(opts.out, name)); err == nil {
+			fmt.Fprintf(opts.io.err, "mailadvisor: note: signing with the DKIM key already in %s\n", filepath.Join(opts.out, name))
+			break
+		}
+		if c.DKIMKey, err = templates.NewDKIMKey(); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.io.err, "mailadvisor: note: made a DKIM key, %s: keep it secret; the zone publishes its public part\n", filepath.Join(opts.out, name))
+	default:
+		return nil
+	}
+	if _, err := templates.DKIMRecord(c.DKIMKey); err != nil {
+		return usagef("--dkim-key: %s: %v", opts.dkimKey, err)
+	}
+	// The policy's default follows what signs.
+	if !opts.dmarcGiven {
+		c.DMARCPolicy = ""
+		return c.Normalize()
+	}
+	return nil
 }
 
 // applyAdvice lets the advisor choose the protocol, the POP3 policy and
@@ -240,7 +294,7 @@ func writeFiles(dir string, names []string, files map[string]*bytes.Buffer, forc
 	defer d.Close()
 	set := make([]atomicfile.Named, len(names))
 	for i, name := range names {
-		set[i] = atomicfile.Named{Name: name, Data: files[name].Bytes()}
+		set[i] = atomicfile.Named{Name: name, Data: files[name].Bytes(), Mode: templates.FileMode(name)}
 	}
 	return outputError("out", d.WriteSet(set, force))
 }
