@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -18,22 +19,35 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-msgauth/dkim"
+	"github.com/miekg/dns"
+
 	"github.com/mailadvisor/mailadvisor/internal/integration"
+	"github.com/mailadvisor/mailadvisor/internal/mailports"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/templates"
 )
 
-// The end-to-end test: real Dovecot and Postfix started from the files
-// `mailadvisor server all` writes, on loopback high ports, with a throwaway
-// certificate and one user; mail sent through 587 and 465 and received on
-// port 25, read back over IMAPS and POP3S with curl, driven by the
-// settings `mailadvisor profile sheet -o json` gives for that user.
+// The end-to-end test, as an admin on a fresh Debian VPS does it: the mail
+// user created with adduser --system, the files `mailadvisor server all
+// --out DIR` writes, DIR/setup.sh run, a user added with mail-adduser, and
+// the daemons (Dovecot, Postfix, rspamd) started by setup.sh the way
+// Debian starts them, on the standard ports. It runs in private mount,
+// network and PID namespaces: /etc, /var and /run are copies, nothing
+// leaves the namespace's loopback (rspamd's DNS goes to a server the test
+// runs there, serving the zone the files publish), and every daemon ends
+// with the test. Then: mail sent through 587 and 465 and received on port
+// 25, read back over IMAPS and POP3S with curl, driven by the settings
+// `mailadvisor profile sheet -o json` gives for that user.
 
 const (
 	e2eDomain   = "example.test"
 	e2eHost     = "mail.example.test"
 	e2eUser     = "alice@example.test"
 	e2ePassword = "S3cret-pass"
+	// e2eOutside is an address of the namespace that is neither loopback
+	// nor private: rspamd and Postfix treat mail from it as from outside.
+	e2eOutside = "198.51.100.7"
 )
 
 type e2ePorts struct{ imaps, imap, pop3s, pop3, smtp, submission, submissions int }
@@ -45,16 +59,16 @@ type e2eServer struct {
 	cert    string
 	ports   e2ePorts
 	logs    []string
+	zone    string
 	stopped []func()
 }
 
+const e2eInside = "MAILADVISOR_E2E_INSIDE"
+
 func TestServerEndToEnd(t *testing.T) {
-	t.Parallel() // alongside the scripts
-	for _, p := range []string{"dovecot", "doveadm", "postfix", "curl", "openssl"} {
-		integration.RequireProgram(t, p)
-	}
-	if os.Geteuid() != 0 {
-		integration.Missing(t, "running Dovecot and Postfix needs root")
+	if os.Getenv(e2eInside) != "1" {
+		runInNamespaces(t)
+		return
 	}
 	s := startServers(t)
 	sheet := s.sheet()
@@ -71,17 +85,18 @@ func TestServerEndToEnd(t *testing.T) {
 	// From another server, at once (each new address is verified against
 	// Dovecot first, which takes a second): to the user, and to postmaster@
 	// and abuse@, which reach the --postmaster mailbox (RFC 5321 §4.5.1,
-	// RFC 2142).
+	// RFC 2142); and one from outside whose From claims the domain.
 	var wg sync.WaitGroup
-	for _, m := range [][2]string{{"via 25", e2eUser}, {"to postmaster", "postmaster@" + e2eDomain}, {"to abuse", "abuse@" + e2eDomain}} {
+	for _, m := range [][3]string{{"via 25", e2eUser, "bob@example.org"}, {"to postmaster", "postmaster@" + e2eDomain, "bob@example.org"},
+		{"to abuse", "abuse@" + e2eDomain, "bob@example.org"}, {"forged from", e2eUser, "ceo@" + e2eDomain}} {
 		wg.Go(func() {
-			if out, err := s.curl(s.mxArgs(m[0], m[1])...); err != nil {
+			if out, err := s.curl(s.mxArgs(m[0], m[1], m[2])...); err != nil {
 				t.Errorf("mail to %s: %v\n%s", m[1], err, out)
 			}
 		})
 	}
 	wg.Wait()
-	want := 3 + len(sheet.Outgoing)
+	want := 4 + len(sheet.Outgoing)
 	s.waitForMessages(sheet.Incoming[0], want)
 
 	// Read them back over every incoming endpoint of the sheet.
@@ -125,142 +140,193 @@ func TestServerEndToEnd(t *testing.T) {
 		}
 		s.refused(fmt.Sprintf("a forged sender on %d", row.Port), args...)
 	}
+	// Nor may a server outside use the domain as its envelope sender.
+	s.refused("the domain as sender from outside", append(s.mxArgs("forged envelope", e2eUser, "ceo@"+e2eDomain), "--mail-from", "ceo@"+e2eDomain)...)
 	checkJails()
-	s.scanLogs(regexp.MustCompile(`auth failed|SASL (PLAIN|LOGIN) authentication failed|Password mismatch|unsupported protocol|wrong version number|no protocols available|version too low|Disconnected.*(no auth attempts|Aborted login)|lost connection after|SSL_accept\(\) failed|SSL_accept error from|TLS library problem|improper command pipelining`))
+	s.scanLogs(regexp.MustCompile(`auth failed|SASL (PLAIN|LOGIN) authentication failed|Password mismatch|unsupported protocol|wrong version number|no protocols available|version too low|Disconnected.*(no auth attempts|Aborted login)|lost connection after|SSL_accept\(\) failed|SSL_accept error from|TLS library problem|improper command pipelining|Sender address rejected`))
+}
+
+// runInNamespaces runs this test again in new mount, network and PID
+// namespaces, where it may set up a server as root without touching the
+// machine's own files or network.
+func runInNamespaces(t *testing.T) {
+	t.Parallel() // alongside the scripts
+	for _, p := range []string{"unshare", "ip", "adduser", "service", "dovecot", "doveadm", "postfix", "rspamd", "curl", "openssl"} {
+		integration.RequireProgram(t, p)
+	}
+	if os.Geteuid() != 0 {
+		integration.Missing(t, "setting up Dovecot, Postfix and rspamd needs root")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", "--propagation", "private",
+		self, "-test.run=^TestServerEndToEnd$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), e2eInside+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the end-to-end test in its namespaces: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "setup.sh: ==>") || strings.Contains(line, "integration: uses") {
+			t.Log(strings.TrimSpace(line))
+		}
+	}
 }
 
 func startServers(t *testing.T) *e2eServer {
 	dir := t.TempDir()
-	// The mail user (nobody) and Dovecot's processes must reach the files.
-	for d := dir; d != "/" && d != "/tmp"; d = filepath.Dir(d) {
-		_ = os.Chmod(d, 0o755)
-	}
-	s := &e2eServer{t: t, dir: dir, conf: filepath.Join(dir, "conf"), ports: freePorts(t)}
+	_ = os.Chmod(dir, 0o755)
+	s := &e2eServer{t: t, dir: dir, conf: filepath.Join(dir, "mail-config"),
+		ports: e2ePorts{mailports.IMAPS, mailports.IMAP, mailports.POP3S, mailports.POP3, mailports.SMTP, mailports.Submission, mailports.Submissions},
+		logs:  []string{"/var/log/dovecot.log", "/var/log/mail.log"}}
 	t.Cleanup(s.stop)
-	s.cert, _ = integration.SelfSignedCert(t, dir, e2eHost)
-	for _, sub := range []string{"mail", "dovecot/run", "dovecot/state", "postfix/spool", "postfix/data", "postfix/log"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	chown(t, filepath.Join(dir, "mail"), "nobody", "nogroup")
-	chown(t, filepath.Join(dir, "postfix/data"), "postfix", "postfix")
-	s.writeUsers()
-	s.generate()
-	// postfix check creates the queue, whose private/ directory holds the
-	// sockets Dovecot opens for Postfix; Postfix needs Dovecot's SASL.
-	if msg, err := exec.Command("postfix", "-c", s.conf, "check").CombinedOutput(); err != nil {
-		t.Fatalf("postfix check: %v\n%s", err, msg)
-	}
-	s.startDovecot()
-	s.startPostfix()
+	s.privateSystem()
+	s.network()
+	// The admin's steps: the mail user the usual Debian way, and the
+	// certificate where certbot puts it.
+	s.run("adduser", "--system", "--group", "--no-create-home", "vmail")
+	live := "/etc/letsencrypt/live/" + e2eHost
+	s.run("mkdir", "-p", live)
+	s.cert, _ = integration.SelfSignedCert(t, live, e2eHost)
+	s.run("mv", live+"/cert.pem", live+"/fullchain.pem")
+	s.run("mv", live+"/key.pem", live+"/privkey.pem")
+	s.cert = live + "/fullchain.pem"
+	s.generate(s.conf, e2eDomain)
+	s.serveDNS()
+	t.Logf("setup.sh: ==> first run\n%s", s.run("sh", filepath.Join(s.conf, "setup.sh")))
+	s.setupAgain()
+	s.addUser()
+	s.waitForPort(s.ports.smtp, "postfix")
+	s.waitForPort(s.ports.imaps, "dovecot")
+	s.waitForPort(11332, "rspamd")
 	return s
 }
 
-func freePorts(t *testing.T) e2ePorts {
-	var ports []int
-	for i := 0; i < 7; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
+// privateSystem gives the namespace its own copies of the directories the
+// set-up writes, so that the machine's stay as they are.
+func (s *e2eServer) privateSystem() {
+	copies := filepath.Join(s.dir, "system")
+	for _, d := range []string{"/etc", "/run", "/var/log", "/var/mail", "/var/spool/postfix", "/var/lib/postfix", "/var/lib/dovecot", "/var/lib/rspamd", "/usr/local/sbin"} {
+		if _, err := os.Stat(d); err != nil {
+			continue
 		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		c := filepath.Join(copies, d)
+		s.run("mkdir", "-p", filepath.Dir(c))
+		s.run("cp", "-a", d, c)
+		s.run("mount", "--bind", c, d)
 	}
-	return e2ePorts{ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6]}
+	// Nothing from the machine's own mail set-up: a fresh install.
+	for _, f := range []string{"/etc/mailadvisor", "/var/mail/vhosts", "/etc/dovecot/users", "/etc/dovecot/vmail-uid.conf"} {
+		_ = os.RemoveAll(f)
+	}
+	if _, err := user.Lookup("vmail"); err == nil {
+		s.run("deluser", "--system", "vmail")
+	}
+	_ = exec.Command("delgroup", "--system", "vmail").Run()
+	s.run("sh", "-c", "rm -f /var/log/dovecot.log /var/log/mail.log /run/*.pid /run/dovecot/master.pid /run/rspamd/*.pid")
 }
 
-func chown(t *testing.T, path, userName, groupName string) {
-	u, err := user.Lookup(userName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := user.LookupGroup(groupName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(g.Gid)
-	if err := os.Chown(path, uid, gid); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (s *e2eServer) path(rel string) string { return filepath.Join(s.dir, rel) }
-
-func (s *e2eServer) writeUsers() {
-	hash, err := exec.Command("doveadm", "pw", "-s", "SHA512-CRYPT", "-p", e2ePassword).Output()
-	if err != nil {
-		s.t.Fatalf("doveadm pw: %v", err)
-	}
-	users := s.path("users")
-	if err := os.WriteFile(users, []byte(e2eUser+":"+strings.TrimSpace(string(hash))+"::::::\n"), 0o640); err != nil {
+// network brings the namespace's loopback up, with an address that stands
+// for the outside, and points the resolver at the test's DNS server.
+func (s *e2eServer) network() {
+	s.run("ip", "link", "set", "lo", "up")
+	s.run("ip", "addr", "add", e2eOutside+"/32", "dev", "lo")
+	if err := os.WriteFile("/etc/resolv.conf", []byte("nameserver 127.0.0.1\n"), 0o644); err != nil {
 		s.t.Fatal(err)
 	}
-	chown(s.t, users, "root", "dovecot")
+	hosts := "127.0.0.1 localhost\n::1 localhost\n127.0.0.1 " + e2eHost + "\n"
+	if err := os.WriteFile("/etc/hosts", []byte(hosts), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.WriteFile("/etc/mailname", []byte(e2eHost+"\n"), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
-// generate writes the configuration with the CLI, as a user would.
-func (s *e2eServer) generate() {
-	p := s.ports
-	args := []string{"server", "all", "--domain", e2eDomain, "--hostname", e2eHost, "--protocols", "imap,pop3", "--allow-starttls",
-		"--listen", "127.0.0.1", "--cert", s.cert, "--key", s.path("key.pem"),
-		"--imaps-port", strconv.Itoa(p.imaps), "--imap-port", strconv.Itoa(p.imap), "--pop3s-port", strconv.Itoa(p.pop3s),
-		"--pop3-port", strconv.Itoa(p.pop3), "--smtp-port", strconv.Itoa(p.smtp), "--submission-port", strconv.Itoa(p.submission),
-		"--submissions-port", strconv.Itoa(p.submissions),
-		"--users-file", s.path("users"), "--mail-user", "nobody", "--mail-group", "nogroup", "--mail-home", s.path("mail") + "/%d/%n",
-		"--dovecot-base-dir", s.path("dovecot/run"), "--dovecot-state-dir", s.path("dovecot/state"), "--dovecot-log", s.path("dovecot/dovecot.log"),
-		"--postfix-queue-dir", s.path("postfix/spool"), "--postfix-data-dir", s.path("postfix/data"),
-		"--postfix-maillog", s.path("postfix/log/maillog"), "--postmaster", e2eUser, "--quota-gb", "0.002", "--out", s.conf}
+// run runs a command and fails the test on an error; it returns the output.
+func (s *e2eServer) run(name string, args ...string) string {
+	s.t.Helper()
+	out, err := s.output(name, args...)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// output runs a command and returns its output, through a file: the
+// daemons a command starts keep a pipe open after it ends.
+func (s *e2eServer) output(name string, args ...string) (string, error) {
+	f, err := os.CreateTemp(s.dir, "output-")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	err = cmd.Run()
+	out, _ := os.ReadFile(f.Name())
+	return string(out), err
+}
+
+// setupAgain: setup.sh run a second time changes nothing, and a set for
+// another domain is refused before it changes anything.
+func (s *e2eServer) setupAgain() {
+	again := s.run("sh", filepath.Join(s.conf, "setup.sh"))
+	for _, f := range []string{"/etc/dovecot/dovecot.conf", "/etc/postfix/main.cf", "/etc/rspamd/local.d/dkim_signing.conf", "/var/lib/rspamd/dkim/example.test.mail.key"} {
+		if !strings.Contains(again, "unchanged: "+f) {
+			s.t.Errorf("setup.sh, second run: %s was not left as it was:\n%s", f, again)
+		}
+	}
+	before, _ := os.ReadFile("/etc/dovecot/dovecot.conf")
+	other := filepath.Join(s.dir, "other-config")
+	s.generate(other, "example.net")
+	out, err := s.output("sh", filepath.Join(other, "setup.sh"))
+	after, _ := os.ReadFile("/etc/dovecot/dovecot.conf")
+	if err == nil || !strings.Contains(out, "this server was set up for example.test") || !bytes.Equal(before, after) {
+		s.t.Errorf("setup.sh for another domain: %v, changed: %v\n%s", err, !bytes.Equal(before, after), out)
+	}
+}
+
+// addUser adds the user with mail-adduser, the password on stdin; adding
+// it twice is refused.
+func (s *e2eServer) addUser() {
+	for i, want := range []string{"added " + e2eUser, "already exists"} {
+		cmd := exec.Command("mail-adduser", e2eUser)
+		cmd.Stdin = strings.NewReader(e2ePassword + "\n")
+		out, err := cmd.CombinedOutput()
+		if (err == nil) != (i == 0) || !strings.Contains(string(out), want) {
+			s.t.Fatalf("mail-adduser, time %d: %v\n%s", i+1, err, out)
+		}
+	}
+	fi, err := os.Stat("/etc/dovecot/users")
+	if err != nil || fi.Mode().Perm() != 0o640 {
+		s.t.Errorf("users file: %v, mode %v, want 0640", err, fi.Mode())
+	}
+}
+
+// generate writes the configuration with the CLI, as an admin would.
+func (s *e2eServer) generate(out, domain string) {
+	args := []string{"server", "all", "--domain", domain, "--protocols", "imap,pop3", "--allow-starttls",
+		"--dovecot-log", "/var/log/dovecot.log", "--postfix-maillog", "/var/log/mail.log", "--ipv4", "192.0.2.25",
+		"--postmaster", e2eUser, "--quota-gb", "0.002", "--out", out}
+	if domain == e2eDomain {
+		args = append(args, "--hostname", e2eHost)
+		s.zone = filepath.Join(out, templates.ZoneFile(domain))
+	}
 	if _, stderr, code := runCLI(s.t, args...); code != 0 {
 		s.t.Fatalf("mailadvisor server all: exit %d\n%s", code, stderr)
 	}
-	s.logs = []string{s.path("dovecot/dovecot.log"), s.path("postfix/log/maillog")}
 	// Postfix waits about two seconds on a main.cf written within the last
 	// second or two; these files are complete.
 	past := time.Now().Add(-time.Hour)
 	for _, name := range []string{"main.cf", "master.cf", "dovecot.conf"} {
-		if err := os.Chtimes(filepath.Join(s.conf, name), past, past); err != nil {
+		if err := os.Chtimes(filepath.Join(out, name), past, past); err != nil {
 			s.t.Fatal(err)
 		}
 	}
-}
-
-func (s *e2eServer) startDovecot() {
-	cmd := exec.Command("dovecot", "-F", "-c", filepath.Join(s.conf, "dovecot.conf"))
-	out, _ := os.Create(s.path("dovecot/stdout"))
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	s.stopped = append(s.stopped, func() { _ = cmd.Process.Signal(os.Interrupt); _, _ = cmd.Process.Wait() })
-	s.waitForPort(s.ports.imaps, "dovecot")
-}
-
-func (s *e2eServer) startPostfix() {
-	cmd := exec.Command("postfix", "-c", s.conf, "start-fg")
-	out, _ := os.Create(s.path("postfix/stdout"))
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	s.stopped = append(s.stopped, func() {
-		if pid, err := os.ReadFile(s.path("postfix/spool/pid/master.pid")); err == nil {
-			if n, err := strconv.Atoi(strings.TrimSpace(string(pid))); err == nil {
-				if p, err := os.FindProcess(n); err == nil {
-					_ = p.Signal(os.Interrupt)
-				}
-			}
-		}
-		done := make(chan struct{})
-		go func() { _, _ = cmd.Process.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	})
-	s.waitForPort(s.ports.smtp, "postfix") // a TLS port would log the probe as an SSL_accept error
 }
 
 func (s *e2eServer) stop() {
@@ -268,7 +334,7 @@ func (s *e2eServer) stop() {
 		s.stopped[i]()
 	}
 	if s.t.Failed() {
-		for _, log := range append(s.logs, s.path("dovecot/stdout"), s.path("postfix/stdout")) {
+		for _, log := range append(s.logs, "/var/log/rspamd/rspamd.log") {
 			data, _ := os.ReadFile(log)
 			s.t.Logf("==> %s <==\n%s", log, data)
 		}
@@ -339,15 +405,18 @@ func (s *e2eServer) smtpArgs(row profiles.SheetRow, subject string, withTLS bool
 	return append(args, url(row, ""))
 }
 
-// mxArgs sends as another server would: no password, TLS if offered.
-func (s *e2eServer) mxArgs(subject, rcpt string) []string {
+// mxArgs sends as another server would, from an address outside: no
+// password, TLS if offered, envelope sender bob@example.org.
+func (s *e2eServer) mxArgs(subject, rcpt, from string) []string {
 	msg := filepath.Join(s.dir, strings.ReplaceAll(subject, " ", "-")+".eml")
-	body := fmt.Sprintf("From: bob@example.org\r\nTo: %s\r\nSubject: %s\r\n\r\nfrom another server\r\n", rcpt, subject)
+	body := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%d@example.org>\r\n\r\nfrom another server\r\n",
+		from, rcpt, subject, time.Now().Format(time.RFC1123Z), time.Now().UnixNano())
 	if err := os.WriteFile(msg, []byte(body), 0o644); err != nil {
 		s.t.Fatal(err)
 	}
-	return append(s.curlBase(s.ports.smtp), "--ssl-reqd", "--mail-from", "bob@example.org", "--mail-rcpt", rcpt, "-T", msg,
-		fmt.Sprintf("smtp://%s:%d/", e2eHost, s.ports.smtp))
+	return []string{"-sS", "--max-time", "20", "--cacert", s.cert, "--resolve", fmt.Sprintf("%s:%d:%s", e2eHost, s.ports.smtp, e2eOutside),
+		"--interface", e2eOutside, "--ssl-reqd", "--mail-from", "bob@example.org", "--mail-rcpt", rcpt, "-T", msg,
+		fmt.Sprintf("smtp://%s:%d/", e2eHost, s.ports.smtp)}
 }
 
 func (s *e2eServer) curl(args ...string) (string, error) {
@@ -419,10 +488,14 @@ func (s *e2eServer) checkMailbox(row profiles.SheetRow, n int) {
 			s.t.Errorf("%s: the submitting client is in the headers:\n%s", subject, msg)
 		case subject == "via 25" && !strings.Contains(msg, "with ESMTPS"):
 			s.t.Errorf("%s: the Received line of the receipt is gone:\n%s", subject, msg)
+		case subject == "forged from" && !strings.Contains(msg, "X-Spam: Yes"):
+			s.t.Errorf("mail from outside in the domain's name is not marked as spam:\n%s", msg)
+		case strings.HasPrefix(subject, "via ") && subject != "via 25":
+			s.verifyDKIM(subject, msg)
 		}
 	}
 	// Postfix's queue does not promise to deliver in the order sent.
-	want := []string{fmt.Sprintf("via %d", s.ports.submissions), fmt.Sprintf("via %d", s.ports.submission), "via 25", "to postmaster", "to abuse"}
+	want := []string{fmt.Sprintf("via %d", s.ports.submissions), fmt.Sprintf("via %d", s.ports.submission), "via 25", "to postmaster", "to abuse", "forged from"}
 	slices.Sort(want)
 	slices.Sort(subjects)
 	if !slices.Equal(subjects, want) {
@@ -522,7 +595,7 @@ func (s *e2eServer) checkJails(f2b string) {
 	if !strings.Contains(string(jail), "filter = postfix[mode=auth]") || !strings.Contains(string(jail), "[dovecot]\nenabled = true") {
 		s.t.Fatalf("the jails are not the ones tested:\n%s", jail)
 	}
-	for jailName, log := range map[string]string{"dovecot": s.path("dovecot/dovecot.log"), "postfix-sasl": s.path("postfix/log/maillog")} {
+	for jailName, log := range map[string]string{"dovecot": "/var/log/dovecot.log", "postfix-sasl": "/var/log/mail.log"} {
 		time.Sleep(100 * time.Millisecond) // the daemons' last lines
 		out, err := exec.Command(f2b, log, filters[jailName]).CombinedOutput()
 		m := regexp.MustCompile(`Failregex: (\d+) total`).FindStringSubmatch(string(out))
@@ -593,7 +666,7 @@ func (s *e2eServer) unknownRecipientRefused() {
 func (s *e2eServer) queueEmpty() {
 	var q []byte
 	for i := 0; i < 50; i++ { // a verification probe leaves the queue as it ends
-		if q, _ = exec.Command("postqueue", "-c", s.conf, "-p").CombinedOutput(); strings.Contains(string(q), "Mail queue is empty") {
+		if q, _ = exec.Command("postqueue", "-p").CombinedOutput(); strings.Contains(string(q), "Mail queue is empty") {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -616,5 +689,78 @@ func (s *e2eServer) scanLogs(allowed *regexp.Regexp) {
 				s.t.Errorf("%s: %s", filepath.Base(log), line)
 			}
 		}
+	}
+}
+
+// verifyDKIM checks a message's DKIM signature against the key the
+// generated zone publishes (go-msgauth, a verifier apart from rspamd).
+func (s *e2eServer) verifyDKIM(subject, msg string) {
+	records := s.zoneRecords()
+	verifications, err := dkim.VerifyWithOptions(strings.NewReader(strings.ReplaceAll(msg, "\r\n", "\n")), &dkim.VerifyOptions{
+		LookupTXT: func(name string) ([]string, error) {
+			var txt []string
+			for _, rr := range records {
+				if t, ok := rr.(*dns.TXT); ok && strings.EqualFold(t.Hdr.Name, dns.Fqdn(name)) {
+					txt = append(txt, strings.Join(t.Txt, ""))
+				}
+			}
+			if txt == nil {
+				return nil, fmt.Errorf("%s: no TXT record in the zone", name)
+			}
+			return txt, nil
+		},
+	})
+	if err != nil || len(verifications) != 1 || verifications[0].Err != nil || verifications[0].Domain != e2eDomain {
+		s.t.Errorf("%s: DKIM: %v %+v\n%s", subject, err, verifications, msg)
+	}
+}
+
+// zoneRecords are the records of the zone the files publish.
+func (s *e2eServer) zoneRecords() []dns.RR {
+	data, err := os.ReadFile(s.zone)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	zp := dns.NewZoneParser(bytes.NewReader(data), e2eDomain+".", s.zone)
+	var rrs []dns.RR
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		rrs = append(rrs, rr)
+	}
+	if err := zp.Err(); err != nil {
+		s.t.Fatal(err)
+	}
+	return rrs
+}
+
+// serveDNS answers on the namespace's 127.0.0.1:53 with the zone the
+// files publish, and NXDOMAIN for every other name (blocklists included),
+// for rspamd's SPF, DKIM and DMARC checks.
+func (s *e2eServer) serveDNS() {
+	records := s.zoneRecords()
+	handler := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		m.Authoritative = true
+		for _, q := range r.Question {
+			for _, rr := range records {
+				if strings.EqualFold(rr.Header().Name, q.Name) && (rr.Header().Rrtype == q.Qtype || q.Qtype == dns.TypeANY) {
+					m.Answer = append(m.Answer, rr)
+				}
+			}
+		}
+		if len(m.Answer) == 0 {
+			m.Rcode = dns.RcodeNameError
+		}
+		_ = w.WriteMsg(m)
+	})
+	for _, network := range []string{"udp", "tcp"} {
+		srv := &dns.Server{Addr: "127.0.0.1:53", Net: network, Handler: handler}
+		started := make(chan error, 1)
+		srv.NotifyStartedFunc = func() { started <- nil }
+		go func() { started <- srv.ListenAndServe() }()
+		if err := <-started; err != nil {
+			s.t.Fatalf("DNS server: %v", err)
+		}
+		s.stopped = append(s.stopped, func() { _ = srv.Shutdown() })
 	}
 }
