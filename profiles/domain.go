@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/mailadvisor/mailadvisor/internal/limits"
+	"github.com/mailadvisor/mailadvisor/internal/mailports"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
@@ -149,7 +150,7 @@ func (d *Domain) normalizeHosts() error {
 
 func (d *Domain) normalizeServices() error {
 	if len(d.Services) == 0 {
-		d.Services = []string{IMAP, POP3, SMTP}
+		d.Services = append(mailports.DefaultProtocols(), SMTP)
 	}
 	seen := map[string]bool{}
 	for i, s := range d.Services {

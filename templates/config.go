@@ -51,7 +51,7 @@ const (
 type Config struct {
 	Domain     string
 	Hostname   string   // default mail.<domain>
-	Protocols  []string // imap, pop3; default imap
+	Protocols  []string // imap, pop3; default mailports.DefaultProtocols
 	TLSProfile string   // intermediate (default) or modern
 	CertFile   string   // default /etc/letsencrypt/live/<hostname>/fullchain.pem
 	KeyFile    string   // default /etc/letsencrypt/live/<hostname>/privkey.pem
@@ -130,7 +130,7 @@ func (c *Config) Normalize() error {
 
 func (c *Config) normalizeProtocols() error {
 	if len(c.Protocols) == 0 {
-		c.Protocols = []string{IMAP}
+		c.Protocols = mailports.DefaultProtocols()
 	}
 	seen := map[string]bool{}
 	var out []string

@@ -18,6 +18,6 @@ func ExampleConfig_Normalize() {
 	bad := &templates.Config{Domain: "example.com", PostfixVersion: "3.7\nalways_bcc = spy@evil.example"}
 	fmt.Println(bad.Normalize())
 	// Output:
-	// mail.example.com [imap] 2.3 993
+	// mail.example.com [imap pop3] 2.3 993
 	// postfix-version: invalid value "3.7\nalways_bcc = spy@evil.example": want a version of digits and dots such as 3.7 or 3.7.11
 }

@@ -373,6 +373,8 @@ func warnLogin(w io.Writer, plan *profiles.Plan, format string) {
 	}
 	if format == "autodiscover" && plan.Domain.Authentication == profiles.AuthPasswordEncrypted {
 		fmt.Fprintln(w, "mailadvisor: warning: autodiscover cannot ask for a challenge-response login (CRAM-MD5): Outlook will send the password inside TLS")
+	} else if plan.Domain.Authentication == profiles.AuthPasswordEncrypted {
+		fmt.Fprintln(w, "mailadvisor: warning: --auth password-encrypted asks for CRAM-MD5, which a server written by `mailadvisor server` refuses (it stores hashed passwords and takes PLAIN or LOGIN inside TLS): use --auth password for it")
 	}
 }
 

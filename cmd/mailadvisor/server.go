@@ -82,7 +82,7 @@ leave-on-server policy and the per-user quota.`,
 	f := cmd.Flags()
 	f.StringVar(&c.Domain, "domain", "", "mail domain (required)")
 	f.StringVar(&c.Hostname, "hostname", "", "mail server's name (default mail.<domain>)")
-	f.StringSliceVar(&c.Protocols, "protocols", nil, "protocols for the clients: imap, pop3 (default imap, or the advice)")
+	f.StringSliceVar(&c.Protocols, "protocols", nil, "protocols for the clients: imap, pop3 (default both, as profile; or the advice)")
 	f.StringVar(&opts.scenario, "scenario", "", "scenario file: the advice decides protocols, POP3 policy and quota")
 	addPresetFlag(cmd, &opts.preset, "named scenario whose advice decides protocols, POP3 policy and quota")
 	f.StringVar(&c.TLSProfile, "tls-profile", templates.Intermediate, "Mozilla TLS profile: intermediate or modern")

@@ -14,3 +14,9 @@ const (
 	POP3        = 110 // POP3, cleartext or STARTTLS
 	POP3S       = 995 // POP3 over implicit TLS
 )
+
+// DefaultProtocols are the protocols a domain offers its mail apps when
+// nothing (no flag, no advice) says otherwise: IMAP first, and POP3 for
+// the apps set up for it, both over implicit TLS. One list, so that the
+// profiles, the SRV records and the server files of the same domain agree.
+func DefaultProtocols() []string { return []string{"imap", "pop3"} }
