@@ -75,13 +75,16 @@ type Config struct {
 	DovecotVersion    string // 2.3 (default) or 2.4
 	PostfixVersion    string // default 3.7
 	OpenSSLVersion    string // default 3.0
-	DMARCPolicy       string // none (default), quarantine or reject
-	DMARCReports      string // address for aggregate reports (optional)
-	DKIMSelector      string // default mail
+	// DMARCPolicy is none, quarantine or reject; "" leaves it to
+	// [Config.DMARCInEffect]: quarantine when DKIMKey signs, else none.
+	DMARCPolicy  string
+	DMARCReports string // address for aggregate reports (optional)
+	DKIMSelector string // default mail
 	// DKIMKey is the PEM private key rspamd signs the domain's mail with;
 	// the zone publishes its public part. Empty: no key, no signing, and
 	// the zone says how to make one.
 	DKIMKey       []byte
+	dkimRecord    string // DKIMKey's DNS record, from the last Normalize
 	MTASTS        string // "", testing or enforce
 	TLSRPTReports string // address for TLS reports (optional)
 	// Postmaster is the mailbox that receives postmaster@ and abuse@ of the
@@ -348,13 +351,7 @@ func (c *Config) normalizeVersions() error {
 var mailbox = lazyregexp.New(`^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$`)
 
 func (c *Config) normalizeDNS() error {
-	if c.DMARCPolicy == "" {
-		c.DMARCPolicy = DefaultDMARCPolicy
-		if len(c.DKIMKey) == 0 {
-			c.DMARCPolicy = DefaultDMARCPolicyNoDKIM
-		}
-	}
-	if !slices.Contains(dmarcPolicies, c.DMARCPolicy) {
+	if c.DMARCPolicy != "" && !slices.Contains(dmarcPolicies, c.DMARCPolicy) {
 		return &FieldError{Field: "dmarc-policy", Value: c.DMARCPolicy, Allowed: "one of none, quarantine, reject"}
 	}
 	if c.DKIMSelector == "" {
@@ -393,16 +390,31 @@ func (c *Config) normalizeDerived() error {
 	if err := (&view{Config: c}).dovecotPaths(); err != nil {
 		return err
 	}
+	c.dkimRecord = ""
 	if len(c.DKIMKey) > 0 {
-		if _, err := DKIMRecord(c.DKIMKey); err != nil {
+		record, err := DKIMRecord(c.DKIMKey)
+		if err != nil {
 			return dkimKeyError(err)
 		}
+		c.dkimRecord = record
 	}
 	return nil
 }
 
 func dkimKeyError(err error) error {
 	return &FieldError{Field: "dkim-key", Value: "the key given", Allowed: "a PEM private key, RSA of 2048 bits or more or Ed25519 (" + err.Error() + ")"}
+}
+
+// DMARCInEffect is the DMARC policy the zone publishes: the one set, or
+// by default quarantine when a DKIM key signs and none when nothing does.
+func (c *Config) DMARCInEffect() string {
+	switch {
+	case c.DMARCPolicy != "":
+		return c.DMARCPolicy
+	case len(c.DKIMKey) > 0:
+		return DefaultDMARCPolicy
+	}
+	return DefaultDMARCPolicyNoDKIM
 }
 
 // Offers reports whether the configuration serves a protocol.

@@ -119,12 +119,8 @@ func newView(c *Config, srv []SRV) (*view, error) {
 	if err := v.dovecotPaths(); err != nil {
 		return nil, err
 	}
-	if len(c.DKIMKey) > 0 {
-		record, err := DKIMRecord(c.DKIMKey)
-		if err != nil {
-			return nil, dkimKeyError(err)
-		}
-		v.DKIMRecord = txtStrings(record)
+	if c.dkimRecord != "" {
+		v.DKIMRecord = txtStrings(c.dkimRecord)
 		v.DKIMKeyName = DKIMKeyFile(c)
 		v.DKIMKeyPath = "/var/lib/rspamd/dkim/" + v.DKIMKeyName
 	}
@@ -213,7 +209,7 @@ func (v *view) service(port int) string {
 func (v *view) dns() error {
 	v.HostInZone = hostInZone(v.Config)
 	v.HostLabel = strings.TrimSuffix(v.Hostname, "."+v.Domain)
-	v.DMARCRecord = "v=DMARC1; p=" + v.DMARCPolicy
+	v.DMARCRecord = "v=DMARC1; p=" + v.DMARCInEffect()
 	if v.DMARCReports != "" {
 		v.DMARCRecord += "; rua=mailto:" + v.DMARCReports
 	}

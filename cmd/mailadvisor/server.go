@@ -30,9 +30,6 @@ type serverOptions struct {
 	out      string
 	force    bool
 	dkimKey  string // --dkim-key: a PEM private key file
-	// dmarcGiven: --dmarc-policy was typed; otherwise its default
-	// follows whether a DKIM key signs.
-	dmarcGiven bool
 }
 
 func newServerCmd(io streams) *cobra.Command {
@@ -74,7 +71,6 @@ leave-on-server policy and the per-user quota.`,
 				}
 			}
 			opts.format = args[0]
-			opts.dmarcGiven = cmd.Flags().Changed("dmarc-policy")
 			return runServer(cmd.Context(), opts)
 		},
 	}
@@ -190,32 +186,30 @@ func (opts *serverOptions) loadDKIMKey(format string) error {
 	if format != "all" && format != "dns" {
 		return nil
 	}
+	path := opts.dkimKey
 	var err error
 	switch {
-	case opts.dkimKey != "":
-		if c.DKIMKey, err = os.ReadFile(opts.dkimKey); err != nil {
+	case path != "":
+		if c.DKIMKey, err = os.ReadFile(path); err != nil {
 			return usagef("--dkim-key: %v", err)
 		}
 	case opts.out != "":
-		name := templates.DKIMKeyFile(c)
-		if c.DKIMKey, err = os.ReadFile(filepath.Join(opts.out, name)); err == nil {
-			fmt.Fprintf(opts.io.err, "mailadvisor: note: signing with the DKIM key already in %s\n", filepath.Join(opts.out, name))
+		path = filepath.Join(opts.out, templates.DKIMKeyFile(c))
+		if c.DKIMKey, err = os.ReadFile(path); err == nil {
+			fmt.Fprintf(opts.io.err, "mailadvisor: note: signing with the DKIM key already in %s\n", path)
 			break
 		}
 		if c.DKIMKey, err = templates.NewDKIMKey(); err != nil {
 			return err
 		}
-		fmt.Fprintf(opts.io.err, "mailadvisor: note: made a DKIM key, %s: keep it secret; the zone publishes its public part\n", filepath.Join(opts.out, name))
+		fmt.Fprintf(opts.io.err, "mailadvisor: note: made a DKIM key, %s: keep it secret; the zone publishes its public part\n", path)
 	default:
 		return nil
 	}
+	// Checked here to name the file; Normalize checks it again for the
+	// package's own callers.
 	if _, err := templates.DKIMRecord(c.DKIMKey); err != nil {
-		return usagef("--dkim-key: %s: %v", opts.dkimKey, err)
-	}
-	// The policy's default follows what signs.
-	if !opts.dmarcGiven {
-		c.DMARCPolicy = ""
-		return c.Normalize()
+		return usagef("--dkim-key: %s: %v", path, err)
 	}
 	return nil
 }
