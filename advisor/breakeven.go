@@ -1,6 +1,7 @@
 package advisor
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -167,7 +168,7 @@ func (a *Advisor) firstChange(ev *evaluator, s Scenario, f Field, from, to float
 	}
 	// Nearest first, so that the first change found is the first one met.
 	slices.SortFunc(points, func(x, y float64) int {
-		return cmpFloat(math.Abs(x-from), math.Abs(y-from))
+		return cmp.Compare(math.Abs(x-from), math.Abs(y-from))
 	})
 	same := from
 	for _, x := range points {
@@ -185,16 +186,6 @@ func (a *Advisor) firstChange(ev *evaluator, s Scenario, f Field, from, to float
 		return a.flipBetween(ev, s, f, from, same, x, up, answer)
 	}
 	return nil, nil
-}
-
-func cmpFloat(x, y float64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 // maxIntervals bounds the intervals listed along one input.

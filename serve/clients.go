@@ -282,19 +282,11 @@ func element(b []byte, name string) (rest []byte, text string, ok bool) {
 	return rest, text, true
 }
 
-func cutPrefix(b []byte, prefix string) ([]byte, bool) {
-	if len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix {
-		return b[len(prefix):], true
-	}
-	return b, false
-}
+// cutPrefix is bytes.CutPrefix for a string prefix.
+func cutPrefix(b []byte, prefix string) ([]byte, bool) { return bytes.CutPrefix(b, []byte(prefix)) }
 
-func skipSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
-		b = b[1:]
-	}
-	return b
-}
+// skipSpace drops XML white space.
+func skipSpace(b []byte) []byte { return bytes.TrimLeft(b, " \t\n\r") }
 
 // autodiscoverXML answers Outlook: POST /autodiscover/autodiscover.xml.
 func (s *Server) autodiscoverXML(w *recorder, r *http.Request) {
@@ -476,10 +468,8 @@ func cutText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8Start(s[n]) {
+	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n] + "..."
 }
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
