@@ -122,7 +122,14 @@ func copyInto(t *testing.T, root string, files ...string) {
 		if err := os.WriteFile(filepath.Join(root, f), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { os.RemoveAll(filepath.Join(root, filepath.Dir(f))) })
+		// The whole tree made for it, down from the first directory
+		// below / or /tmp: the tree is kept between runs.
+		parts := strings.SplitN(strings.TrimPrefix(f, "/"), "/", 3)
+		top := parts[0]
+		if top == "tmp" && len(parts) > 2 {
+			top = filepath.Join(parts[0], parts[1])
+		}
+		t.Cleanup(func() { os.RemoveAll(filepath.Join(root, top)) })
 	}
 }
 
