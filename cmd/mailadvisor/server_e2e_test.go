@@ -288,6 +288,20 @@ func (s *e2eServer) setupAgain() {
 	if err == nil || !strings.Contains(out, "this server was set up for example.test") || !bytes.Equal(before, after) {
 		s.t.Errorf("setup.sh for another domain: %v, changed: %v\n%s", err, !bytes.Equal(before, after), out)
 	}
+	// A set whose dovecot.conf Dovecot refuses replaces nothing.
+	broken := filepath.Join(s.dir, "broken-config")
+	s.run("cp", "-a", s.conf, broken)
+	f, err := os.OpenFile(filepath.Join(broken, "dovecot.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	_, _ = f.WriteString("no_such_setting = yes\n")
+	f.Close()
+	out, err = s.output("sh", filepath.Join(broken, "setup.sh"))
+	after, _ = os.ReadFile("/etc/dovecot/dovecot.conf")
+	if err == nil || !strings.Contains(out, "Dovecot refuses") || !bytes.Equal(before, after) {
+		s.t.Errorf("setup.sh with a dovecot.conf Dovecot refuses: %v, changed: %v\n%s", err, !bytes.Equal(before, after), out)
+	}
 }
 
 // addUser adds the user with mail-adduser, the password on stdin; adding

@@ -93,6 +93,9 @@ if getent passwd "$mail_user" >/dev/null; then
 	fi
 	[ "$(id -u "$mail_user")" -ne 0 ] || fail "user $mail_user is root: mail must belong to an unprivileged user"
 fi
+# The new files themselves, before they replace anything.
+doveconf -n -c "$here/dovecot.conf" >/dev/null || fail "Dovecot refuses $here/dovecot.conf"
+postconf -c "$here" -n >/dev/null || fail "Postfix refuses $here/main.cf"
 if [ -e "$mail_root" ] && [ "$(stat -c %U "$mail_root")" != "$mail_user" ] && [ -n "$(ls -A "$mail_root")" ]; then
 	fail "$mail_root already holds files owned by $(stat -c %U "$mail_root"), not $mail_user"
 fi
@@ -149,10 +152,13 @@ rspamadm configtest >/dev/null
 step "Dovecot, Postfix and rspamd accept their files"
 for service in rspamd dovecot postfix; do
 	case " $changed " in
-	*" $service "*) restart "$service" || fail "$service is not running after its restart: see its log (journalctl -u $service)" ;;
-	*) running "$service" && step "running, unchanged: $service" ||
-		restart "$service" || fail "$service is not running after its restart: see its log (journalctl -u $service)" ;;
+	*" $service "*) ;;
+	*) if running "$service"; then
+		step "running, unchanged: $service"
+		continue
+	fi ;;
 	esac
+	restart "$service" || fail "$service is not running after its restart: see its log (journalctl -u $service)"
 done
 # fail2ban refuses to start when any of its jails has no log (the sshd
 # jail, say): mail works without it, so a failure here is a warning.
