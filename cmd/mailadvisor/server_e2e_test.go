@@ -142,6 +142,9 @@ func TestServerEndToEnd(t *testing.T) {
 	}
 	// Nor may a server outside use the domain as its envelope sender.
 	s.refused("the domain as sender from outside", append(s.mxArgs("forged envelope", e2eUser, "ceo@"+e2eDomain), "--mail-from", "ceo@"+e2eDomain)...)
+	if log, _ := os.ReadFile("/var/log/mail.log"); !strings.Contains(string(log), "<ceo@"+e2eDomain+">: Sender address rejected: log in to send as "+e2eDomain) {
+		t.Errorf("the domain as sender from outside was not refused by the sender check:\n%s", log)
+	}
 	checkJails()
 	s.scanLogs(regexp.MustCompile(`auth failed|SASL (PLAIN|LOGIN) authentication failed|Password mismatch|unsupported protocol|wrong version number|no protocols available|version too low|Disconnected.*(no auth attempts|Aborted login)|lost connection after|SSL_accept\(\) failed|SSL_accept error from|TLS library problem|improper command pipelining|Sender address rejected`))
 }
