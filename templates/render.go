@@ -81,8 +81,7 @@ type view struct {
 	DKIMRecord                []string
 	DKIMKeyName               string // the key's file beside the others
 	DKIMKeyPath               string // where setup.sh installs it for rspamd
-	RspamdFiles               []struct{ Name, Target string }
-	DovecotPackages           []struct{ Path, Package string } // what setup.sh checks is installed
+	RspamdFiles               []rspamdFile
 
 	mtaSTSPolicy []byte // the policy file, rendered once: its hash is MTASTSID
 }
@@ -124,13 +123,9 @@ func newView(c *Config, srv []SRV) (*view, error) {
 		v.DKIMKeyName = DKIMKeyFile(c)
 		v.DKIMKeyPath = "/var/lib/rspamd/dkim/" + v.DKIMKeyName
 	}
-	v.RspamdFiles = rspamdFiles
+	v.RspamdFiles = []rspamdFile{"rspamd-dmarc.conf", "rspamd-milter_headers.conf"}
 	if v.DKIMKeyName != "" {
-		v.RspamdFiles = append([]struct{ Name, Target string }{dkimSigningFile}, rspamdFiles...)
-	}
-	v.DovecotPackages = []struct{ Path, Package string }{{"/usr/lib/dovecot/lmtp", "dovecot-lmtpd"}}
-	for _, p := range c.Protocols {
-		v.DovecotPackages = append(v.DovecotPackages, struct{ Path, Package string }{"/usr/lib/dovecot/" + p, "dovecot-" + p + "d"})
+		v.RspamdFiles = append([]rspamdFile{"rspamd-dkim_signing.conf"}, v.RspamdFiles...)
 	}
 	v.SMTPService, v.SubmissionService, v.SubmissionsService = v.service(c.Ports.SMTP), v.service(c.Ports.Submission), v.service(c.Ports.Submissions)
 	if err := v.dns(); err != nil {
@@ -242,13 +237,12 @@ const (
 	zoneExtension = ".zone"
 )
 
-// rspamdFiles are rspamd's local.d files: the name beside the others, and
-// the name in /etc/rspamd/local.d.
-var rspamdFiles = []struct{ Name, Target string }{
-	{"rspamd-dmarc.conf", "dmarc.conf"}, {"rspamd-milter_headers.conf", "milter_headers.conf"},
-}
+// rspamdFile is one of rspamd's local.d files, named rspamd-NAME beside
+// the others and NAME in /etc/rspamd/local.d.
+type rspamdFile string
 
-var dkimSigningFile = struct{ Name, Target string }{"rspamd-dkim_signing.conf", "dkim_signing.conf"}
+func (f rspamdFile) Name() string   { return string(f) }
+func (f rspamdFile) Target() string { return strings.TrimPrefix(string(f), "rspamd-") }
 
 // DKIMKeyFile is the name of the DKIM private key beside the other files,
 // and in rspamd's key directory: DOMAIN.SELECTOR.key, as rspamd names them.
@@ -303,14 +297,15 @@ func WriteAll(c *Config, srv []SRV, create func(name string) (io.Writer, error))
 	if err != nil {
 		return err
 	}
-	outputs := []struct{ name, tmpl string }{
+	type output struct{ name, tmpl string }
+	outputs := []output{
 		{DovecotFile, v.dovecotTemplate()}, {MainCfFile, "main.cf.tmpl"}, {MasterCfFile, "master.cf.tmpl"},
 		{ZoneFile(c.Domain), "zone.tmpl"}, {Fail2banFile, "fail2ban.local.tmpl"},
 	}
 	for _, f := range v.RspamdFiles {
-		outputs = append(outputs, struct{ name, tmpl string }{f.Name, f.Name + ".tmpl"})
+		outputs = append(outputs, output{f.Name(), f.Name() + ".tmpl"})
 	}
-	outputs = append(outputs, struct{ name, tmpl string }{SetupFile, "setup.sh.tmpl"}, struct{ name, tmpl string }{AddUserFile, "mail-adduser.tmpl"})
+	outputs = append(outputs, output{SetupFile, "setup.sh.tmpl"}, output{AddUserFile, "mail-adduser.tmpl"})
 	for _, o := range outputs {
 		w, err := create(o.name)
 		if err != nil {

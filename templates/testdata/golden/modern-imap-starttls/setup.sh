@@ -79,8 +79,9 @@ missing=''
 for need in dovecot:dovecot-core doveadm:dovecot-core postfix:postfix postconf:postfix rspamd:rspamd rspamadm:rspamd; do
 	command -v "${need%%:*}" >/dev/null 2>&1 || missing="$missing ${need#*:}"
 done
-[ -e '/usr/lib/dovecot/lmtp' ] || missing="$missing dovecot-lmtpd"
-[ -e '/usr/lib/dovecot/imap' ] || missing="$missing dovecot-imapd"
+for protocol in lmtp imap; do
+	[ -e "/usr/lib/dovecot/$protocol" ] || missing="$missing dovecot-${protocol}d"
+done
 [ -z "$missing" ] || fail "install the packages first: apt-get install$missing"
 have=$(dovecot --version | cut -d. -f1,2)
 [ "$have" = "$dovecot_version" ] ||
