@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -34,14 +35,7 @@ func TestClientParserRules(t *testing.T) {
 // OAuth2, password-cleartext and password-encrypted methods; it needs an
 // IMAP incoming server (POP3 ones are skipped) unless the file is POP3-only.
 func k9Rules(t *testing.T, p *Plan) {
-	var b bytes.Buffer
-	if err := WriteAutoconfig(&b, p); err != nil {
-		t.Fatal(err)
-	}
-	var cc clientConfig
-	if err := xml.Unmarshal(b.Bytes(), &cc); err != nil {
-		t.Fatal(err)
-	}
+	cc := parseBack[clientConfig](t, WriteAutoconfig, p)
 	servers := append(append([]autoconfServer{}, cc.Provider.Incoming...), cc.Provider.Outgoing...)
 	for _, s := range servers {
 		if s.SocketType != "SSL" && s.SocketType != "STARTTLS" {
@@ -64,14 +58,7 @@ func k9Rules(t *testing.T, p *Plan) {
 // autodiscoverRules: Encryption is SSL (implicit TLS) or TLS (STARTTLS),
 // never None with a login; SPA is always off (absent means on).
 func autodiscoverRules(t *testing.T, p *Plan) {
-	var b bytes.Buffer
-	if err := WriteAutodiscover(&b, p); err != nil {
-		t.Fatal(err)
-	}
-	var ad autodiscoverXML
-	if err := xml.Unmarshal(b.Bytes(), &ad); err != nil {
-		t.Fatal(err)
-	}
+	ad := parseBack[autodiscoverXML](t, WriteAutodiscover, p)
 	for _, pr := range ad.Response.Account.Protocols {
 		if pr.Encryption != "SSL" && pr.Encryption != "TLS" || pr.SSL != "on" {
 			t.Errorf("%s on %d: Encryption %q SSL %q pairs a password with a cleartext port", pr.Type, pr.Port, pr.Encryption, pr.SSL)
@@ -116,4 +103,19 @@ func TestProfileUUIDIgnoresCase(t *testing.T) {
 	if ProfileUUID("Alice@Example.com", "Configuration") != ProfileUUID("alice@example.com", "Configuration") {
 		t.Error("UUIDs differ by case")
 	}
+}
+
+// parseBack writes a plan with write and reads the XML back into a T,
+// as a client's parser would; it fails the test on either error.
+func parseBack[T any](t testing.TB, write func(io.Writer, *Plan) error, p *Plan) T {
+	t.Helper()
+	var b bytes.Buffer
+	if err := write(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	var v T
+	if err := xml.Unmarshal(b.Bytes(), &v); err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	return v
 }
