@@ -171,11 +171,7 @@ func runInNamespaces(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the end-to-end test in its namespaces: %v\n%s", err, out)
 	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.Contains(line, "setup.sh: ==>") || strings.Contains(line, "integration: uses") {
-			t.Log(strings.TrimSpace(line))
-		}
-	}
+	t.Logf("in its namespaces:\n%s", out)
 }
 
 func startServers(t *testing.T) *e2eServer {
@@ -192,10 +188,10 @@ func startServers(t *testing.T) *e2eServer {
 	s.run("adduser", "--system", "--group", "--no-create-home", "vmail")
 	live := "/etc/letsencrypt/live/" + e2eHost
 	s.run("mkdir", "-p", live)
-	s.cert, _ = integration.SelfSignedCert(t, live, e2eHost)
-	s.run("mv", live+"/cert.pem", live+"/fullchain.pem")
-	s.run("mv", live+"/key.pem", live+"/privkey.pem")
+	cert, key := integration.SelfSignedCert(t, live, e2eHost)
 	s.cert = live + "/fullchain.pem"
+	s.run("mv", cert, s.cert)
+	s.run("mv", key, live+"/privkey.pem")
 	s.generate(s.conf, e2eDomain)
 	s.serveDNS()
 	t.Logf("setup.sh: ==> first run\n%s", s.run("sh", filepath.Join(s.conf, "setup.sh")))
