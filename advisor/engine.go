@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/mailadvisor/mailadvisor/costmodel"
+	"github.com/mailadvisor/mailadvisor/internal/l10n"
 	"github.com/mailadvisor/mailadvisor/internal/mailports"
 )
 
@@ -61,6 +62,9 @@ type Options struct {
 	// Estimates adds the cost of every option and the CO2 of every model,
 	// each with its breakdown (Result.Cost and Result.Carbon).
 	Estimates bool
+	// Lang is the language of the Text fields (English when empty); the
+	// fields JSON shows stay English.
+	Lang l10n.Lang
 }
 
 // Advise validates s and returns the explained recommendation. Errors are
@@ -88,19 +92,21 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	if err := a.load(ev, &s); err != nil {
 		return nil, err
 	}
-	if err := a.score(ev, res); err != nil {
+	tr := newTranslator(opts.Lang)
+	if err := a.score(ev, res, tr); err != nil {
 		return nil, err
 	}
 	res.Recommendation = recommend(res.Scores, res.Vetoes)
-	res.Options = checkOptions(&s, ev.costs, res.Vetoes)
+	res.Options = checkOptions(&s, ev.costs, res.Vetoes, tr)
 	res.Recommendation.Option = optionFor(res.Options, res.Recommendation.Protocol, ev.facts.text)
 	ev.facts.setRecommended(res.Recommendation.Protocol)
-	if err := a.warn(ev, res); err != nil {
+	if err := a.warn(ev, res, tr); err != nil {
 		return nil, err
 	}
 	if res.Recommendation.Protocol == POP3 {
 		days, why := LeaveOnServer(&s)
 		res.Recommendation.LeaveOnServerDays, res.Recommendation.LeaveOnServerReason = &days, why
+		res.Recommendation.LeaveOnServerText = tr.leaveOnServer(&s, why)
 	}
 	res.Recommendation.Summary = summary(res)
 	res.Endpoints = Endpoints(res.Recommendation.Protocol)
@@ -136,7 +142,7 @@ func (ev *evaluator) fire(r *compiledRule) (fired bool, pts float64, err error) 
 }
 
 // score evaluates every points and veto rule, with reasons.
-func (a *Advisor) score(ev *evaluator, res *Result) error {
+func (a *Advisor) score(ev *evaluator, res *Result, tr *translator) error {
 	for _, r := range a.rules.rules {
 		if r.Kind == KindWarning {
 			continue
@@ -152,11 +158,15 @@ func (a *Advisor) score(ev *evaluator, res *Result) error {
 		if err != nil {
 			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
 		}
+		text, err := tr.reason(r, ev, reason)
+		if err != nil {
+			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+		}
 		if r.Kind == KindVeto {
-			res.Vetoes = append(res.Vetoes, Veto{Rule: r.ID, Protocol: r.Vetoes, Reason: reason})
+			res.Vetoes = append(res.Vetoes, Veto{Rule: r.ID, Protocol: r.Vetoes, Reason: reason, Text: text})
 			continue
 		}
-		res.Contributions = append(res.Contributions, Contribution{Rule: r.ID, Favours: r.Favours, Points: pts, Reason: reason})
+		res.Contributions = append(res.Contributions, Contribution{Rule: r.ID, Favours: r.Favours, Points: pts, Reason: reason, Text: text})
 		res.Scores.add(r.Favours, pts)
 	}
 	res.Scores.IMAP, res.Scores.POP3 = round2(res.Scores.IMAP), round2(res.Scores.POP3)
@@ -164,7 +174,7 @@ func (a *Advisor) score(ev *evaluator, res *Result) error {
 }
 
 // warn evaluates the warning rules once the recommendation is known.
-func (a *Advisor) warn(ev *evaluator, res *Result) error {
+func (a *Advisor) warn(ev *evaluator, res *Result, tr *translator) error {
 	for _, r := range a.rules.rules {
 		if r.Kind != KindWarning {
 			continue
@@ -173,7 +183,10 @@ func (a *Advisor) warn(ev *evaluator, res *Result) error {
 		if err == nil && fired {
 			var msg string
 			if msg, err = r.reason.render(ev); err == nil {
-				res.Warnings = append(res.Warnings, Warning{Rule: r.ID, Message: msg})
+				var text string
+				if text, err = tr.reason(r, ev, msg); err == nil {
+					res.Warnings = append(res.Warnings, Warning{Rule: r.ID, Message: msg, Text: text})
+				}
 			}
 		}
 		if err != nil {
@@ -181,17 +194,17 @@ func (a *Advisor) warn(ev *evaluator, res *Result) error {
 		}
 	}
 	if vetoed(res.Vetoes, IMAP) && vetoed(res.Vetoes, POP3) {
-		res.Warnings = append(res.Warnings, Warning{Rule: "both-vetoed",
-			Message: "no option meets every constraint: the recommendation is the least bad by the scores, and breaks what its vetoes say"})
+		const msg = "no option meets every constraint: the recommendation is the least bad by the scores, and breaks what its vetoes say"
+		res.Warnings = append(res.Warnings, Warning{Rule: "both-vetoed", Message: msg, Text: tr.t(msg)})
 	}
-	res.Warnings = append(res.Warnings, otherHostingFits(res)...)
+	res.Warnings = append(res.Warnings, otherHostingFits(res, tr)...)
 	return nil
 }
 
 // otherHostingFits warns, when the scenario asks for one hosting and has a
 // budget, of each protocol whose option of the other hosting fits the
 // budget while the one asked for does not.
-func otherHostingFits(res *Result) []Warning {
+func otherHostingFits(res *Result, tr *translator) []Warning {
 	s := &res.Scenario
 	if s.Hosting == HostingAny || s.BudgetEURPerYear == nil {
 		return nil
@@ -208,9 +221,15 @@ func otherHostingFits(res *Result) []Warning {
 			}
 		}
 		if asked != nil && other != nil && asked.YearlyEUR > budget && other.YearlyEUR <= budget {
-			out = append(out, Warning{Rule: "other-hosting-fits", Message: fmt.Sprintf(
-				"%s %s at about %s EUR a year fits the %s EUR budget; the scenario asks for hosting: %s (%s costs about %s EUR)",
-				upper(p), hostingWord(other.Hosting), grouped(other.YearlyEUR), grouped(budget), s.Hosting, asked.Option, grouped(asked.YearlyEUR))})
+			const format = "%s %s at about %s a year fits the %s budget; the scenario asks for hosting: %s (%s costs about %s)"
+			w := Warning{Rule: "other-hosting-fits", Message: fmt.Sprintf(format,
+				upper(p), hostingWord(other.Hosting), grouped(other.YearlyEUR)+" EUR", grouped(budget)+" EUR", s.Hosting, asked.Option, grouped(asked.YearlyEUR)+" EUR")}
+			w.Text = w.Message
+			if tr.p != nil {
+				w.Text = tr.p.T(format, upper(p), tr.p.T(hostingWord(other.Hosting)), tr.eur(other.YearlyEUR), tr.eur(budget),
+					s.Hosting, asked.Option, tr.eur(asked.YearlyEUR))
+			}
+			out = append(out, w)
 		}
 	}
 	return out
@@ -235,7 +254,7 @@ func grouped(v float64) string {
 // checkOptions says which of the four options meet the hard constraints:
 // the hosting asked for, the protocol's vetoes, and the budget; y are the
 // options' yearly costs, as the facts were loaded with.
-func checkOptions(s *Scenario, y costmodel.YearlyByOption, vetoes []Veto) []OptionCheck {
+func checkOptions(s *Scenario, y costmodel.YearlyByOption, vetoes []Veto, tr *translator) []OptionCheck {
 	all := []OptionCheck{
 		{Option: costmodel.POP3Self, Protocol: POP3, Hosting: HostingSelf, YearlyEUR: y.POP3Self},
 		{Option: costmodel.IMAPSelf, Protocol: IMAP, Hosting: HostingSelf, YearlyEUR: y.IMAPSelf},
@@ -246,14 +265,17 @@ func checkOptions(s *Scenario, y costmodel.YearlyByOption, vetoes []Veto) []Opti
 		o := &all[i]
 		o.YearlyEUR = round2(o.YearlyEUR)
 		o.RuledOutBy = []string{}
+		var local []string // RuledOutText, when not English
 		if s.Hosting != HostingAny && o.Hosting != s.Hosting {
 			o.RuledOutBy = append(o.RuledOutBy, "hosting: the scenario asks for "+s.Hosting)
+			local = tr.add(local, "hosting: the scenario asks for %s", s.Hosting)
 		}
 		protocolVetoed := false
 		for _, v := range vetoes {
 			if v.Protocol == o.Protocol {
 				protocolVetoed = true
 				o.RuledOutBy = append(o.RuledOutBy, v.Rule+": "+v.Reason)
+				local = tr.add(local, "%s: %s", v.Rule, v.Text)
 			}
 		}
 		// The budget is a hard constraint, as the built-in budget rules,
@@ -261,8 +283,13 @@ func checkOptions(s *Scenario, y costmodel.YearlyByOption, vetoes []Veto) []Opti
 		if b := s.BudgetEURPerYear; b != nil && !protocolVetoed && o.YearlyEUR > *b {
 			o.RuledOutBy = append(o.RuledOutBy, fmt.Sprintf("budget: about %s EUR a year, over the %s EUR budget",
 				grouped(o.YearlyEUR), grouped(*b)))
+			local = tr.add(local, "budget: about %s a year, over the %s budget", tr.eur(o.YearlyEUR), tr.eur(*b))
 		}
 		o.Feasible = len(o.RuledOutBy) == 0
+		o.RuledOutText = o.RuledOutBy
+		if tr.p != nil {
+			o.RuledOutText = local
+		}
 	}
 	return all
 }

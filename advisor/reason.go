@@ -1,6 +1,7 @@
 package advisor
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -75,6 +76,12 @@ func parsePlaceholder(code string) (placeholder, error) {
 }
 
 func (t reasonTemplate) render(ev *evaluator) (string, error) {
+	return t.renderComma(ev, false)
+}
+
+// renderComma renders the reason, with a decimal comma when comma is set
+// (French writes 4,4).
+func (t reasonTemplate) renderComma(ev *evaluator, comma bool) (string, error) {
 	if len(t.values) == 0 {
 		return t.literals[0], nil
 	}
@@ -82,7 +89,7 @@ func (t reasonTemplate) render(ev *evaluator) (string, error) {
 	for i, ph := range t.values {
 		b = append(b, t.literals[i]...)
 		var err error
-		if b, err = ph.appendTo(b, ev); err != nil {
+		if b, err = ph.appendTo(b, ev, comma); err != nil {
 			return "", err
 		}
 	}
@@ -91,11 +98,11 @@ func (t reasonTemplate) render(ev *evaluator) (string, error) {
 }
 
 // appendTo appends the placeholder's value in the scenario ev holds.
-func (ph placeholder) appendTo(b []byte, ev *evaluator) ([]byte, error) {
+func (ph placeholder) appendTo(b []byte, ev *evaluator, comma bool) ([]byte, error) {
 	p := ph.value
 	switch {
 	case p.number != nil:
-		return ph.appendNumber(b, p.number(&ev.facts)), nil
+		return ph.appendNumber(b, p.number(&ev.facts), comma), nil
 	case p.text != nil:
 		return append(b, p.text(&ev.facts)...), nil
 	case p.flag != nil:
@@ -106,16 +113,42 @@ func (ph placeholder) appendTo(b []byte, ev *evaluator) ([]byte, error) {
 		return b, err
 	}
 	if f, ok := out.(float64); ok {
-		return ph.appendNumber(b, f), nil
+		return ph.appendNumber(b, f, comma), nil
 	}
 	return append(b, formatValue(out)...), nil
 }
 
-func (ph placeholder) appendNumber(b []byte, f float64) []byte {
+func (ph placeholder) appendNumber(b []byte, f float64, comma bool) []byte {
 	if ph.percent {
 		f *= 100
 	}
-	return appendNumber(b, f, ph.decimals)
+	if !comma {
+		return appendNumber(b, f, ph.decimals)
+	}
+	return appendFrench(b, appendNumber(nil, f, ph.decimals))
+}
+
+// appendFrench appends the number n (as appendNumber writes it) the
+// French way: a decimal comma, and thousands grouped by no-break spaces
+// (2 640,5).
+func appendFrench(b, n []byte) []byte {
+	if len(n) > 0 && n[0] == '-' {
+		b, n = append(b, '-'), n[1:]
+	}
+	whole, frac := n, []byte(nil)
+	if i := bytes.IndexByte(n, '.'); i >= 0 {
+		whole, frac = n[:i], n[i+1:]
+	}
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b = append(b, "\u00a0"...)
+		}
+		b = append(b, d)
+	}
+	if frac != nil {
+		b = append(append(b, ','), frac...)
+	}
+	return b
 }
 
 // appendNumber appends f with at most the given decimals, without

@@ -62,6 +62,9 @@ type Recommendation struct {
 	LeaveOnServerReason string `json:"leave_on_server_reason,omitempty" yaml:"leave_on_server_reason,omitempty"`
 	// Summary is one sentence for people.
 	Summary string `json:"summary" yaml:"summary"`
+	// LeaveOnServerText is LeaveOnServerReason in the language asked for
+	// (Options.Lang); not in JSON, which stays English.
+	LeaveOnServerText string `json:"-" yaml:"-"`
 }
 
 // OptionCheck says whether one way to run mail (a protocol and who runs
@@ -73,6 +76,8 @@ type OptionCheck struct {
 	YearlyEUR  float64  `json:"yearly_eur" yaml:"yearly_eur"`
 	Feasible   bool     `json:"feasible" yaml:"feasible"`
 	RuledOutBy []string `json:"ruled_out_by" yaml:"ruled_out_by"` // reasons, in words; [] when feasible
+	// RuledOutText is RuledOutBy in the language asked for.
+	RuledOutText []string `json:"-" yaml:"-"`
 }
 
 // Scores are the points each protocol collected.
@@ -87,6 +92,8 @@ type Contribution struct {
 	Favours string  `json:"favours" yaml:"favours"`
 	Points  float64 `json:"points" yaml:"points"`
 	Reason  string  `json:"reason" yaml:"reason"`
+	// Text is Reason in the language asked for (Options.Lang).
+	Text string `json:"-" yaml:"-"`
 }
 
 // Veto says that a rule ruled a protocol out, and why.
@@ -94,12 +101,16 @@ type Veto struct {
 	Rule     string `json:"rule" yaml:"rule"`
 	Protocol string `json:"protocol" yaml:"protocol"`
 	Reason   string `json:"reason" yaml:"reason"`
+	// Text is Reason in the language asked for (Options.Lang).
+	Text string `json:"-" yaml:"-"`
 }
 
 // Warning is something to watch in the recommended set-up.
 type Warning struct {
 	Rule    string `json:"rule" yaml:"rule"`
 	Message string `json:"message" yaml:"message"`
+	// Text is Message in the language asked for (Options.Lang).
+	Text string `json:"-" yaml:"-"`
 }
 
 // Security values for [Endpoint].

@@ -15,6 +15,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/mailadvisor/mailadvisor/costmodel"
+	"github.com/mailadvisor/mailadvisor/internal/l10n"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/internal/yamlparams"
 )
@@ -43,7 +44,17 @@ type Rule struct {
 	Points    string `yaml:"points,omitempty" json:"points,omitempty"`
 	Vetoes    string `yaml:"vetoes,omitempty" json:"vetoes,omitempty"`
 	Reason    string `yaml:"reason" json:"reason"`
-	Source    string `yaml:"-" json:"source"`
+	// Translations are the title and reason in other languages, by
+	// language code (fr); a language missing here shows the English.
+	Translations map[string]RuleText `yaml:"translations,omitempty" json:"translations,omitempty"`
+	Source       string              `yaml:"-" json:"source"`
+}
+
+// RuleText is a rule's title and reason in one language; the reason has
+// the same {placeholders} as the English one.
+type RuleText struct {
+	Title  string `yaml:"title" json:"title"`
+	Reason string `yaml:"reason" json:"reason"`
 }
 
 // RulesFile is the form of a rules file: what ParseRules reads and what
@@ -59,6 +70,8 @@ type compiledRule struct {
 	points *program // nil for vetoes, warnings and constant points
 	fixed  float64  // the points when the expression is a plain number
 	reason reasonTemplate
+	// reasons holds the translated reasons, by language.
+	reasons map[l10n.Lang]reasonTemplate
 }
 
 // RuleSet is an ordered set of compiled rules, ready to score scenarios.
@@ -170,6 +183,9 @@ func compileRule(r Rule) (*compiledRule, error) {
 	}
 	if c.reason, err = parseReason(r.Reason); err != nil {
 		return nil, fmt.Errorf("reason %s: %w", textcheck.Quote(r.Reason), err)
+	}
+	if err := c.compileTranslations(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -349,4 +365,32 @@ func (ev *evaluator) points(r *compiledRule) (float64, error) {
 		return 0, fmt.Errorf("points evaluated to %v: want a finite number >= 0", v)
 	}
 	return math.Round(v*100) / 100, nil
+}
+
+// compileTranslations checks and compiles the translated titles and
+// reasons.
+func (c *compiledRule) compileTranslations() error {
+	for code, t := range c.Translations {
+		lang, err := l10n.Parse(code)
+		if err != nil || string(lang) != code || lang == l10n.English {
+			return fmt.Errorf("translations: %s is not a language code mailadvisor writes: want %s", textcheck.Quote(code), l10n.French)
+		}
+		if strings.TrimSpace(t.Title) == "" || strings.TrimSpace(t.Reason) == "" {
+			return fmt.Errorf("translations.%s: want both a title and a reason", code)
+		}
+		for _, f := range []struct{ field, value string }{{"title", t.Title}, {"reason", t.Reason}} {
+			if err := textcheck.Text("translations."+code+"."+f.field, f.value, 2000); err != nil {
+				return err
+			}
+		}
+		tmpl, err := parseReason(t.Reason)
+		if err != nil {
+			return fmt.Errorf("translations.%s.reason %s: %w", code, textcheck.Quote(t.Reason), err)
+		}
+		if c.reasons == nil {
+			c.reasons = map[l10n.Lang]reasonTemplate{}
+		}
+		c.reasons[lang] = tmpl
+	}
+	return nil
 }
