@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
+	"github.com/mailadvisor/mailadvisor/costmodel"
+	"github.com/mailadvisor/mailadvisor/internal/l10n"
 )
 
 type adviseOptions struct {
@@ -19,6 +23,7 @@ type adviseOptions struct {
 	batchFmt  string
 	breakEven bool
 	output    string
+	lang      langOption
 	rules     rulesOptions
 	models    modelOptions
 }
@@ -78,7 +83,8 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 			return runAdvise(cmd.Context(), opts)
 		},
 	}
-	addOutputFlag(cmd, &opts.output, "with --batch: json (JSON Lines, the default) or csv")
+	addOutputFlagOf(cmd, &opts.output, csvFormats, formatTable, "with --batch: json (JSON Lines, the default) or csv")
+	opts.lang.addFlag(cmd)
 	opts.rules.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.batch, "batch", "", "score every row of a CSV or JSON Lines file ('-' for stdin)")
 	cmd.Flags().StringVar(&opts.batchFmt, "batch-format", "", "batch input format: csv or jsonl (default: from the file extension)")
@@ -89,7 +95,11 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 }
 
 func runAdvise(_ context.Context, opts *adviseOptions) error {
-	p, err := newPrinter(opts.output)
+	p, err := newPrinter(opts.output, tableWidth(opts.io))
+	if err != nil {
+		return err
+	}
+	lp, err := opts.lang.printer()
 	if err != nil {
 		return err
 	}
@@ -101,11 +111,11 @@ func runAdvise(_ context.Context, opts *adviseOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := adv.Advise(s, advisor.Options{BreakEven: opts.breakEven, Estimates: true, Assumptions: assumed})
+	res, err := adv.Advise(s, advisor.Options{BreakEven: opts.breakEven, Estimates: true, Assumptions: assumed, Lang: lp.Lang()})
 	if err != nil {
 		return err
 	}
-	return p.print(opts.io.out, adviseReport(res))
+	return p.print(opts.io.out, adviseReport(res, lp))
 }
 
 // loadAdvisor compiles the rules in force (the built-in ones or
@@ -169,158 +179,297 @@ func completePresets(cmd *cobra.Command, args []string, toComplete string) ([]st
 	return names, cobra.ShellCompDirectiveNoFileComp
 }
 
-// adviseReport renders a result for people; scripts get the Result as is.
-func adviseReport(res *advisor.Result) report {
-	return report{data: res, sections: func() []section { return adviseSections(res) }}
+// adviseReport renders a result for people in lp's language; scripts get
+// the Result as is.
+func adviseReport(res *advisor.Result, lp *l10n.Printer) report {
+	return report{data: res, sections: func() []section { return adviseSections(res, lp) },
+		csv: func() ([]string, [][]string) { return adviseCSV(res) }}
 }
 
-func adviseSections(res *advisor.Result) []section {
+// optionLabel names a way to run mail in words.
+func optionLabel(lp *l10n.Printer, option string) string {
+	switch option {
+	case costmodel.POP3Self:
+		return lp.T("POP3 on your own server")
+	case costmodel.IMAPSelf:
+		return lp.T("IMAP on your own server")
+	case costmodel.POP3Hosted:
+		return lp.T("POP3 hosted by a provider")
+	case costmodel.IMAPHosted:
+		return lp.T("IMAP hosted by a provider")
+	}
+	return option
+}
+
+// confidenceWords says how sure the advice is, in words.
+func confidenceWords(lp *l10n.Printer, c string) string {
+	switch c {
+	case advisor.ConfidenceStrong:
+		return lp.T("strong")
+	case advisor.ConfidenceModerate:
+		return lp.T("moderate")
+	case advisor.ConfidenceClose:
+		return lp.T("close call")
+	}
+	return lp.T("none")
+}
+
+// yearlyOf is the yearly cost of option in the result.
+func yearlyOf(res *advisor.Result, option string) float64 {
+	for _, o := range res.Options {
+		if o.Option == option {
+			return o.YearlyEUR
+		}
+	}
+	return 0
+}
+
+func adviseSections(res *advisor.Result, lp *l10n.Printer) []section {
 	rec := res.Recommendation
-	title := "Recommendation: " + strings.ToUpper(rec.Protocol) + ", " + rec.Option + " (" + rec.Confidence + ")"
+	proto := strings.ToUpper(rec.Protocol)
+	cost := lp.Amount(yearlyOf(res, rec.Option), "EUR")
+	head := section{Title: lp.T("Recommendation: %s", proto)}
 	if rec.Confidence == advisor.ConfidenceNone {
-		title = "Recommendation: no option meets every constraint; least bad: " + strings.ToUpper(rec.Protocol) + ", " + rec.Option
+		head.Title = lp.T("Recommendation: no option meets every constraint")
+		var broken []string
+		for _, v := range res.Vetoes {
+			if v.Protocol == rec.Protocol {
+				broken = append(broken, v.Rule+" ("+v.Text+")")
+			}
+		}
+		head.Lines = []string{lp.T("Least bad by the scores: %s, as %s (%s), at about %s a year; it breaks: %s.",
+			proto, optionLabel(lp, rec.Option), rec.Option, cost, strings.Join(broken, "; "))}
+	} else {
+		head.Lines = []string{
+			lp.T("Run it as %s (%s), at about %s a year.", optionLabel(lp, rec.Option), rec.Option, cost),
+			lp.T("Confidence: %s (a margin of %s points).", confidenceWords(lp, rec.Confidence), lp.Number(rec.Margin, 0)),
+		}
 	}
-	head := section{Title: title, Lines: []string{rec.Summary}}
 	if rec.LeaveOnServerDays != nil {
-		head.Lines = append(head.Lines, fmt.Sprintf("Leave on server: %d days (%s)", *rec.LeaveOnServerDays, rec.LeaveOnServerReason))
+		head.Lines = append(head.Lines, lp.T("Leave mail on the server for %s days after download: %s.",
+			strconv.Itoa(*rec.LeaveOnServerDays), rec.LeaveOnServerText))
 	}
-	out := []section{head, inputsSection(res), contributionsSection(res), optionsSection(res)}
+	out := []section{head, inputsSection(res, lp), contributionsSection(res, lp), optionsSection(res, lp)}
 	if len(res.Vetoes) > 0 {
-		v := section{Title: "Vetoes", Header: []string{"Rule", "Rules out", "Reason"}}
+		v := section{Title: lp.T("Vetoes"), Header: []string{lp.T("Rule"), lp.T("Rules out"), lp.T("Reason")}}
 		for _, veto := range res.Vetoes {
-			v.Rows = append(v.Rows, []string{veto.Rule, strings.ToUpper(veto.Protocol), veto.Reason})
+			v.Rows = append(v.Rows, []string{veto.Rule, strings.ToUpper(veto.Protocol), veto.Text})
 		}
 		out = append(out, v)
 	}
 	if len(res.Warnings) > 0 {
-		w := section{Title: "Warnings"}
+		w := section{Title: lp.T("Warnings")}
 		for _, warning := range res.Warnings {
-			w.Lines = append(w.Lines, fmt.Sprintf("%s: %s", warning.Rule, warning.Message))
+			w.Lines = append(w.Lines, fmt.Sprintf("%s: %s", warning.Rule, warning.Text))
 		}
 		out = append(out, w)
 	}
-	out = append(out, endpointsSection(res.Endpoints))
+	out = append(out, endpointsSection(res.Endpoints, lp))
 	if res.Cost != nil && res.Carbon != nil {
-		out = append(out, costSummarySection(res.Cost), carbonSummarySection(res.Carbon))
+		out = append(out, costSummarySection(res.Cost, lp), carbonSummarySection(res.Carbon, lp))
 	}
 	if len(res.BreakEven) > 0 {
-		out = append(out, breakEvenSection(res))
+		out = append(out, breakEvenSection(res, lp))
 	}
 	return out
 }
 
+// sourceWords says where an input came from.
+func sourceWords(lp *l10n.Printer, src string) string {
+	switch src {
+	case advisor.SourceDefault:
+		return lp.T("built-in default")
+	case advisor.SourcePreset:
+		return lp.T("preset")
+	case advisor.SourceFile:
+		return lp.T("scenario file")
+	case advisor.SourceEnv:
+		return lp.T("environment")
+	case advisor.SourceFlag:
+		return lp.T("command line")
+	case advisor.SourceDerived:
+		return lp.T("assumed for this size")
+	}
+	return src
+}
+
 // inputsSection lists the inputs someone gave and those fitted to the
 // scenario's size, and names the ones left at the built-in default.
-func inputsSection(res *advisor.Result) section {
-	s := section{Title: "Inputs", Header: []string{"Input", "Value", "Source"}}
+func inputsSection(res *advisor.Result, lp *l10n.Printer) section {
+	s := section{Title: lp.T("Inputs"), Header: []string{lp.T("Input"), lp.T("Value"), lp.T("Source")}}
 	var defaults []string
 	for _, a := range res.Assumptions {
 		if a.Source == advisor.SourceDefault {
 			defaults = append(defaults, a.Field)
 			continue
 		}
-		src := a.Source
+		src := sourceWords(lp, a.Source)
 		if a.Reason != "" {
-			src += ": " + a.Reason
+			src += ": " + lp.T(a.Reason)
 		}
 		value := a.Value
 		if value == "" {
-			value = "unset"
+			value = lp.T("unset")
 		}
 		s.Rows = append(s.Rows, []string{a.Field, value, src})
 	}
 	if len(defaults) > 0 {
-		s.Lines = []string{"Built-in defaults (the source article's 50-person company): " + strings.Join(defaults, ", ") + "."}
+		s.Lines = []string{lp.T("Built-in defaults (the source article's 50-person company): %s.", strings.Join(defaults, ", "))}
 	}
 	if len(s.Rows) == 0 {
 		s.Header = nil
 	}
 	return s
+}
+
+func yesNo(lp *l10n.Printer, b bool) string {
+	if b {
+		return lp.T("yes")
+	}
+	return lp.T("no")
 }
 
 // optionsSection lists the four ways to run mail, whether each meets the
 // hard constraints, and what rules it out.
-func optionsSection(res *advisor.Result) section {
-	s := section{Title: "Options (protocol and who runs it)", Header: []string{"Option", "EUR/year", "Meets the constraints", "Ruled out by"}}
+func optionsSection(res *advisor.Result, lp *l10n.Printer) section {
+	s := section{Title: lp.T("Options (protocol and who runs it)"),
+		Header: []string{lp.T("Option"), lp.T("Per year"), lp.T("Meets the constraints"), lp.T("Ruled out by")}}
 	for _, o := range res.Options {
-		ok := "yes"
-		if !o.Feasible {
-			ok = "no"
-		}
-		s.Rows = append(s.Rows, []string{o.Option, grouped(o.YearlyEUR), ok, strings.Join(o.RuledOutBy, "; ")})
+		s.Rows = append(s.Rows, []string{o.Option, lp.Amount(o.YearlyEUR, "EUR"), yesNo(lp, o.Feasible), strings.Join(o.RuledOutText, "; ")})
 	}
 	return s
 }
 
-func contributionsSection(res *advisor.Result) section {
-	s := section{Title: fmt.Sprintf("Score: IMAP %s, POP3 %s", num(res.Scores.IMAP), num(res.Scores.POP3)),
-		Header: []string{"Rule", "Favours", "Points", "Reason"}}
+func contributionsSection(res *advisor.Result, lp *l10n.Printer) section {
+	s := section{Title: lp.T("Score: IMAP %s, POP3 %s", points(lp, res.Scores.IMAP), points(lp, res.Scores.POP3)),
+		Header: []string{lp.T("Rule"), lp.T("Favours"), lp.T("Points"), lp.T("Reason")}}
 	for _, c := range res.Contributions {
-		s.Rows = append(s.Rows, []string{c.Rule, strings.ToUpper(c.Favours), num(c.Points), c.Reason})
+		s.Rows = append(s.Rows, []string{c.Rule, strings.ToUpper(c.Favours), points(lp, c.Points), c.Text})
 	}
 	if len(s.Rows) == 0 {
-		s.Lines = []string{"No rule gave points."}
+		s.Lines = []string{lp.T("No rule gave points.")}
 		s.Header = nil
 	}
 	return s
 }
 
-func endpointsSection(endpoints []advisor.Endpoint) section {
-	s := section{Title: "Secure endpoints", Header: []string{"Service", "Port", "Security", "Note"}}
+// points writes a score: whole points, or two decimals when a rule gave a
+// fraction.
+func points(lp *l10n.Printer, v float64) string {
+	if v == math.Trunc(v) {
+		return lp.Number(v, 0)
+	}
+	return lp.Number(v, 2)
+}
+
+// securityWords names an endpoint's encryption as mail apps label it.
+func securityWords(sec string) string {
+	if sec == advisor.SecurityTLS {
+		return "SSL/TLS"
+	}
+	return "STARTTLS"
+}
+
+func endpointsSection(endpoints []advisor.Endpoint, lp *l10n.Printer) section {
+	s := section{Title: lp.T("Secure endpoints"), Header: []string{lp.T("Service"), lp.T("Port"), lp.T("Security"), lp.T("Note")}}
 	for _, e := range endpoints {
-		s.Rows = append(s.Rows, []string{e.Service, fmt.Sprint(e.Port), e.Security, e.Note})
+		s.Rows = append(s.Rows, []string{e.Service, strconv.Itoa(e.Port), securityWords(e.Security), lp.T(e.Note)})
 	}
 	return s
 }
 
 // answerWords is a flip's answer for people: the protocol, or that no
 // option would meet every constraint.
-func answerWords(a string) string {
+func answerWords(lp *l10n.Printer, a string) string {
 	if a == advisor.AnswerNone {
-		return "no option fits"
+		return lp.T("no option fits")
 	}
 	return strings.ToUpper(a)
 }
 
 // breakEvenSection lists the changes that flip the answer; the inputs
 // that cannot flip it within their allowed range are named on one line.
-func breakEvenSection(res *advisor.Result) section {
-	s := section{Title: "What would change the answer", Header: []string{"Input", "Now", "Change", "Flips to"}}
+func breakEvenSection(res *advisor.Result, lp *l10n.Printer) section {
+	s := section{Title: lp.T("What would change the answer"), Header: []string{lp.T("Input"), lp.T("Now"), lp.T("Change"), lp.T("Flips to")}}
+	for _, c := range flips(res, lp) {
+		s.Rows = append(s.Rows, []string{c.input, c.now, c.change, c.to})
+	}
 	var steady []string
 	for _, b := range res.BreakEven {
 		if b.At == nil {
 			steady = append(steady, b.Input)
-			continue
 		}
-		now := "unset"
-		if b.Current != nil {
-			now = num(*b.Current)
-		}
-		change := ">= " + num(*b.At)
-		if b.Direction == "at_or_below" {
-			change = "<= " + num(*b.At)
-		}
-		if b.Until != nil {
-			change += ", until " + num(*b.Until)
-		}
-		s.Rows = append(s.Rows, []string{b.Input, now, change, answerWords(b.FlipsTo)})
-	}
-	for _, w := range res.WhatIf {
-		s.Rows = append(s.Rows, []string{w.Input, "", "set to " + w.Value, answerWords(w.FlipsTo)})
 	}
 	if len(s.Rows) == 0 {
 		s.Header = nil
-		s.Lines = append(s.Lines, "No single change of an input flips the answer.")
+		s.Lines = append(s.Lines, lp.T("No single change of an input flips the answer."))
 	}
 	if len(steady) > 0 {
-		s.Lines = append(s.Lines, "No flip within the allowed range: "+strings.Join(steady, ", ")+".")
+		s.Lines = append(s.Lines, lp.T("No flip within the allowed range: %s.", strings.Join(steady, ", ")))
 	}
 	return s
+}
+
+// flip is one change of an input that changes the answer, in words.
+type flip struct{ input, now, change, to string }
+
+// flips lists the break-even and what-if changes, in words.
+func flips(res *advisor.Result, lp *l10n.Printer) []flip {
+	var out []flip
+	for _, b := range res.BreakEven {
+		if b.At == nil {
+			continue
+		}
+		now := lp.T("unset")
+		if b.Current != nil {
+			now = decimal(lp, *b.Current)
+		}
+		change := "≥ " + decimal(lp, *b.At)
+		if b.Direction == "at_or_below" {
+			change = "≤ " + decimal(lp, *b.At)
+		}
+		if b.Until != nil {
+			change += lp.T(", until %s", decimal(lp, *b.Until))
+		}
+		out = append(out, flip{b.Input, now, change, answerWords(lp, b.FlipsTo)})
+	}
+	for _, w := range res.WhatIf {
+		out = append(out, flip{w.Input, "", lp.T("set to %s", w.Value), answerWords(lp, w.FlipsTo)})
+	}
+	return out
+}
+
+// decimal writes an input's value: no decimals for a whole number, else
+// two.
+func decimal(lp *l10n.Printer, v float64) string {
+	return points(lp, v)
+}
+
+// adviseCSV is one row per contribution, veto and warning, with the
+// recommendation on every row, for a spreadsheet.
+func adviseCSV(res *advisor.Result) ([]string, [][]string) {
+	rec := res.Recommendation
+	header := []string{"protocol", "option", "confidence", "imap_score", "pop3_score", "kind", "rule", "favours", "points", "reason"}
+	base := []string{rec.Protocol, rec.Option, rec.Confidence, csvNumber(res.Scores.IMAP), csvNumber(res.Scores.POP3)}
+	var rows [][]string
+	row := func(cells ...string) { rows = append(rows, append(slices.Clone(base), cells...)) }
+	for _, c := range res.Contributions {
+		row("points", c.Rule, c.Favours, csvNumber(c.Points), c.Reason)
+	}
+	for _, v := range res.Vetoes {
+		row("veto", v.Rule, v.Protocol, "", v.Reason)
+	}
+	for _, w := range res.Warnings {
+		row("warning", w.Rule, "", "", w.Message)
+	}
+	return header, rows
 }
 
 // exact prints a parameter as it was given, every digit kept.
 func exact(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
+// num writes a number for a script-facing table: at most two decimals,
+// no grouping.
 func num(v float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
 }

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/carbon"
+	"github.com/mailadvisor/mailadvisor/internal/l10n"
 )
 
 func newCarbonCmd(io streams) *cobra.Command {
@@ -36,12 +40,13 @@ Every parameter shows its source. Change any of them with a file:
 				_, err := opts.io.out.Write(carbon.DefaultsYAML())
 				return err
 			}
-			return runEstimate(cmd.Context(), opts, func(m advisor.Models, s advisor.Scenario) (report, error) {
+			return runEstimate(cmd.Context(), opts, func(m advisor.Models, s advisor.Scenario, lp *l10n.Printer) (report, error) {
 				e, err := m.Carbon.Estimate(m.CarbonInput(&s), m.CarbonModel)
 				if err != nil {
 					return report{}, usagef("%v", err)
 				}
-				return report{data: e, sections: func() []section { return carbonSections(e) }}, nil
+				return report{data: e, sections: func() []section { return carbonSections(e, lp) },
+					csv: func() ([]string, [][]string) { return carbonCSV(e) }}, nil
 			})
 		},
 	}
@@ -49,32 +54,52 @@ Every parameter shows its source. Change any of them with a file:
 	return cmd
 }
 
-func carbonSummarySection(e *carbon.Estimate) section {
-	s := section{Title: "CO2 per year (kg CO2e)", Lines: []string{"Note: " + e.Note + "."},
-		Header: []string{"Model", "POP3 org", "IMAP org", "POP3/user", "IMAP/user", "Used"}}
+func carbonSummarySection(e *carbon.Estimate, lp *l10n.Printer) section {
+	s := section{Title: lp.T("CO2 per year (kg CO2e)"), Lines: []string{lp.T("Note: %s.", lp.T(e.Note))},
+		Header: []string{lp.T("Model"), lp.T("POP3, organisation"), lp.T("IMAP, organisation"), lp.T("POP3 per user"), lp.T("IMAP per user"), lp.T("Used")}}
 	for _, m := range e.Models {
 		used := ""
 		if m.Default {
-			used = "yes"
+			used = lp.T("yes")
 		}
-		s.Rows = append(s.Rows, []string{m.Model, grouped(m.POP3KgPerYear), grouped(m.IMAPKgPerYear),
-			num(m.POP3KgPerUserYear), num(m.IMAPKgPerUserYear), used})
+		s.Rows = append(s.Rows, []string{m.Model, lp.Number(m.POP3KgPerYear, 1), lp.Number(m.IMAPKgPerYear, 1),
+			lp.Number(m.POP3KgPerUserYear, 2), lp.Number(m.IMAPKgPerUserYear, 2), used})
 		if m.Warning != "" {
-			s.Lines = append(s.Lines, m.Model+": "+m.Warning+".")
+			s.Lines = append(s.Lines, m.Model+": "+lp.T(m.Warning)+".")
 		}
 	}
 	return s
 }
 
-func carbonSections(e *carbon.Estimate) []section {
-	out := []section{carbonSummarySection(e)}
+// modelDescription is a CO2 model's description in lp's language.
+func modelDescription(lp *l10n.Printer, m carbon.Result) string {
+	const bytesPrefix, bytesSuffix = "energy per GB transferred and stored (Sustainable Web Design model v4) on the ", " grid"
+	if region, ok := strings.CutPrefix(m.Description, bytesPrefix); ok && strings.HasSuffix(region, bytesSuffix) {
+		return lp.T(bytesPrefix+"%s"+bytesSuffix, strings.TrimSuffix(region, bytesSuffix))
+	}
+	return lp.T(m.Description)
+}
+
+func carbonSections(e *carbon.Estimate, lp *l10n.Printer) []section {
+	out := []section{carbonSummarySection(e, lp)}
 	for _, m := range e.Models {
-		s := section{Title: m.Model + ": " + m.Description, Formula: m.Formula,
-			Header: []string{"Parameter", "Value", "Unit", "Source"}}
+		s := section{Title: m.Model + ": " + modelDescription(lp, m), Formula: m.Formula,
+			Header: []string{lp.T("Parameter"), lp.T("Value"), lp.T("Unit"), lp.T("Source")}}
 		for _, p := range m.Parameters {
 			s.Rows = append(s.Rows, []string{p.Name, exact(p.Value), p.Unit, p.Source})
 		}
 		out = append(out, s)
 	}
 	return out
+}
+
+// carbonCSV is one row per model.
+func carbonCSV(e *carbon.Estimate) ([]string, [][]string) {
+	header := []string{"model", "used", "pop3_kg_per_year", "imap_kg_per_year", "pop3_kg_per_user_year", "imap_kg_per_user_year", "formula"}
+	var rows [][]string
+	for _, m := range e.Models {
+		rows = append(rows, []string{m.Model, strconv.FormatBool(m.Default), csvNumber(m.POP3KgPerYear), csvNumber(m.IMAPKgPerYear),
+			csvNumber(m.POP3KgPerUserYear), csvNumber(m.IMAPKgPerUserYear), m.Formula})
+	}
+	return header, rows
 }

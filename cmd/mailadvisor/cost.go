@@ -2,15 +2,13 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strings"
+	"strconv"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/costmodel"
+	"github.com/mailadvisor/mailadvisor/internal/l10n"
 )
 
 type estimateOptions struct {
@@ -18,6 +16,7 @@ type estimateOptions struct {
 	scenario      scenarioInput
 	models        modelOptions
 	output        string
+	lang          langOption
 	printDefaults bool
 	params        string
 	paramsKey     string // the setting that --params stands for
@@ -48,12 +47,13 @@ The scenario comes from the same flags, files and presets as 'advise'.`,
 				_, err := opts.io.out.Write(costmodel.DefaultsYAML())
 				return err
 			}
-			return runEstimate(cmd.Context(), opts, func(m advisor.Models, s advisor.Scenario) (report, error) {
+			return runEstimate(cmd.Context(), opts, func(m advisor.Models, s advisor.Scenario, lp *l10n.Printer) (report, error) {
 				e, err := m.Cost.Estimate(m.CostInput(&s))
 				if err != nil {
 					return report{}, err
 				}
-				return report{data: e, sections: func() []section { return costSections(e) }}, nil
+				return report{data: e, sections: func() []section { return costSections(e, lp) },
+					csv: func() ([]string, [][]string) { return costCSV(e) }}, nil
 			})
 		},
 	}
@@ -63,7 +63,8 @@ The scenario comes from the same flags, files and presets as 'advise'.`,
 
 // addEstimateFlags adds the flags that cost and carbon share.
 func addEstimateFlags(cmd *cobra.Command, opts *estimateOptions) {
-	addOutputFlag(cmd, &opts.output, "")
+	addOutputFlagOf(cmd, &opts.output, csvFormats, formatTable, "")
+	opts.lang.addFlag(cmd)
 	cmd.Flags().BoolVar(&opts.printDefaults, "print-defaults", false, "print the default parameters, with their sources, as a YAML file to edit")
 	opts.scenario.addFlags(cmd)
 	opts.models.addFlags(cmd)
@@ -73,7 +74,7 @@ func addEstimateFlags(cmd *cobra.Command, opts *estimateOptions) {
 
 // runEstimate loads the scenario and the models, and prints the report
 // that build makes of them.
-func runEstimate(_ context.Context, opts *estimateOptions, build func(advisor.Models, advisor.Scenario) (report, error)) error {
+func runEstimate(_ context.Context, opts *estimateOptions, build func(advisor.Models, advisor.Scenario, *l10n.Printer) (report, error)) error {
 	if opts.params != "" {
 		if opts.paramsKey == "cost-params" {
 			opts.models.costParams = opts.params
@@ -81,7 +82,11 @@ func runEstimate(_ context.Context, opts *estimateOptions, build func(advisor.Mo
 			opts.models.carbonParams = opts.params
 		}
 	}
-	p, err := newPrinter(opts.output)
+	p, err := newPrinter(opts.output, tableWidth(opts.io))
+	if err != nil {
+		return err
+	}
+	lp, err := opts.lang.printer()
 	if err != nil {
 		return err
 	}
@@ -93,44 +98,60 @@ func runEstimate(_ context.Context, opts *estimateOptions, build func(advisor.Mo
 	if err != nil {
 		return err
 	}
-	r, err := build(m, s)
+	r, err := build(m, s, lp)
 	if err != nil {
 		return err
 	}
 	return p.print(opts.io.out, r)
 }
 
-func costSummarySection(e *costmodel.Estimate) section {
-	s := section{Title: fmt.Sprintf("Cost (%s, total over %d years)", e.Currency, e.Years),
-		Header: []string{"Option", "Per year", "One-off", fmt.Sprintf("TCO %dy", e.Years), "Per user/month"}}
+func costSummarySection(e *costmodel.Estimate, lp *l10n.Printer) section {
+	s := section{Title: lp.T("Cost (%s, total over %s years)", e.Currency, strconv.Itoa(e.Years)),
+		Header: []string{lp.T("Option"), lp.T("Per year"), lp.T("One-off"), lp.T("Total, %s years", strconv.Itoa(e.Years)), lp.T("Per user and month")}}
 	for _, o := range e.Options {
-		s.Rows = append(s.Rows, []string{o.Option, grouped(o.Yearly), grouped(o.OneOff), grouped(o.TCO), num(o.PerUserMonth)})
+		s.Rows = append(s.Rows, []string{o.Option, lp.Amount(o.Yearly, e.Currency), lp.Amount(o.OneOff, e.Currency),
+			lp.Amount(o.TCO, e.Currency), lp.AmountDecimals(o.PerUserMonth, e.Currency, 2)})
 	}
 	pop, _ := e.Option(costmodel.POP3Hosted)
 	imap, _ := e.Option(costmodel.IMAPHosted)
 	if pop.Yearly == imap.Yearly {
-		s.Lines = []string{fmt.Sprintf("With a provider, POP3 and IMAP cost the same mailbox: %s %s a year; the self-hosted rows are the cost of running a server.",
-			grouped(pop.Yearly), e.Currency)}
+		s.Lines = []string{lp.T("With a provider, POP3 and IMAP cost the same mailbox: %s a year; the self-hosted rows are the cost of running a server.",
+			lp.Amount(pop.Yearly, e.Currency))}
 	}
 	return s
 }
 
-func costSections(e *costmodel.Estimate) []section {
-	out := []section{costSummarySection(e)}
+// kindWords says whether a cost line comes every year or once.
+func kindWords(lp *l10n.Printer, kind string) string {
+	if kind == costmodel.OneOff {
+		return lp.T("one-off")
+	}
+	return lp.T("yearly")
+}
+
+func costSections(e *costmodel.Estimate, lp *l10n.Printer) []section {
+	out := []section{costSummarySection(e, lp)}
 	for _, o := range e.Options {
-		s := section{Title: o.Label + " (" + o.Option + ")", Header: []string{"Item", "Kind", "Formula", "Inputs", e.Currency, "Source"},
+		s := section{Title: optionLabel(lp, o.Option) + " (" + o.Option + ")",
+			Header:      []string{lp.T("Item"), lp.T("Kind"), lp.T("Formula"), lp.T("Inputs"), e.Currency, lp.T("Source")},
 			CodeColumns: []int{2}}
 		for _, l := range o.Breakdown {
-			s.Rows = append(s.Rows, []string{l.Item, l.Kind, l.Formula, l.Inputs, grouped(l.Amount), l.Source})
+			s.Rows = append(s.Rows, []string{lp.T(l.Item), kindWords(lp, l.Kind), l.Formula, l.Inputs, lp.Amount(l.Amount, e.Currency), l.Source})
 		}
 		out = append(out, s)
 	}
 	return out
 }
 
-// grouped prints an amount with thousands separators and no needless cents.
-func grouped(v float64) string {
-	return strings.TrimSuffix(groupPrinter.Sprintf("%.2f", v), ".00")
+// costCSV is one row per breakdown line of every option.
+func costCSV(e *costmodel.Estimate) ([]string, [][]string) {
+	header := []string{"option", "item", "kind", "formula", "inputs", "amount", "currency", "yearly", "one_off", "tco", "years", "source"}
+	var rows [][]string
+	for _, o := range e.Options {
+		for _, l := range o.Breakdown {
+			rows = append(rows, []string{o.Option, l.Item, l.Kind, l.Formula, l.Inputs, csvNumber(l.Amount), e.Currency,
+				csvNumber(o.Yearly), csvNumber(o.OneOff), csvNumber(o.TCO), strconv.Itoa(e.Years), l.Source})
+		}
+	}
+	return header, rows
 }
-
-var groupPrinter = message.NewPrinter(language.English)

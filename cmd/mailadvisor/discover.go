@@ -121,7 +121,7 @@ profile with what it finds.`,
 			if email == "" {
 				return withHint(usagef("which address? give --email"), "mailadvisor discover --email alice@example.com")
 			}
-			p, err := newPrinter(output)
+			p, err := newPrinter(output, tableWidth(io))
 			if err != nil {
 				return err
 			}

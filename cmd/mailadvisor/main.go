@@ -11,10 +11,15 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}))
+	io := streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+		io.width = w
+	}
+	os.Exit(run(os.Args[1:], io))
 }
 
 // streams are the standard streams a command reads and writes.
@@ -22,6 +27,9 @@ type streams struct {
 	in  io.Reader
 	out io.Writer
 	err io.Writer
+	// width is the terminal's width in columns when out is a terminal
+	// (0 otherwise): tables narrow to it.
+	width int
 }
 
 // run executes the command line args and returns the process exit code.

@@ -26,6 +26,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/rogpeppe/go-internal/testscript"
 	"howett.net/plist"
 
@@ -99,6 +100,7 @@ func TestScripts(t *testing.T) {
 			"free-port":     cmdFreePort,
 			"http":          cmdHTTP,
 			"mode":          cmdMode,
+			"max-width":     cmdMaxWidth,
 		},
 	})
 }
@@ -566,5 +568,24 @@ func cmdMode(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	if got := fi.Mode().Perm(); (got == os.FileMode(want)) == neg {
 		ts.Fatalf("%s: mode %04o, want %s%s", args[0], got, map[bool]string{true: "not "}[neg], args[1])
+	}
+}
+
+// cmdMaxWidth checks that no line of the last command's stdout is wider
+// than N terminal columns: max-width N.
+func cmdMaxWidth(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: max-width N")
+	}
+	limit, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	widest, line := 0, ""
+	for l := range strings.SplitSeq(ts.ReadFile("stdout"), "\n") {
+		if w := twwidth.Width(l); w > widest {
+			widest, line = w, l
+		}
+	}
+	if over := widest > limit; over != neg {
+		ts.Fatalf("widest line: %d columns (limit %d): %q", widest, limit, line)
 	}
 }

@@ -15,7 +15,7 @@ func newPresetsCmd(io streams) *cobra.Command {
   mailadvisor presets -o yaml   # full scenarios, to copy into a file for -f`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := newPrinter(output)
+			p, err := newPrinter(output, tableWidth(io))
 			if err != nil {
 				return err
 			}

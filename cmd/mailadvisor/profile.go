@@ -186,7 +186,7 @@ func writeProfile(w io.Writer, plan *profiles.Plan, format string, opts *profile
 			// The same page as batch's settings.md: one renderer.
 			return profiles.WriteSheetMarkdown(w, sheet)
 		}
-		p, err := newPrinter(opts.output)
+		p, err := newPrinter(opts.output, tableWidth(opts.io))
 		if err != nil {
 			return err
 		}

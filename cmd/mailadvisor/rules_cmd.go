@@ -23,7 +23,7 @@ prints the same rules as a list, each with its source.`,
   mailadvisor rules --extra-rules ours.yaml   # check a rules file loads`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := newPrinter(output)
+			p, err := newPrinter(output, tableWidth(io))
 			if err != nil {
 				return err
 			}

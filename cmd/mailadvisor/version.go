@@ -53,7 +53,7 @@ func newVersionCmd(io streams) *cobra.Command {
 				_, err := fmt.Fprintln(io.out, versionString())
 				return err
 			}
-			p, err := newPrinter(output)
+			p, err := newPrinter(output, tableWidth(io))
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ package l10n
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -143,8 +144,12 @@ func (p *Printer) Missing() []string {
 // Number writes v with exactly the given decimals and the language's
 // grouping: 1,135.20 in English, 1 135,20 in French.
 func (p *Printer) Number(v float64, decimals int) string {
+	// Round half away from zero first, as the rest of the tool does
+	// (x/text rounds half to even), and never write -0.
+	scale := math.Pow10(decimals)
+	v = math.Round(v*scale) / scale
 	if v == 0 {
-		v = 0 // no -0
+		v = 0
 	}
 	return p.nums.Sprint(number.Decimal(v, number.MinFractionDigits(decimals), number.MaxFractionDigits(decimals)))
 }
@@ -152,7 +157,13 @@ func (p *Printer) Number(v float64, decimals int) string {
 // Amount writes a sum of money in whole units of currency (an ISO code;
 // EUR shows as €): €2,000 in English, 2 000 € in French.
 func (p *Printer) Amount(v float64, currency string) string {
-	n := p.Number(v, 0)
+	return p.AmountDecimals(v, currency, 0)
+}
+
+// AmountDecimals writes a sum of money with the given decimals: €4.40,
+// 4,40 €.
+func (p *Printer) AmountDecimals(v float64, currency string, decimals int) string {
+	n := p.Number(v, decimals)
 	sym := currency
 	if currency == "EUR" {
 		sym = "€"
