@@ -75,6 +75,16 @@ func applyNode(n *yaml.Node, s *Scenario) error {
 }
 
 func applyValue(key, val *yaml.Node, s *Scenario) error {
+	if key.Value == ClientField {
+		if val.Kind != yaml.ScalarNode || val.Tag == "!!null" {
+			return fmt.Errorf("line %d: client: want the client's name as text", val.Line)
+		}
+		if err := textcheck.Text("client", val.Value, maxClientLen); err != nil {
+			return fmt.Errorf("line %d: %w", val.Line, err)
+		}
+		s.Client = strings.TrimSpace(val.Value)
+		return nil
+	}
 	f, ok := FieldByName(key.Value)
 	if !ok || strings.Contains(key.Value, "-") {
 		return fmt.Errorf("line %d: unknown field %s (known fields: %s)", key.Line, textcheck.Quote(key.Value), strings.Join(FieldNames(), ", "))

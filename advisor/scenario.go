@@ -43,7 +43,16 @@ type Scenario struct {
 	LocalStorageOnly       bool     `yaml:"local_storage_only" json:"local_storage_only"`
 	EndpointBackups        bool     `yaml:"endpoint_backups" json:"endpoint_backups"`
 	EnvironmentPriority    float64  `yaml:"environment_priority" json:"environment_priority"`
+	// Client names whom the advice is for (a report's title); a label
+	// only, which no rule sees.
+	Client string `yaml:"client,omitempty" json:"client,omitempty"`
 }
+
+// ClientField is the scenario file key of Scenario.Client.
+const ClientField = "client"
+
+// maxClientLen bounds Scenario.Client, a name for a title.
+const maxClientLen = 200
 
 // DefaultScenario returns the built-in scenario: the source article's
 // 50-user small company (the `sme-office` preset).
