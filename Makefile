@@ -27,3 +27,4 @@ golden:
 	go test ./cmd/mailadvisor -run TestScripts -update
 	go test ./profiles -run TestGolden -update
 	go test ./templates -run TestGolden -update
+	go test ./report -run TestGolden -update

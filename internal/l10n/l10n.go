@@ -102,7 +102,7 @@ func (p *Printer) Lang() Lang { return p.lang }
 func (p *Printer) T(key string, args ...any) string {
 	format := key
 	if p.lang == French {
-		if fr, ok := french[key]; ok {
+		if fr, ok := Translation(key); ok {
 			format = fr
 		} else {
 			p.mu.Lock()
@@ -125,7 +125,7 @@ func (p *Printer) Has(key string) bool {
 	if p.lang == English {
 		return true
 	}
-	_, ok := french[key]
+	_, ok := Translation(key)
 	return ok
 }
 
@@ -204,16 +204,26 @@ func (p *Printer) Date(t time.Time) string {
 
 // Keys lists the catalogue's keys, sorted (for tests).
 func Keys() []string {
-	out := make([]string, 0, len(french))
-	for k := range french {
-		out = append(out, k)
+	out := make([]string, 0, len(french)+len(reportFrench))
+	for _, m := range catalogues {
+		for k := range m {
+			out = append(out, k)
+		}
 	}
 	slices.Sort(out)
 	return out
 }
 
+// catalogues are the French of the commands' output and of the report;
+// a key is in one only (TestEveryMessageInBothLanguages).
+var catalogues = []map[string]string{french, reportFrench}
+
 // Translation is key's French, and whether the catalogue has it.
 func Translation(key string) (string, bool) {
-	s, ok := french[key]
-	return s, ok
+	for _, m := range catalogues {
+		if s, ok := m[key]; ok {
+			return s, ok
+		}
+	}
+	return "", false
 }

@@ -73,6 +73,11 @@ func TestEveryMessageInBothLanguages(t *testing.T) {
 	if len(Keys()) == 0 {
 		t.Fatal("empty catalogue")
 	}
+	for k := range reportFrench {
+		if _, dup := french[k]; dup {
+			t.Errorf("%q is in both catalogues", k)
+		}
+	}
 	for _, key := range Keys() {
 		fr, _ := Translation(key)
 		if strings.TrimSpace(fr) == "" {

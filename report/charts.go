@@ -1,0 +1,245 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+	"regexp"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/mailadvisor/mailadvisor/internal/l10n"
+)
+
+// Chart is one figure of the report, as a standalone SVG document.
+type Chart struct {
+	Name  string // file name stem: scores, cost, co2
+	Title string // the figure's caption, also its alternative text
+	SVG   []byte
+}
+
+// The charts' colours: IMAP blue, POP3 orange (distinguishable with the
+// common colour-vision deficiencies), options by protocol and shade.
+var (
+	imapColor    = color.RGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff}
+	pop3Color    = color.RGBA{R: 0xd9, G: 0x7a, B: 0x00, A: 0xff}
+	optionColors = map[string]color.Color{
+		"pop3-self":   pop3Color,
+		"pop3-hosted": color.RGBA{R: 0xf2, G: 0xb3, B: 0x5c, A: 0xff},
+		"imap-self":   imapColor,
+		"imap-hosted": color.RGBA{R: 0x6f, G: 0xa3, B: 0xd9, A: 0xff},
+	}
+	sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
+)
+
+// newPlot returns a plot with the report's sans-serif font throughout.
+func newPlot(title string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font = sans
+	p.Title.TextStyle.Font.Size = vg.Points(12)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font = sans
+		a.Label.TextStyle.Font.Size = vg.Points(10)
+		a.Tick.Label.Font = sans
+		a.Tick.Label.Font.Size = vg.Points(9)
+	}
+	p.Legend.TextStyle.Font = sans
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
+	return p
+}
+
+// svgOf renders plots side by side (one row) as one SVG document.
+func svgOf(w, h vg.Length, plots ...*plot.Plot) ([]byte, error) {
+	c := vgsvg.New(w, h)
+	dc := draw.New(c)
+	if len(plots) == 1 {
+		plots[0].Draw(dc)
+	} else {
+		tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Millimeter * 4}
+		row := [][]*plot.Plot{plots}
+		canvases := plot.Align(row, tiles, dc)
+		for i, p := range plots {
+			p.Draw(canvases[0][i])
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return cleanSVG(buf.Bytes()), nil
+}
+
+var (
+	svgProlog = regexp.MustCompile(`(?s)^.*?(<svg[\s>])`)
+	svgNoise  = regexp.MustCompile(`\s*<!--.*?-->`)
+)
+
+// cleanSVG drops what comes before <svg (the XML declaration and
+// DOCTYPE, which must not appear inside HTML) and comments.
+func cleanSVG(b []byte) []byte {
+	b = svgProlog.ReplaceAll(b, []byte("$1"))
+	return svgNoise.ReplaceAll(b, nil)
+}
+
+// barLabels labels bars with their values.
+func barLabels(lp *l10n.Printer, values plotter.Values, decimals int) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = lp.Number(v, decimals)
+	}
+	return out
+}
+
+// scoresChart: the points each protocol collected.
+func scoresChart(lp *l10n.Printer, imap, pop3 float64) (*plot.Plot, error) {
+	p := newPlot(lp.T("Score (points)"))
+	// One bar per protocol, each in its colour.
+	imapBar, err := plotter.NewBarChart(plotter.Values{imap}, vg.Points(40))
+	if err != nil {
+		return nil, err
+	}
+	imapBar.Color, imapBar.LineStyle.Width = imapColor, 0
+	pop3Bar, err := plotter.NewBarChart(plotter.Values{pop3}, vg.Points(40))
+	if err != nil {
+		return nil, err
+	}
+	pop3Bar.Color, pop3Bar.LineStyle.Width = pop3Color, 0
+	pop3Bar.XMin = 1
+	p.Add(imapBar, pop3Bar)
+	p.NominalX("IMAP", "POP3")
+	p.Y.Min = 0
+	p.Y.Max = math.Max(1, math.Max(imap, pop3)*1.15)
+	p.Y.Tick.Marker = localTicks{lp}
+	for i, b := range []*plotter.BarChart{imapBar, pop3Bar} {
+		labels, err := plotter.NewLabels(plotter.XYLabels{
+			XYs:    plotter.XYs{{X: float64(i), Y: b.Values[0]}},
+			Labels: barLabels(lp, b.Values, 0),
+		})
+		if err != nil {
+			return nil, err
+		}
+		labels.Offset = vg.Point{X: -vg.Points(6), Y: vg.Points(3)}
+		for j := range labels.TextStyle {
+			labels.TextStyle[j].Font = sans
+			labels.TextStyle[j].Font.Size = vg.Points(9)
+		}
+		p.Add(labels)
+	}
+	return p, nil
+}
+
+// localTicks are gonum's default ticks with the language's numbers.
+type localTicks struct{ lp *l10n.Printer }
+
+func (t localTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label == "" {
+			continue
+		}
+		decimals := 0
+		if v := ticks[i].Value; v != math.Trunc(v) {
+			decimals = max(0, int(math.Ceil(-math.Log10(math.Abs(v-math.Trunc(v))))))
+			decimals = min(decimals, 3)
+		}
+		ticks[i].Label = t.lp.Number(ticks[i].Value, decimals)
+	}
+	return ticks
+}
+
+// series is one option's cumulative cost over the years.
+type series struct {
+	option, label string
+	points        plotter.XYs
+}
+
+// costChart: each option's cumulative cost, year 0 (the one-off costs)
+// to the horizon.
+func costChart(lp *l10n.Printer, currency string, all []series) (*plot.Plot, error) {
+	p := newPlot(lp.T("Cumulative cost (%s)", currency))
+	p.X.Label.Text = lp.T("Years")
+	p.Y.Min = 0
+	top := 0.0
+	for _, s := range all {
+		for _, pt := range s.points {
+			top = math.Max(top, pt.Y)
+		}
+	}
+	p.Y.Max = math.Max(1, top*1.1)
+	p.Y.Tick.Marker = localTicks{lp}
+	p.X.Tick.Marker = localTicks{lp}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs = vg.Centimeter // clear of the axis' labels
+	for i, s := range all {
+		line, pts, err := plotter.NewLinePoints(s.points)
+		if err != nil {
+			return nil, err
+		}
+		c := optionColors[s.option]
+		if c == nil {
+			c = color.Gray{Y: 0x60}
+		}
+		line.Color, pts.Color = c, c
+		line.Width = vg.Points(2)
+		if i%2 == 1 {
+			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
+		pts.Shape = draw.CircleGlyph{}
+		p.Add(line, pts)
+		p.Legend.Add(s.label, line, pts)
+	}
+	return p, nil
+}
+
+// co2Model is one model's yearly kg for the organisation.
+type co2Model struct {
+	name       string
+	pop3, imap float64
+}
+
+// co2Chart: one panel per model, each with its own scale, since the
+// models disagree by orders of magnitude.
+func co2Chart(lp *l10n.Printer, models []co2Model) ([]*plot.Plot, error) {
+	var out []*plot.Plot
+	for _, m := range models {
+		p := newPlot(m.name)
+		p.Y.Label.Text = lp.T("kg CO2e per year")
+		p.Y.Min = 0
+		p.Y.Max = math.Max(m.pop3, m.imap) * 1.2
+		if p.Y.Max == 0 {
+			p.Y.Max = 1
+		}
+		p.Y.Tick.Marker = localTicks{lp}
+		for i, v := range []float64{m.pop3, m.imap} {
+			b, err := plotter.NewBarChart(plotter.Values{v}, vg.Points(30))
+			if err != nil {
+				return nil, err
+			}
+			b.LineStyle.Width = 0
+			b.Color = pop3Color
+			if i == 1 {
+				b.Color = imapColor
+			}
+			b.XMin = float64(i)
+			p.Add(b)
+		}
+		p.NominalX("POP3", "IMAP")
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// check that the charts are an SVG document (used by tests too).
+func isSVG(b []byte) error {
+	if !bytes.HasPrefix(b, []byte("<svg")) {
+		return fmt.Errorf("chart does not start with <svg: %.40q", b)
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+package report
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailadvisor/mailadvisor/advisor"
+	"github.com/mailadvisor/mailadvisor/internal/l10n"
+)
+
+// testDate is the reports' date in tests (and goldens).
+var testDate = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+
+// newTestDoc builds the report of s (changed by change) in lang.
+func newTestDoc(t testing.TB, lang l10n.Lang, client string, change func(*advisor.Scenario)) *Document {
+	t.Helper()
+	rs, err := advisor.BuiltinRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	models, err := advisor.DefaultModels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := advisor.DefaultScenario()
+	prov := advisor.Provenance{}
+	if change != nil {
+		change(&s)
+		prov["users"] = advisor.SourceFlag
+	}
+	assumed := advisor.FitDefaults(&s, prov)
+	res, err := advisor.New(rs, models).Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: lang})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(Input{Result: res, Rules: rs.Rules(), Client: client, Date: testDate, Version: "v1.2.3", Lang: lang})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// scenarios reach every path of the report: team and one person, POP3,
+// vetoes and no feasible option, self-hosting.
+var scenarios = map[string]func(*advisor.Scenario){
+	"default": func(*advisor.Scenario) {},
+	"one person": func(s *advisor.Scenario) {
+		s.Users, s.DevicesPerUser, s.MobileShare = 1, 1, 0
+	},
+	"pop3": func(s *advisor.Scenario) {
+		s.DevicesPerUser, s.OfflineAccess, s.EndpointBackups, s.Connectivity = 1, true, true, advisor.ConnectivityIntermittent
+		s.SharedMailboxes, s.CentralBackup, s.MobileShare, s.Hosting = false, false, 0, advisor.HostingSelf
+	},
+	"nothing fits": func(s *advisor.Scenario) {
+		b := 10.0
+		s.LocalStorageOnly, s.BudgetEURPerYear = true, &b
+	},
+}
+
+// Every text of the report has its French.
+func TestReportFrenchIsComplete(t *testing.T) {
+	for name, change := range scenarios {
+		d := newTestDoc(t, l10n.French, "Dupont", change)
+		var b bytes.Buffer
+		if err := d.WriteHTML(&b); err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range d.Missing() {
+			t.Errorf("%s: no French for %q", name, key)
+		}
+	}
+	for key := range fieldLabels {
+		if !l10n.New(l10n.French).Has(fieldLabels[key]) {
+			t.Errorf("field %s: no French for its label %q", key, fieldLabels[key])
+		}
+	}
+}
+
+// The report has every part the issue lists, in both languages, and the
+// three charts.
+func TestReportSections(t *testing.T) {
+	want := []string{"summary", "scenario", "recommendation", "cost", "co2", "changes", "security", "next-steps", "sources"}
+	for _, lang := range l10n.Langs {
+		d := newTestDoc(t, lang, "", nil)
+		var ids []string
+		for _, s := range d.Sections {
+			ids = append(ids, s.ID)
+			if s.Title == "" || len(s.Blocks) == 0 {
+				t.Errorf("%s: section %s is empty", lang, s.ID)
+			}
+		}
+		if !slices.Equal(ids, want) {
+			t.Errorf("%s: sections %q, want %q", lang, ids, want)
+		}
+		if len(d.Charts) != 3 {
+			t.Errorf("%s: %d charts, want 3", lang, len(d.Charts))
+		}
+	}
+}
+
+func TestSummaryInWords(t *testing.T) {
+	d := newTestDoc(t, l10n.English, "", nil)
+	summary := d.Sections[0].Blocks[0].Text
+	for _, want := range []string{"We recommend IMAP hosted by a provider: about €2,640 a year, €12,434 over 3 years",
+		"Confidence: strong.", "The main reasons: shared mailboxes and team folders; central backup is required."} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary %q lacks %q", summary, want)
+		}
+	}
+	if got := d.Sections[0].Blocks[1].Text; got != "The answer would change if “Yearly mail budget” fell to €2,639 or less (then POP3) or “Policy: no mail on remote servers” changed to yes (then POP3)." {
+		t.Errorf("what would change it: %q", got)
+	}
+	fr := newTestDoc(t, l10n.French, "", nil)
+	if s := fr.Sections[0].Blocks[0].Text; !strings.Contains(s, "2\u00a0640\u00a0€ par an") {
+		t.Errorf("French summary: %q", s)
+	}
+}
