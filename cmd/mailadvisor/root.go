@@ -54,6 +54,7 @@ func newRootCmd(io streams) *cobra.Command {
 		newAdviseCmd(io),
 		newCostCmd(io),
 		newCarbonCmd(io),
+		newReportCmd(io),
 		newProfileCmd(io),
 		newServerCmd(io),
 		newBatchCmd(io),

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailadvisor/mailadvisor/advisor"
+	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
+	clientreport "github.com/mailadvisor/mailadvisor/report"
+)
+
+type reportOptions struct {
+	io       streams
+	scenario scenarioInput
+	rules    rulesOptions
+	models   modelOptions
+	lang     langOption
+	output   string
+	out      string
+	force    bool
+	client   string
+	date     string
+}
+
+var reportFormats = []string{formatHTML, formatMarkdown}
+
+func newReportCmd(io streams) *cobra.Command {
+	opts := &reportOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Write the advice, cost and CO2 as a report for a client (HTML or Markdown)",
+		Long: `Write a report a consultant can hand to a client: title, client and date; an
+executive summary in plain words; the scenario with every input and whether
+it was given or assumed; the recommendation with its reasons and a chart of
+the scores; the cost of each option per year and over --years, with the
+breakdown, the hidden costs and a chart; CO2 under each model with the
+method and its caveats; what would change the answer; the secure endpoints
+and the DNS and TLS checklist; next steps; sources.
+
+HTML (the default) is one self-contained file: inline CSS and SVG charts,
+no script and nothing fetched; print it to PDF from a browser. Markdown has
+the same content; with --out its charts are SVG files beside it
+(NAME-scores.svg, NAME-cost.svg, NAME-co2.svg).
+
+The scenario comes from the same flags, files and presets as 'advise'; the
+client's name from --client or the scenario file's "client:" line. The
+language from --lang, else LC_ALL, LC_MESSAGES or LANG.`,
+		Example: `  # Write the client's scenario, then the report
+  cat > dupont.yaml <<'EOF'
+  client: Dupont & Fils
+  users: 35
+  devices_per_user: 2.5
+  budget_eur_per_year: 4000
+  EOF
+  mailadvisor report -f dupont.yaml --lang fr --out dupont.html
+
+  # Markdown with its charts as SVG files beside it
+  mailadvisor report -f dupont.yaml -o markdown --out dupont.md`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReport(cmd.Context(), opts)
+		},
+	}
+	addOutputFlagOf(cmd, &opts.output, reportFormats, formatHTML, "")
+	opts.lang.addFlag(cmd)
+	cmd.Flags().StringVar(&opts.out, "out", "", "write the report to this file (default: standard output); Markdown charts go beside it")
+	addForceFlag(cmd, &opts.force, "the report and its chart files")
+	cmd.Flags().StringVar(&opts.client, "client", "", "the client's name, for the title (default: the scenario file's client:)")
+	cmd.Flags().StringVar(&opts.date, "date", "", "the report's date, YYYY-MM-DD (default: today)")
+	opts.rules.addFlags(cmd)
+	opts.scenario.addFlags(cmd)
+	opts.models.addFlags(cmd)
+	return cmd
+}
+
+func runReport(_ context.Context, opts *reportOptions) error {
+	if opts.output != formatHTML && opts.output != formatMarkdown {
+		return withHint(usagef("output: invalid value %q: want one of %s", opts.output, strings.Join(reportFormats, ", ")),
+			"html for a file to open or print, markdown to edit")
+	}
+	date := time.Now()
+	if opts.date != "" {
+		d, err := time.Parse(time.DateOnly, opts.date)
+		if err != nil {
+			return usagef("--date: invalid value %q: want a day as YYYY-MM-DD", opts.date)
+		}
+		date = d
+	}
+	if err := textcheck.Text("--client", opts.client, 200); err != nil {
+		return usagef("%v", err)
+	}
+	if atomicfile.SameFile(opts.out, opts.scenario.file, opts.rules.file, opts.rules.extra) {
+		return usagef("--out: %s is an input of this command: choose another file", opts.out)
+	}
+	lp, err := opts.lang.printer()
+	if err != nil {
+		return err
+	}
+	s, assumed, err := opts.scenario.loadFitted(opts.io.in)
+	if err != nil {
+		return err
+	}
+	rules, err := opts.rules.load()
+	if err != nil {
+		return err
+	}
+	models, err := opts.models.load()
+	if err != nil {
+		return err
+	}
+	res, err := advisor.New(rules, models).Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: lp.Lang()})
+	if err != nil {
+		return err
+	}
+	client := opts.client
+	if client == "" {
+		client = s.Client
+	}
+	doc, err := clientreport.New(clientreport.Input{Result: res, Rules: rules.Rules(), Client: client, Date: date,
+		Version: buildVersion().Version, Lang: lp.Lang()})
+	if err != nil {
+		return err
+	}
+	if opts.out == "" {
+		if opts.output == formatHTML {
+			return doc.WriteHTML(opts.io.out)
+		}
+		return doc.WriteMarkdown(opts.io.out, nil)
+	}
+	return writeReportFiles(doc, opts)
+}
+
+// writeReportFiles writes the report, and for Markdown its charts beside
+// it, as one set: nothing is written if any target is refused.
+func writeReportFiles(doc *clientreport.Document, opts *reportOptions) error {
+	dirPath, name := filepath.Split(opts.out)
+	if name == "" {
+		return usagef("--out: %q names a directory: want a file", opts.out)
+	}
+	if dirPath == "" {
+		dirPath = "."
+	}
+	dir, err := atomicfile.OpenDir(dirPath)
+	if err != nil {
+		return outputError("out", err)
+	}
+	defer dir.Close()
+	var buf bytes.Buffer
+	var files []atomicfile.Named
+	if opts.output == formatHTML {
+		if err := doc.WriteHTML(&buf); err != nil {
+			return err
+		}
+	} else {
+		stem := strings.TrimSuffix(name, filepath.Ext(name))
+		links := map[string]string{}
+		for _, c := range doc.Charts {
+			file := stem + "-" + c.Name + ".svg"
+			links[c.Name] = file
+			svg := append([]byte(`<?xml version="1.0" encoding="UTF-8"?>`+"\n"), c.SVG...)
+			files = append(files, atomicfile.Named{Name: file, Data: svg})
+		}
+		if err := doc.WriteMarkdown(&buf, links); err != nil {
+			return err
+		}
+	}
+	files = append(files, atomicfile.Named{Name: name, Data: buf.Bytes()})
+	if err := dir.WriteSet(files, opts.force); err != nil {
+		return outputError("out", err)
+	}
+	for _, f := range files {
+		fmt.Fprintln(opts.io.err, "wrote", filepath.Join(dirPath, f.Name))
+	}
+	return nil
+}
