@@ -86,7 +86,9 @@ type Document struct {
 	Subtitle string // "Prepared with mailadvisor VERSION on DATE"
 	Sections []Section
 	Charts   []Chart
-	lp       *l10n.Printer
+	// Colon introduces a formula: ": " in English, " : " in French.
+	Colon string
+	lp    *l10n.Printer
 }
 
 // Missing lists the texts that had no translation (for tests).
@@ -113,6 +115,7 @@ func New(in Input) (*Document, error) {
 		Client:  in.Client,
 		Date:    lp.Date(in.Date),
 		Version: in.Version,
+		Colon:   lp.T(": "),
 		lp:      lp,
 	}
 	d.Subtitle = lp.T("Prepared with mailadvisor %s on %s", in.Version, d.Date)
@@ -527,7 +530,7 @@ func (b *builder) co2() Section {
 		}
 		t.Rows = append(t.Rows, []string{m.Model, lp.Number(m.POP3KgPerYear, 1), lp.Number(m.IMAPKgPerYear, 1), used})
 		formulas = append(formulas, [2]string{m.Model, m.Formula})
-		methods = append(methods, m.Model+": "+modelDescription(lp, m.Description))
+		methods = append(methods, m.Model+lp.T(": ")+modelDescription(lp, m.Description))
 	}
 	blocks := []Block{
 		{Kind: kindParagraph, Text: lp.T("Yearly CO2 of reading this organisation's mail, under three published methods side by side.")},

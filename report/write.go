@@ -59,7 +59,7 @@ func (d *Document) WriteMarkdown(w io.Writer, links map[string]string) error {
 			case kindFormulas:
 				b.WriteString("\n")
 				for _, f := range bl.Formulas {
-					fmt.Fprintf(&b, "- %s: %s\n", mdtext.Text(f[0]), mdtext.Code(f[1]))
+					fmt.Fprintf(&b, "- %s%s%s\n", mdtext.Text(f[0]), d.Colon, mdtext.Code(f[1]))
 				}
 			case kindTable:
 				b.WriteString("\n")

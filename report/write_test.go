@@ -148,7 +148,7 @@ func TestMarkdownShowsAsWritten(t *testing.T) {
 				case kindFormulas:
 					for _, f := range b.Formulas {
 						want(codes, f[1], "formula")
-						want(texts, f[0]+": "+f[1], "formula line")
+						want(texts, f[0]+d.Colon+f[1], "formula line")
 					}
 				case kindTable:
 					for _, h := range b.Header {
