@@ -37,7 +37,7 @@ var pageCSP = sync.OnceValue(func() string {
 // pageTemplates are parsed once per language: "t" looks a message up.
 var pageTemplates = sync.OnceValue(func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for lang := range messages {
+	for _, lang := range []string{"en", "fr"} {
 		out[lang] = template.Must(template.New("page").Funcs(template.FuncMap{
 			"t": func(key string) string { return msg(lang, key) },
 		}).Parse(pageHTML))

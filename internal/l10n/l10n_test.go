@@ -108,3 +108,22 @@ func TestMissingIsRecorded(t *testing.T) {
 		t.Error("English is the key itself")
 	}
 }
+
+// The serve page's catalogue: every key in both languages.
+func TestPageMessagesInBothLanguages(t *testing.T) {
+	for _, tables := range []map[Lang]map[string]string{pageMessages, pageRuleWords} {
+		for key := range tables[English] {
+			if tables[French][key] == "" {
+				t.Errorf("%q: no French", key)
+			}
+		}
+		for key := range tables[French] {
+			if tables[English][key] == "" {
+				t.Errorf("%q: no English", key)
+			}
+		}
+	}
+	if PageText(French, "title") == PageText(English, "title") || PageText("de", "title") != PageText(English, "title") {
+		t.Error("PageText: want French for fr, English for any other language")
+	}
+}

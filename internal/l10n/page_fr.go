@@ -1,9 +1,9 @@
-package serve
+package l10n
 
-// The page's French. (misspell, an English spelling checker, skips this
+// The serve page's French. (misspell, an English spelling checker, skips this
 // file: see .golangci.yml.)
 
-var messagesFR = map[string]string{
+var pageMessagesFR = map[string]string{
 	"title":             "Configurer votre messagerie",
 	"intro":             "Saisissez votre adresse e-mail : vous obtenez les réglages de votre logiciel de messagerie, un profil à installer et un conseil IMAP ou POP3 selon votre usage.",
 	"email":             "Votre adresse e-mail",
@@ -49,7 +49,7 @@ var messagesFR = map[string]string{
 	"footer":            "Réalisé avec mailadvisor. Connexions chiffrées uniquement (RFC 8314).",
 }
 
-var ruleWordsFR = map[string]string{
+var pageRuleWordsFR = map[string]string{
 	"multi-device":                "Vous lisez votre courrier sur {devices} appareils : IMAP garde lectures, classements et suppressions identiques sur tous.",
 	"single-device":               "Un seul appareil suffit à POP3 : il télécharge votre courrier une fois et le conserve.",
 	"mobile-users":                "Vous lisez votre courrier en déplacement : avec IMAP, il vous suit.",
