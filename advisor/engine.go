@@ -265,17 +265,21 @@ func checkOptions(s *Scenario, y costmodel.YearlyByOption, vetoes []Veto, tr *tr
 		o := &all[i]
 		o.YearlyEUR = round2(o.YearlyEUR)
 		o.RuledOutBy = []string{}
-		var local []string // RuledOutText, when not English
+		var local []string // RuledOutText, when not English (arguments are only made then)
 		if s.Hosting != HostingAny && o.Hosting != s.Hosting {
 			o.RuledOutBy = append(o.RuledOutBy, "hosting: the scenario asks for "+s.Hosting)
-			local = tr.add(local, "hosting: the scenario asks for %s", s.Hosting)
+			if tr.p != nil {
+				local = append(local, tr.p.T("hosting: the scenario asks for %s", s.Hosting))
+			}
 		}
 		protocolVetoed := false
 		for _, v := range vetoes {
 			if v.Protocol == o.Protocol {
 				protocolVetoed = true
 				o.RuledOutBy = append(o.RuledOutBy, v.Rule+": "+v.Reason)
-				local = tr.add(local, "%s: %s", v.Rule, v.Text)
+				if tr.p != nil {
+					local = append(local, tr.p.T("%s: %s", v.Rule, v.Text))
+				}
 			}
 		}
 		// The budget is a hard constraint, as the built-in budget rules,
@@ -283,7 +287,9 @@ func checkOptions(s *Scenario, y costmodel.YearlyByOption, vetoes []Veto, tr *tr
 		if b := s.BudgetEURPerYear; b != nil && !protocolVetoed && o.YearlyEUR > *b {
 			o.RuledOutBy = append(o.RuledOutBy, fmt.Sprintf("budget: about %s EUR a year, over the %s EUR budget",
 				grouped(o.YearlyEUR), grouped(*b)))
-			local = tr.add(local, "budget: about %s a year, over the %s budget", tr.eur(o.YearlyEUR), tr.eur(*b))
+			if tr.p != nil {
+				local = append(local, tr.p.T("budget: about %s a year, over the %s budget", tr.eur(o.YearlyEUR), tr.eur(*b)))
+			}
 		}
 		o.Feasible = len(o.RuledOutBy) == 0
 		o.RuledOutText = o.RuledOutBy

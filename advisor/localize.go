@@ -14,9 +14,13 @@ type translator struct {
 	p    *l10n.Printer
 }
 
+// english is the translator of every English result: shared, since it
+// holds no state.
+var english = &translator{lang: l10n.English}
+
 func newTranslator(lang l10n.Lang) *translator {
 	if lang == "" || lang == l10n.English {
-		return &translator{lang: l10n.English}
+		return english
 	}
 	return &translator{lang: lang, p: l10n.New(lang)}
 }
@@ -40,14 +44,6 @@ func (tr *translator) t(en string) string {
 		return en
 	}
 	return tr.p.T(en)
-}
-
-// add appends the translated format to list, when not English.
-func (tr *translator) add(list []string, format string, args ...any) []string {
-	if tr.p == nil {
-		return list
-	}
-	return append(list, tr.p.T(format, args...))
 }
 
 // eur writes an amount in euros in the language.

@@ -30,7 +30,10 @@ type placeholder struct {
 // placeholderFormat matches the format suffix of a placeholder.
 var placeholderFormat = lazyregexp.New(`[^\s:]:([0-6]|%)$`)
 
-func parseReason(text string) (reasonTemplate, error) {
+// parseReason compiles text's placeholders; compiled, when not nil,
+// holds programs already compiled for the same rule, by expression (a
+// translation mostly repeats the English reason's placeholders).
+func parseReason(text string, compiled map[string]*program) (reasonTemplate, error) {
 	var t reasonTemplate
 	rest := text
 	for {
@@ -50,7 +53,7 @@ func parseReason(text string) (reasonTemplate, error) {
 			return t, errors.New("'{' without '}'")
 		}
 		code := rest[open+1 : open+closing]
-		ph, err := parsePlaceholder(code)
+		ph, err := parsePlaceholder(code, compiled)
 		if err != nil {
 			return t, fmt.Errorf("placeholder {%s}: %w", code, err)
 		}
@@ -60,7 +63,7 @@ func parseReason(text string) (reasonTemplate, error) {
 	}
 }
 
-func parsePlaceholder(code string) (placeholder, error) {
+func parsePlaceholder(code string, compiled map[string]*program) (placeholder, error) {
 	ph := placeholder{decimals: 2}
 	if m := placeholderFormat().FindStringSubmatch(code); m != nil {
 		code = code[:len(code)-len(m[1])-1]
@@ -70,8 +73,15 @@ func parsePlaceholder(code string) (placeholder, error) {
 			ph.decimals = int(m[1][0] - '0')
 		}
 	}
+	if p, ok := compiled[code]; ok {
+		ph.value = p
+		return ph, nil
+	}
 	var err error
 	ph.value, err = compileExpr(code, anyResult)
+	if err == nil && compiled != nil {
+		compiled[code] = ph.value
+	}
 	return ph, err
 }
 

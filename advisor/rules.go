@@ -181,10 +181,11 @@ func compileRule(r Rule) (*compiledRule, error) {
 	if err := c.compileKind(); err != nil {
 		return nil, err
 	}
-	if c.reason, err = parseReason(r.Reason); err != nil {
+	compiled := map[string]*program{}
+	if c.reason, err = parseReason(r.Reason, compiled); err != nil {
 		return nil, fmt.Errorf("reason %s: %w", textcheck.Quote(r.Reason), err)
 	}
-	if err := c.compileTranslations(); err != nil {
+	if err := c.compileTranslations(compiled); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -369,7 +370,7 @@ func (ev *evaluator) points(r *compiledRule) (float64, error) {
 
 // compileTranslations checks and compiles the translated titles and
 // reasons.
-func (c *compiledRule) compileTranslations() error {
+func (c *compiledRule) compileTranslations(compiled map[string]*program) error {
 	for code, t := range c.Translations {
 		lang, err := l10n.Parse(code)
 		if err != nil || string(lang) != code || lang == l10n.English {
@@ -383,7 +384,7 @@ func (c *compiledRule) compileTranslations() error {
 				return err
 			}
 		}
-		tmpl, err := parseReason(t.Reason)
+		tmpl, err := parseReason(t.Reason, compiled)
 		if err != nil {
 			return fmt.Errorf("translations.%s.reason %s: %w", code, textcheck.Quote(t.Reason), err)
 		}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mailadvisor/mailadvisor/internal/mdtext"
 )
@@ -18,19 +19,23 @@ var htmlSource string
 //go:embed report.css
 var css string
 
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"has": slices.Contains[[]int, int],
-	// svg marks a chart as safe HTML: it is drawn by gonum/plot from
-	// numbers and from text it escapes (XML).
-	"svg": func(b []byte) template.HTML { return template.HTML(b) }, //nolint:gosec // see above
-	"css": func() template.CSS { return template.CSS(css) },         //nolint:gosec // the embedded stylesheet
-}).Parse(htmlSource))
+// htmlTemplate is parsed on first use, not at every command's start-up.
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"has": slices.Contains[[]int, int],
+		// svg marks a chart as safe HTML: gonum/plot draws it from numbers
+		// and from text it escapes (XML).
+		"svg": func(b []byte) template.HTML { return template.HTML(b) },
+		// css is the embedded stylesheet.
+		"css": func() template.CSS { return template.CSS(css) },
+	}).Parse(htmlSource))
+})
 
 // WriteHTML writes the report as one self-contained HTML file: inline CSS
 // and SVG, no script, no external resource; printable to PDF from a
 // browser.
 func (d *Document) WriteHTML(w io.Writer) error {
-	return htmlTemplate.Execute(w, d)
+	return htmlTemplate().Execute(w, d)
 }
 
 // WriteMarkdown writes the report as Markdown (CommonMark with GFM

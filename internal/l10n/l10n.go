@@ -75,7 +75,8 @@ func FromEnv(getenv func(string) string) Lang {
 type Printer struct {
 	lang Lang
 	tag  language.Tag
-	nums *message.Printer
+	// nums formats numbers; made on first use (JSON output needs none).
+	nums func() *message.Printer
 
 	mu      sync.Mutex
 	missing map[string]bool
@@ -89,7 +90,7 @@ func New(l Lang) *Printer {
 	} else {
 		l = English
 	}
-	return &Printer{lang: l, tag: tag, nums: message.NewPrinter(tag)}
+	return &Printer{lang: l, tag: tag, nums: sync.OnceValue(func() *message.Printer { return message.NewPrinter(tag) })}
 }
 
 // Lang is the printer's language.
@@ -151,7 +152,7 @@ func (p *Printer) Number(v float64, decimals int) string {
 	if v == 0 {
 		v = 0
 	}
-	return p.nums.Sprint(number.Decimal(v, number.MinFractionDigits(decimals), number.MaxFractionDigits(decimals)))
+	return p.nums().Sprint(number.Decimal(v, number.MinFractionDigits(decimals), number.MaxFractionDigits(decimals)))
 }
 
 // Amount writes a sum of money in whole units of currency (an ISO code;
