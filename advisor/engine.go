@@ -39,6 +39,9 @@ func Builtin() (*Advisor, error) {
 	return New(rs, models), nil
 }
 
+// Rules lists the rules in force, in evaluation order.
+func (a *Advisor) Rules() []Rule { return a.rules.Rules() }
+
 // load sets the evaluator's facts for s.
 func (a *Advisor) load(ev *evaluator, s *Scenario) error {
 	ev.facts.fill(s)

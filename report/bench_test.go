@@ -8,39 +8,13 @@ import (
 	"github.com/mailadvisor/mailadvisor/internal/l10n"
 )
 
-// benchInput is the advice a report is made of (the default scenario,
-// with estimates and break-even), computed once.
-func benchInput(b *testing.B, lang l10n.Lang) Input {
-	b.Helper()
-	rs, err := advisor.BuiltinRules()
-	if err != nil {
-		b.Fatal(err)
-	}
-	models, err := advisor.DefaultModels()
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := advisor.DefaultScenario()
-	assumed := advisor.FitDefaults(&s, advisor.Provenance{})
-	res, err := advisor.New(rs, models).Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: lang})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return Input{Result: res, Rules: rs.Rules(), Client: "Dupont", Date: testDate, Version: "v1", Lang: lang}
-}
-
 // The peer: the advice the report needs (scores, estimates, break-even),
 // which `report` computes before it builds the document.
 func BenchmarkAdviceForReport(b *testing.B) {
-	rs, err := advisor.BuiltinRules()
+	a, err := advisor.Builtin()
 	if err != nil {
 		b.Fatal(err)
 	}
-	models, err := advisor.DefaultModels()
-	if err != nil {
-		b.Fatal(err)
-	}
-	a := advisor.New(rs, models)
 	s := advisor.DefaultScenario()
 	assumed := advisor.FitDefaults(&s, advisor.Provenance{})
 	for b.Loop() {
@@ -52,7 +26,7 @@ func BenchmarkAdviceForReport(b *testing.B) {
 
 // The document and its three charts, written as HTML.
 func BenchmarkReportHTML(b *testing.B) {
-	in := benchInput(b, l10n.French)
+	in := testInput(b, l10n.French, "Dupont", nil)
 	for b.Loop() {
 		d, err := New(in)
 		if err != nil {
@@ -65,7 +39,7 @@ func BenchmarkReportHTML(b *testing.B) {
 }
 
 func BenchmarkReportMarkdown(b *testing.B) {
-	in := benchInput(b, l10n.French)
+	in := testInput(b, l10n.French, "Dupont", nil)
 	links := map[string]string{"scores": "s.svg", "cost": "c.svg", "co2": "k.svg"}
 	for b.Loop() {
 		d, err := New(in)

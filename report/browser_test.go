@@ -15,20 +15,6 @@ import (
 	"github.com/mailadvisor/mailadvisor/internal/l10n"
 )
 
-// artifactDir is where the test keeps the PDFs and screenshots for people
-// to look at: $MAILADVISOR_ARTIFACTS (CI sets it), else a directory under
-// the system's temporary one.
-func artifactDir(t *testing.T) string {
-	dir := os.Getenv("MAILADVISOR_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "mailadvisor-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // chromium runs Debian's chromium headless on a local file, as a person
 // printing the report from the browser would, within a deadline.
 func chromium(t *testing.T, bin string, args ...string) {
@@ -52,7 +38,7 @@ func TestReportPrintsToPDF(t *testing.T) {
 	bin := integration.RequireProgram(t, "chromium")
 	pdftotext := integration.RequireProgram(t, "pdftotext")
 	pdfinfo := integration.RequireProgram(t, "pdfinfo")
-	artifacts := artifactDir(t)
+	artifacts := integration.ArtifactDir(t)
 	dir := t.TempDir()
 	for _, lang := range l10n.Langs {
 		d := newTestDoc(t, lang, "Dupont & Fils", nil)

@@ -26,6 +26,7 @@ import (
 	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/costmodel"
 	"github.com/mailadvisor/mailadvisor/internal/l10n"
+	"github.com/mailadvisor/mailadvisor/internal/wording"
 )
 
 // Input is what a report is made of.
@@ -169,7 +170,7 @@ func (b *builder) charts() ([]Chart, error) {
 	e := res.Cost
 	var all []series
 	for _, o := range e.Options {
-		s := series{option: o.Option, label: optionLabel(lp, o.Option)}
+		s := series{option: o.Option, label: wording.Option(lp, o.Option)}
 		for y := 0; y <= e.Years; y++ {
 			s.points = append(s.points, plotter.XY{X: float64(y), Y: o.OneOff + o.Yearly*float64(y)})
 		}
@@ -205,21 +206,6 @@ func (b *builder) charts() ([]Chart, error) {
 	return out, nil
 }
 
-// optionLabel names a way to run mail in words.
-func optionLabel(lp *l10n.Printer, option string) string {
-	switch option {
-	case costmodel.POP3Self:
-		return lp.T("POP3 on your own server")
-	case costmodel.IMAPSelf:
-		return lp.T("IMAP on your own server")
-	case costmodel.POP3Hosted:
-		return lp.T("POP3 hosted by a provider")
-	case costmodel.IMAPHosted:
-		return lp.T("IMAP hosted by a provider")
-	}
-	return option
-}
-
 func (b *builder) money(v float64) string { return b.lp.Amount(v, b.res.Cost.Currency) }
 
 func (b *builder) option(name string) (costmodel.Option, bool) {
@@ -236,11 +222,11 @@ func (b *builder) summary() Section {
 	var text string
 	if rec.Confidence == advisor.ConfidenceNone {
 		text = lp.T("No option meets every constraint of this scenario. The least bad, by the scores, is %s (%s): about %s a year, %s over %s years with the one-off costs; it breaks what the vetoes below say, so a constraint has to give.",
-			strings.ToUpper(rec.Protocol), optionLabel(lp, rec.Option), b.money(o.Yearly), b.money(o.TCO), years)
+			strings.ToUpper(rec.Protocol), wording.Option(lp, rec.Option), b.money(o.Yearly), b.money(o.TCO), years)
 	} else {
 		text = lp.T("We recommend %s: about %s a year, %s over %s years including the one-off costs of the change (training, migration, backup set-up and a reserve for changing needs).",
-			optionLabel(lp, rec.Option), b.money(o.Yearly), b.money(o.TCO), years)
-		text += " " + lp.T("Confidence: %s.", confidenceWords(lp, rec.Confidence))
+			wording.Option(lp, rec.Option), b.money(o.Yearly), b.money(o.TCO), years)
+		text += " " + lp.T("Confidence: %s.", wording.Confidence(lp, rec.Confidence))
 	}
 	if reasons := b.topReasons(2); len(reasons) > 0 {
 		text += " " + lp.T("The main reasons: %s.", strings.Join(reasons, lp.T("; ")))
@@ -300,18 +286,6 @@ func lowerFirst(s string) string {
 	r := []rune(s)
 	r[0] = []rune(strings.ToLower(string(r[0])))[0]
 	return string(r)
-}
-
-func confidenceWords(lp *l10n.Printer, c string) string {
-	switch c {
-	case advisor.ConfidenceStrong:
-		return lp.T("strong")
-	case advisor.ConfidenceModerate:
-		return lp.T("moderate")
-	case advisor.ConfidenceClose:
-		return lp.T("close call")
-	}
-	return lp.T("none")
 }
 
 // fieldLabels name the inputs for a client; shares are shown as
@@ -415,8 +389,8 @@ func (b *builder) recommendation() Section {
 	rec := res.Recommendation
 	o, _ := b.option(rec.Option)
 	blocks := []Block{{Kind: kindParagraph, Text: lp.T("Recommended: %s (%s), at about %s a year. Score: IMAP %s points, POP3 %s; confidence: %s.",
-		optionLabel(lp, rec.Option), rec.Option, b.money(o.Yearly),
-		points(lp, res.Scores.IMAP), points(lp, res.Scores.POP3), confidenceWords(lp, rec.Confidence))}}
+		wording.Option(lp, rec.Option), rec.Option, b.money(o.Yearly),
+		wording.Points(lp, res.Scores.IMAP), wording.Points(lp, res.Scores.POP3), wording.Confidence(lp, rec.Confidence))}}
 	if rec.LeaveOnServerDays != nil {
 		blocks = append(blocks, Block{Kind: kindParagraph, Text: lp.T("Leave mail on the server for %s days after download: %s.",
 			strconv.Itoa(*rec.LeaveOnServerDays), rec.LeaveOnServerText)})
@@ -428,7 +402,7 @@ func (b *builder) recommendation() Section {
 		if title == "" {
 			title = c.Rule
 		}
-		t.Rows = append(t.Rows, []string{title, strings.ToUpper(c.Favours), points(lp, c.Points), c.Text})
+		t.Rows = append(t.Rows, []string{title, strings.ToUpper(c.Favours), wording.Points(lp, c.Points), c.Text})
 	}
 	if len(t.Rows) > 0 {
 		blocks = append(blocks, t)
@@ -453,7 +427,7 @@ func (b *builder) recommendation() Section {
 		if !o.Feasible {
 			ok = lp.T("no")
 		}
-		opts.Rows = append(opts.Rows, []string{optionLabel(lp, o.Option), b.money(o.YearlyEUR), ok, strings.Join(o.RuledOutText, "; ")})
+		opts.Rows = append(opts.Rows, []string{wording.Option(lp, o.Option), b.money(o.YearlyEUR), ok, strings.Join(o.RuledOutText, "; ")})
 	}
 	blocks = append(blocks, opts)
 	return Section{ID: "recommendation", Title: lp.T("Recommendation and reasons"), Blocks: blocks}
@@ -466,14 +440,6 @@ func (b *builder) titleOf(rule string) string {
 	return rule
 }
 
-// points writes a score: whole points, or two decimals for a fraction.
-func points(lp *l10n.Printer, v float64) string {
-	if v == math.Trunc(v) {
-		return lp.Number(v, 0)
-	}
-	return lp.Number(v, 2)
-}
-
 // cost: every option per year and over the horizon, the chart, the
 // breakdown of the recommended option and the hidden costs.
 func (b *builder) cost() Section {
@@ -482,7 +448,7 @@ func (b *builder) cost() Section {
 	t := Block{Kind: kindTable, Header: []string{lp.T("Option"), lp.T("Per year"), lp.T("One-off"), lp.T("Total, %s years", years), lp.T("Per user and month")},
 		Numeric: []int{1, 2, 3, 4}}
 	for _, o := range e.Options {
-		t.Rows = append(t.Rows, []string{optionLabel(lp, o.Option), b.money(o.Yearly), b.money(o.OneOff), b.money(o.TCO),
+		t.Rows = append(t.Rows, []string{wording.Option(lp, o.Option), b.money(o.Yearly), b.money(o.OneOff), b.money(o.TCO),
 			lp.AmountDecimals(o.PerUserMonth, e.Currency, 2)})
 	}
 	blocks := []Block{
@@ -504,9 +470,9 @@ func (b *builder) cost() Section {
 			bd.Rows = append(bd.Rows, []string{lp.T(l.Item), kind, l.Formula, b.money(l.Amount)})
 		}
 		blocks = append(blocks,
-			Block{Kind: kindParagraph, Text: lp.T("Breakdown for %s:", optionLabel(lp, rec))}, bd,
+			Block{Kind: kindParagraph, Text: lp.T("Breakdown for %s:", wording.Option(lp, rec))}, bd,
 			Block{Kind: kindParagraph, Text: lp.T("Hidden costs the source article warns about, for %s: training %s, migration %s, backup set-up %s, and a reserve for changing needs %s.",
-				optionLabel(lp, rec), b.money(hidden["training"]), b.money(hidden["migration"]), b.money(hidden["backup set-up"]), b.money(hidden["changing needs"]))},
+				wording.Option(lp, rec), b.money(hidden["training"]), b.money(hidden["migration"]), b.money(hidden["backup set-up"]), b.money(hidden["changing needs"]))},
 			Block{Kind: kindFormulas, Formulas: [][2]string{
 				{lp.T("Yearly cost of a self-hosted option"), "C = F + u*N + c_GB*N*q*rho + c_dev*N*(D-1)"},
 				{lp.T("Hosted option"), "C = price*12*N"},
@@ -530,7 +496,7 @@ func (b *builder) co2() Section {
 		}
 		t.Rows = append(t.Rows, []string{m.Model, lp.Number(m.POP3KgPerYear, 1), lp.Number(m.IMAPKgPerYear, 1), used})
 		formulas = append(formulas, [2]string{m.Model, m.Formula})
-		methods = append(methods, m.Model+lp.T(": ")+modelDescription(lp, m.Description))
+		methods = append(methods, m.Model+lp.T(": ")+wording.ModelDescription(lp, m.Description))
 	}
 	blocks := []Block{
 		{Kind: kindParagraph, Text: lp.T("Yearly CO2 of reading this organisation's mail, under three published methods side by side.")},
@@ -543,15 +509,6 @@ func (b *builder) co2() Section {
 		{Kind: kindParagraph, Text: lp.T("The per-message figures (about 4 g for a standard email, 50 g with a large attachment) are those of the source article; they go back to Mike Berners-Lee's 2010 estimates, which count the devices and people's time, and later work (ADEME, the Sustainable Web Design model) gives far lower figures per byte. The seed-literal model takes the article's rule (IMAP multiplies the impact by the devices and the years kept) literally; no measurement supports it. Compare options within one model, not across models.")},
 	}
 	return Section{ID: "co2", Title: lp.T("CO2"), Blocks: blocks}
-}
-
-// modelDescription is a CO2 model's description in the language.
-func modelDescription(lp *l10n.Printer, desc string) string {
-	const bytesPrefix, bytesSuffix = "energy per GB transferred and stored (Sustainable Web Design model v4) on the ", " grid"
-	if region, ok := strings.CutPrefix(desc, bytesPrefix); ok && strings.HasSuffix(region, bytesSuffix) {
-		return lp.T(bytesPrefix+"%s"+bytesSuffix, strings.TrimSuffix(region, bytesSuffix))
-	}
-	return lp.T(desc)
 }
 
 // flip is one change of one input that changes the answer.
@@ -572,19 +529,19 @@ func (b *builder) flips() []flip {
 			now = b.value(be.Input, strconv.FormatFloat(*be.Current, 'f', -1, 64))
 		}
 		at := b.value(be.Input, strconv.FormatFloat(*be.At, 'f', -1, 64))
-		change, words := lp.T("%s or more", at), lp.T("“%s” rose to %s or more (then %s)", fieldLabel(lp, be.Input), at, answerWords(lp, be.FlipsTo))
+		change, words := lp.T("%s or more", at), lp.T("“%s” rose to %s or more (then %s)", fieldLabel(lp, be.Input), at, wording.Answer(lp, be.FlipsTo))
 		if be.Direction == "at_or_below" {
-			change, words = lp.T("%s or less", at), lp.T("“%s” fell to %s or less (then %s)", fieldLabel(lp, be.Input), at, answerWords(lp, be.FlipsTo))
+			change, words = lp.T("%s or less", at), lp.T("“%s” fell to %s or less (then %s)", fieldLabel(lp, be.Input), at, wording.Answer(lp, be.FlipsTo))
 		}
 		if be.Until != nil {
 			change += lp.T(", until %s", b.value(be.Input, strconv.FormatFloat(*be.Until, 'f', -1, 64)))
 		}
-		out = append(out, flip{fieldLabel(lp, be.Input), now, change, answerWords(lp, be.FlipsTo), words})
+		out = append(out, flip{fieldLabel(lp, be.Input), now, change, wording.Answer(lp, be.FlipsTo), words})
 	}
 	for _, w := range b.res.WhatIf {
 		v := b.value(w.Input, w.Value)
-		out = append(out, flip{fieldLabel(lp, w.Input), b.current(w.Input), lp.T("set to %s", v), answerWords(lp, w.FlipsTo),
-			lp.T("“%s” changed to %s (then %s)", fieldLabel(lp, w.Input), v, answerWords(lp, w.FlipsTo))})
+		out = append(out, flip{fieldLabel(lp, w.Input), b.current(w.Input), lp.T("set to %s", v), wording.Answer(lp, w.FlipsTo),
+			lp.T("“%s” changed to %s (then %s)", fieldLabel(lp, w.Input), v, wording.Answer(lp, w.FlipsTo))})
 	}
 	return out
 }
@@ -597,13 +554,6 @@ func (b *builder) current(field string) string {
 		}
 	}
 	return ""
-}
-
-func answerWords(lp *l10n.Printer, a string) string {
-	if a == advisor.AnswerNone {
-		return lp.T("no option fits")
-	}
-	return strings.ToUpper(a)
 }
 
 // changes: every single change of an input that changes the answer.
@@ -627,11 +577,7 @@ func (b *builder) security() Section {
 	lp := b.lp
 	t := Block{Kind: kindTable, Header: []string{lp.T("Service"), lp.T("Port"), lp.T("Security"), lp.T("Note")}, Numeric: []int{1}}
 	for _, e := range b.res.Endpoints {
-		sec := "SSL/TLS"
-		if e.Security == advisor.SecuritySTARTTLS {
-			sec = "STARTTLS"
-		}
-		t.Rows = append(t.Rows, []string{e.Service, strconv.Itoa(e.Port), sec, lp.T(e.Note)})
+		t.Rows = append(t.Rows, []string{e.Service, strconv.Itoa(e.Port), wording.Security(e.Security), lp.T(e.Note)})
 	}
 	items := []string{
 		lp.T("Encrypted connections only: the ports above (RFC 8314); no login on the cleartext ports 110 and 143, and port 25 only between servers."),

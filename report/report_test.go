@@ -14,14 +14,11 @@ import (
 // testDate is the reports' date in tests (and goldens).
 var testDate = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 
-// newTestDoc builds the report of s (changed by change) in lang.
-func newTestDoc(t testing.TB, lang l10n.Lang, client string, change func(*advisor.Scenario)) *Document {
+// testInput is the input of the report of the default scenario changed
+// by change (nil: unchanged), in lang.
+func testInput(t testing.TB, lang l10n.Lang, client string, change func(*advisor.Scenario)) Input {
 	t.Helper()
-	rs, err := advisor.BuiltinRules()
-	if err != nil {
-		t.Fatal(err)
-	}
-	models, err := advisor.DefaultModels()
+	a, err := advisor.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,11 +29,17 @@ func newTestDoc(t testing.TB, lang l10n.Lang, client string, change func(*adviso
 		prov["users"] = advisor.SourceFlag
 	}
 	assumed := advisor.FitDefaults(&s, prov)
-	res, err := advisor.New(rs, models).Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: lang})
+	res, err := a.Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: lang})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := New(Input{Result: res, Rules: rs.Rules(), Client: client, Date: testDate, Version: "v1.2.3", Lang: lang})
+	return Input{Result: res, Rules: a.Rules(), Client: client, Date: testDate, Version: "v1.2.3", Lang: lang}
+}
+
+// newTestDoc builds the report of testInput.
+func newTestDoc(t testing.TB, lang l10n.Lang, client string, change func(*advisor.Scenario)) *Document {
+	t.Helper()
+	d, err := New(testInput(t, lang, client, change))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,20 +17,6 @@ import (
 	"github.com/mailadvisor/mailadvisor/internal/integration"
 )
 
-// artifactDir is where browser tests keep their screenshots:
-// $MAILADVISOR_ARTIFACTS (CI sets it), else a directory under the system's
-// temporary one; the test logs the path either way.
-func artifactDir(t *testing.T) string {
-	dir := os.Getenv("MAILADVISOR_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "mailadvisor-artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // The page in a real browser, as a person uses it: headless Chromium
 // (Debian's chromium) with JavaScript turned off, which the page does not
 // need, fills the form, submits it, reads the advice and the settings,
@@ -134,7 +120,7 @@ func TestPageInBrowser(t *testing.T) {
 	if !strings.Contains(string(profile), "<string>erin@example.com</string>") {
 		t.Errorf("downloaded profile: %q", profile)
 	}
-	dir := artifactDir(t)
+	dir := integration.ArtifactDir(t)
 	for name, shot := range map[string][]byte{"serve-page-form-fr.png": formShot, "serve-page-answer-fr.png": answerShot} {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, shot, 0o644); err != nil {

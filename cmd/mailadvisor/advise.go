@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
-	"github.com/mailadvisor/mailadvisor/costmodel"
 	"github.com/mailadvisor/mailadvisor/internal/l10n"
+	"github.com/mailadvisor/mailadvisor/internal/wording"
 )
 
 type adviseOptions struct {
@@ -186,34 +185,6 @@ func adviseReport(res *advisor.Result, lp *l10n.Printer) report {
 		csv: func() ([]string, [][]string) { return adviseCSV(res) }}
 }
 
-// optionLabel names a way to run mail in words.
-func optionLabel(lp *l10n.Printer, option string) string {
-	switch option {
-	case costmodel.POP3Self:
-		return lp.T("POP3 on your own server")
-	case costmodel.IMAPSelf:
-		return lp.T("IMAP on your own server")
-	case costmodel.POP3Hosted:
-		return lp.T("POP3 hosted by a provider")
-	case costmodel.IMAPHosted:
-		return lp.T("IMAP hosted by a provider")
-	}
-	return option
-}
-
-// confidenceWords says how sure the advice is, in words.
-func confidenceWords(lp *l10n.Printer, c string) string {
-	switch c {
-	case advisor.ConfidenceStrong:
-		return lp.T("strong")
-	case advisor.ConfidenceModerate:
-		return lp.T("moderate")
-	case advisor.ConfidenceClose:
-		return lp.T("close call")
-	}
-	return lp.T("none")
-}
-
 // yearlyOf is the yearly cost of option in the result.
 func yearlyOf(res *advisor.Result, option string) float64 {
 	for _, o := range res.Options {
@@ -238,11 +209,11 @@ func adviseSections(res *advisor.Result, lp *l10n.Printer) []section {
 			}
 		}
 		head.Lines = []string{lp.T("Least bad by the scores: %s, as %s (%s), at about %s a year; it breaks: %s.",
-			proto, optionLabel(lp, rec.Option), rec.Option, cost, strings.Join(broken, "; "))}
+			proto, wording.Option(lp, rec.Option), rec.Option, cost, strings.Join(broken, "; "))}
 	} else {
 		head.Lines = []string{
-			lp.T("Run it as %s (%s), at about %s a year.", optionLabel(lp, rec.Option), rec.Option, cost),
-			lp.T("Confidence: %s (a margin of %s points).", confidenceWords(lp, rec.Confidence), lp.Number(rec.Margin, 0)),
+			lp.T("Run it as %s (%s), at about %s a year.", wording.Option(lp, rec.Option), rec.Option, cost),
+			lp.T("Confidence: %s (a margin of %s points).", wording.Confidence(lp, rec.Confidence), lp.Number(rec.Margin, 0)),
 		}
 	}
 	if rec.LeaveOnServerDays != nil {
@@ -341,10 +312,10 @@ func optionsSection(res *advisor.Result, lp *l10n.Printer) section {
 }
 
 func contributionsSection(res *advisor.Result, lp *l10n.Printer) section {
-	s := section{Title: lp.T("Score: IMAP %s, POP3 %s", points(lp, res.Scores.IMAP), points(lp, res.Scores.POP3)),
+	s := section{Title: lp.T("Score: IMAP %s, POP3 %s", wording.Points(lp, res.Scores.IMAP), wording.Points(lp, res.Scores.POP3)),
 		Header: []string{lp.T("Rule"), lp.T("Favours"), lp.T("Points"), lp.T("Reason")}}
 	for _, c := range res.Contributions {
-		s.Rows = append(s.Rows, []string{c.Rule, strings.ToUpper(c.Favours), points(lp, c.Points), c.Text})
+		s.Rows = append(s.Rows, []string{c.Rule, strings.ToUpper(c.Favours), wording.Points(lp, c.Points), c.Text})
 	}
 	if len(s.Rows) == 0 {
 		s.Lines = []string{lp.T("No rule gave points.")}
@@ -353,38 +324,12 @@ func contributionsSection(res *advisor.Result, lp *l10n.Printer) section {
 	return s
 }
 
-// points writes a score: whole points, or two decimals when a rule gave a
-// fraction.
-func points(lp *l10n.Printer, v float64) string {
-	if v == math.Trunc(v) {
-		return lp.Number(v, 0)
-	}
-	return lp.Number(v, 2)
-}
-
-// securityWords names an endpoint's encryption as mail apps label it.
-func securityWords(sec string) string {
-	if sec == advisor.SecurityTLS {
-		return "SSL/TLS"
-	}
-	return "STARTTLS"
-}
-
 func endpointsSection(endpoints []advisor.Endpoint, lp *l10n.Printer) section {
 	s := section{Title: lp.T("Secure endpoints"), Header: []string{lp.T("Service"), lp.T("Port"), lp.T("Security"), lp.T("Note")}}
 	for _, e := range endpoints {
-		s.Rows = append(s.Rows, []string{e.Service, strconv.Itoa(e.Port), securityWords(e.Security), lp.T(e.Note)})
+		s.Rows = append(s.Rows, []string{e.Service, strconv.Itoa(e.Port), wording.Security(e.Security), lp.T(e.Note)})
 	}
 	return s
-}
-
-// answerWords is a flip's answer for people: the protocol, or that no
-// option would meet every constraint.
-func answerWords(lp *l10n.Printer, a string) string {
-	if a == advisor.AnswerNone {
-		return lp.T("no option fits")
-	}
-	return strings.ToUpper(a)
 }
 
 // breakEvenSection lists the changes that flip the answer; the inputs
@@ -422,27 +367,21 @@ func flips(res *advisor.Result, lp *l10n.Printer) []flip {
 		}
 		now := lp.T("unset")
 		if b.Current != nil {
-			now = decimal(lp, *b.Current)
+			now = wording.Points(lp, *b.Current)
 		}
-		change := "≥ " + decimal(lp, *b.At)
+		change := "≥ " + wording.Points(lp, *b.At)
 		if b.Direction == "at_or_below" {
-			change = "≤ " + decimal(lp, *b.At)
+			change = "≤ " + wording.Points(lp, *b.At)
 		}
 		if b.Until != nil {
-			change += lp.T(", until %s", decimal(lp, *b.Until))
+			change += lp.T(", until %s", wording.Points(lp, *b.Until))
 		}
-		out = append(out, flip{b.Input, now, change, answerWords(lp, b.FlipsTo)})
+		out = append(out, flip{b.Input, now, change, wording.Answer(lp, b.FlipsTo)})
 	}
 	for _, w := range res.WhatIf {
-		out = append(out, flip{w.Input, "", lp.T("set to %s", w.Value), answerWords(lp, w.FlipsTo)})
+		out = append(out, flip{w.Input, "", lp.T("set to %s", w.Value), wording.Answer(lp, w.FlipsTo)})
 	}
 	return out
-}
-
-// decimal writes an input's value: no decimals for a whole number, else
-// two.
-func decimal(lp *l10n.Printer, v float64) string {
-	return points(lp, v)
 }
 
 // adviseCSV is one row per contribution, veto and warning, with the

@@ -2,13 +2,13 @@ package main
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/carbon"
 	"github.com/mailadvisor/mailadvisor/internal/l10n"
+	"github.com/mailadvisor/mailadvisor/internal/wording"
 )
 
 func newCarbonCmd(io streams) *cobra.Command {
@@ -71,19 +71,10 @@ func carbonSummarySection(e *carbon.Estimate, lp *l10n.Printer) section {
 	return s
 }
 
-// modelDescription is a CO2 model's description in lp's language.
-func modelDescription(lp *l10n.Printer, m carbon.Result) string {
-	const bytesPrefix, bytesSuffix = "energy per GB transferred and stored (Sustainable Web Design model v4) on the ", " grid"
-	if region, ok := strings.CutPrefix(m.Description, bytesPrefix); ok && strings.HasSuffix(region, bytesSuffix) {
-		return lp.T(bytesPrefix+"%s"+bytesSuffix, strings.TrimSuffix(region, bytesSuffix))
-	}
-	return lp.T(m.Description)
-}
-
 func carbonSections(e *carbon.Estimate, lp *l10n.Printer) []section {
 	out := []section{carbonSummarySection(e, lp)}
 	for _, m := range e.Models {
-		s := section{Title: m.Model + ": " + modelDescription(lp, m), Formula: m.Formula,
+		s := section{Title: m.Model + ": " + wording.ModelDescription(lp, m.Description), Formula: m.Formula,
 			Header: []string{lp.T("Parameter"), lp.T("Value"), lp.T("Unit"), lp.T("Source")}}
 		for _, p := range m.Parameters {
 			s.Rows = append(s.Rows, []string{p.Name, exact(p.Value), p.Unit, p.Source})

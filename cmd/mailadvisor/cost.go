@@ -9,6 +9,7 @@ import (
 	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/costmodel"
 	"github.com/mailadvisor/mailadvisor/internal/l10n"
+	"github.com/mailadvisor/mailadvisor/internal/wording"
 )
 
 type estimateOptions struct {
@@ -132,7 +133,7 @@ func kindWords(lp *l10n.Printer, kind string) string {
 func costSections(e *costmodel.Estimate, lp *l10n.Printer) []section {
 	out := []section{costSummarySection(e, lp)}
 	for _, o := range e.Options {
-		s := section{Title: optionLabel(lp, o.Option) + " (" + o.Option + ")",
+		s := section{Title: wording.Option(lp, o.Option) + " (" + o.Option + ")",
 			Header:      []string{lp.T("Item"), lp.T("Kind"), lp.T("Formula"), lp.T("Inputs"), e.Currency, lp.T("Source")},
 			CodeColumns: []int{2}}
 		for _, l := range o.Breakdown {

@@ -107,15 +107,11 @@ func runReport(_ context.Context, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	rules, err := opts.rules.load()
+	adv, err := loadAdvisor(&opts.rules, &opts.models)
 	if err != nil {
 		return err
 	}
-	models, err := opts.models.load()
-	if err != nil {
-		return err
-	}
-	res, err := advisor.New(rules, models).Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: lp.Lang()})
+	res, err := adv.Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: lp.Lang()})
 	if err != nil {
 		return err
 	}
@@ -123,7 +119,7 @@ func runReport(_ context.Context, opts *reportOptions) error {
 	if client == "" {
 		client = s.Client
 	}
-	doc, err := clientreport.New(clientreport.Input{Result: res, Rules: rules.Rules(), Client: client, Date: date,
+	doc, err := clientreport.New(clientreport.Input{Result: res, Rules: adv.Rules(), Client: client, Date: date,
 		Version: buildVersion().Version, Lang: lp.Lang()})
 	if err != nil {
 		return err

@@ -51,6 +51,21 @@ func Missing(t testing.TB, why string) {
 	t.Skipf("%s: skipping (set MAILADVISOR_INTEGRATION=1 to make this a failure)", why)
 }
 
+// ArtifactDir is where tests keep files for people to look at
+// (screenshots, PDFs): $MAILADVISOR_ARTIFACTS (CI sets it), else a
+// directory under the system's temporary one; the caller logs the paths.
+func ArtifactDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("MAILADVISOR_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "mailadvisor-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // SelfSignedCert writes a throwaway ECDSA P-256 certificate for hosts
 // (names or IP addresses) and its key into dir, readable by the mail
 // daemons, and returns their paths.
