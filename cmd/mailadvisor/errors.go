@@ -63,6 +63,14 @@ func (e *hintError) Unwrap() error { return e.err }
 
 func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
 
+// findingsError reports that lint found problems at or above --fail-on
+// (exit 1). The findings are the output: nothing more is printed.
+type findingsError struct{ n int }
+
+func (e *findingsError) Error() string {
+	return fmt.Sprintf("%d finding(s) at or above --fail-on", e.n)
+}
+
 // rejectedError reports that a batch rejected some rows (exit code 3).
 type rejectedError struct{ rejected, total int }
 
@@ -105,6 +113,10 @@ func exitCode(err error) int {
 // printError writes "mailadvisor: error: ..." and, when there is one, a
 // hint line. Multi-problem validation errors get one line each.
 func printError(w io.Writer, err error) {
+	var findings *findingsError
+	if errors.As(err, &findings) {
+		return
+	}
 	var invalid *advisor.ValidationError
 	if errors.As(err, &invalid) && len(invalid.Problems) > 1 {
 		fmt.Fprintf(w, "mailadvisor: error: invalid scenario:\n")

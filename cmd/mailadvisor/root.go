@@ -59,6 +59,7 @@ func newRootCmd(io streams) *cobra.Command {
 		newServerCmd(io),
 		newBatchCmd(io),
 		newDiscoverCmd(io),
+		newLintCmd(io),
 		newServeCmd(io),
 		newPresetsCmd(io),
 		newRulesCmd(io),

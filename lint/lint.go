@@ -1,0 +1,212 @@
+// Package lint checks mail files someone already has: client
+// configuration (Thunderbird autoconfig, Apple .mobileconfig, Outlook
+// autodiscover responses) and server configuration (dovecot.conf, Postfix
+// main.cf and master.cf, DNS zone files). It recognises a file by its
+// content and reports findings with the line, the rule, a severity, what
+// is wrong and the fix.
+//
+// The rules are data (rules.yaml: id, kind of file, severity, summary,
+// why, fix); each has a check function of the same id. The package never
+// prints: it returns findings and writes them to the io.Writer it is
+// given.
+package lint
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Severity of a finding.
+type Severity int
+
+// The severities, from the least to the most severe.
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+var severityNames = []string{"info", "warning", "error"}
+
+func (s Severity) String() string { return severityNames[s] }
+
+// MarshalText writes the severity's name (JSON and YAML).
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity's name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	*s = v
+	return err
+}
+
+// ParseSeverity reads error, warning or info.
+func ParseSeverity(name string) (Severity, error) {
+	if i := slices.Index(severityNames, name); i >= 0 {
+		return Severity(i), nil
+	}
+	return 0, fmt.Errorf("%q is not a severity: want one of error, warning, info", name)
+}
+
+// Kinds of file.
+const (
+	KindAutoconfig    = "autoconfig"
+	KindMobileconfig  = "mobileconfig"
+	KindAutodiscover  = "autodiscover"
+	KindDovecot       = "dovecot"
+	KindPostfixMain   = "postfix-main"
+	KindPostfixMaster = "postfix-master"
+	KindZone          = "zone"
+)
+
+// Kinds lists every kind of file lint reads.
+var Kinds = []string{KindAutoconfig, KindMobileconfig, KindAutodiscover, KindDovecot, KindPostfixMain, KindPostfixMaster, KindZone}
+
+// Rule is one check, as rules.yaml describes it.
+type Rule struct {
+	ID       string   `yaml:"id" json:"id"`
+	Kind     string   `yaml:"kind" json:"kind"`
+	Severity Severity `yaml:"severity" json:"severity"`
+	Summary  string   `yaml:"summary" json:"summary"`
+	Why      string   `yaml:"why" json:"why"`
+	Fix      string   `yaml:"fix" json:"fix"`
+}
+
+// Finding is one problem in one file.
+type Finding struct {
+	File     string   `json:"file"`
+	Line     int      `json:"line"` // 0: the whole file
+	Rule     string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"` // what is wrong, here
+	Fix      string   `json:"fix"`
+}
+
+//go:embed rules.yaml
+var rulesYAML []byte
+
+// Rules returns every rule, in the order of rules.yaml.
+var Rules = sync.OnceValue(func() []Rule {
+	var doc struct {
+		Rules []Rule `yaml:"rules"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(rulesYAML))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		panic("lint: rules.yaml: " + err.Error()) // embedded, checked by the tests
+	}
+	return doc.Rules
+})
+
+// RuleByID returns the rule with that id.
+func RuleByID(id string) (Rule, bool) {
+	for _, r := range Rules() {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// ErrUnknownKind is returned for a file lint does not recognise.
+var ErrUnknownKind = errors.New("not a file mailadvisor lint reads: want Thunderbird autoconfig, an Apple .mobileconfig, an autodiscover response, dovecot.conf, Postfix main.cf or master.cf, or a DNS zone file")
+
+// report collects one file's findings.
+type report struct {
+	file     string
+	findings []Finding
+}
+
+// add records a finding of rule id at line; format and args say what is
+// wrong there.
+func (r *report) add(id string, line int, format string, args ...any) {
+	rule, ok := RuleByID(id)
+	if !ok {
+		panic("lint: no rule " + id) // a check names a rule rules.yaml lacks: the tests catch it
+	}
+	r.findings = append(r.findings, Finding{File: r.file, Line: line, Rule: id, Severity: rule.Severity,
+		Message: fmt.Sprintf(format, args...), Fix: rule.Fix})
+}
+
+// Lint recognises the file by its content and checks it; name is only
+// used in the findings. It returns the kind it read the file as, and an
+// error (ErrUnknownKind) when it cannot tell.
+func Lint(name string, data []byte) (string, []Finding, error) {
+	kind := Detect(data)
+	if kind == "" {
+		return "", nil, ErrUnknownKind
+	}
+	r := &report{file: name}
+	switch kind {
+	case KindAutoconfig:
+		checkAutoconfig(r, data)
+	case KindMobileconfig:
+		checkMobileconfig(r, data)
+	case KindAutodiscover:
+		checkAutodiscover(r, data)
+	case KindDovecot:
+		checkDovecot(r, data)
+	case KindPostfixMain:
+		checkPostfixMain(r, data)
+	case KindPostfixMaster:
+		checkPostfixMaster(r, data)
+	case KindZone:
+		checkZone(r, data)
+	}
+	sort.SliceStable(r.findings, func(i, j int) bool { return r.findings[i].Line < r.findings[j].Line })
+	return kind, r.findings, nil
+}
+
+// Detect tells the kind of a file from its content ("" when it cannot).
+func Detect(data []byte) string {
+	head := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	head = bytes.TrimLeft(head, " \t\r\n")
+	switch {
+	case bytes.HasPrefix(head, []byte("bplist00")):
+		return KindMobileconfig
+	case len(head) > 2 && head[0] == 0x30 && head[1]&0x80 != 0: // DER: a signed profile
+		return KindMobileconfig
+	case bytes.HasPrefix(head, []byte("<")):
+		root := xmlRoot(head)
+		switch {
+		case root == "clientConfig":
+			return KindAutoconfig
+		case strings.EqualFold(root, "Autodiscover"):
+			return KindAutodiscover
+		case root == "plist":
+			return KindMobileconfig
+		}
+		return ""
+	}
+	text := string(head)
+	switch {
+	case zoneRE().MatchString(text):
+		return KindZone
+	case masterRE().MatchString(text):
+		return KindPostfixMaster
+	case dovecotRE().MatchString(text):
+		return KindDovecot
+	case postfixMainRE().MatchString(text):
+		return KindPostfixMain
+	}
+	return ""
+}
+
+// Count is how many findings are at or above each severity.
+func Count(findings []Finding, atLeast Severity) int {
+	n := 0
+	for _, f := range findings {
+		if f.Severity >= atLeast {
+			n++
+		}
+	}
+	return n
+}

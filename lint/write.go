@@ -1,0 +1,65 @@
+package lint
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// WriteText writes findings one per line, as compilers do
+// (FILE:LINE: severity rule: message), each with its fix indented below.
+// Text from the file is quoted by the messages; control characters are
+// escaped so that a file cannot drive the terminal.
+func WriteText(w io.Writer, findings []Finding) error {
+	for _, f := range findings {
+		where := f.File
+		if f.Line > 0 {
+			where += ":" + strconv.Itoa(f.Line)
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s %s: %s\n    fix: %s\n", safe(where), f.Severity, f.Rule, safe(f.Message), f.Fix); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteJSON writes findings as a JSON array (never null).
+func WriteJSON(w io.Writer, findings []Finding) error {
+	if findings == nil {
+		findings = []Finding{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(findings)
+}
+
+// WriteRules lists the rules for people: id, kind, severity, summary, why
+// and fix.
+func WriteRules(w io.Writer) error {
+	for _, r := range Rules() {
+		if _, err := fmt.Fprintf(w, "%s (%s, %s)\n    %s.\n    why: %s\n    fix: %s\n", r.ID, r.Kind, r.Severity, r.Summary, r.Why, r.Fix); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// safe escapes control and invisible format characters.
+func safe(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
