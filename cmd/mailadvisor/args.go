@@ -49,3 +49,17 @@ func oneArgOf(what string, choices []string, example string) cobra.PositionalArg
 		return nil
 	}
 }
+
+// oneArg wants exactly one argument, named what in the errors.
+func oneArg(what, example string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) == 0:
+			return withHint(usagef("no %s given", what), "for example: "+example)
+		case len(args) > 1:
+			return withHint(usagef("one %s at a time, got %d: %s", what, len(args), strings.Join(args, " ")),
+				"flags start with --")
+		}
+		return nil
+	}
+}

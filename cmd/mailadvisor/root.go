@@ -60,6 +60,7 @@ func newRootCmd(io streams) *cobra.Command {
 		newBatchCmd(io),
 		newDiscoverCmd(io),
 		newLintCmd(io),
+		newProbeCmd(io),
 		newServeCmd(io),
 		newPresetsCmd(io),
 		newRulesCmd(io),

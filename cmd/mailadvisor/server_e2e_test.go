@@ -147,6 +147,9 @@ func TestServerEndToEnd(t *testing.T) {
 	}
 	checkJails()
 	s.scanLogs(regexp.MustCompile(`auth failed|SASL (PLAIN|LOGIN) authentication failed|Password mismatch|unsupported protocol|wrong version number|no protocols available|version too low|Disconnected.*(no auth attempts|Aborted login)|lost connection after|SSL_accept\(\) failed|SSL_accept error from|TLS library problem|improper command pipelining|Sender address rejected`))
+	// Last, since it tries what must fail (old TLS, weak suites, a relay):
+	// mailadvisor probe grades the whole A.
+	s.probeGradesClean()
 }
 
 // runInNamespaces runs this test again in new mount, network and PID
@@ -324,7 +327,7 @@ func (s *e2eServer) addUser() {
 func (s *e2eServer) generate(out, domain string) {
 	args := []string{"server", "all", "--domain", domain, "--protocols", "imap,pop3", "--allow-starttls",
 		"--dovecot-log", "/var/log/dovecot.log", "--postfix-maillog", "/var/log/mail.log", "--ipv4", "192.0.2.25",
-		"--postmaster", e2eUser, "--quota-gb", "0.002", "--out", out}
+		"--postmaster", e2eUser, "--quota-gb", "0.002", "--mta-sts", "enforce", "--tls-rpt-reports", "tlsrpt@" + domain, "--out", out}
 	if domain == e2eDomain {
 		args = append(args, "--hostname", e2eHost)
 		s.zone = filepath.Join(out, templates.ZoneFile(domain))

@@ -1,0 +1,344 @@
+package probe
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/emersion/go-msgauth/dmarc"
+	"github.com/miekg/dns"
+)
+
+// resolver asks one DNS server, over UDP then TCP when truncated.
+type resolver struct {
+	server string
+	client *dns.Client
+}
+
+func (r *resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), qtype)
+	m.SetEdns0(1232, false)
+	in, _, err := r.client.ExchangeContext(ctx, m, r.server)
+	if err == nil && in.Truncated {
+		tcp := *r.client
+		tcp.Net = "tcp"
+		in, _, err = tcp.ExchangeContext(ctx, m, r.server)
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch in.Rcode {
+	case dns.RcodeSuccess, dns.RcodeNameError:
+		return in.Answer, nil
+	}
+	return nil, fmt.Errorf("%s %s: %s", name, dns.TypeToString[qtype], dns.RcodeToString[in.Rcode])
+}
+
+// txt returns the TXT records of name, each joined.
+func (r *resolver) txt(ctx context.Context, name string) ([]string, error) {
+	rrs, err := r.query(ctx, name, dns.TypeTXT)
+	var out []string
+	for _, rr := range rrs {
+		if t, ok := rr.(*dns.TXT); ok {
+			out = append(out, strings.Join(t.Txt, ""))
+		}
+	}
+	return out, err
+}
+
+// withPrefix keeps the records that start with prefix (case-insensitive).
+func withPrefix(records []string, prefix string) []string {
+	var out []string
+	for _, r := range records {
+		if strings.HasPrefix(strings.ToLower(r), strings.ToLower(prefix)) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// probeDNS checks the domain's mail records.
+func probeDNS(ctx context.Context, cfg *Config) []Check {
+	if cfg.DNSServer == "" {
+		return []Check{{Group: "dns", Name: "resolver", Status: Warn, Detail: "no DNS server to ask: DNS checks skipped"}}
+	}
+	r := &resolver{server: cfg.DNSServer, client: &dns.Client{Net: "udp"}}
+	d := cfg.Domain
+	checks := make([]Check, 7)
+	var wg sync.WaitGroup
+	run := func(i int, f func() Check) { wg.Go(func() { checks[i] = f() }) }
+	run(0, func() Check { return mxCheck(ctx, r, d) })
+	run(1, func() Check { return spfCheck(ctx, r, d) })
+	run(2, func() Check { return dmarcCheck(ctx, r, d) })
+	run(3, func() Check { return dkimCheck(ctx, r, d, cfg.DKIMSelector) })
+	run(4, func() Check { return mtaSTSCheck(ctx, r, cfg) })
+	run(5, func() Check { return tlsRPTCheck(ctx, r, d) })
+	run(6, func() Check { return srvCheck(ctx, r, d) })
+	wg.Wait()
+	return checks
+}
+
+func dnsCheck(name string, st Status, format string, args ...any) Check {
+	return Check{Group: "dns", Name: name, Status: st, Detail: fmt.Sprintf(format, args...)}
+}
+
+func mxCheck(ctx context.Context, r *resolver, d string) Check {
+	rrs, err := r.query(ctx, d, dns.TypeMX)
+	if err != nil {
+		return dnsCheck("mx", Fail, "%v", err)
+	}
+	var hosts []string
+	for _, rr := range rrs {
+		if mx, ok := rr.(*dns.MX); ok {
+			hosts = append(hosts, fmt.Sprintf("%d %s", mx.Preference, mx.Mx))
+		}
+	}
+	if len(hosts) == 0 {
+		return dnsCheck("mx", Fail, "no MX record: mail for %s has nowhere to go", d)
+	}
+	return dnsCheck("mx", Pass, "%s", strings.Join(hosts, ", "))
+}
+
+// spfCheck finds the SPF record and counts the DNS lookups it needs,
+// following include and redirect (RFC 7208 caps them at 10).
+func spfCheck(ctx context.Context, r *resolver, d string) Check {
+	recs, err := r.txt(ctx, d)
+	if err != nil {
+		return dnsCheck("spf", Fail, "%v", err)
+	}
+	spf := withPrefix(recs, "v=spf1")
+	switch len(spf) {
+	case 0:
+		return dnsCheck("spf", Fail, "no SPF record: anyone can send as %s", d)
+	case 1:
+	default:
+		return dnsCheck("spf", Fail, "%d SPF records: a permerror (RFC 7208)", len(spf))
+	}
+	lookups, err := spfLookups(ctx, r, spf[0], 0)
+	if err != nil {
+		return dnsCheck("spf", Fail, "%q: %v", spf[0], err)
+	}
+	all := ""
+	for _, t := range strings.Fields(strings.ToLower(spf[0])) {
+		if strings.HasSuffix(t, "all") && len(t) <= 4 {
+			all = t
+		}
+	}
+	switch {
+	case lookups > 10:
+		return dnsCheck("spf", Fail, "%q needs %d DNS lookups, over the limit of 10", spf[0], lookups)
+	case all == "+all" || all == "all" || all == "?all":
+		return dnsCheck("spf", Fail, "%q: %s lets any server send as %s", spf[0], all, d)
+	case all == "" && !strings.Contains(strings.ToLower(spf[0]), "redirect="):
+		return dnsCheck("spf", Warn, "%q has no all: servers it does not list are not refused", spf[0])
+	}
+	return dnsCheck("spf", Pass, "%q, %d of the 10 DNS lookups allowed", spf[0], lookups)
+}
+
+// spfLookups counts the lookups of record and of the records it includes.
+func spfLookups(ctx context.Context, r *resolver, record string, depth int) (int, error) {
+	if depth > 10 {
+		return 0, fmt.Errorf("includes nested too deep")
+	}
+	n := 0
+	for _, term := range strings.Fields(record)[1:] {
+		t := strings.TrimLeft(strings.ToLower(term), "+-~?")
+		name, arg, _ := strings.Cut(t, ":")
+		if strings.HasPrefix(t, "redirect=") {
+			name, arg = "include", strings.TrimPrefix(t, "redirect=")
+		}
+		switch name {
+		case "a", "mx", "ptr", "exists":
+			n++
+		case "include":
+			n++
+			recs, err := r.txt(ctx, arg)
+			if err != nil {
+				return n, err
+			}
+			inc := withPrefix(recs, "v=spf1")
+			if len(inc) != 1 {
+				return n, fmt.Errorf("include:%s has %d SPF records", arg, len(inc))
+			}
+			m, err := spfLookups(ctx, r, inc[0], depth+1)
+			if err != nil {
+				return n, err
+			}
+			n += m
+		}
+	}
+	return n, nil
+}
+
+func dmarcCheck(ctx context.Context, r *resolver, d string) Check {
+	recs, err := r.txt(ctx, "_dmarc."+d)
+	if err != nil {
+		return dnsCheck("dmarc", Fail, "%v", err)
+	}
+	recs = withPrefix(recs, "v=DMARC1")
+	if len(recs) != 1 {
+		return dnsCheck("dmarc", Fail, "%d DMARC records at _dmarc.%s: want one (\"v=DMARC1; p=quarantine\")", len(recs), d)
+	}
+	rec, err := dmarc.Parse(recs[0])
+	if err != nil {
+		return dnsCheck("dmarc", Fail, "%q: %v", recs[0], err)
+	}
+	if rec.Policy == dmarc.PolicyNone {
+		return dnsCheck("dmarc", Warn, "%q: p=none only monitors", recs[0])
+	}
+	return dnsCheck("dmarc", Pass, "%q", recs[0])
+}
+
+func dkimCheck(ctx context.Context, r *resolver, d, selector string) Check {
+	if selector == "" {
+		return dnsCheck("dkim", Info, "no --dkim-selector: the DKIM key was not looked up")
+	}
+	name := selector + "._domainkey." + d
+	recs, err := r.txt(ctx, name)
+	if err != nil {
+		return dnsCheck("dkim", Fail, "%v", err)
+	}
+	for _, rec := range recs {
+		for _, part := range strings.Split(rec, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if k != "p" {
+				continue
+			}
+			key := strings.Join(strings.Fields(v), "")
+			if key == "" {
+				return dnsCheck("dkim", Fail, "%s: the key is revoked (empty p=)", name)
+			}
+			if _, err := base64.StdEncoding.DecodeString(key); err != nil {
+				return dnsCheck("dkim", Fail, "%s: p= is not base64", name)
+			}
+			return dnsCheck("dkim", Pass, "%s publishes a key (%d bytes)", name, base64.StdEncoding.DecodedLen(len(key)))
+		}
+	}
+	return dnsCheck("dkim", Fail, "no DKIM key at %s", name)
+}
+
+// mtaSTSCheck reads the _mta-sts record and fetches the policy over HTTPS.
+func mtaSTSCheck(ctx context.Context, r *resolver, cfg *Config) Check {
+	d := cfg.Domain
+	recs, err := r.txt(ctx, "_mta-sts."+d)
+	if err != nil {
+		return dnsCheck("mta-sts", Warn, "%v", err)
+	}
+	recs = withPrefix(recs, "v=STSv1")
+	if len(recs) == 0 {
+		return dnsCheck("mta-sts", Warn, "no MTA-STS record: senders may deliver here without TLS")
+	}
+	url := "https://mta-sts." + d + "/.well-known/mta-sts.txt"
+	body, err := fetch(ctx, cfg.HTTPClient, http.MethodGet, url)
+	if err != nil {
+		return dnsCheck("mta-sts", Fail, "%q published, but the policy %s: %v", recs[0], url, err)
+	}
+	mode := ""
+	for _, line := range strings.Split(body, "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "mode" {
+			mode = strings.TrimSpace(v)
+		}
+	}
+	switch mode {
+	case "enforce":
+		return dnsCheck("mta-sts", Pass, "policy mode enforce (%s)", url)
+	case "testing":
+		return dnsCheck("mta-sts", Warn, "policy mode testing: failures are reported, not refused")
+	}
+	return dnsCheck("mta-sts", Fail, "the policy at %s has mode %q: want enforce or testing", url, mode)
+}
+
+func tlsRPTCheck(ctx context.Context, r *resolver, d string) Check {
+	recs, err := r.txt(ctx, "_smtp._tls."+d)
+	if err != nil {
+		return dnsCheck("tls-rpt", Warn, "%v", err)
+	}
+	recs = withPrefix(recs, "v=TLSRPTv1")
+	if len(recs) == 0 {
+		return dnsCheck("tls-rpt", Warn, "no TLS-RPT record: TLS failures of senders go unreported")
+	}
+	return dnsCheck("tls-rpt", Pass, "%q", recs[0])
+}
+
+// srvCheck looks up the RFC 6186/8314 records clients use to find the
+// servers.
+func srvCheck(ctx context.Context, r *resolver, d string) Check {
+	var found []string
+	for _, svc := range []string{"_submissions._tcp", "_submission._tcp", "_imaps._tcp", "_imap._tcp", "_pop3s._tcp", "_pop3._tcp"} {
+		rrs, err := r.query(ctx, svc+"."+d, dns.TypeSRV)
+		if err != nil {
+			return dnsCheck("srv", Warn, "%v", err)
+		}
+		for _, rr := range rrs {
+			if s, isSRV := rr.(*dns.SRV); isSRV {
+				target := s.Target
+				if target == "." {
+					target = ". (not offered)"
+				}
+				found = append(found, fmt.Sprintf("%s %s:%d", svc, target, s.Port))
+			}
+		}
+	}
+	if len(found) == 0 {
+		return dnsCheck("srv", Warn, "no RFC 6186 SRV record: mail apps must guess the servers")
+	}
+	return dnsCheck("srv", Pass, "%s", strings.Join(found, "; "))
+}
+
+// fetch gets url (or posts body to it), at most 64 KiB, and fails on a
+// status other than 200.
+func fetch(ctx context.Context, c *http.Client, method, url string, body ...string) (string, error) {
+	var rd io.Reader
+	if len(body) > 0 {
+		rd = strings.NewReader(body[0])
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return "", err
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "text/xml")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("HTTP %s", resp.Status)
+	}
+	return string(data), nil
+}
+
+// probeHTTP checks that mail apps can fetch their settings.
+func probeHTTP(ctx context.Context, cfg *Config) []Check {
+	d := cfg.Domain
+	ac := "https://autoconfig." + d + "/mail/config-v1.1.xml?emailaddress=probe%40" + d
+	ad := "https://autodiscover." + d + "/autodiscover/autodiscover.xml"
+	var out []Check
+	if body, err := fetch(ctx, cfg.HTTPClient, http.MethodGet, ac); err != nil {
+		out = append(out, Check{Group: "http", Name: "autoconfig", Status: Warn, Detail: fmt.Sprintf("%s: %v: Thunderbird falls back to guessing", ac, err)})
+	} else if !strings.Contains(body, "<clientConfig") {
+		out = append(out, Check{Group: "http", Name: "autoconfig", Status: Fail, Detail: ac + " answers, but not with a clientConfig document"})
+	} else {
+		out = append(out, Check{Group: "http", Name: "autoconfig", Status: Pass, Detail: ac})
+	}
+	// Outlook's request (POX), for an address of the domain.
+	pox := `<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>probe@` +
+		d + `</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>`
+	if _, err := fetch(ctx, cfg.HTTPClient, http.MethodPost, ad, pox); err != nil {
+		out = append(out, Check{Group: "http", Name: "autodiscover", Status: Warn, Detail: fmt.Sprintf("%s: %v: Outlook asks the user", ad, err)})
+	} else {
+		out = append(out, Check{Group: "http", Name: "autodiscover", Status: Pass, Detail: ad})
+	}
+	return out
+}

@@ -1,0 +1,220 @@
+// Package probe connects to a live mail server the way mail clients do and
+// reports what it really offers, against the advice: for each mail port,
+// whether it is open, implicit TLS or STARTTLS, the TLS versions and weak
+// cipher suites it accepts, its certificate, banner and the capabilities
+// and AUTH mechanisms before and after TLS; and for the domain, its MX,
+// SPF, DMARC, DKIM, MTA-STS, TLS-RPT and SRV records and whether clients
+// can fetch autoconfig and autodiscover. Every check is pass, warn or
+// fail (or info), and the whole gets a grade.
+//
+// Everything runs concurrently under one deadline. The package never
+// prints; the dialer, the DNS server, the HTTP client and the trusted
+// roots are given, so that tests run against loopback stand-ins.
+package probe
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mailadvisor/mailadvisor/internal/mailports"
+)
+
+// Status of a check.
+type Status string
+
+// The statuses, from the best.
+const (
+	Pass Status = "pass"
+	Info Status = "info" // a fact, neither good nor bad
+	Warn Status = "warn"
+	Fail Status = "fail"
+)
+
+// Check is one thing probed.
+type Check struct {
+	Group  string `json:"group"` // the port ("imaps 993") or "dns", "http"
+	Name   string `json:"name"`  // what was checked: tls-versions, certificate...
+	Status Status `json:"status"`
+	Detail string `json:"detail"`
+	// Critical marks a failure that alone gives the grade F: cleartext
+	// logins, an expired or untrusted certificate, an open relay.
+	Critical bool `json:"critical,omitempty"`
+}
+
+// Result is every check, in a stable order, and the grade.
+type Result struct {
+	Host   string  `json:"host"`
+	Domain string  `json:"domain,omitempty"`
+	Grade  string  `json:"grade"` // A to F
+	Checks []Check `json:"checks"`
+	Counts struct {
+		Pass int `json:"pass"`
+		Warn int `json:"warn"`
+		Fail int `json:"fail"`
+	} `json:"counts"`
+}
+
+// Service is a mail port as clients use it.
+type Service struct {
+	Name     string // smtp, submission, submissions, imap, imaps, pop3, pop3s
+	Port     int
+	Protocol string // smtp, imap or pop3
+	Implicit bool   // TLS from the first byte
+}
+
+// Services are the seven mail ports, in the order of the report.
+var Services = []Service{
+	{"smtp", mailports.SMTP, "smtp", false},
+	{"submissions", mailports.Submissions, "smtp", true},
+	{"submission", mailports.Submission, "smtp", false},
+	{"imaps", mailports.IMAPS, "imap", true},
+	{"pop3s", mailports.POP3S, "pop3", true},
+	{"imap", mailports.IMAP, "imap", false},
+	{"pop3", mailports.POP3, "pop3", false},
+}
+
+// Config says what to probe and how.
+type Config struct {
+	Host   string // the mail server: a name (checked against its certificate) or an address
+	Domain string // the mail domain, for the DNS and HTTP checks ("" skips them)
+	// DKIMSelector, when set, is looked up at SELECTOR._domainkey.DOMAIN.
+	DKIMSelector string
+	// Addrs overrides where a service is reached (service name →
+	// host:port), for tests; a service absent from it is Host:Port.
+	Addrs map[string]string
+	// ServerName is the name the certificate must carry (default Host).
+	ServerName string
+	// DNSServer is the resolver asked (host:port); required for the DNS
+	// checks.
+	DNSServer string
+	// HTTPClient fetches MTA-STS policies and autoconfig (default: one
+	// with a 10-second timeout).
+	HTTPClient *http.Client
+	// Roots are the trusted CAs (nil: the system's).
+	Roots *x509.CertPool
+	// Dial connects (default: a net.Dialer).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// OpenRelay tries to relay a message (never sent: the dialogue stops
+	// at RCPT) through port 25; only when asked.
+	OpenRelay bool
+	// Timeout is the deadline of the whole probe (default 30 s).
+	Timeout time.Duration
+	// Now is the time certificates are checked against (default
+	// time.Now).
+	Now func() time.Time
+}
+
+func (c *Config) defaults() {
+	if c.ServerName == "" {
+		c.ServerName = c.Host
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if c.Dial == nil {
+		d := &net.Dialer{Timeout: 10 * time.Second}
+		c.Dial = d.DialContext
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 30 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+func (c *Config) addr(s Service) string {
+	if a, ok := c.Addrs[s.Name]; ok {
+		return a
+	}
+	return net.JoinHostPort(c.Host, strconv.Itoa(s.Port))
+}
+
+// Run probes the server and the domain within cfg.Timeout. It returns an
+// error only for a configuration it cannot use; what the server does
+// wrong is in the checks.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Host == "" {
+		return nil, fmt.Errorf("probe: no host")
+	}
+	cfg.defaults()
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+
+	type part struct {
+		order  int
+		checks []Check
+	}
+	var mu sync.Mutex
+	var parts []part
+	var wg sync.WaitGroup
+	add := func(order int, f func() []Check) {
+		wg.Go(func() {
+			checks := f()
+			mu.Lock()
+			parts = append(parts, part{order, checks})
+			mu.Unlock()
+		})
+	}
+	for i, s := range Services {
+		add(i, func() []Check { return probeService(ctx, &cfg, s) })
+	}
+	if cfg.Domain != "" {
+		add(len(Services), func() []Check { return probeDNS(ctx, &cfg) })
+		add(len(Services)+1, func() []Check { return probeHTTP(ctx, &cfg) })
+	}
+	wg.Wait()
+	slices.SortFunc(parts, func(a, b part) int { return a.order - b.order })
+	res := &Result{Host: cfg.Host, Domain: cfg.Domain, Checks: []Check{}}
+	for _, p := range parts {
+		res.Checks = append(res.Checks, p.checks...)
+	}
+	open := false
+	for _, c := range res.Checks {
+		open = open || c.Name == "open" && c.Status == Info && strings.HasPrefix(c.Detail, "open")
+	}
+	if !open {
+		res.Checks = append([]Check{{Group: "server", Name: "mail", Status: Fail,
+			Detail: "no mail port answers: is " + cfg.Host + " the mail server?"}}, res.Checks...)
+	}
+	res.grade()
+	return res, nil
+}
+
+// grade: A with no failure and no warning; B with warnings only, at most
+// three; C with more warnings; D with one or two failures; F with three or
+// more, or any critical one.
+func (r *Result) grade() {
+	critical := false
+	for _, c := range r.Checks {
+		switch c.Status {
+		case Pass:
+			r.Counts.Pass++
+		case Warn:
+			r.Counts.Warn++
+		case Fail:
+			r.Counts.Fail++
+			critical = critical || c.Critical
+		}
+	}
+	switch {
+	case critical || r.Counts.Fail >= 3:
+		r.Grade = "F"
+	case r.Counts.Fail > 0:
+		r.Grade = "D"
+	case r.Counts.Warn > 3:
+		r.Grade = "C"
+	case r.Counts.Warn > 0:
+		r.Grade = "B"
+	default:
+		r.Grade = "A"
+	}
+}
