@@ -424,6 +424,11 @@ func probeService(ctx context.Context, cfg *Config, s Service) []Check {
 		return append(out, check("dialogue", Fail, "%v", err))
 	}
 	out = append(out, check("banner", Info, "%s", ss.banner))
+	caps := "over TLS: " + strings.Join(ss.after, " ")
+	if !s.Implicit {
+		caps = "before TLS: " + strings.Join(ss.before, " ") + "; " + caps
+	}
+	out = append(out, check("capabilities", Info, "%s", caps))
 	if !s.Implicit {
 		if offered := cleartextAuth(s.Protocol, ss.before); offered != "" {
 			c := check("auth-before-tls", Fail, "logins offered before TLS: %s", offered)
