@@ -21,7 +21,7 @@ const (
 
 const exitCodesHelp = `Exit codes:
     0  success
-    1  failure (I/O error, internal error)
+    1  failure (I/O error, internal error); for lint and probe: a finding or a failed check
     2  bad usage or invalid input (unknown flag, out-of-range value, bad file)
     3  batch finished but some rows were rejected (the good rows were written)
   130  interrupted (Ctrl-C); every file written is complete`

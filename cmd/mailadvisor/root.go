@@ -9,9 +9,11 @@ const rootLong = `mailadvisor helps choose and set up mail protocols.
 It scores IMAP against POP3 for a scenario (users, devices, connectivity,
 storage, policies...) and explains every point of the score, the secure
 ports to use and which input would change the answer (advise); estimates the
-cost and CO2 of each option (cost, carbon); writes the files mail apps need
+cost and CO2 of each option (cost, carbon) and writes it all as a report for
+a client, in English or French (report); writes the files mail apps need
 (profile, and batch for many users) and the server's Dovecot, Postfix and DNS
-configuration (server). Encrypted ports only, unless explicitly asked.
+configuration (server); checks the files and servers that already exist
+(lint, probe). Encrypted ports only, unless explicitly asked.
 
 Settings come from, in this order: flags, MAILADVISOR_* environment
 variables, a config file (--config, or $XDG_CONFIG_HOME/mailadvisor/config.yaml
