@@ -169,12 +169,8 @@ func dialogue(ctx context.Context, cfg *Config, s Service, tc *tls.Config, full 
 	c := &conn{c: nc, r: bufio.NewReader(nc)}
 	ss := &session{}
 	if s.Implicit {
-		if err := c.upgrade(ctx, tc); err != nil {
-			return ss, &tlsError{err}
-		}
-		ss.state = c.c.(*tls.Conn).ConnectionState()
-		if !full {
-			return ss, nil
+		if err := ss.upgrade(ctx, c, tc); err != nil || !full {
+			return ss, err
 		}
 	}
 	switch s.Protocol {
@@ -186,6 +182,16 @@ func dialogue(ctx context.Context, cfg *Config, s Service, tc *tls.Config, full 
 		err = pop3Dialogue(ctx, s, c, ss, tc, full)
 	}
 	return ss, err
+}
+
+// upgrade runs the TLS handshake on c (at once on an implicit-TLS port,
+// after STARTTLS on the others) and records the connection's state.
+func (ss *session) upgrade(ctx context.Context, c *conn, tc *tls.Config) error {
+	if err := c.upgrade(ctx, tc); err != nil {
+		return &tlsError{err}
+	}
+	ss.state = c.c.(*tls.Conn).ConnectionState()
+	return nil
 }
 
 // tlsError is a failed handshake.
@@ -219,12 +225,8 @@ func smtpDialogue(ctx context.Context, cfg *Config, s Service, c *conn, ss *sess
 		if _, err := c.smtpCmd("STARTTLS", 220); err != nil {
 			return err
 		}
-		if err := c.upgrade(ctx, tc); err != nil {
-			return &tlsError{err}
-		}
-		ss.state = c.c.(*tls.Conn).ConnectionState()
-		if !full {
-			return nil
+		if err := ss.upgrade(ctx, c, tc); err != nil || !full {
+			return err
 		}
 		if caps, err = c.smtpCmd("EHLO probe.mailadvisor.invalid", 250); err != nil {
 			return err
@@ -280,12 +282,8 @@ func imapDialogue(ctx context.Context, s Service, c *conn, ss *session, tc *tls.
 		if _, err := c.imapCmd("a2", "STARTTLS"); err != nil {
 			return err
 		}
-		if err := c.upgrade(ctx, tc); err != nil {
-			return &tlsError{err}
-		}
-		ss.state = c.c.(*tls.Conn).ConnectionState()
-		if !full {
-			return nil
+		if err := ss.upgrade(ctx, c, tc); err != nil || !full {
+			return err
 		}
 		if lines, err = c.imapCmd("a3", "CAPABILITY"); err != nil {
 			return err
@@ -327,12 +325,8 @@ func pop3Dialogue(ctx context.Context, s Service, c *conn, ss *session, tc *tls.
 		if !strings.HasPrefix(l, "+OK") {
 			return fmt.Errorf("STLS: %q", l)
 		}
-		if err := c.upgrade(ctx, tc); err != nil {
-			return &tlsError{err}
-		}
-		ss.state = c.c.(*tls.Conn).ConnectionState()
-		if !full {
-			return nil
+		if err := ss.upgrade(ctx, c, tc); err != nil || !full {
+			return err
 		}
 		if ss.after, err = c.pop3Capa(); err != nil {
 			return err
