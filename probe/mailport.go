@@ -559,18 +559,33 @@ func versionsCheck(ctx context.Context, cfg *Config, s Service, group string) Ch
 	return c
 }
 
-// ciphersCheck offers only the suites Go calls insecure: a server that
-// takes one accepts weak ciphers.
+// ciphersCheck offers only the suites Go calls insecure, the broken ones
+// (RC4, 3DES) first, then the others (CBC with SHA-256, RSA key exchange:
+// no forward secrecy): a server that takes a broken one fails, one that
+// takes only the others gets a warning.
 func ciphersCheck(ctx context.Context, cfg *Config, s Service, group string, st tls.ConnectionState) Check {
-	var weak []uint16
+	var broken, weak []uint16
 	for _, cs := range tls.InsecureCipherSuites() {
-		weak = append(weak, cs.ID)
+		if strings.Contains(cs.Name, "RC4") || strings.Contains(cs.Name, "3DES") {
+			broken = append(broken, cs.ID)
+		} else {
+			weak = append(weak, cs.ID)
+		}
 	}
-	tc := tlsConfig(cfg)
-	tc.MaxVersion, tc.CipherSuites = tls.VersionTLS12, weak
-	ss, err := dialogue(ctx, cfg, s, tc, false)
-	if err == nil && ss != nil {
-		c := Check{Group: group, Name: "cipher-suites", Status: Fail,
+	for _, offer := range []struct {
+		suites []uint16
+		status Status
+	}{{broken, Fail}, {weak, Warn}} {
+		if len(offer.suites) == 0 {
+			continue
+		}
+		tc := tlsConfig(cfg)
+		tc.MaxVersion, tc.CipherSuites = tls.VersionTLS12, offer.suites
+		ss, err := dialogue(ctx, cfg, s, tc, false)
+		if err != nil || ss == nil {
+			continue
+		}
+		c := Check{Group: group, Name: "cipher-suites", Status: offer.status,
 			Detail: "accepts the weak suite " + tls.CipherSuiteName(ss.state.CipherSuite)}
 		if s.Port == 25 {
 			// Between servers TLS is opportunistic (RFC 7435): a weak

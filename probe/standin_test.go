@@ -426,3 +426,44 @@ func TestProbeDeadline(t *testing.T) {
 		t.Errorf("a silent server: %+v", c)
 	}
 }
+
+// A suite without forward secrecy or with CBC is a warning; RC4 or 3DES a
+// failure; on port 25 either is only noted (opportunistic TLS).
+func TestCipherSuites(t *testing.T) {
+	cert, _ := testCert(t, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour), false)
+	for _, tc := range []struct {
+		suite   uint16
+		service Service
+		want    Status
+	}{
+		{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, Services[3], Warn},
+		{tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA, Services[3], Fail},
+		{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, Services[3], Pass},
+		{tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA, Service{"smtp-tls", 25, "smtp", true}, Info},
+	} {
+		ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert},
+			MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tc.suite}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				_ = c.(*tls.Conn).Handshake()
+				c.Close()
+			}
+		}()
+		cfg := &Config{Host: mailHost, Addrs: map[string]string{tc.service.Name: ln.Addr().String()}}
+		cfg.defaults()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		c := ciphersCheck(ctx, cfg, tc.service, "g", tls.ConnectionState{Version: tls.VersionTLS12, CipherSuite: tc.suite})
+		cancel()
+		ln.Close()
+		if c.Status != tc.want {
+			t.Errorf("%s on port %d: %s (%s), want %s", tls.CipherSuiteName(tc.suite), tc.service.Port, c.Status, c.Detail, tc.want)
+		}
+	}
+}
