@@ -66,12 +66,14 @@ func (s *e2eServer) probeGradesClean() {
 			return outside.DialContext(ctx, network, webAddr) // every web name is the serve stand-in
 		},
 	}}
+	start := time.Now()
 	res, err := probe.Run(context.Background(), probe.Config{Host: e2eHost, Domain: e2eDomain, DKIMSelector: "mail",
 		DNSServer: "127.0.0.1:53", HTTPClient: client, Roots: roots, Dial: outside.DialContext, OpenRelay: true,
 		Timeout: 90 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("probe: %d checks in %v, grade %s", len(res.Checks), time.Since(start).Round(time.Millisecond), res.Grade)
 	for _, c := range res.Checks {
 		t.Logf("probe: %-16s %-16s %-4s %s", c.Group, c.Name, c.Status, c.Detail)
 		if c.Status == probe.Fail || c.Status == probe.Warn {
