@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -186,18 +187,57 @@ func Detect(data []byte) string {
 		}
 		return ""
 	}
-	text := string(head)
+	// A text file: the first kind any line shows, in this order.
+	var zone, master, dovecot, main bool
+	for line := range strings.Lines(string(head)) {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") || strings.HasPrefix(f[0], ";") {
+			continue
+		}
+		zone = zone || f[0] == "$ORIGIN" || zoneLine(f)
+		master = master || len(f) >= 8 && slices.Contains([]string{"inet", "unix", "fifo", "pass", "unix-dgram"}, f[1])
+		key, _, isSetting := strings.Cut(line, "=")
+		key = strings.TrimSpace(key)
+		dovecot = dovecot || isSetting && slices.Contains(dovecotKeys, key) ||
+			strings.HasSuffix(strings.TrimSpace(line), "{") && slices.Contains([]string{"passdb", "userdb", "service", "protocol"}, f[0])
+		main = main || isSetting && (slices.Contains(postfixKeys, key) ||
+			strings.HasPrefix(key, "smtpd_") || strings.HasPrefix(key, "smtp_") || strings.HasPrefix(key, "virtual_"))
+	}
 	switch {
-	case zoneRE().MatchString(text):
+	case zone:
 		return KindZone
-	case masterRE().MatchString(text):
+	case master:
 		return KindPostfixMaster
-	case dovecotRE().MatchString(text):
+	case dovecot:
 		return KindDovecot
-	case postfixMainRE().MatchString(text):
+	case main:
 		return KindPostfixMain
 	}
 	return ""
+}
+
+// Settings that only Dovecot or only Postfix main.cf has.
+var (
+	dovecotKeys = []string{"protocols", "dovecot_config_version", "mail_location", "mail_driver", "disable_plaintext_auth",
+		"auth_allow_cleartext", "ssl_cert", "ssl_server_cert_file", "first_valid_uid"}
+	postfixKeys = []string{"myhostname", "mydomain", "mydestination", "mynetworks", "relayhost", "inet_interfaces", "compatibility_level"}
+)
+
+// zoneLine reports whether fields are a resource record of type SOA, MX
+// or NS: NAME [TTL] [IN] TYPE.
+func zoneLine(f []string) bool {
+	for i := 1; i < len(f) && i <= 3; i++ {
+		switch f[i] {
+		case "SOA", "MX", "NS":
+			return true
+		case "IN":
+		default:
+			if _, err := strconv.Atoi(f[i]); err != nil {
+				return false
+			}
+		}
+	}
+	return false
 }
 
 // Count is how many findings are at or above each severity.

@@ -22,7 +22,7 @@ func dovecotSettings(data []byte) []setting {
 	var out []setting
 	var stack []string
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if i := strings.Index(line, "#"); i >= 0 {
@@ -102,7 +102,7 @@ func postfixSettings(data []byte) map[string]setting {
 		}
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for n := 1; sc.Scan(); n++ {
 		raw := sc.Text()
 		trimmed := strings.TrimSpace(raw)
@@ -245,7 +245,7 @@ type masterService struct {
 func masterServices(data []byte) []masterService {
 	var out []masterService
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for n := 1; sc.Scan(); n++ {
 		raw := sc.Text()
 		t := strings.TrimSpace(raw)

@@ -6,16 +6,6 @@ import (
 	"errors"
 	"io"
 	"strings"
-
-	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
-)
-
-// The patterns that tell text files apart.
-var (
-	zoneRE        = lazyregexp.New(`(?m)^\$ORIGIN\s|(?m)^\S*\s+(\d+\s+)?(IN\s+)?(SOA|MX|NS)\s`)
-	masterRE      = lazyregexp.New(`(?m)^(smtp|submission|submissions|smtps|pickup|cleanup|qmgr)\s+(inet|unix|fifo|pass|unix-dgram)\s`)
-	dovecotRE     = lazyregexp.New(`(?m)^\s*(protocols|dovecot_config_version|mail_location|mail_driver|disable_plaintext_auth|auth_allow_cleartext|ssl_cert|ssl_server_cert_file|first_valid_uid)\s*=|(?m)^\s*(passdb|userdb|service|protocol)\b[^=\n]*\{`)
-	postfixMainRE = lazyregexp.New(`(?m)^(myhostname|mydomain|mydestination|mynetworks|smtpd_[a-z_]+|smtp_[a-z_]+|virtual_[a-z_]+|relayhost|inet_interfaces|compatibility_level)\s*=`)
 )
 
 // node is an XML element with the line it starts on.
