@@ -1,16 +1,20 @@
 package serve
 
 import (
+	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
-// ipLimiter gives each client address a token bucket. Memory is bounded:
-// past maxClients addresses, those idle for a minute are dropped, and if
-// none is, the oldest half goes (a flood of new addresses cannot grow the
-// map without end).
+// ipLimiter gives each client a token bucket: an IPv4 address, or an IPv6
+// /64 (one subscriber's network: a host picks any of its 2^64 addresses
+// at will). Memory is bounded: past maxClients, those idle for a minute
+// are dropped, and if none is, the least recently seen half goes, so that
+// a flood of new addresses can neither grow the map without end nor wipe
+// the buckets of the clients it is meant to slow down.
 type ipLimiter struct {
 	mu      sync.Mutex
 	clients map[string]*client
@@ -33,6 +37,7 @@ func newIPLimiter(perSecond float64, burst int) *ipLimiter {
 }
 
 func (l *ipLimiter) allow(ip string, now time.Time) bool {
+	ip = clientKey(ip)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c, ok := l.clients[ip]
@@ -47,7 +52,8 @@ func (l *ipLimiter) allow(ip string, now time.Time) bool {
 	return c.lim.AllowN(now, 1)
 }
 
-// sweep drops idle clients, or the older half when none is idle.
+// sweep drops idle clients, or the least recently seen half when none is
+// idle.
 func (l *ipLimiter) sweep(now time.Time) {
 	for ip, c := range l.clients {
 		if now.Sub(c.seen) > idleClient {
@@ -57,14 +63,34 @@ func (l *ipLimiter) sweep(now time.Time) {
 	if len(l.clients) < maxClients {
 		return
 	}
-	var total time.Duration
-	for _, c := range l.clients {
-		total += now.Sub(c.seen)
+	type entry struct {
+		ip   string
+		seen time.Time
 	}
-	mean := total / time.Duration(len(l.clients))
+	all := make([]entry, 0, len(l.clients))
 	for ip, c := range l.clients {
-		if now.Sub(c.seen) >= mean {
-			delete(l.clients, ip)
-		}
+		all = append(all, entry{ip, c.seen})
 	}
+	slices.SortFunc(all, func(a, b entry) int { return a.seen.Compare(b.seen) })
+	for _, e := range all[:len(all)/2] {
+		delete(l.clients, e.ip)
+	}
+}
+
+// clientKey is the bucket an address counts against: itself for IPv4
+// (an IPv4-mapped IPv6 address too), its /64 for IPv6; anything else as
+// given.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

@@ -251,6 +251,50 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 	}
 }
 
+// One IPv6 /64 is one client: a host that changes its address within
+// its network keeps its bucket.
+func TestLimiterIPv6Prefix(t *testing.T) {
+	l := newIPLimiter(0.001, 2)
+	now := time.Now()
+	for i, ip := range []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff::7"} {
+		if !l.allow(ip, now) {
+			t.Fatalf("request %d refused", i)
+		}
+	}
+	if l.allow("2001:db8:1:2:abcd::9", now) {
+		t.Error("a third address of the same /64 got past a burst of 2")
+	}
+	if !l.allow("2001:db8:1:3::1", now) || !l.allow("192.0.2.1", now) || !l.allow("::ffff:192.0.2.2", now) {
+		t.Error("another /64 or an IPv4 client was refused")
+	}
+	if got := clientKey("::ffff:192.0.2.2"); got != "192.0.2.2" {
+		t.Errorf("IPv4-mapped: %q", got)
+	}
+}
+
+// A flood of new addresses at one instant drops half the table, the least
+// recently seen, never the whole: a client already slowed down stays so.
+func TestLimiterSweepKeepsRecentHalf(t *testing.T) {
+	l := newIPLimiter(0.001, 1)
+	start := time.Now()
+	for i := range maxClients - 1 {
+		l.allow("10.1."+strconv.Itoa(i/256)+"."+strconv.Itoa(i%256), start)
+	}
+	later := start.Add(30 * time.Second)
+	if !l.allow("192.0.2.99", later) || l.allow("192.0.2.99", later) {
+		t.Fatal("the heavy client's bucket: want one request, then a refusal")
+	}
+	for i := range 10 {
+		l.allow("10.2.0."+strconv.Itoa(i), later)
+	}
+	if n := len(l.clients); n < maxClients/2-20 || n > maxClients/2+20 {
+		t.Errorf("%d clients after the sweep, want about half of %d", n, maxClients)
+	}
+	if l.allow("192.0.2.99", later) {
+		t.Error("the sweep reset the bucket of a client seen recently")
+	}
+}
+
 func TestReloadAndReadiness(t *testing.T) {
 	s := newTestServer(t, Config{})
 	if w := do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.net", ""); w.Code != 404 {
