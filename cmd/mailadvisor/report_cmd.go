@@ -128,6 +128,7 @@ func runReport(_ context.Context, opts *reportOptions) error {
 		if opts.output == formatHTML {
 			return doc.WriteHTML(opts.io.out)
 		}
+		fmt.Fprintln(opts.io.err, "mailadvisor: note: the charts are left out on standard output: give --out FILE.md to write them beside the Markdown")
 		return doc.WriteMarkdown(opts.io.out, nil)
 	}
 	return writeReportFiles(doc, opts)
