@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
-	"unicode"
+
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 // WriteText writes findings one per line, as compilers do
@@ -19,7 +19,7 @@ func WriteText(w io.Writer, findings []Finding) error {
 		if f.Line > 0 {
 			where += ":" + strconv.Itoa(f.Line)
 		}
-		if _, err := fmt.Fprintf(w, "%s: %s %s: %s\n    fix: %s\n", safe(where), f.Severity, f.Rule, safe(f.Message), f.Fix); err != nil {
+		if _, err := fmt.Fprintf(w, "%s: %s %s: %s\n    fix: %s\n", textcheck.Visible(where), f.Severity, f.Rule, textcheck.Visible(f.Message), f.Fix); err != nil {
 			return err
 		}
 	}
@@ -45,21 +45,4 @@ func WriteRules(w io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// safe escapes control and invisible format characters.
-func safe(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			q := strconv.QuoteRuneToASCII(r)
-			b.WriteString(q[1 : len(q)-1])
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
 	"github.com/mailadvisor/mailadvisor/internal/mdtext"
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 // Output formats.
@@ -364,9 +363,9 @@ func outputError(flag string, err error) error {
 // format characters (bidi overrides, zero-width spaces), which a rules or
 // scenario file could otherwise send to the user's terminal.
 func visibleSection(s section) section {
-	s.Title = visible(s.Title)
+	s.Title = textcheck.Visible(s.Title)
 	s.Lines = visibleAll(s.Lines)
-	s.Formula = visible(s.Formula)
+	s.Formula = textcheck.Visible(s.Formula)
 	s.Header = visibleAll(s.Header)
 	rows := make([][]string, len(s.Rows))
 	for i, r := range s.Rows {
@@ -379,37 +378,9 @@ func visibleSection(s section) section {
 func visibleAll(in []string) []string {
 	out := make([]string, len(in))
 	for i, v := range in {
-		out[i] = visible(v)
+		out[i] = textcheck.Visible(v)
 	}
 	return out
-}
-
-// visible returns s with control and format characters, and invalid
-// UTF-8, written as Go escapes (\x1b, \u202e); other text is unchanged.
-func visible(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i, r := range s {
-		switch {
-		case r == utf8.RuneError:
-			fmt.Fprintf(&b, "\\x%02x", s[i])
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			q := strconv.QuoteRuneToASCII(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // wrapText breaks text into lines of at most width columns, between

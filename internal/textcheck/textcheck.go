@@ -156,3 +156,34 @@ func ParseNumber(s string) (float64, bool) {
 	}
 	return v, true
 }
+
+// Visible returns s with control and format characters, and invalid
+// UTF-8, written as Go escapes (\x1b, \u202e); other text is unchanged.
+// Text from files and flags goes through it before it reaches a
+// terminal, which would act on an escape sequence or hide a bidi
+// override instead of showing it.
+func Visible(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

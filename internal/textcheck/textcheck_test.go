@@ -39,3 +39,16 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+func TestVisible(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain 2\u00a0000\u00a0€": "plain 2\u00a0000\u00a0€",
+		"a\x1b[31mb":              `a\x1b[31mb`,
+		"evil\u202etxt":           `evil\u202etxt`,
+		"bad\xffbyte":             `bad\xffbyte`,
+	} {
+		if got := Visible(in); got != want {
+			t.Errorf("Visible(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
