@@ -9,6 +9,7 @@ import (
 
 	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
 	"github.com/mailadvisor/mailadvisor/internal/mailports"
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 // The placeholders the clients replace (draft §Placeholders; Thunderbird
@@ -19,9 +20,9 @@ var (
 	// placeholderish finds what looks like a placeholder, closed or not:
 	// %EMAILADDRESS%, %emailaddress%, %EMAILADDRESS (no closing %).
 	placeholderish = lazyregexp.New(`%[A-Za-z_]+%?`)
-	// hostLabel is one label of an ASCII host name, or a placeholder.
-	hostLabel = lazyregexp.New(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?|%[A-Z0-9]+%)$`)
-	numeric   = lazyregexp.New(`^[+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?$`)
+	// placeholderLabel is a host-name label Thunderbird replaces.
+	placeholderLabel = lazyregexp.New(`^%[A-Z0-9]+%$`)
+	numeric          = lazyregexp.New(`^[+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?$`)
 )
 
 // The elements Thunderbird or Thunderbird for Android read in a server,
@@ -277,7 +278,7 @@ func validHost(h string) bool {
 		return false
 	}
 	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
-		if !hostLabel().MatchString(label) {
+		if !textcheck.ValidLabel(label) && !placeholderLabel().MatchString(label) {
 			return false
 		}
 	}

@@ -80,7 +80,7 @@ func Hostname(field, name string) (string, error) {
 	}
 	labels := strings.Split(ascii, ".")
 	for _, label := range labels {
-		if !validLabel(label) {
+		if !ValidLabel(label) {
 			return "", bad
 		}
 	}
@@ -99,9 +99,9 @@ func isASCII(s string) bool {
 	return true
 }
 
-// validLabel checks one DNS label: 1 to 63 letters, digits or hyphens,
-// not starting or ending with a hyphen (RFC 1123).
-func validLabel(label string) bool {
+// ValidLabel checks one DNS label: 1 to 63 ASCII letters, digits or
+// hyphens, not starting or ending with a hyphen (RFC 1123).
+func ValidLabel(label string) bool {
 	if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 		return false
 	}
