@@ -1,13 +1,26 @@
 package lint
 
 import (
-	"bufio"
-	"bytes"
+	"iter"
 	"regexp"
 	"strings"
 
 	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
 )
+
+// numberedLines yields each line of data, without its line break, with
+// its number from 1.
+func numberedLines(data []byte) iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		n := 0
+		for line := range strings.Lines(string(data)) {
+			n++
+			if !yield(n, strings.TrimRight(line, "\r\n")) {
+				return
+			}
+		}
+	}
+}
 
 // setting is one key = value of a configuration file, with its line and,
 // for Dovecot, the section it is in ("" at the top level).
@@ -21,10 +34,8 @@ type setting struct {
 func dovecotSettings(data []byte) []setting {
 	var out []setting
 	var stack []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+	for n, raw := range numberedLines(data) {
+		line := strings.TrimSpace(raw)
 		if i := strings.Index(line, "#"); i >= 0 {
 			line = strings.TrimSpace(line[:i])
 		}
@@ -101,10 +112,7 @@ func postfixSettings(data []byte) map[string]setting {
 			cur = nil
 		}
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		raw := sc.Text()
+	for n, raw := range numberedLines(data) {
 		trimmed := strings.TrimSpace(raw)
 		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
 			continue
@@ -244,10 +252,7 @@ type masterService struct {
 
 func masterServices(data []byte) []masterService {
 	var out []masterService
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		raw := sc.Text()
+	for n, raw := range numberedLines(data) {
 		t := strings.TrimSpace(raw)
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
