@@ -98,10 +98,7 @@ func runAdvise(_ context.Context, opts *adviseOptions) error {
 	if err != nil {
 		return err
 	}
-	lp, err := opts.lang.printer()
-	if err != nil {
-		return err
-	}
+	lp := opts.lang.printer()
 	s, assumed, err := opts.scenario.loadFitted(opts.io.in)
 	if err != nil {
 		return err

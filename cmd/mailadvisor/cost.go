@@ -87,10 +87,7 @@ func runEstimate(_ context.Context, opts *estimateOptions, build func(advisor.Mo
 	if err != nil {
 		return err
 	}
-	lp, err := opts.lang.printer()
-	if err != nil {
-		return err
-	}
+	lp := opts.lang.printer()
 	s, _, err := opts.scenario.loadFitted(opts.io.in)
 	if err != nil {
 		return err

@@ -35,12 +35,13 @@ func (o *langOption) addFlag(cmd *cobra.Command) {
 	_ = cmd.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions([]string{"en", "fr"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// printer is the language asked for, or the locale's.
-func (o *langOption) printer() (*l10n.Printer, error) {
+// printer is the language asked for (checked when the flag was set), or
+// the locale's.
+func (o *langOption) printer() *l10n.Printer {
 	if o.lang == "" {
-		return l10n.New(l10n.FromEnv(os.Getenv)), nil
+		return l10n.New(l10n.FromEnv(os.Getenv))
 	}
-	return l10n.New(o.lang), nil
+	return l10n.New(o.lang)
 }
 
 // tableWidth is the width tables and text narrow to: the terminal's,

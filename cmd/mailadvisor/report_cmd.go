@@ -99,10 +99,7 @@ func runReport(_ context.Context, opts *reportOptions) error {
 	if atomicfile.SameFile(opts.out, opts.scenario.file, opts.rules.file, opts.rules.extra) {
 		return usagef("--out: %s is an input of this command: choose another file", opts.out)
 	}
-	lp, err := opts.lang.printer()
-	if err != nil {
-		return err
-	}
+	lp := opts.lang.printer()
 	s, assumed, err := opts.scenario.loadFitted(opts.io.in)
 	if err != nil {
 		return err

@@ -11,7 +11,6 @@ package l10n
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -74,7 +73,6 @@ func FromEnv(getenv func(string) string) Lang {
 // concurrent use.
 type Printer struct {
 	lang Lang
-	tag  language.Tag
 	// nums formats numbers; made on first use (JSON output needs none).
 	nums func() *message.Printer
 
@@ -90,7 +88,7 @@ func New(l Lang) *Printer {
 	} else {
 		l = English
 	}
-	return &Printer{lang: l, tag: tag, nums: sync.OnceValue(func() *message.Printer { return message.NewPrinter(tag) })}
+	return &Printer{lang: l, nums: sync.OnceValue(func() *message.Printer { return message.NewPrinter(tag) })}
 }
 
 // Lang is the printer's language.
@@ -201,18 +199,6 @@ func (p *Printer) Date(t time.Time) string {
 		return day + " " + monthsFR[t.Month()-1] + " " + fmt.Sprint(t.Year())
 	}
 	return t.Format("2 January 2006")
-}
-
-// Keys lists the catalogue's keys, sorted (for tests).
-func Keys() []string {
-	out := make([]string, 0, len(french)+len(reportFrench))
-	for _, m := range catalogues {
-		for k := range m {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // catalogues are the French of the commands' output and of the report;
