@@ -67,17 +67,12 @@ func (tr *translator) leaveOnServer(s *Scenario, why string) string {
 	return tr.p.T(base)
 }
 
-// num writes a number with at most two decimals, in the language.
+// num writes a number as the reasons do, in the language (French: a
+// decimal comma and grouped thousands, as appendFrench writes them).
 func (tr *translator) num(v float64) string {
 	s := formatNumber(v)
 	if tr.lang == l10n.French {
-		b := []byte(s)
-		for i := range b {
-			if b[i] == '.' {
-				b[i] = ','
-			}
-		}
-		s = string(b)
+		return string(appendFrench(nil, []byte(s)))
 	}
 	return s
 }
