@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,19 +100,29 @@ func runAdvise(_ context.Context, opts *adviseOptions) error {
 		return err
 	}
 	lp := opts.lang.printer()
-	s, assumed, err := opts.scenario.loadFitted(opts.io.in)
-	if err != nil {
-		return err
-	}
-	adv, err := loadAdvisor(&opts.rules, &opts.models)
-	if err != nil {
-		return err
-	}
-	res, err := adv.Advise(s, advisor.Options{BreakEven: opts.breakEven, Estimates: true, Assumptions: assumed, Lang: lp.Lang()})
+	_, res, err := adviseScenario(&opts.scenario, opts.io.in, &opts.rules, &opts.models,
+		advisor.Options{BreakEven: opts.breakEven, Estimates: true, Lang: lp.Lang()})
 	if err != nil {
 		return err
 	}
 	return p.print(opts.io.out, adviseReport(res, lp))
+}
+
+// adviseScenario loads the scenario (fitted to its size) and the advisor,
+// and advises with opts, the assumptions added: what advise and report
+// share.
+func adviseScenario(in *scenarioInput, stdin io.Reader, r *rulesOptions, m *modelOptions, opts advisor.Options) (*advisor.Advisor, *advisor.Result, error) {
+	s, assumed, err := in.loadFitted(stdin)
+	if err != nil {
+		return nil, nil, err
+	}
+	adv, err := loadAdvisor(r, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.Assumptions = assumed
+	res, err := adv.Advise(s, opts)
+	return adv, res, err
 }
 
 // loadAdvisor compiles the rules in force (the built-in ones or

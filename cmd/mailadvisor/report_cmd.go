@@ -100,21 +100,14 @@ func runReport(_ context.Context, opts *reportOptions) error {
 		return usagef("--out: %s is an input of this command: choose another file", opts.out)
 	}
 	lp := opts.lang.printer()
-	s, assumed, err := opts.scenario.loadFitted(opts.io.in)
-	if err != nil {
-		return err
-	}
-	adv, err := loadAdvisor(&opts.rules, &opts.models)
-	if err != nil {
-		return err
-	}
-	res, err := adv.Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: lp.Lang()})
+	adv, res, err := adviseScenario(&opts.scenario, opts.io.in, &opts.rules, &opts.models,
+		advisor.Options{BreakEven: true, Estimates: true, Lang: lp.Lang()})
 	if err != nil {
 		return err
 	}
 	client := opts.client
 	if client == "" {
-		client = s.Client
+		client = res.Scenario.Client
 	}
 	doc, err := clientreport.New(clientreport.Input{Result: res, Rules: adv.Rules(), Client: client, Date: date,
 		Version: buildVersion().Version, Lang: lp.Lang()})
