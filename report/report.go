@@ -120,6 +120,7 @@ func New(in Input) (*Document, error) {
 		lp:      lp,
 	}
 	d.Subtitle = lp.T("Prepared with mailadvisor %s on %s", in.Version, d.Date)
+	b.flipList = b.flips()
 	charts, err := b.charts()
 	if err != nil {
 		return nil, fmt.Errorf("report: charts: %w", err)
@@ -145,6 +146,9 @@ type builder struct {
 	lp     *l10n.Printer
 	titles map[string]string
 	byName map[string]*Chart
+	// changes are the flips in words, made once for the summary and the
+	// section that lists them.
+	flipList []flip
 }
 
 func (b *builder) chart(name string) Block {
@@ -232,7 +236,7 @@ func (b *builder) summary() Section {
 		text += " " + lp.T("The main reasons: %s.", strings.Join(reasons, lp.T("; ")))
 	}
 	paras := []Block{{Kind: kindParagraph, Text: text}}
-	if f := b.flips(); len(f) > 0 {
+	if f := b.flipList; len(f) > 0 {
 		// The first change of each of two inputs.
 		var words []string
 		seen := map[string]bool{}
@@ -559,7 +563,7 @@ func (b *builder) current(field string) string {
 // changes: every single change of an input that changes the answer.
 func (b *builder) changes() Section {
 	lp := b.lp
-	f := b.flips()
+	f := b.flipList
 	if len(f) == 0 {
 		return Section{ID: "changes", Title: lp.T("What would change the answer"), Blocks: []Block{
 			{Kind: kindParagraph, Text: lp.T("No single change of an input, within its allowed range, would change the answer.")}}}
