@@ -339,6 +339,7 @@ func TestProbeGoodStandin(t *testing.T) {
 	if res.Grade != "A" {
 		t.Errorf("grade %s, want A", res.Grade)
 	}
+	t.Logf("%d checks, grade %s", len(res.Checks), res.Grade)
 	for _, want := range []struct{ group, name string }{{"imaps", "tls-versions"}, {"submission 587", "starttls"},
 		{"smtp", "open-relay"}, {"dns", "spf"}, {"dns", "mta-sts"}, {"http", "autoconfig"}, {"pop3s", "certificate"}} {
 		if c := find(res, want.group, want.name); c.Status != Pass {
@@ -391,6 +392,7 @@ func TestProbeWeakStandin(t *testing.T) {
 	if res.Grade != "F" {
 		t.Errorf("grade %s, want F", res.Grade)
 	}
+	t.Logf("%d checks, grade %s", len(res.Checks), res.Grade)
 }
 
 // The deadline holds for a server that accepts connections and never
