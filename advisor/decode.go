@@ -87,7 +87,7 @@ func applyValue(key, val *yaml.Node, s *Scenario) error {
 	}
 	f, ok := FieldByName(key.Value)
 	if !ok || strings.Contains(key.Value, "-") {
-		return fmt.Errorf("line %d: unknown field %s (known fields: %s)", key.Line, textcheck.Quote(key.Value), strings.Join(FieldNames(), ", "))
+		return fmt.Errorf("line %d: unknown field %s (known fields: %s)", key.Line, textcheck.QuoteKey(key.Value), strings.Join(FieldNames(), ", "))
 	}
 	if val.Kind != yaml.ScalarNode {
 		return fmt.Errorf("line %d: %s: want a single value (%s)", val.Line, f.Name, f.Allowed())

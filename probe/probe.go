@@ -182,11 +182,28 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		open = open || c.Name == "open" && c.Status == Info && strings.HasPrefix(c.Detail, "open")
 	}
 	if !open {
-		res.Checks = append([]Check{{Group: "server", Name: "mail", Status: Fail,
-			Detail: "no mail port answers: is " + cfg.Host + " the mail server?"}}, res.Checks...)
+		// Nothing to grade: a grade would rate the network, not the server.
+		u := &UnreachableError{Host: cfg.Host}
+		for _, c := range res.Checks {
+			if c.Name == "open" {
+				u.Ports = append(u.Ports, c.Group+": "+strings.SplitN(c.Detail, ":", 2)[0])
+			}
+		}
+		return res, u
 	}
 	res.grade()
 	return res, nil
+}
+
+// UnreachableError says that no mail port of the host answered: the
+// result has the checks made, and no grade.
+type UnreachableError struct {
+	Host  string
+	Ports []string // each port and why it did not answer
+}
+
+func (e *UnreachableError) Error() string {
+	return e.Host + ": unreachable: no mail port answers (" + strings.Join(e.Ports, "; ") + ")"
 }
 
 // grade: A with no failure and no warning; B with warnings only, at most

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,15 +16,17 @@ import (
 )
 
 type adviseOptions struct {
-	io        streams
-	scenario  scenarioInput
-	batch     string
-	batchFmt  string
-	breakEven bool
-	output    string
-	lang      langOption
-	rules     rulesOptions
-	models    modelOptions
+	io       streams
+	scenario scenarioInput
+	batch    string
+	batchFmt string
+	// outputFrom names where --output came from, for an error found late.
+	outputFrom string
+	breakEven  bool
+	output     string
+	lang       langOption
+	rules      rulesOptions
+	models     modelOptions
 }
 
 // rulesOptions choose the rules in force.
@@ -76,6 +77,7 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 				if !cmd.Flags().Changed("output") {
 					opts.output = formatJSON
 				}
+				opts.outputFrom = origin(cmd, "output")
 				// Break-even for every row only when asked for.
 				opts.breakEven = opts.breakEven && cmd.Flags().Changed("break-even")
 				return runAdviseBatch(cmd.Context(), opts)
@@ -87,10 +89,10 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 	opts.lang.addFlag(cmd)
 	opts.rules.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.batch, "batch", "", "score every row of a CSV or JSON Lines file ('-' for stdin)")
-	cmd.Flags().StringVar(&opts.batchFmt, "batch-format", "", "batch input format: csv or jsonl (default: from the file extension)")
+	addChoiceFlag(cmd, &opts.batchFmt, "batch-format", "", "format", "", fixed(advisor.FormatCSV, advisor.FormatJSONL), "batch input format: csv or jsonl (default: from the file extension)")
 	cmd.Flags().BoolVar(&opts.breakEven, "break-even", true, "compute break-even values and what-if flips (with --batch: only when given)")
 	opts.scenario.addFlags(cmd)
-	opts.models.addFlags(cmd)
+	opts.models.addFlags(cmd, bothModels)
 	return cmd
 }
 
@@ -100,7 +102,7 @@ func runAdvise(_ context.Context, opts *adviseOptions) error {
 		return err
 	}
 	lp := opts.lang.printer()
-	_, res, err := adviseScenario(&opts.scenario, opts.io.in, &opts.rules, &opts.models,
+	_, res, err := adviseScenario(&opts.scenario, opts.io, &opts.rules, &opts.models,
 		advisor.Options{BreakEven: opts.breakEven, Estimates: true, Lang: lp.Lang()})
 	if err != nil {
 		return err
@@ -111,12 +113,12 @@ func runAdvise(_ context.Context, opts *adviseOptions) error {
 // adviseScenario loads the scenario (fitted to its size) and the advisor,
 // and advises with opts, the assumptions added: what advise and report
 // share.
-func adviseScenario(in *scenarioInput, stdin io.Reader, r *rulesOptions, m *modelOptions, opts advisor.Options) (*advisor.Advisor, *advisor.Result, error) {
-	s, assumed, err := in.loadFitted(stdin)
+func adviseScenario(in *scenarioInput, std streams, r *rulesOptions, m *modelOptions, opts advisor.Options) (*advisor.Advisor, *advisor.Result, error) {
+	s, assumed, err := in.loadFitted(std)
 	if err != nil {
 		return nil, nil, err
 	}
-	adv, err := loadAdvisor(r, m)
+	adv, err := loadAdvisor(std.inputs, r, m)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,12 +129,12 @@ func adviseScenario(in *scenarioInput, stdin io.Reader, r *rulesOptions, m *mode
 
 // loadAdvisor compiles the rules in force (the built-in ones or
 // rulesFile, then extraFile on top) and loads the cost and CO2 models.
-func loadAdvisor(r *rulesOptions, m *modelOptions) (*advisor.Advisor, error) {
-	rules, err := r.load()
+func loadAdvisor(inputs *inputSet, r *rulesOptions, m *modelOptions) (*advisor.Advisor, error) {
+	rules, err := r.load(inputs)
 	if err != nil {
 		return nil, err
 	}
-	models, err := m.load()
+	models, err := m.load(inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -140,20 +142,20 @@ func loadAdvisor(r *rulesOptions, m *modelOptions) (*advisor.Advisor, error) {
 }
 
 // load compiles the rules in force.
-func (o *rulesOptions) load() (*advisor.RuleSet, error) {
+func (o *rulesOptions) load(inputs *inputSet) (*advisor.RuleSet, error) {
 	rulesFile, extraFile := o.file, o.extra
 	var rs *advisor.RuleSet
 	var err error
 	if rulesFile == "" {
 		rs, err = advisor.BuiltinRules()
 	} else {
-		rs, err = parseRulesFile(rulesFile)
+		rs, err = parseRulesFile(inputs, rulesFile)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if extraFile != "" {
-		extra, err := parseRulesFile(extraFile)
+		extra, err := parseRulesFile(inputs, extraFile)
 		if err != nil {
 			return nil, err
 		}
@@ -162,8 +164,8 @@ func (o *rulesOptions) load() (*advisor.RuleSet, error) {
 	return rs, nil
 }
 
-func parseRulesFile(path string) (*advisor.RuleSet, error) {
-	data, err := readInput("rules file", path, nil)
+func parseRulesFile(inputs *inputSet, path string) (*advisor.RuleSet, error) {
+	data, err := inputs.read("rules file", path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -174,16 +176,17 @@ func parseRulesFile(path string) (*advisor.RuleSet, error) {
 	return rs, nil
 }
 
-func completePresets(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+// presetNames are the names --preset accepts.
+func presetNames() []string {
 	presets, err := advisor.Presets()
 	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
+		return nil
 	}
 	names := make([]string, len(presets))
 	for i, p := range presets {
-		names[i] = p.Name + "\t" + p.Description
+		names[i] = p.Name
 	}
-	return names, cobra.ShellCompDirectiveNoFileComp
+	return names
 }
 
 // adviseReport renders a result for people in lp's language; scripts get

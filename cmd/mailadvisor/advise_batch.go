@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
 )
@@ -28,9 +31,9 @@ type batchLine struct {
 var batchCSVHeader = []string{"line", "protocol", "confidence", "imap", "pop3", "margin",
 	"leave_on_server_days", "vetoes", "warnings", "error"}
 
-func runAdviseBatch(_ context.Context, opts *adviseOptions) error {
+func runAdviseBatch(ctx context.Context, opts *adviseOptions) error {
 	if opts.output != formatJSON && opts.output != "csv" {
-		return usagef("output: invalid value %q with --batch: want json (JSON Lines) or csv", opts.output)
+		return usagef("%s: invalid value %q with --batch: want json (JSON Lines) or csv", opts.outputFrom, opts.output)
 	}
 	format, err := batchFormat(opts.batch, opts.batchFmt)
 	if err != nil {
@@ -39,19 +42,37 @@ func runAdviseBatch(_ context.Context, opts *adviseOptions) error {
 	if opts.scenario.file == "-" && opts.batch == "-" {
 		return usagef("-f - and --batch - cannot both read stdin")
 	}
-	base, prov, err := opts.scenario.load(opts.io.in)
+	base, prov, err := opts.scenario.load(opts.io)
 	if err != nil {
 		return err
 	}
-	adv, err := loadAdvisor(&opts.rules, &opts.models)
+	adv, err := loadAdvisor(opts.io.inputs, &opts.rules, &opts.models)
 	if err != nil {
 		return err
 	}
-	in, closeIn, err := openInput(opts.batch, opts.io.in)
+	in, closeIn, err := opts.io.inputs.open("batch input", opts.batch, opts.io.in)
 	if err != nil {
 		return err
 	}
 	defer closeIn()
+	// Ctrl-C or SIGTERM: stop after the row at hand, with the rows before
+	// it written, and say how far the run got. A read blocked on a pipe is
+	// released by closing the input.
+	var interrupted atomic.Bool
+	sigs, done := make(chan os.Signal, 1), make(chan struct{})
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer func() { signal.Stop(sigs); close(done) }()
+	go func() {
+		select {
+		case <-sigs:
+			interrupted.Store(true)
+			if f, ok := in.(*os.File); ok {
+				_ = f.Close()
+			}
+		case <-ctx.Done():
+		case <-done:
+		}
+	}()
 
 	out := bufio.NewWriter(opts.io.out)
 	w := newBatchWriter(out, opts.output)
@@ -59,6 +80,9 @@ func runAdviseBatch(_ context.Context, opts *adviseOptions) error {
 	advOpts := advisor.Options{BreakEven: opts.breakEven, Estimates: opts.output == formatJSON}
 	total, rejected := 0, 0
 	err = advisor.ReadScenarios(in, format, base, prov, func(row advisor.Row) error {
+		if interrupted.Load() {
+			return errStopped
+		}
 		total++
 		line := batchLine{Line: row.Line}
 		if row.Err == nil {
@@ -86,6 +110,9 @@ func runAdviseBatch(_ context.Context, opts *adviseOptions) error {
 	if errors.As(err, &werr) {
 		return werr
 	}
+	if interrupted.Load() {
+		return &interruptedError{rows: total, written: "the results of those rows were written"}
+	}
 	if err != nil {
 		return usagef("batch input %s: %v", opts.batch, err)
 	}
@@ -94,6 +121,9 @@ func runAdviseBatch(_ context.Context, opts *adviseOptions) error {
 	}
 	return nil
 }
+
+// errStopped stops reading rows after an interruption.
+var errStopped = errors.New("stopped")
 
 func batchFormat(path, explicit string) (string, error) {
 	if explicit != "" {
@@ -110,17 +140,6 @@ func batchFormat(path, explicit string) (string, error) {
 	}
 	return "", withHint(usagef("batch: cannot tell the format of %q from its extension", path),
 		"name the file .csv or .jsonl, or pass --batch-format csv|jsonl")
-}
-
-func openInput(path string, stdin io.Reader) (io.Reader, func(), error) {
-	if path == "-" {
-		return stdin, func() {}, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, usagef("batch input: %v", err)
-	}
-	return f, func() { f.Close() }, nil
 }
 
 // batchWriter writes one output record per input row.

@@ -24,6 +24,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/profiles/batch"
 )
@@ -95,16 +96,20 @@ Exit codes: 0 all rows written, 3 some rows rejected (the others written),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.input, "input", "i", "", "users file: CSV, JSON Lines or YAML ('-' for stdin)")
-	f.StringVar(&opts.inputFormat, "input-format", "", "csv, jsonl or yaml (default: from the file extension)")
+	addChoiceFlag(cmd, &opts.inputFormat, "input-format", "", "format", "", fixed(batch.CSV, batch.JSONL, batch.YAML), "csv, jsonl or yaml (default: from the file extension)")
 	f.StringSliceVar(&opts.formats, "formats", []string{"autoconfig", "mobileconfig", "sheet"}, "formats to write: "+strings.Join(batch.Formats, ", "))
 	f.StringVar(&opts.outDir, "out", "", "write a directory tree DIR/<address>/...")
 	f.StringVar(&opts.tarFile, "tar", "", "write a tar archive ('-' for stdout)")
 	f.StringVar(&opts.zipFile, "zip", "", "write a zip archive")
-	f.StringVar(&opts.report, "report", "", "write one JSON line per input row: line, address, status, files or error")
-	addForceFlag(cmd, &opts.force, "files that exist")
+	f.StringVar(&opts.report, "report", "", "write one JSON line per input row: line, address, status, files or error ('-' for stdout)")
+	markOutput(cmd, "out", "dir")
+	markOutput(cmd, "tar", "file")
+	markOutput(cmd, "zip", "file")
+	markOutput(cmd, "report", "file")
+	addForceFlag(cmd, &opts.force, "files that already exist")
 	f.BoolVar(&opts.resume, "resume", false, "complete an --out run that was killed: keep its finished users, write the rest")
-	f.IntVar(&opts.workers, "workers", 0, "generator goroutines (default: one per core)")
-	opts.profile.addDomainFlags(f)
+	addIntRangeFlag(cmd, &opts.workers, "workers", 0, 0, maxWorkers, ", 0: one per core", "generator goroutines (default: one per core)")
+	opts.profile.addDomainFlags(f, "each row's own domain")
 	opts.profile.addChoiceFlags(cmd)
 	opts.profile.discovery.addFlags(cmd)
 	cmd.MarkFlagsMutuallyExclusive("discover", "domain-file")
@@ -167,13 +172,22 @@ func runBatch(ctx context.Context, opts *batchOptions) error {
 		fmt.Fprintf(std.err, "mailadvisor: ... and %d more rejected rows (--report FILE lists every row)\n", more)
 	}
 	complete := runErr == nil && !sum.Interrupted
-	if err := closeReport(complete); runErr == nil {
-		runErr = err
+	if err := closeReport(complete); runErr == nil && err != nil {
+		runErr = &writeError{err: fmt.Errorf("--report: %w", err)}
 	}
-	if err := commit(complete && runErr == nil); runErr == nil {
-		runErr = err
+	if err := commit(complete && runErr == nil); runErr == nil && err != nil {
+		runErr = &writeError{err: err}
 	}
-	printSummary(std.err, sum)
+	var outErr *batch.OutputError
+	var werr *writeError
+	failed := errors.As(runErr, &outErr) || errors.As(runErr, &werr)
+	archive := opts.outDir == ""
+	if archive && (failed || sum.Interrupted) {
+		// The archive is removed (a file) or cut short (stdout): no row's
+		// files can be used.
+		sum.Written = 0
+	}
+	printSummary(std.err, sum, failed)
 	if g := slices.Sorted(slices.Values(opts.guessed.names)); len(g) > 0 { // workers add in any order
 		shown := g[:min(len(g), 5)]
 		more := ""
@@ -184,18 +198,28 @@ func runBatch(ctx context.Context, opts *batchOptions) error {
 			len(g), strings.Join(shown, ", "), more)
 	}
 	switch {
+	case failed:
+		return runErr
 	case runErr != nil:
-		var outErr *batch.OutputError
-		if errors.As(runErr, &outErr) {
-			return runErr
-		}
 		return &usageError{err: runErr}
 	case sum.Interrupted:
-		return &interruptedError{rows: sum.Read}
+		return &interruptedError{rows: sum.Read, written: opts.interruptedWords()}
 	case sum.Rejected > 0:
 		return &rejectedError{rejected: sum.Rejected, total: sum.Read}
 	}
 	return nil
+}
+
+// interruptedWords say what an interrupted run leaves behind.
+func (opts *batchOptions) interruptedWords() string {
+	switch {
+	case opts.outDir != "":
+		return "every file written is complete; --resume writes the rest"
+	case opts.tarFile == "-":
+		return "the archive on standard output is cut short: do not use it"
+	default:
+		return "no archive was written"
+	}
 }
 
 // config builds what every row shares, as 'profile' does for one user.
@@ -213,7 +237,7 @@ func (opts *batchOptions) config(ctx context.Context) (*batch.Config, error) {
 		// the summary.
 		cfg.DomainFor = func(name string) (*profiles.Domain, error) {
 			if p.discover {
-				res, err := p.discovery.run(ctx, "postmaster@"+name)
+				res, err := p.discovery.run(ctx, p.io.inputs, "postmaster@"+name)
 				if err != nil {
 					return nil, err
 				}
@@ -234,7 +258,7 @@ func (opts *batchOptions) config(ctx context.Context) (*batch.Config, error) {
 		}
 	}
 	if p.signCert != "" {
-		s, err := loadSigner(p.signCert, p.signKey, p.signChain, p.io.err)
+		s, err := loadSigner(p.io, p.signCert, p.signKey, p.signChain)
 		if err != nil {
 			return nil, err
 		}
@@ -261,14 +285,14 @@ func (opts *batchOptions) reader() (batch.Reader, func(), error) {
 				"name it .csv, .jsonl or .yaml, or pass --input-format")
 		}
 	}
-	r, closeIn, err := openInput(opts.input, opts.profile.io.in)
+	r, closeIn, err := opts.profile.io.inputs.open("input", opts.input, opts.profile.io.in)
 	if err != nil {
 		return nil, nil, err
 	}
 	br, err := batch.NewReader(r, format)
 	if err != nil {
 		closeIn()
-		return nil, nil, usagef("input %s: %v", opts.input, err)
+		return nil, nil, usagef("input %s: %v", textcheck.Visible(opts.input), err)
 	}
 	return br, closeIn, nil
 }
@@ -285,11 +309,11 @@ func explainRow(err error) string {
 
 // checkOutputs refuses outputs that would destroy an input or each other.
 func (opts *batchOptions) checkOutputs() error {
-	p := &opts.profile
-	inputs := []string{opts.input, p.domainFile, p.scenario, p.signCert, p.signKey, p.signChain}
+	// Each output is checked against the inputs read so far when it is
+	// created (inputSet.create); the input itself is opened before them.
 	for _, out := range []struct{ flag, path string }{{"report", opts.report}, {"tar", opts.tarFile}, {"zip", opts.zipFile}} {
-		if atomicfile.SameFile(out.path, inputs...) {
-			return usagef("--%s: %q is one of the inputs: writing it would destroy it", out.flag, out.path)
+		if err := opts.profile.io.inputs.refuse(out.flag, out.path); err != nil {
+			return err
 		}
 	}
 	if opts.report != "" && (opts.report == opts.tarFile || opts.report == opts.zipFile) {
@@ -305,7 +329,15 @@ func (opts *batchOptions) checkOutputs() error {
 // completes only the same run.
 func (opts *batchOptions) fingerprint(cfg *batch.Config) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "formats=%q\ndomain=%+v\noptions=%+v\nsigned=%t\n", cfg.Formats, *cfg.Domain, cfg.Options, cfg.Signer != nil)
+	fmt.Fprintf(h, "formats=%q\noptions=%+v\nsigned=%t\n", cfg.Formats, cfg.Options, cfg.Signer != nil)
+	if cfg.Domain != nil {
+		fmt.Fprintf(h, "domain=%+v\n", *cfg.Domain)
+	} else {
+		// Each row's own domain, from these flags (and a discovery).
+		p := &opts.profile
+		fmt.Fprintf(h, "domain=per-row discover=%t hosts=%+v display=%q short=%q username=%q auth=%q services=%q\n",
+			p.discover, p.hosts, p.display, p.short, p.username, p.auth, p.services)
+	}
 	if cfg.Options.LeaveOnServerDays != nil {
 		fmt.Fprintf(h, "days=%d\n", *cfg.Options.LeaveOnServerDays)
 	}
@@ -345,7 +377,7 @@ func (opts *batchOptions) sink(cfg *batch.Config) (batch.Sink, func(bool) error,
 	if opts.zipFile != "" {
 		flag, path, newSink = "zip", opts.zipFile, func(w io.Writer) batch.Sink { return batch.NewZipSink(w) }
 	}
-	f, err := createOutput(flag, path, opts.force)
+	f, err := std.inputs.create(flag, path, opts.force)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -373,7 +405,7 @@ func (opts *batchOptions) reportWriter() (func(batch.Result) error, func(complet
 		enc.SetEscapeHTML(false)
 		return func(r batch.Result) error { return enc.Encode(r) }, func(bool) error { return nil }, nil
 	}
-	f, err := createOutput("report", opts.report, opts.force || opts.resume)
+	f, err := opts.profile.io.inputs.create("report", opts.report, opts.force || opts.resume)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -419,9 +451,12 @@ func (noProgress) Add(int) error { return nil }
 func (noProgress) Clear() error  { return nil }
 func (noProgress) Finish() error { return nil }
 
-func printSummary(w io.Writer, s batch.Summary) {
+func printSummary(w io.Writer, s batch.Summary, failed bool) {
 	state := "done"
-	if s.Interrupted {
+	switch {
+	case failed:
+		state = "failed"
+	case s.Interrupted:
 		state = "interrupted"
 	}
 	fmt.Fprintf(w, "mailadvisor: batch %s: %d rows read, %d written, %d rejected in %.2fs (%.0f rows/s)\n",
@@ -431,15 +466,23 @@ func printSummary(w io.Writer, s batch.Summary) {
 	}
 }
 
+// maxWorkers bounds --workers: past the cores, more goroutines only help
+// a --discover run waiting on the network, and each one costs memory.
+const maxWorkers = 256
+
 // maxShownRejections is how many rejected rows are printed on stderr.
 const maxShownRejections = 10
 
 // batchMemoryLimit is the soft heap limit of a batch run.
 const batchMemoryLimit = 64 << 20
 
-// interruptedError reports a batch stopped by Ctrl-C or SIGTERM.
-type interruptedError struct{ rows int }
+// interruptedError reports a batch stopped by Ctrl-C or SIGTERM, and what
+// it leaves behind.
+type interruptedError struct {
+	rows    int
+	written string
+}
 
 func (e *interruptedError) Error() string {
-	return fmt.Sprintf("interrupted after %d rows; every file written is complete", e.rows)
+	return fmt.Sprintf("interrupted after %d rows; %s", e.rows, e.written)
 }

@@ -37,8 +37,7 @@ Every parameter shows its source. Change any of them with a file:
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.printDefaults {
-				_, err := opts.io.out.Write(carbon.DefaultsYAML())
-				return err
+				return printDefaults(cmd, opts, carbon.DefaultsYAML())
 			}
 			return runEstimate(cmd.Context(), opts, func(m advisor.Models, s advisor.Scenario, lp *l10n.Printer) (report, error) {
 				e, err := m.Carbon.Estimate(m.CarbonInput(&s), m.CarbonModel)

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 // configKeys are the settings a config file may hold; each one is also a
@@ -24,8 +26,8 @@ var configKeys = []string{"output", "preset", "rules", "extra-rules", "years", "
 // is not applied when the command line gave a flag it excludes (--protocol
 // wins over a preset from the environment). It runs before cobra checks
 // required and exclusive flags.
-func applySettings(cmd *cobra.Command, global *globalOptions) error {
-	file, path, err := readConfigFile(cmd.Flags(), global)
+func applySettings(cmd *cobra.Command, global *globalOptions, inputs *inputSet) error {
+	file, path, err := readConfigFile(inputs, cmd.Flags(), global)
 	if err != nil {
 		return err
 	}
@@ -42,9 +44,16 @@ func applySettings(cmd *cobra.Command, global *globalOptions) error {
 			}
 			value, from = file.GetString(key), "config file "+path
 		}
-		if err := cmd.Flags().Set(key, value); err != nil {
-			return usagef("%s: %s: %v", from, key, err)
+		// The value's own check first, for its words (the flag set's
+		// would name the flag, which was not given), then the flag set,
+		// which marks it changed.
+		if err := f.Value.Set(value); err != nil {
+			return usagef("%s: %s: invalid value %q: %v", from, key, value, err)
 		}
+		if err := cmd.Flags().Set(key, value); err != nil {
+			return usagef("%s: %s: invalid value %q: %v", from, key, value, err)
+		}
+		setOrigin(f, from)
 	}
 	return nil
 }
@@ -64,12 +73,12 @@ func excludedByCommandLine(flags *pflag.FlagSet, f *pflag.Flag) bool {
 
 // readConfigFile reads the config file, if there is one (see configPath):
 // viper holds only the tool's own settings, strictly checked.
-func readConfigFile(flags *pflag.FlagSet, global *globalOptions) (*viper.Viper, string, error) {
+func readConfigFile(inputs *inputSet, flags *pflag.FlagSet, global *globalOptions) (*viper.Viper, string, error) {
 	path, err := configPath(flags, global)
 	if err != nil || path == "" {
 		return nil, "", err
 	}
-	data, err := readInput("config file", path, nil)
+	data, err := inputs.read("config file", path, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -122,8 +131,8 @@ func checkConfigKeys(v *viper.Viper, path string) error {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return usagef("config file %s: unknown setting %q (known settings: %s)",
-			path, unknown[0], strings.Join(configKeys, ", "))
+		return usagef("config file %s: unknown setting %s (known settings: %s)",
+			textcheck.Visible(path), textcheck.QuoteKey(unknown[0]), strings.Join(configKeys, ", "))
 	}
 	return nil
 }

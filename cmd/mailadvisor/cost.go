@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/costmodel"
@@ -45,8 +46,7 @@ The scenario comes from the same flags, files and presets as 'advise'.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.printDefaults {
-				_, err := opts.io.out.Write(costmodel.DefaultsYAML())
-				return err
+				return printDefaults(cmd, opts, costmodel.DefaultsYAML())
 			}
 			return runEstimate(cmd.Context(), opts, func(m advisor.Models, s advisor.Scenario, lp *l10n.Printer) (report, error) {
 				e, err := m.Cost.Estimate(m.CostInput(&s))
@@ -62,13 +62,38 @@ The scenario comes from the same flags, files and presets as 'advise'.`,
 	return cmd
 }
 
+// printDefaults writes the default parameters: the commented YAML file
+// to edit (-o yaml, or no -o), or the same values as JSON (-o json),
+// which --params reads back too. The other formats are for reports: on
+// the command line they are refused, as a default from MAILADVISOR_OUTPUT
+// or the config file they give the YAML file.
+func printDefaults(cmd *cobra.Command, opts *estimateOptions, defaults []byte) error {
+	switch {
+	case opts.output == formatJSON:
+		var v any
+		if err := yaml.Unmarshal(defaults, &v); err != nil {
+			return err
+		}
+		return jsonPrinter{}.print(opts.io.out, report{data: v})
+	case opts.output == formatYAML || !onCommandLine(cmd, "output"):
+		_, err := opts.io.out.Write(defaults)
+		return err
+	}
+	return withHint(usagef("--output: --print-defaults writes a parameters file, as yaml or json, not %s", opts.output),
+		"leave out -o for the YAML file to edit, or give -o json")
+}
+
 // addEstimateFlags adds the flags that cost and carbon share.
 func addEstimateFlags(cmd *cobra.Command, opts *estimateOptions) {
 	addOutputFlagOf(cmd, &opts.output, csvFormats, formatTable, "")
 	opts.lang.addFlag(cmd)
 	cmd.Flags().BoolVar(&opts.printDefaults, "print-defaults", false, "print the default parameters, with their sources, as a YAML file to edit")
 	opts.scenario.addFlags(cmd)
-	opts.models.addFlags(cmd)
+	which := costModel
+	if opts.paramsKey == "carbon-params" {
+		which = carbonModels
+	}
+	opts.models.addFlags(cmd, which)
 	cmd.Flags().StringVar(&opts.params, "params", "", "parameters file (YAML), on top of the defaults (same as --"+opts.paramsKey+")")
 	cmd.MarkFlagsMutuallyExclusive("params", opts.paramsKey)
 }
@@ -88,11 +113,11 @@ func runEstimate(_ context.Context, opts *estimateOptions, build func(advisor.Mo
 		return err
 	}
 	lp := opts.lang.printer()
-	s, _, err := opts.scenario.loadFitted(opts.io.in)
+	s, _, err := opts.scenario.loadFitted(opts.io)
 	if err != nil {
 		return err
 	}
-	m, err := opts.models.load()
+	m, err := opts.models.load(opts.io.inputs)
 	if err != nil {
 		return err
 	}

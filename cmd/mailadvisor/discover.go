@@ -28,7 +28,7 @@ type discoverOptions struct {
 
 func (o *discoverOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "discovery: how long to look in all")
+	addDurationFlag(cmd, &o.timeout, "timeout", 10*time.Second, time.Millisecond, 10*time.Minute, "discovery: how long to look in all")
 	f.StringVar(&o.dns, "dns", "", "discovery: ask this DNS server (host:port) instead of the system's")
 	f.StringVar(&o.ispdb, "ispdb", discover.DefaultISPDB, "discovery: base URL of the ISP database (Thunderbird's)")
 	f.StringVar(&o.ca, "ca", "", "discovery: more CA certificates to trust (PEM), such as a company's own")
@@ -37,7 +37,7 @@ func (o *discoverOptions) addFlags(cmd *cobra.Command) {
 
 // config builds the discovery's DNS and HTTPS clients: every name, the
 // web servers' too, is resolved through --dns when it is given.
-func (o *discoverOptions) config() (discover.Config, error) {
+func (o *discoverOptions) config(inputs *inputSet) (discover.Config, error) {
 	resolver := net.DefaultResolver
 	if o.dns != "" {
 		if _, _, err := net.SplitHostPort(o.dns); err != nil {
@@ -51,7 +51,7 @@ func (o *discoverOptions) config() (discover.Config, error) {
 	}
 	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
 	if o.ca != "" {
-		pem, err := readInput("--ca", o.ca, nil)
+		pem, err := inputs.read("--ca", o.ca, nil)
 		if err != nil {
 			return discover.Config{}, err
 		}
@@ -71,8 +71,8 @@ func (o *discoverOptions) config() (discover.Config, error) {
 }
 
 // run discovers the settings of email.
-func (o *discoverOptions) run(ctx context.Context, email string) (*discover.Result, error) {
-	cfg, err := o.config()
+func (o *discoverOptions) run(ctx context.Context, inputs *inputSet, email string) (*discover.Result, error) {
+	cfg, err := o.config(inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ profile with what it finds.`,
 			if err != nil {
 				return err
 			}
-			res, err := opts.run(cmd.Context(), email)
+			res, err := opts.run(cmd.Context(), io.inputs, email)
 			if err != nil {
 				return err
 			}

@@ -75,6 +75,9 @@ func (e *findingsError) Error() string {
 type rejectedError struct{ rejected, total int }
 
 func (e *rejectedError) Error() string {
+	if e.rejected == e.total {
+		return fmt.Sprintf("all %d rows rejected; nothing was written", e.total)
+	}
 	return fmt.Sprintf("%d of %d rows rejected; the other rows were written", e.rejected, e.total)
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/lint"
 )
 
@@ -58,9 +59,9 @@ still checked).`,
 		},
 	}
 	addOutputFlagOf(cmd, &opts.output, []string{formatTable, formatJSON}, formatTable, "table: one finding a line, with its fix")
-	cmd.Flags().StringVar(&opts.failOn, "fail-on", "error", "exit 1 when a finding is at least this severe: error, warning or info")
+	addChoiceFlag(cmd, &opts.failOn, "fail-on", "", "severity", "error", fixed("error", "warning", "info"),
+		"exit 1 when a finding is at least this severe: error, warning or info")
 	cmd.Flags().BoolVar(&opts.listRules, "list-rules", false, "list the rules with their severity, why they matter and the fix")
-	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"error", "warning", "info"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -75,16 +76,16 @@ func runLint(opts *lintOptions, files []string) error {
 	var all []lint.Finding
 	var unreadable []string
 	for _, name := range files {
-		data, err := readInput("file", name, opts.io.in)
+		data, err := opts.io.inputs.read("file", name, opts.io.in)
 		if err != nil {
 			fmt.Fprintf(opts.io.err, "mailadvisor: %v\n", err)
-			unreadable = append(unreadable, name)
+			unreadable = append(unreadable, textcheck.Visible(name))
 			continue
 		}
 		_, findings, err := lint.Lint(name, data)
 		if err != nil {
-			fmt.Fprintf(opts.io.err, "mailadvisor: %s: %v\n", name, err)
-			unreadable = append(unreadable, name)
+			fmt.Fprintf(opts.io.err, "mailadvisor: %s: %v\n", textcheck.Visible(name), err)
+			unreadable = append(unreadable, textcheck.Visible(name))
 			continue
 		}
 		all = append(all, findings...)

@@ -7,8 +7,10 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -30,12 +32,26 @@ type streams struct {
 	// width is the terminal's width in columns when out is a terminal
 	// (0 otherwise): tables narrow to it.
 	width int
+	// inputs are the files the run has read (see inputSet).
+	inputs *inputSet
 }
 
 // run executes the command line args and returns the process exit code.
-func run(args []string, io streams) int {
+// A panic is a bug, not the input's fault: it is reported as an internal
+// error with its stack, exit 1 (Go's own exit for a panic, 2, would read
+// as bad input).
+func run(args []string, io streams) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(io.err, "mailadvisor: internal error: %v (a bug: please report it with the command)\n%s", p, debug.Stack())
+			code = exitFailure
+		}
+	}()
 	out := &stickyWriter{w: io.out}
 	io.out = out
+	if io.inputs == nil {
+		io.inputs = &inputSet{}
+	}
 	root := newRootCmd(io)
 	root.SetArgs(args)
 	started := markStart(root)

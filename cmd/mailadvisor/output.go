@@ -51,8 +51,7 @@ func addOutputFlagOf(cmd *cobra.Command, target *string, formats []string, def, 
 	if note != "" {
 		help += "; " + note
 	}
-	cmd.Flags().StringVarP(target, "output", "o", def, help+" (env MAILADVISOR_OUTPUT)")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
+	addChoiceFlag(cmd, target, "output", "o", "format", def, fixed(formats...), help+" (env MAILADVISOR_OUTPUT)")
 }
 
 // section is one titled part of a report for people: some lines of text
@@ -328,14 +327,7 @@ func markdownRow(row []string, code []int) []string {
 
 // addForceFlag declares --force, with the same help on every command.
 func addForceFlag(cmd *cobra.Command, target *bool, what string) {
-	cmd.Flags().BoolVar(target, "force", false, "replace "+what+" if it exists (a regular file only: never a link or a device)")
-}
-
-// createOutput opens path for an atomic write (see internal/atomicfile),
-// turning its refusals into usage errors that name the flag.
-func createOutput(flag, path string, force bool) (*atomicfile.File, error) {
-	f, err := atomicfile.Create(path, force)
-	return f, outputError(flag, err)
+	cmd.Flags().BoolVar(target, "force", false, "replace "+what+" (a regular file only: never a link or a device, nor an input of the run)")
 }
 
 // outputError names the flag of a refused or failed output: a file that

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/spf13/cobra"
 
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/probe"
 )
 
@@ -66,14 +68,15 @@ Exit status: 0 when no check fails, 1 when one does, 2 for bad usage.`,
 	cmd.Flags().StringVar(&opts.selector, "dkim-selector", "", "DKIM selector to look up (SELECTOR._domainkey.DOMAIN)")
 	cmd.Flags().StringVar(&opts.dnsServer, "dns", "", "DNS server to ask, host:port (default: the first of /etc/resolv.conf)")
 	cmd.Flags().StringVar(&opts.caFile, "ca", "", "also trust the CA certificates in this PEM file (a company's own CA)")
-	cmd.Flags().DurationVar(&opts.timeout, "timeout", 30*time.Second, "deadline of the whole probe")
+	addDurationFlag(cmd, &opts.timeout, "timeout", 30*time.Second, time.Millisecond, 10*time.Minute, "deadline of the whole probe")
 	cmd.Flags().BoolVar(&opts.openRelay, "open-relay", false, "also test whether port 25 relays for anyone (no message is sent)")
 	return cmd
 }
 
 func runProbe(ctx context.Context, opts *probeOptions, host string) error {
-	if host == "" || len(host) > 253 {
-		return usagef("HOST: invalid value %q: want a host name or an address", host)
+	if !probeHost(host) {
+		return withHint(usagef("HOST: invalid value %s: want a host name or an IP address", textcheck.Quote(host)),
+			"for example: mailadvisor probe mail.example.com")
 	}
 	if opts.timeout <= 0 || opts.timeout > 10*time.Minute {
 		return usagef("--timeout: invalid value %s: want more than 0 and at most 10m", opts.timeout)
@@ -100,7 +103,7 @@ func runProbe(ctx context.Context, opts *probeOptions, host string) error {
 		}
 	}
 	if opts.caFile != "" {
-		data, err := readInput("CA file", opts.caFile, nil)
+		data, err := opts.io.inputs.read("CA file", opts.caFile, nil)
 		if err != nil {
 			return err
 		}
@@ -114,7 +117,10 @@ func runProbe(ctx context.Context, opts *probeOptions, host string) error {
 		cfg.Roots = roots
 	}
 	res, err := probe.Run(ctx, cfg)
-	if err != nil {
+	var unreachable *probe.UnreachableError
+	if errors.As(err, &unreachable) {
+		return withHint(fmt.Errorf("%s", textcheck.Visible(err.Error())), "check the name and that the server runs; a firewall may drop the ports")
+	} else if err != nil {
 		return usagef("%v", err)
 	}
 	if err := p.print(opts.io.out, report{data: res, sections: func() []section { return probeSections(res) }}); err != nil {
@@ -124,6 +130,19 @@ func runProbe(ctx context.Context, opts *probeOptions, host string) error {
 		return &findingsError{n: res.Counts.Fail}
 	}
 	return nil
+}
+
+// probeHost tells whether host is an IP address or a host name (one
+// label, such as localhost, or several).
+func probeHost(host string) bool {
+	if net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")) != nil {
+		return true
+	}
+	if !strings.Contains(strings.TrimSuffix(host, "."), ".") {
+		return textcheck.ValidLabel(host)
+	}
+	_, err := textcheck.Hostname("HOST", host)
+	return err == nil
 }
 
 func probeSections(res *probe.Result) []section {

@@ -14,13 +14,16 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
-	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/profiles"
 )
 
 // Profile formats.
 var profileFormats = []string{"autoconfig", "mobileconfig", "autodiscover", "srv", "sheet"}
+
+// profileFileFormats say how each profile other than the sheet is written.
+var profileFileFormats = map[string]string{"autoconfig": "XML", "mobileconfig": "an Apple property list",
+	"autodiscover": "XML", "srv": "zone-file lines"}
 
 type profileOptions struct {
 	io         streams
@@ -80,19 +83,28 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 		ValidArgs: profileFormats,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.format = args[0]
+			// -o chooses how the sheet is shown; the other files have one
+			// format each. Given on the command line for one of them, it
+			// is a mistake; from MAILADVISOR_OUTPUT or the config file, a
+			// default for the commands that have a choice.
+			if opts.format != "sheet" && onCommandLine(cmd, "output") {
+				return withHint(usagef("--output: %s is written in its own format (%s): -o %s applies to the sheet only",
+					opts.format, profileFileFormats[opts.format], opts.output), "leave out -o, or write the sheet: mailadvisor profile sheet -o "+opts.output)
+			}
 			return runProfile(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.email, "email", "", "the address to write the profile for (without it: a per-domain profile)")
 	f.StringVar(&opts.userName, "name", "", "the person's name, shown as the sender (Apple's account name, Outlook's display name)")
-	opts.addDomainFlags(f)
+	opts.addDomainFlags(f, "the domain of --email")
 	opts.addChoiceFlags(cmd)
 	opts.discovery.addFlags(cmd)
 	cmd.MarkFlagsMutuallyExclusive("discover", "domain-file")
 	f.BoolVar(&opts.insecure, "allow-insecure", false, "also list cleartext endpoints in the sheet and SRV records, never in autoconfig, autodiscover or mobileconfig (not recommended; prints a warning)")
 	f.StringVar(&opts.out, "out", "-", "file to write ('-' for stdout)")
-	addForceFlag(cmd, &opts.force, "the --out file")
+	markOutput(cmd, "out", "file")
+	addForceFlag(cmd, &opts.force, "the --out file if it exists")
 	addOutputFlag(cmd, &opts.output, "sheet only")
 	cmd.MarkFlagsMutuallyExclusive("scenario", "protocol")
 	cmd.MarkFlagsMutuallyExclusive("preset", "protocol")
@@ -102,9 +114,10 @@ first: --protocol, or the advice for --scenario/--preset, else IMAP.`,
 
 // addDomainFlags registers the flags that describe the mail domain, with
 // or without a domain file.
-func (opts *profileOptions) addDomainFlags(f *pflag.FlagSet) {
+// defaultDomain says where the domain comes from without --domain.
+func (opts *profileOptions) addDomainFlags(f *pflag.FlagSet, defaultDomain string) {
 	f.StringVar(&opts.domainFile, "domain-file", "", "mail domain description (YAML): domains, hosts, ports, services, username form, authentication")
-	f.StringVar(&opts.domain, "domain", "", "mail domain, when there is no domain file (default: the domain of --email)")
+	f.StringVar(&opts.domain, "domain", "", "mail domain, when there is no domain file (default: "+defaultDomain+")")
 	f.StringVar(&opts.hosts.IMAP, "imap-host", "", "IMAP server (default mail.<domain>)")
 	f.StringVar(&opts.hosts.POP3, "pop3-host", "", "POP3 server (default mail.<domain>)")
 	f.StringVar(&opts.hosts.SMTP, "smtp-host", "", "submission server (default mail.<domain>)")
@@ -120,7 +133,7 @@ func (opts *profileOptions) addDomainFlags(f *pflag.FlagSet) {
 // STARTTLS ports and the signing of Apple profiles.
 func (opts *profileOptions) addChoiceFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&opts.protocol, "protocol", "", "preferred protocol: imap or pop3 (default: the advice, else imap)")
+	addChoiceFlag(cmd, &opts.protocol, "protocol", "", "protocol", "", fixed(profiles.IMAP, profiles.POP3), "preferred protocol: imap or pop3 (default: the advice, else imap)")
 	f.StringVar(&opts.scenario, "scenario", "", "scenario file: the advisor's recommendation decides the protocol and POP3 days")
 	addPresetFlag(cmd, &opts.preset, "named scenario whose advice decides the protocol")
 	f.BoolVar(&opts.starttls, "allow-starttls", false, "also list IMAP 143 and POP3 110 with STARTTLS, after implicit TLS")
@@ -144,19 +157,16 @@ func runProfile(_ context.Context, opts *profileOptions) error {
 			fmt.Fprintf(opts.io.err, "mailadvisor: note: %s never carries cleartext endpoints (Thunderbird for Android rejects a whole autoconfig file with one; autodiscover would send the password in the clear); they are in the sheet and the SRV records\n", format)
 		}
 	}
-	if atomicfile.SameFile(opts.out, opts.domainFile, opts.scenario, opts.signCert, opts.signKey, opts.signChain) {
-		return usagef("--out: %q is one of the inputs: writing it would destroy it", opts.out)
-	}
 	var signer *profiles.Signer
 	if opts.signCert != "" {
-		s, err := loadSigner(opts.signCert, opts.signKey, opts.signChain, opts.io.err)
+		s, err := loadSigner(opts.io, opts.signCert, opts.signKey, opts.signChain)
 		if err != nil {
 			return err
 		}
 		signer = &s
 	}
 	warnLogin(opts.io.err, plan, format)
-	w, finish, err := openOutput(opts.out, opts.force, opts.io.out)
+	w, finish, err := openOutput(opts.io, opts.out, opts.force)
 	if err != nil {
 		return err
 	}
@@ -250,7 +260,7 @@ func (opts *profileOptions) domainDescription() (*profiles.Domain, error) {
 	d := &profiles.Domain{}
 	if opts.domainFile != "" {
 		var err error
-		if d, err = readDomainFile(opts.domainFile); err != nil {
+		if d, err = readDomainFile(opts.io.inputs, opts.domainFile); err != nil {
 			return nil, err
 		}
 	}
@@ -271,7 +281,7 @@ func (opts *profileOptions) domainDescription() (*profiles.Domain, error) {
 		if email == "" {
 			email = "postmaster@" + d.Domains[0]
 		}
-		res, err := opts.discovery.run(context.Background(), email)
+		res, err := opts.discovery.run(context.Background(), opts.io.inputs, email)
 		if err != nil {
 			return nil, err
 		}
@@ -284,8 +294,8 @@ func (opts *profileOptions) domainDescription() (*profiles.Domain, error) {
 
 // readDomainFile reads a domain file (through the input cap) and decodes
 // it strictly: what profile, batch and serve take with --domain-file.
-func readDomainFile(path string) (*profiles.Domain, error) {
-	data, err := readInput("domain file", path, nil)
+func readDomainFile(inputs *inputSet, path string) (*profiles.Domain, error) {
+	data, err := inputs.read("domain file", path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +345,7 @@ func (opts *profileOptions) applyFlags(d *profiles.Domain) {
 // advice runs the advisor on --preset/--scenario and returns the
 // recommended protocol and, for POP3, the days to leave mail on the server.
 func (opts *profileOptions) advice() (string, *int, error) {
-	res, err := adviseOn(opts.preset, opts.scenario, opts.io.in)
+	res, err := adviseOn(opts.preset, opts.scenario, opts.io)
 	if err != nil {
 		return "", nil, err
 	}
@@ -346,8 +356,8 @@ func (opts *profileOptions) advice() (string, *int, error) {
 // adviseOn scores a scenario from a preset and/or a scenario file with the
 // built-in rules and models: what 'profile', 'batch' and 'server' do with
 // --preset and --scenario.
-func adviseOn(preset, file string, stdin io.Reader) (*advisor.Result, error) {
-	s, prov, err := baseScenario(preset, file, stdin)
+func adviseOn(preset, file string, std streams) (*advisor.Result, error) {
+	s, prov, err := baseScenario(preset, file, std)
 	if err != nil {
 		return nil, err
 	}
@@ -380,18 +390,19 @@ func warnLogin(w io.Writer, plan *profiles.Plan, format string) {
 
 // loadSigner reads the signing certificate, key and chain (PEM) and checks
 // them once, before any output; a key file others can read gets a warning.
-func loadSigner(certFile, keyFile, chainFile string, stderr io.Writer) (profiles.Signer, error) {
-	certPEM, err := readInput("--sign-cert", certFile, nil)
+func loadSigner(std streams, certFile, keyFile, chainFile string) (profiles.Signer, error) {
+	stderr := std.err
+	certPEM, err := std.inputs.read("--sign-cert", certFile, nil)
 	if err != nil {
 		return profiles.Signer{}, err
 	}
-	keyPEM, err := readInput("--sign-key", keyFile, nil)
+	keyPEM, err := std.inputs.read("--sign-key", keyFile, nil)
 	if err != nil {
 		return profiles.Signer{}, err
 	}
 	var chainPEM []byte
 	if chainFile != "" {
-		if chainPEM, err = readInput("--sign-chain", chainFile, nil); err != nil {
+		if chainPEM, err = std.inputs.read("--sign-chain", chainFile, nil); err != nil {
 			return profiles.Signer{}, err
 		}
 	}
@@ -414,11 +425,11 @@ func loadSigner(certFile, keyFile, chainFile string, stderr io.Writer) (profiles
 // openOutput opens path for writing ('-' is stdout). A file is written
 // atomically: finish(true) renames it into place, finish(false) drops it,
 // so a failed run never leaves a half-written profile.
-func openOutput(path string, force bool, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
+func openOutput(std streams, path string, force bool) (io.Writer, func(ok bool) error, error) {
 	if path == "-" || path == "" {
-		return stdout, func(bool) error { return nil }, nil
+		return std.out, func(bool) error { return nil }, nil
 	}
-	f, err := createOutput("out", path, force)
+	f, err := std.inputs.create("out", path, force)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -27,6 +27,36 @@ type reportOptions struct {
 	force    bool
 	client   string
 	date     string
+	// outputFrom names where --output came from; "" when it was not
+	// given, and the format follows --out's extension.
+	outputFrom string
+}
+
+// reportExtensions are the names --out may end with, and their format.
+var reportExtensions = map[string]string{".html": formatHTML, ".htm": formatHTML, ".md": formatMarkdown, ".markdown": formatMarkdown}
+
+// outFormat picks the format from --out's extension when -o was not
+// given, and refuses a name the format does not fit.
+func (opts *reportOptions) outFormat() error {
+	if opts.out == "" {
+		return nil
+	}
+	ext := strings.ToLower(filepath.Ext(opts.out))
+	format, known := reportExtensions[ext]
+	name := textcheck.Visible(opts.out)
+	switch {
+	case ext == ".pdf":
+		return withHint(usagef("--out: %s: the report is written as HTML or Markdown, not PDF", name),
+			"write --out report.html, then print it to PDF from a browser (chromium --headless --print-to-pdf=report.pdf report.html)")
+	case known && opts.outputFrom == "":
+		opts.output = format
+	case known && format != opts.output:
+		return usagef("--out: %s is a %s file name, but %s asks for %s: give one of them", name, format, opts.outputFrom, opts.output)
+	case !known && ext != "" && opts.outputFrom == "":
+		return withHint(usagef("--out: %s: cannot tell the format from %q: want .html or .md", name, ext),
+			"name the file .html or .md, or give -o html or -o markdown")
+	}
+	return nil
 }
 
 var reportFormats = []string{formatHTML, formatMarkdown}
@@ -65,25 +95,28 @@ language from --lang, else LC_ALL, LC_MESSAGES or LANG.`,
   mailadvisor report -f dupont.yaml -o markdown --out dupont.md`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("output") {
+				opts.outputFrom = origin(cmd, "output")
+			}
 			return runReport(cmd.Context(), opts)
 		},
 	}
 	addOutputFlagOf(cmd, &opts.output, reportFormats, formatHTML, "")
 	opts.lang.addFlag(cmd)
-	cmd.Flags().StringVar(&opts.out, "out", "", "write the report to this file (default: standard output); Markdown charts go beside it")
-	addForceFlag(cmd, &opts.force, "the report and its chart files")
+	cmd.Flags().StringVar(&opts.out, "out", "", "write the report to this file (default: standard output); its extension, .html or .md, gives the format when -o is not given; Markdown charts go beside it")
+	markOutput(cmd, "out", "file")
+	addForceFlag(cmd, &opts.force, "the report and its chart files if they exist")
 	cmd.Flags().StringVar(&opts.client, "client", "", "the client's name, for the title (default: the scenario file's client:)")
 	cmd.Flags().StringVar(&opts.date, "date", "", "the report's date, YYYY-MM-DD (default: today)")
 	opts.rules.addFlags(cmd)
 	opts.scenario.addFlags(cmd)
-	opts.models.addFlags(cmd)
+	opts.models.addFlags(cmd, bothModels)
 	return cmd
 }
 
 func runReport(_ context.Context, opts *reportOptions) error {
-	if opts.output != formatHTML && opts.output != formatMarkdown {
-		return withHint(usagef("output: invalid value %q: want one of %s", opts.output, strings.Join(reportFormats, ", ")),
-			"html for a file to open or print, markdown to edit")
+	if err := opts.outFormat(); err != nil {
+		return err
 	}
 	date := time.Now()
 	if opts.date != "" {
@@ -96,11 +129,8 @@ func runReport(_ context.Context, opts *reportOptions) error {
 	if err := textcheck.Text("--client", opts.client, 200); err != nil {
 		return usagef("%v", err)
 	}
-	if atomicfile.SameFile(opts.out, opts.scenario.file, opts.rules.file, opts.rules.extra) {
-		return usagef("--out: %s is an input of this command: choose another file", opts.out)
-	}
 	lp := opts.lang.printer()
-	adv, res, err := adviseScenario(&opts.scenario, opts.io.in, &opts.rules, &opts.models,
+	adv, res, err := adviseScenario(&opts.scenario, opts.io, &opts.rules, &opts.models,
 		advisor.Options{BreakEven: true, Estimates: true, Lang: lp.Lang()})
 	if err != nil {
 		return err
@@ -159,6 +189,11 @@ func writeReportFiles(doc *clientreport.Document, opts *reportOptions) error {
 		}
 	}
 	files = append(files, atomicfile.Named{Name: name, Data: buf.Bytes()})
+	for _, f := range files {
+		if err := opts.io.inputs.refuse("out", filepath.Join(dirPath, f.Name)); err != nil {
+			return err
+		}
+	}
 	if err := dir.WriteSet(files, opts.force); err != nil {
 		return outputError("out", err)
 	}

@@ -37,7 +37,7 @@ func newRootCmd(io streams) *cobra.Command {
 		SilenceUsage:  true,
 		Version:       versionString(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return applySettings(cmd, &global)
+			return applySettings(cmd, &global, io.inputs)
 		},
 	}
 	root.SetIn(io.in)

@@ -27,7 +27,7 @@ prints the same rules as a list, each with its source.`,
 			if err != nil {
 				return err
 			}
-			rs, err := rules.load()
+			rs, err := rules.load(io.inputs)
 			if err != nil {
 				return err
 			}

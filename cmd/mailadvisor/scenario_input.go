@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -74,8 +73,8 @@ func (in *scenarioInput) addFlags(cmd *cobra.Command) {
 
 // load builds the scenario: built-in default, then the preset, the file,
 // MAILADVISOR_* variables and flags, each overriding the one before.
-func (in *scenarioInput) load(stdin io.Reader) (advisor.Scenario, advisor.Provenance, error) {
-	s, prov, err := baseScenario(in.preset, in.file, stdin)
+func (in *scenarioInput) load(std streams) (advisor.Scenario, advisor.Provenance, error) {
+	s, prov, err := baseScenario(in.preset, in.file, std)
 	if err != nil {
 		return s, prov, err
 	}
@@ -100,8 +99,8 @@ func (in *scenarioInput) load(stdin io.Reader) (advisor.Scenario, advisor.Proven
 
 // loadFitted is load, with the fields nobody gave fitted to the
 // scenario's size (advisor.FitDefaults), and the list of assumptions.
-func (in *scenarioInput) loadFitted(stdin io.Reader) (advisor.Scenario, []advisor.Assumption, error) {
-	s, prov, err := in.load(stdin)
+func (in *scenarioInput) loadFitted(std streams) (advisor.Scenario, []advisor.Assumption, error) {
+	s, prov, err := in.load(std)
 	if err != nil {
 		return s, nil, err
 	}
@@ -111,13 +110,12 @@ func (in *scenarioInput) loadFitted(stdin io.Reader) (advisor.Scenario, []adviso
 
 // addPresetFlag declares --preset, with the same help on every command.
 func addPresetFlag(cmd *cobra.Command, target *string, what string) {
-	cmd.Flags().StringVar(target, "preset", "", what+", see 'mailadvisor presets' (env MAILADVISOR_PRESET)")
-	_ = cmd.RegisterFlagCompletionFunc("preset", completePresets)
+	addChoiceFlag(cmd, target, "preset", "", "name", "", presetNames, what+", see 'mailadvisor presets' (env MAILADVISOR_PRESET)")
 }
 
 // baseScenario is the default scenario, or the preset, with the scenario
 // file (may be "", "-" for stdin) on top, and where each field came from.
-func baseScenario(preset, file string, stdin io.Reader) (advisor.Scenario, advisor.Provenance, error) {
+func baseScenario(preset, file string, std streams) (advisor.Scenario, advisor.Provenance, error) {
 	s, prov := advisor.DefaultScenario(), advisor.Provenance{}
 	if preset != "" {
 		p, err := advisor.PresetNamed(preset)
@@ -130,7 +128,7 @@ func baseScenario(preset, file string, stdin io.Reader) (advisor.Scenario, advis
 		}
 	}
 	if file != "" {
-		keys, err := decodeScenarioFile(file, stdin, &s)
+		keys, err := decodeScenarioFile(file, std, &s)
 		if err != nil {
 			return s, prov, err
 		}
@@ -141,8 +139,8 @@ func baseScenario(preset, file string, stdin io.Reader) (advisor.Scenario, advis
 	return s, prov, nil
 }
 
-func decodeScenarioFile(path string, stdin io.Reader, s *advisor.Scenario) ([]string, error) {
-	data, err := readInput("scenario file", path, stdin)
+func decodeScenarioFile(path string, std streams, s *advisor.Scenario) ([]string, error) {
+	data, err := std.inputs.read("scenario file", path, std.in)
 	if err != nil {
 		return nil, err
 	}
@@ -157,27 +155,3 @@ func decodeScenarioFile(path string, stdin io.Reader, s *advisor.Scenario) ([]st
 // parameters, config, PEM): the real ones take a few kilobytes, and
 // /dev/zero or a wrong file must not fill the memory.
 const maxInputBytes = 4 << 20
-
-// readInput reads a whole input file ('-' is stdin, when stdin is given)
-// of at most maxInputBytes.
-func readInput(what, path string, stdin io.Reader) ([]byte, error) {
-	var r io.Reader
-	if path == "-" && stdin != nil {
-		r = stdin
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, usagef("%s: %v", what, err)
-		}
-		defer f.Close()
-		r = f
-	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
-	if err != nil {
-		return nil, usagef("%s %s: %v", what, path, err)
-	}
-	if len(data) > maxInputBytes {
-		return nil, usagef("%s %s: larger than %d MiB: want a %s of a few kilobytes", what, path, maxInputBytes>>20, what)
-	}
-	return data, nil
-}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/serve"
 )
@@ -93,12 +94,13 @@ mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
 	f.StringVar(&opts.signChain, "sign-chain", "", "intermediate certificates to include in signatures (PEM)")
 	f.BoolVar(&opts.starttls, "allow-starttls", false, "also list IMAP on 143 and POP3 on 110 with STARTTLS, after the implicit-TLS ports")
 	f.StringVar(&opts.publicURL, "public-url", "", "scheme and host the server is reached at, for links and QR codes (default: each request's)")
-	f.StringVar(&opts.mtaSTS, "mta-sts", serve.MTASTSNone, "MTA-STS policy mode served: enforce, testing or none (match 'server dns --mta-sts')")
+	addChoiceFlag(cmd, &opts.mtaSTS, "mta-sts", "", "mode", serve.MTASTSNone, fixed(serve.MTASTSEnforce, serve.MTASTSTesting, serve.MTASTSNone),
+		"MTA-STS policy mode served: enforce, testing or none (match 'server dns --mta-sts')")
 	f.Float64Var(&opts.rate, "rate", serve.DefaultRate, "requests a second allowed per client address (0: no limit)")
 	f.IntVar(&opts.burst, "burst", serve.DefaultBurst, "requests at once allowed per client address")
-	f.StringVar(&opts.logFormat, "log-format", "text", "log on stderr: text or json")
+	addChoiceFlag(cmd, &opts.logFormat, "log-format", "", "format", "text", fixed("text", "json"), "log on stderr: text or json")
 	f.BoolVar(&opts.accessLog, "access-log", true, "log every request (method, path without the query, status, time); --access-log=false when a proxy in front logs them")
-	f.DurationVar(&opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM, how long requests in flight may take")
+	addDurationFlag(cmd, &opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, 0, time.Hour, "on SIGTERM, how long requests in flight may take")
 	cmd.MarkFlagsRequiredTogether("cert", "key")
 	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
 	return cmd
@@ -114,15 +116,34 @@ func (opts *serveOptions) loadDomains() ([]*profiles.Domain, error) {
 		}
 		for _, e := range entries {
 			name := e.Name()
-			if e.Type().IsRegular() && !strings.HasPrefix(name, ".") && (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
-				files = append(files, filepath.Join(opts.domainDir, name))
+			if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") {
+				continue
+			}
+			if path, ok := domainDirEntry(opts.domainDir, e); ok {
+				files = append(files, path)
 			}
 		}
 	}
 	var out []*profiles.Domain
+	// Where each name is described: a name described twice is refused,
+	// naming both places.
+	from := map[string]string{}
+	described := func(d *profiles.Domain, where string) error {
+		for _, name := range d.Domains {
+			if first, dup := from[name]; dup {
+				return withHint(usagef("%s is described twice, in %s and in %s: want each domain described once", name, first, where),
+					"keep one description of it")
+			}
+			from[name] = where
+		}
+		return nil
+	}
 	for _, file := range files {
-		d, err := readDomainFile(file)
+		d, err := readDomainFile(opts.io.inputs, file)
 		if err != nil {
+			return nil, err
+		}
+		if err := described(d, "the domain file "+textcheck.Visible(file)); err != nil {
 			return nil, err
 		}
 		out = append(out, d)
@@ -135,6 +156,9 @@ func (opts *serveOptions) loadDomains() ([]*profiles.Domain, error) {
 		if profiles.PublicProvider(d.Domains[0]) {
 			return nil, usagef("--domain: %s is a public mail provider's domain: its servers are the provider's", name)
 		}
+		if err := described(d, "--domain"); err != nil {
+			return nil, err
+		}
 		fmt.Fprintf(opts.io.err, "mailadvisor: note: the servers of %s are a guess (mail.%s): confirm them, or give a --domain-file\n", d.Domains[0], d.Domains[0])
 		out = append(out, d)
 	}
@@ -144,16 +168,45 @@ func (opts *serveOptions) loadDomains() ([]*profiles.Domain, error) {
 	return out, nil
 }
 
+// domainDirEntry tells whether an entry of --domain-dir is a domain file:
+// a regular file, or a link that resolves to a regular file inside the
+// directory. Kubernetes mounts each ConfigMap key as such a link
+// (example.com.yaml -> ..data/example.com.yaml, ..data -> a dated
+// directory, swapped atomically on change); a link out of the directory
+// is not followed.
+func domainDirEntry(dir string, e os.DirEntry) (string, bool) {
+	path := filepath.Join(dir, e.Name())
+	if e.Type().IsRegular() {
+		return path, true
+	}
+	if e.Type()&os.ModeSymlink == 0 {
+		return "", false
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", false
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", false
+	}
+	if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", false
+	}
+	fi, err := os.Stat(target)
+	return path, err == nil && fi.Mode().IsRegular()
+}
+
 // loadCert reads the TLS key pair.
 func (opts *serveOptions) loadCert() (*tls.Certificate, error) {
 	if opts.cert == "" {
 		return nil, nil
 	}
-	certPEM, err := readInput("--cert", opts.cert, nil)
+	certPEM, err := opts.io.inputs.read("--cert", opts.cert, nil)
 	if err != nil {
 		return nil, err
 	}
-	keyPEM, err := readInput("--key", opts.key, nil)
+	keyPEM, err := opts.io.inputs.read("--key", opts.key, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +221,7 @@ func (opts *serveOptions) loadSigner() (*profiles.Signer, error) {
 	if opts.signCert == "" {
 		return nil, nil
 	}
-	s, err := loadSigner(opts.signCert, opts.signKey, opts.signChain, opts.io.err)
+	s, err := loadSigner(opts.io, opts.signCert, opts.signKey, opts.signChain)
 	if err != nil {
 		return nil, err
 	}

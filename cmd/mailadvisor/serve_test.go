@@ -229,7 +229,7 @@ func TestServeCommandErrors(t *testing.T) {
 	}{
 		{[]string{"serve"}, "no domain to serve"},
 		{[]string{"serve", "--domain", "gmail.com"}, "public mail provider"},
-		{[]string{"serve", "--domain", "example.com", "--mta-sts", "strict"}, `--mta-sts: invalid value "strict"`},
+		{[]string{"serve", "--domain", "example.com", "--mta-sts", "strict"}, `invalid argument "strict" for "--mta-sts" flag: want one of enforce, testing, none`},
 		{[]string{"serve", "--domain", "example.com", "--log-format", "xml"}, "--log-format"},
 		{[]string{"serve", "--domain-dir", filepath.Join(dir, "none")}, "--domain-dir"},
 		{[]string{"serve", "--domain", "example.com", "--listen", "127.0.0.1:99999"}, "--listen"},

@@ -15,6 +15,7 @@ import (
 	"github.com/mailadvisor/mailadvisor/internal/atomicfile"
 	"github.com/mailadvisor/mailadvisor/internal/limits"
 	"github.com/mailadvisor/mailadvisor/internal/mailports"
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/templates"
 )
@@ -70,6 +71,11 @@ leave-on-server policy and the per-user quota.`,
 					return &usageError{err: limits.Port(name, port)}
 				}
 			}
+			// Likewise a message size of 0, which the configuration reads
+			// as the default.
+			if cmd.Flags().Changed("max-message-mb") && opts.config.MaxMessageMB == 0 {
+				return &usageError{err: &templates.FieldError{Field: "--max-message-mb", Value: "0", Allowed: "a size in MB from 1 to 2000"}}
+			}
 			opts.format = args[0]
 			return runServer(cmd.Context(), opts)
 		},
@@ -81,7 +87,7 @@ leave-on-server policy and the per-user quota.`,
 	f.StringSliceVar(&c.Protocols, "protocols", nil, "protocols for the clients: imap, pop3 (default both, as profile; or the advice)")
 	f.StringVar(&opts.scenario, "scenario", "", "scenario file: the advice decides protocols, POP3 policy and quota")
 	addPresetFlag(cmd, &opts.preset, "named scenario whose advice decides protocols, POP3 policy and quota")
-	f.StringVar(&c.TLSProfile, "tls-profile", templates.Intermediate, "Mozilla TLS profile: intermediate or modern")
+	addChoiceFlag(cmd, &c.TLSProfile, "tls-profile", "", "profile", templates.Intermediate, fixed(templates.Intermediate, templates.Modern), "Mozilla TLS profile: intermediate or modern")
 	f.StringVar(&c.CertFile, "cert", "", "certificate chain (default /etc/letsencrypt/live/<hostname>/fullchain.pem)")
 	f.StringVar(&c.KeyFile, "key", "", "private key (default /etc/letsencrypt/live/<hostname>/privkey.pem)")
 	f.StringVar(&c.Listen, "listen", "", "IP address to listen on (default all)")
@@ -103,11 +109,11 @@ leave-on-server policy and the per-user quota.`,
 	f.StringVar(&c.DovecotVersion, "dovecot-version", templates.DefaultDovecotVersion, "target Dovecot version: 2.3 (Debian 12) or 2.4 (Debian 13)")
 	f.StringVar(&c.PostfixVersion, "postfix-version", templates.DefaultPostfixVersion, "target Postfix version")
 	f.StringVar(&c.OpenSSLVersion, "openssl-version", templates.DefaultOpenSSLVersion, "target OpenSSL version (3.5+ adds X25519MLKEM768)")
-	f.StringVar(&c.DMARCPolicy, "dmarc-policy", "", "DMARC policy: none, quarantine or reject (default quarantine when DKIM signs, else none)")
+	addChoiceFlag(cmd, &c.DMARCPolicy, "dmarc-policy", "", "policy", "", fixed("none", "quarantine", "reject"), "DMARC policy: none, quarantine or reject (default quarantine when DKIM signs, else none)")
 	f.StringVar(&c.DMARCReports, "dmarc-reports", "", "address for DMARC aggregate reports")
 	f.StringVar(&c.DKIMSelector, "dkim-selector", templates.DefaultDKIMSelector, "DKIM selector")
 	f.StringVar(&opts.dkimKey, "dkim-key", "", "DKIM private key (PEM, RSA 2048+ or Ed25519) to sign with (default: made in --out DIR)")
-	f.StringVar(&c.MTASTS, "mta-sts", "", "MTA-STS mode: testing or enforce (default none)")
+	addChoiceFlag(cmd, &c.MTASTS, "mta-sts", "", "mode", "", fixed("testing", "enforce"), "MTA-STS mode: testing or enforce (default none)")
 	f.StringVar(&c.TLSRPTReports, "tls-rpt-reports", "", "address for TLS-RPT reports")
 	f.StringVar(&c.Postmaster, "postmaster", "", "mailbox that receives postmaster@ and abuse@ of the domain (default admin@DOMAIN: create it)")
 	f.StringVar(&c.IPv4, "ipv4", "", "mail server's IPv4 address, for its A record")
@@ -119,11 +125,11 @@ leave-on-server policy and the per-user quota.`,
 	f.StringVar(&c.PostfixDataDir, "postfix-data-dir", "", "Postfix data directory")
 	f.StringVar(&c.PostfixMaillog, "postfix-maillog", "", "Postfix log file (default syslog)")
 	f.StringVar(&opts.out, "out", "", "directory to write the files into (default stdout)")
-	addForceFlag(cmd, &opts.force, "files in --out")
+	markOutput(cmd, "out", "dir")
+	addForceFlag(cmd, &opts.force, "files that already exist in --out")
 	_ = cmd.MarkFlagRequired("domain")
 	cmd.MarkFlagsMutuallyExclusive("scenario", "protocols")
 	cmd.MarkFlagsMutuallyExclusive("preset", "protocols")
-	_ = cmd.RegisterFlagCompletionFunc("tls-profile", cobra.FixedCompletions([]string{templates.Intermediate, templates.Modern}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -176,7 +182,7 @@ func runServer(_ context.Context, opts *serverOptions) error {
 		}
 		return printFiles(opts.io.out, names, files)
 	}
-	return writeFiles(opts.out, names, files, opts.force)
+	return writeFiles(opts.io.inputs, opts.out, names, files, opts.force)
 }
 
 // loadDKIMKey reads --dkim-key, or with --out keeps the key already in the
@@ -190,10 +196,14 @@ func (opts *serverOptions) loadDKIMKey(format string) error {
 	var err error
 	switch {
 	case path != "":
-		if c.DKIMKey, err = os.ReadFile(path); err != nil {
-			return usagef("--dkim-key: %v", err)
+		if c.DKIMKey, err = opts.io.inputs.read("--dkim-key", path, nil); err != nil {
+			return err
 		}
 	case opts.out != "":
+		// The directory first: a key is made only where it can be kept.
+		if fi, err := os.Stat(opts.out); err == nil && !fi.IsDir() {
+			return usagef("--out: %s is not a directory: want a directory to write the files into", textcheck.Visible(opts.out))
+		}
 		path = filepath.Join(opts.out, templates.DKIMKeyFile(c))
 		if c.DKIMKey, err = os.ReadFile(path); err == nil {
 			fmt.Fprintf(opts.io.err, "mailadvisor: note: signing with the DKIM key already in %s\n", path)
@@ -217,7 +227,7 @@ func (opts *serverOptions) loadDKIMKey(format string) error {
 // applyAdvice lets the advisor choose the protocol, the POP3 policy and
 // the quota for the scenario.
 func (opts *serverOptions) applyAdvice() error {
-	res, err := adviseOn(opts.preset, opts.scenario, opts.io.in)
+	res, err := adviseOn(opts.preset, opts.scenario, opts.io)
 	if err != nil {
 		return err
 	}
@@ -280,7 +290,12 @@ func printFiles(w io.Writer, names []string, files map[string]*bytes.Buffer) err
 // writeFiles writes the files into dir as one set: every target is checked
 // before any is written (see atomicfile.Dir.WriteSet), so a refused file
 // leaves the old set whole.
-func writeFiles(dir string, names []string, files map[string]*bytes.Buffer, force bool) error {
+func writeFiles(inputs *inputSet, dir string, names []string, files map[string]*bytes.Buffer, force bool) error {
+	for _, name := range names {
+		if err := inputs.refuse("out", filepath.Join(dir, name)); err != nil {
+			return err
+		}
+	}
 	d, err := atomicfile.OpenDir(dir)
 	if err != nil {
 		return usagef("--out: %v", err)

@@ -228,6 +228,25 @@ func Create(path string, replace bool) (*File, error) {
 // Path is the file's final path.
 func (f *File) Path() string { return f.dir.join(f.name) }
 
+// Write writes to the temporary file; an error names the final path, the
+// one the user gave (the temporary name means nothing to them).
+func (f *File) Write(p []byte) (int, error) {
+	n, err := f.File.Write(p)
+	return n, f.named(err)
+}
+
+// Sync flushes the temporary file to the disk; an error names the final path.
+func (f *File) Sync() error { return f.named(f.File.Sync()) }
+
+// named rewrites an error about the temporary file to name the target.
+func (f *File) named(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &fs.PathError{Op: pe.Op, Path: f.Path(), Err: pe.Err}
+	}
+	return err
+}
+
 // Commit closes the file and moves it into place: a rename when replacing
 // is allowed, a hard link that fails on an existing name otherwise.
 func (f *File) Commit() error {
@@ -235,7 +254,7 @@ func (f *File) Commit() error {
 	tmp := filepath.Base(f.Name())
 	if err := f.Close(); err != nil {
 		_ = f.dir.root.Remove(tmp)
-		return err
+		return f.named(err)
 	}
 	err := f.place(tmp)
 	if err != nil {

@@ -33,6 +33,23 @@ const MaxQuoted = 80
 // Quote returns s as a Go-quoted string for a message: control, format
 // (bidi, zero-width) and invalid bytes escaped, and a value longer than
 // MaxQuoted characters cut, with its full length said.
+// QuoteKey quotes an unknown key for an error message: up to the first
+// character no key has (a line such as PASSWORD=secret: 1 read as a key
+// must not be echoed whole), and at most 40 characters.
+func QuoteKey(s string) string {
+	cut := len(s)
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') || i >= 40 {
+			cut = i
+			break
+		}
+	}
+	if cut < len(s) {
+		return strconv.Quote(s[:cut]) + "... (a key of " + strconv.Itoa(len(s)) + " bytes, cut)"
+	}
+	return strconv.Quote(s)
+}
+
 func Quote(s string) string {
 	if n := utf8.RuneCountInString(s); n > MaxQuoted {
 		cut := s

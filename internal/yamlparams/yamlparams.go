@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 // Decode decodes doc into v (a pointer to a struct that may already hold
@@ -61,7 +62,7 @@ func collect(n *yaml.Node, prefix string, out map[string]string) {
 	}
 }
 
-var unknownKey = lazyregexp.New(`field (\S+) not found in type .*$`)
+var unknownKey = lazyregexp.New(`field (.+?) not found in type .*$`)
 
 // Clean turns the YAML library's errors into one line, with unknown keys
 // named, and drops its "yaml: " prefix.
@@ -70,7 +71,9 @@ func Clean(err error) error {
 	if errors.As(err, &te) {
 		msgs := make([]string, len(te.Errors))
 		for i, m := range te.Errors {
-			msgs[i] = unknownKey().ReplaceAllString(m, `unknown key "$1"`)
+			msgs[i] = unknownKey().ReplaceAllStringFunc(m, func(s string) string {
+				return "unknown key " + textcheck.QuoteKey(unknownKey().FindStringSubmatch(s)[1])
+			})
 		}
 		return errors.New(strings.Join(msgs, "; "))
 	}

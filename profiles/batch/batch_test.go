@@ -440,8 +440,8 @@ func TestLongAddressesGetShortNames(t *testing.T) {
 }
 
 // YAML lists stream item by item, in every shape people write them, with
-// each row's own line; an alias across items is a rejected row, not a
-// failed run.
+// each row's own line; an alias to an anchor of an earlier item resolves
+// as in the whole document.
 func TestYAMLStreams(t *testing.T) {
 	in := "# users\n---\n- email: a@example.com\n  display_name: |\n    Alice\n- email: b@example.com\n  protocol: pop3\n  leave_on_server_days: 7\n-\n  email: c@example.com\n- {email: d@example.com}\n- &x e@example.com\n- email: *x\n- email: f@example.com\n...\n"
 	rows := readAllRows(t, in, YAML)
@@ -453,12 +453,30 @@ func TestYAMLStreams(t *testing.T) {
 		}
 		got = append(got, fmt.Sprintf("%d:%s", r.Line, r.Email))
 	}
-	want := []string{"3:a@example.com", "6:b@example.com", "9:c@example.com", "11:d@example.com", "12:error", "13:error", "14:f@example.com"}
+	want := []string{"3:a@example.com", "6:b@example.com", "9:c@example.com", "11:d@example.com", "12:error", "13:e@example.com", "14:f@example.com"}
 	if !slices.Equal(got, want) {
 		t.Errorf("rows %v, want %v", got, want)
 	}
 	if rows[0].DisplayName != "Alice" || *rows[1].LeaveOnServerDays != 7 {
 		t.Errorf("values %+v", rows[:2])
+	}
+	// A shared default, merged into later items, in block and flow lists.
+	merged := "- &pop {email: a@example.com, protocol: pop3, leave_on_server_days: 9}\n- <<: *pop\n  email: b@example.com\n- email: c@example.com\n  protocol: *nope\n"
+	mrows := readAllRows(t, merged, YAML)
+	if len(mrows) != 3 || mrows[1].Err != nil || mrows[1].Email != "b@example.com" || mrows[1].Protocol != "pop3" || *mrows[1].LeaveOnServerDays != 9 {
+		t.Errorf("merged rows %+v", mrows)
+	}
+	if mrows[2].Err == nil || !strings.Contains(mrows[2].Err.Error(), "nope") {
+		t.Errorf("unknown alias: %+v", mrows[2])
+	}
+	fmerged := readAllRows(t, "[&d {email: a@example.com, protocol: pop3}, {<<: *d, email: b@example.com}]\n", YAML)
+	if len(fmerged) != 2 || fmerged[1].Err != nil || fmerged[1].Protocol != "pop3" {
+		t.Errorf("flow merged rows %+v", fmerged)
+	}
+	// Several unknown keys are listed apart.
+	two := readAllRows(t, "- email: a@example.com\n  x0: 1\n  x1: 2\n", YAML)
+	if len(two) != 1 || two[0].Err == nil || !strings.Contains(two[0].Err.Error(), `unknown key "x0"; unknown key "x1"`) {
+		t.Errorf("two unknown keys: %+v", two)
 	}
 	flow := readAllRows(t, "[{email: a@example.com}, {email: b@example.com}]\n", YAML)
 	if len(flow) != 2 || flow[1].Email != "b@example.com" {

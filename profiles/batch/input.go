@@ -197,9 +197,10 @@ func (j *jsonlReader) Next() (Row, error) {
 
 // yamlReader streams a YAML list of users: each item starts with "- " at
 // the start of a line, and is decoded alone, so memory holds one item
-// whatever the number of users. (An alias to an anchor in another item
-// cannot be resolved this way: that row is rejected, and says so.) A flow
-// list ("[...]") is read whole, up to maxFlowYAML bytes.
+// whatever the number of users. The items that define anchors are kept
+// (up to maxAnchorBytes), so that an alias in a later item resolves as it
+// would in the whole document. A flow list ("[...]") is read whole, up to
+// maxFlowYAML bytes.
 type yamlReader struct {
 	lines   *tabular.Lines
 	pending []byte // the first line of the next item
@@ -207,7 +208,13 @@ type yamlReader struct {
 	items   []*yaml.Node // a flow list, read whole
 	next    int
 	done    bool
+	// anchored holds the items that define an anchor, each as a list
+	// item ("- ..."), for the aliases of the items after them.
+	anchored []byte
 }
+
+// maxAnchorBytes bounds the items kept for their anchors.
+const maxAnchorBytes = 256 << 10
 
 // maxFlowYAML bounds a YAML list written in flow style, read whole.
 const maxFlowYAML = 16 << 20
@@ -279,7 +286,7 @@ func (y *yamlReader) Next() (Row, error) {
 		item := y.items[y.next]
 		y.next++
 		var jr jsonRow
-		if err := decodeStrict(item, &jr); err != nil {
+		if err := decodeStrict(resolveAliases(item), &jr); err != nil {
 			return Row{Line: item.Line, Err: err}, nil
 		}
 		return jr.row(item.Line), nil
@@ -329,14 +336,64 @@ func (y *yamlReader) Next() (Row, error) {
 		return Row{Line: start, Err: fmt.Errorf("item longer than %d bytes", tabular.MaxRowBytes)}, nil
 	}
 	var jr jsonRow
+	if len(y.anchored) > 0 && bytes.IndexByte(item, '*') >= 0 {
+		return y.withAnchors(item, start), nil
+	}
+	if bytes.IndexByte(item, '&') >= 0 && len(y.anchored)+len(item) <= maxAnchorBytes {
+		y.anchored = append(append(append(y.anchored, '-'), item[1:]...), '\n')
+	}
 	if err := yamlparams.Strict(bytes.NewReader(item), &jr); err != nil {
 		if errors.Is(err, io.EOF) {
 			return Row{Line: start, Err: errors.New("empty item: want at least email")}, nil
 		}
 		// The line numbers are the fragment's: the row's own is reported.
-		return Row{Line: start, Err: errors.New(fragmentLine().ReplaceAllString(err.Error(), ""))}, nil
+		return Row{Line: start, Err: errors.New(fragmentLine().ReplaceAllString(err.Error(), "$1"))}, nil
 	}
 	return jr.row(start), nil
+}
+
+// withAnchors decodes an item that uses aliases after the items that
+// define anchors, as one list, and keeps the item if it defines some too.
+func (y *yamlReader) withAnchors(item []byte, line int) Row {
+	asItem := append(append([]byte{'-'}, item[1:]...), '\n')
+	doc := append(bytes.Clone(y.anchored), asItem...)
+	var root yaml.Node
+	if err := yaml.Unmarshal(doc, &root); err != nil {
+		return Row{Line: line, Err: errors.New(fragmentLine().ReplaceAllString(yamlparams.Clean(err).Error(), "$1"))}
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.SequenceNode || len(root.Content[0].Content) == 0 {
+		return Row{Line: line, Err: errors.New("want a mapping of " + strings.Join(Columns, ", "))}
+	}
+	list := root.Content[0].Content
+	if bytes.IndexByte(item, '&') >= 0 && len(y.anchored)+len(asItem) <= maxAnchorBytes {
+		y.anchored = append(y.anchored, asItem...)
+	}
+	var jr jsonRow
+	if err := decodeStrict(resolveAliases(list[len(list)-1]), &jr); err != nil {
+		return Row{Line: line, Err: err}
+	}
+	return jr.row(line)
+}
+
+// resolveAliases returns n with every alias replaced by what it names,
+// so that the node can be encoded and decoded alone.
+func resolveAliases(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return resolveAliases(n.Alias)
+	}
+	if len(n.Content) == 0 && n.Anchor == "" {
+		return n
+	}
+	c := *n
+	c.Anchor = ""
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, sub := range n.Content {
+		c.Content[i] = resolveAliases(sub)
+	}
+	return &c
 }
 
 // decodeStrict decodes a YAML node, refusing unknown keys. yaml.v3's
@@ -349,7 +406,7 @@ func decodeStrict(n *yaml.Node, v any) error {
 	}
 	if err := yamlparams.Strict(&buf, v); err != nil {
 		// The line numbers are the fragment's: the row's own is reported.
-		return errors.New(fragmentLine().ReplaceAllString(err.Error(), ""))
+		return errors.New(fragmentLine().ReplaceAllString(err.Error(), "$1"))
 	}
 	return nil
 }

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// choiceFlag is a flag whose value is one of a list, checked when it is
+// set: on the command line, by applySettings from a MAILADVISOR_*
+// variable or the config file (which then names that origin), or by a
+// test. The list is a function, so that a list read from data (presets)
+// costs nothing to a run that does not set the flag.
+type choiceFlag struct {
+	target  *string
+	choices func() []string
+	typ     string
+}
+
+func (c *choiceFlag) String() string { return *c.target }
+func (c *choiceFlag) Type() string   { return c.typ }
+
+func (c *choiceFlag) Set(v string) error {
+	choices := c.choices()
+	if !slices.Contains(choices, v) {
+		return fmt.Errorf("want one of %s", strings.Join(choices, ", "))
+	}
+	*c.target = v
+	return nil
+}
+
+// Choices lists the values the flag accepts.
+func (c *choiceFlag) Choices() []string { return c.choices() }
+
+// addChoiceFlag declares --name (with shorthand, may be "") taking one of
+// choices, with def as its default ("" for none, which is then allowed
+// only as the default).
+func addChoiceFlag(cmd *cobra.Command, target *string, name, shorthand, typ, def string, choices func() []string, help string) *pflag.Flag {
+	*target = def
+	f := cmd.Flags().VarPF(&choiceFlag{target: target, choices: choices, typ: typ}, name, shorthand, help)
+	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return choices(), cobra.ShellCompDirectiveNoFileComp
+	})
+	return f
+}
+
+// fixed is a choice list known when the flag is declared.
+func fixed(values ...string) func() []string { return func() []string { return values } }
+
+// originAnnotation marks a flag that applySettings set from an environment
+// variable or the config file, with the words that name that origin.
+const originAnnotation = "mailadvisor_origin"
+
+// outputAnnotation marks a flag that names something the command writes:
+// "file" or "dir" (the contract test writes through each one).
+const outputAnnotation = "mailadvisor_output"
+
+// markOutput marks flag name of cmd as an output of kind ("file", "dir").
+func markOutput(cmd *cobra.Command, name, kind string) {
+	_ = cmd.Flags().SetAnnotation(name, outputAnnotation, []string{kind})
+}
+
+// setOrigin records where the value of f came from.
+func setOrigin(f *pflag.Flag, from string) {
+	if f.Annotations == nil {
+		f.Annotations = map[string][]string{}
+	}
+	f.Annotations[originAnnotation] = []string{from}
+}
+
+// onCommandLine tells whether the flag name was given on the command line
+// (not by applySettings).
+func onCommandLine(cmd *cobra.Command, name string) bool {
+	f := cmd.Flags().Lookup(name)
+	return f != nil && f.Changed && len(f.Annotations[originAnnotation]) == 0
+}
+
+// origin words where the value of the flag name came from, for an error
+// found after the flag was set: "--name", "environment variable
+// MAILADVISOR_NAME" or "config file PATH".
+func origin(cmd *cobra.Command, name string) string {
+	f := cmd.Flags().Lookup(name)
+	if f != nil {
+		if o := f.Annotations[originAnnotation]; len(o) > 0 {
+			return o[0]
+		}
+	}
+	return "--" + name
+}
+
+// intRange is an int flag checked when it is set.
+type intRange struct {
+	target   *int
+	min, max int
+	words    string // what the values mean, after the range
+}
+
+func (r *intRange) String() string { return strconv.Itoa(*r.target) }
+func (r *intRange) Type() string   { return "int" }
+
+func (r *intRange) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < r.min || n > r.max {
+		return fmt.Errorf("want a whole number from %d to %d%s", r.min, r.max, r.words)
+	}
+	*r.target = n
+	return nil
+}
+
+// addIntRangeFlag declares --name, an int from min to max; words say what
+// a value means (", 0: one per core").
+func addIntRangeFlag(cmd *cobra.Command, target *int, name string, def, lo, hi int, words, help string) {
+	*target = def
+	cmd.Flags().Var(&intRange{target: target, min: lo, max: hi, words: words}, name, help)
+}
+
+// durationRange is a duration flag checked when it is set.
+type durationRange struct {
+	target   *time.Duration
+	min, max time.Duration
+}
+
+func (r *durationRange) String() string { return r.target.String() }
+func (r *durationRange) Type() string   { return "duration" }
+
+func (r *durationRange) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < r.min || d > r.max {
+		return fmt.Errorf("want a duration from %s to %s, such as 10s", r.min, r.max)
+	}
+	*r.target = d
+	return nil
+}
+
+// addDurationFlag declares --name, a duration from min to max.
+func addDurationFlag(cmd *cobra.Command, target *time.Duration, name string, def, lo, hi time.Duration, help string) {
+	*target = def
+	cmd.Flags().Var(&durationRange{target: target, min: lo, max: hi}, name, help)
+}
