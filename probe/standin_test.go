@@ -469,3 +469,26 @@ func TestCipherSuites(t *testing.T) {
 		}
 	}
 }
+
+// A host where no mail port answers is unreachable: an error naming each
+// port, and no grade (a grade would rate the network, not the server).
+func TestProbeUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close() // nothing listens there now: connection refused
+	addrs := map[string]string{}
+	for _, s := range Services {
+		addrs[s.Name] = closed
+	}
+	res, err := Run(context.Background(), Config{Host: "127.0.0.1", Addrs: addrs, Timeout: 2 * time.Second})
+	var u *UnreachableError
+	if !errors.As(err, &u) || len(u.Ports) != len(Services) || !strings.Contains(err.Error(), "imaps 993: closed") {
+		t.Fatalf("err %v, want unreachable naming every port", err)
+	}
+	if res == nil || res.Grade != "" {
+		t.Errorf("result %+v: want the checks made and no grade", res)
+	}
+}

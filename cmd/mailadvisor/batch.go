@@ -108,7 +108,7 @@ Exit codes: 0 all rows written, 3 some rows rejected (the others written),
 	markOutput(cmd, "report", "file")
 	addForceFlag(cmd, &opts.force, "files that already exist")
 	f.BoolVar(&opts.resume, "resume", false, "complete an --out run that was killed: keep its finished users, write the rest")
-	addIntRangeFlag(cmd, &opts.workers, "workers", 0, 0, maxWorkers, ", 0: one per core", "generator goroutines (default: one per core)")
+	addIntRangeFlag(cmd, &opts.workers, "workers", 0, 0, maxWorkers, " (0: one per core)", "generator goroutines (default: one per core)")
 	opts.profile.addDomainFlags(f, "each row's own domain")
 	opts.profile.addChoiceFlags(cmd)
 	opts.profile.discovery.addFlags(cmd)

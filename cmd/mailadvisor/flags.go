@@ -113,7 +113,7 @@ func (r *intRange) Set(v string) error {
 }
 
 // addIntRangeFlag declares --name, an int from min to max; words say what
-// a value means (", 0: one per core").
+// a value means (" (0: one per core)").
 func addIntRangeFlag(cmd *cobra.Command, target *int, name string, def, lo, hi int, words, help string) {
 	*target = def
 	cmd.Flags().Var(&intRange{target: target, min: lo, max: hi, words: words}, name, help)
@@ -141,4 +141,34 @@ func (r *durationRange) Set(v string) error {
 func addDurationFlag(cmd *cobra.Command, target *time.Duration, name string, def, lo, hi time.Duration, help string) {
 	*target = def
 	cmd.Flags().Var(&durationRange{target: target, min: lo, max: hi}, name, help)
+}
+
+// How the contract test (contract_test.go) runs each command once as it
+// should succeed, read from the command itself so that a new command is
+// covered the day it is added, and fails the test until it says how.
+const (
+	// tryAnnotation holds the arguments after the command's path, space
+	// separated; $DNS, $ISPDB and $CA stand for the test's loopback
+	// stand-ins for DNS, the ISP database and its CA.
+	tryAnnotation = "mailadvisor_try"
+	// tryStdinAnnotation is what the run reads on standard input.
+	tryStdinAnnotation = "mailadvisor_try_stdin"
+	// tryExitAnnotation lists the exit codes the run may end with
+	// (default "0"), for a command whose answer depends on the machine.
+	tryExitAnnotation = "mailadvisor_try_exit"
+	// daemonAnnotation marks a command that runs until it is stopped.
+	daemonAnnotation = "mailadvisor_daemon"
+)
+
+// try sets how the contract test runs cmd (see tryAnnotation); more are
+// pairs of other annotations and their values.
+func try(cmd *cobra.Command, args string, more ...string) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[tryAnnotation] = args
+	for i := 0; i+1 < len(more); i += 2 {
+		cmd.Annotations[more[i]] = more[i+1]
+	}
+	return cmd
 }

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
-	"encoding/pem"
 	"encoding/xml"
 	"errors"
 	"flag"
@@ -13,7 +12,6 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	neturl "net/url"
 	"os"
 	"os/exec"
@@ -30,13 +28,15 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"howett.net/plist"
 
-	"github.com/mailadvisor/mailadvisor/internal/fakedns"
 	"github.com/mailadvisor/mailadvisor/internal/integration"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/*.txtar")
 
 func TestMain(m *testing.M) {
+	if os.Getenv(contractExecEnv) == "1" {
+		main() // the contract test's child: the test binary as mailadvisor
+	}
 	// The scripts and the daemons' run spend much of their time waiting
 	// (on processes they start, on postconf, which waits two seconds on a
 	// main.cf just written, on daemons starting and stopping): more of them
@@ -534,27 +534,15 @@ func cmdFakeInternet(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: fake-internet ZONEFILE ISPDIR")
 	}
-	dnsAddr, stopDNS, err := fakedns.Start(ts.ReadFile(args[0]))
-	ts.Check(err)
 	ispdir := ts.MkAbs(args[1])
-	web := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(r.URL.Path, "/ispdb/")
-		data, err := os.ReadFile(filepath.Join(ispdir, filepath.Base(name)))
-		if err != nil || name == r.URL.Path {
-			http.NotFound(w, r)
-			return
-		}
-		_, _ = w.Write(data)
-	}))
-	ts.Defer(func() {
-		web.Close()
-		stopDNS()
-	})
-	ca := ts.MkAbs("fake-ca.pem")
-	ts.Check(os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: web.Certificate().Raw}), 0o644))
-	ts.Setenv("DNS", dnsAddr)
-	ts.Setenv("ISPDB", web.URL+"/ispdb/")
-	ts.Setenv("CA", ca)
+	net, stop, err := startFakeInternet(ts.ReadFile(args[0]), func(name string) ([]byte, error) {
+		return os.ReadFile(filepath.Join(ispdir, name))
+	}, ts.MkAbs("fake-ca.pem"))
+	ts.Check(err)
+	ts.Defer(stop)
+	ts.Setenv("DNS", net.dns)
+	ts.Setenv("ISPDB", net.ispdb)
+	ts.Setenv("CA", net.ca)
 }
 
 // cmdMode: mode FILE OCTAL checks a file's permission bits.

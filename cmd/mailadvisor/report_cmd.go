@@ -41,6 +41,10 @@ func (opts *reportOptions) outFormat() error {
 	if opts.out == "" {
 		return nil
 	}
+	// An input read so far (the config file) first: that is the mistake.
+	if err := opts.io.inputs.refuse("out", opts.out); err != nil {
+		return err
+	}
 	ext := strings.ToLower(filepath.Ext(opts.out))
 	format, known := reportExtensions[ext]
 	name := textcheck.Visible(opts.out)

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
+
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 const rootLong = `mailadvisor helps choose and set up mail protocols.
@@ -53,20 +57,60 @@ func newRootCmd(io streams) *cobra.Command {
 	root.MarkFlagsMutuallyExclusive("config", "no-config")
 
 	root.AddCommand(
-		newAdviseCmd(io),
-		newCostCmd(io),
-		newCarbonCmd(io),
-		newReportCmd(io),
-		newProfileCmd(io),
-		newServerCmd(io),
-		newBatchCmd(io),
-		newDiscoverCmd(io),
-		newLintCmd(io),
-		newProbeCmd(io),
-		newServeCmd(io),
-		newPresetsCmd(io),
-		newRulesCmd(io),
-		newVersionCmd(io),
+		try(newAdviseCmd(io), ""),
+		try(newCostCmd(io), ""),
+		try(newCarbonCmd(io), ""),
+		try(newReportCmd(io), ""),
+		try(newProfileCmd(io), "sheet --email me@mailbox.example"),
+		try(newServerCmd(io), "all --domain example.com"),
+		try(newBatchCmd(io), "-i - --input-format csv --domain example.com --tar -",
+			tryStdinAnnotation, "email\nalice@example.com\nbob@example.com\n"),
+		try(newDiscoverCmd(io), "--email me@mailbox.example --dns $DNS --ispdb $ISPDB --ca $CA --timeout 5s"),
+		try(newLintCmd(io), "-", tryStdinAnnotation, "example.com. 300 IN MX 10 mail.example.com.\n"),
+		// Whatever listens on this machine's loopback answers (or nothing
+		// does: unreachable, exit 1).
+		try(newProbeCmd(io), "127.0.0.1 --timeout 3s", tryExitAnnotation, "0 1"),
+		try(newServeCmd(io), "--domain example.com --listen 127.0.0.1:0", daemonAnnotation, "true"),
+		try(newPresetsCmd(io), ""),
+		try(newRulesCmd(io), ""),
+		try(newVersionCmd(io), ""),
 	)
+	root.SetHelpCommand(try(newHelpCmd(root), "advise"))
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			for _, shell := range c.Commands() {
+				try(shell, "")
+			}
+		}
+	}
 	return root
+}
+
+// newHelpCmd is 'mailadvisor help [COMMAND]': cobra's, but an unknown
+// topic is an error (exit 2) rather than the usage on stdout and exit 0.
+func newHelpCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help about any command: mailadvisor help COMMAND is mailadvisor COMMAND --help.",
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			var names []string
+			for _, sub := range root.Commands() {
+				if sub.IsAvailableCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 || target == nil || (len(args) > 0 && target == root) {
+				return withHint(usagef("unknown help topic %s", textcheck.Quote(strings.Join(args, " "))),
+					"run 'mailadvisor help' for the list of commands")
+			}
+			target.SetOut(c.OutOrStdout())
+			return target.Help()
+		},
+	}
 }

@@ -231,6 +231,7 @@ func TestServeCommandErrors(t *testing.T) {
 		{[]string{"serve", "--domain", "gmail.com"}, "public mail provider"},
 		{[]string{"serve", "--domain", "example.com", "--mta-sts", "strict"}, `invalid argument "strict" for "--mta-sts" flag: want one of enforce, testing, none`},
 		{[]string{"serve", "--domain", "example.com", "--log-format", "xml"}, "--log-format"},
+		{[]string{"serve", "--domain", "example.com", "--domain", "example.com"}, "example.com is described twice, in --domain and in --domain"},
 		{[]string{"serve", "--domain-dir", filepath.Join(dir, "none")}, "--domain-dir"},
 		{[]string{"serve", "--domain", "example.com", "--listen", "127.0.0.1:99999"}, "--listen"},
 		{[]string{"serve", "--domain", "example.com", "--public-url", "example.com"}, "--public-url"},
@@ -259,4 +260,34 @@ func (s *syncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.String()
+}
+
+// --domain-dir reads the layout Kubernetes mounts a ConfigMap as: each key
+// a link to ..data/KEY, ..data a link to a dated directory. A link that
+// leaves the directory is not followed.
+func TestServeDomainDirKubeletLayout(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	dated := filepath.Join(dir, "..2026_12_07_01_00_00.123456789")
+	if err := os.Mkdir(dated, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeDomainFile(t, dated, "example.com.yaml", serveDomainFile)
+	writeDomainFile(t, outside, "evil.yaml", "domains: [evil.example]\n")
+	for _, l := range []struct{ target, name string }{
+		{filepath.Base(dated), "..data"},
+		{"..data/example.com.yaml", "example.com.yaml"},
+		{filepath.Join(outside, "evil.yaml"), "evil.yaml"},
+	} {
+		if err := os.Symlink(l.target, filepath.Join(dir, l.name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := &serveOptions{io: streams{err: io.Discard}, domainDir: dir}
+	domains, err := opts.loadDomains()
+	if err != nil {
+		t.Fatalf("the kubelet layout: %v", err)
+	}
+	if len(domains) != 1 || domains[0].Domains[0] != "example.com" {
+		t.Errorf("domains %+v: want example.com alone (the link out of the directory left out)", domains)
+	}
 }
