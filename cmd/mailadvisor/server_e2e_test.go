@@ -167,6 +167,13 @@ func runInNamespaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A machine with other network namespaces: this one, named, is in
+	// /run/netns while the test runs (its copy of /run must cope).
+	other := fmt.Sprintf("mailadvisor-e2e-other-%d", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", other).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add %s: %v\n%s", other, err, out)
+	}
+	defer func() { _ = exec.Command("ip", "netns", "delete", other).Run() }()
 	cmd := exec.Command("unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", "--propagation", "private",
 		self, "-test.run=^TestServerEndToEnd$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), e2eInside+"=1")
@@ -216,7 +223,7 @@ func (s *e2eServer) privateSystem() {
 		}
 		c := filepath.Join(copies, d)
 		s.run("mkdir", "-p", filepath.Dir(c))
-		s.run("cp", "-a", d, c)
+		s.copyTree(d, c)
 		s.run("mount", "--bind", c, d)
 	}
 	// Nothing from the machine's own mail set-up: a fresh install.
@@ -228,6 +235,49 @@ func (s *e2eServer) privateSystem() {
 	}
 	_ = exec.Command("delgroup", "--system", "vmail").Run()
 	s.run("sh", "-c", "rm -f /var/log/dovecot.log /var/log/mail.log /run/*.pid /run/dovecot/master.pid /run/rspamd/*.pid")
+}
+
+// copyTree copies the directory d to c, less what cannot be copied: the
+// namespace files other tools mount under /run (ip netns add puts each
+// named network namespace at /run/netns/NAME), which read as errors.
+func (s *e2eServer) copyTree(d, c string) {
+	skip := nsfsMounts(s.t)
+	if !slices.ContainsFunc(skip, func(m string) bool { return strings.HasPrefix(m, d+"/") }) {
+		s.run("cp", "-a", d, c)
+		return
+	}
+	s.run("mkdir", "-p", c)
+	s.run("chmod", "--reference="+d, c)
+	entries, err := os.ReadDir(d)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, e := range entries {
+		path := filepath.Join(d, e.Name())
+		if slices.ContainsFunc(skip, func(m string) bool { return m == path || strings.HasPrefix(m, path+"/") }) {
+			if e.IsDir() {
+				s.run("mkdir", "-p", filepath.Join(c, e.Name())) // the directory, empty
+			}
+			continue
+		}
+		s.run("cp", "-a", path, c+"/")
+	}
+}
+
+// nsfsMounts lists the mount points of namespace files (nsfs).
+func nsfsMounts(t *testing.T) []string {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if i := slices.Index(fields, "-"); i > 4 && i+1 < len(fields) && fields[i+1] == "nsfs" {
+			out = append(out, fields[4])
+		}
+	}
+	return out
 }
 
 // network brings the namespace's loopback up, with an address that stands
