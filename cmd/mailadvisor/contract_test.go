@@ -441,14 +441,24 @@ func contractEffects(t *testing.T, c *contract, s subject, base outcome) {
 		if f == nil {
 			continue
 		}
+		// Its other values: from its choices, its range, or what the
+		// shell completion offers; for a plain number, one more.
 		var values []string
 		switch v := f.Value.(type) {
 		case *choiceFlag:
 			values = v.Choices()
 		case *intRange:
 			values = []string{fmt.Sprint(v.min), fmt.Sprint(v.max)}
-		case *langOption:
-			values = []string{"fr"}
+		default:
+			if complete, ok := s.cmd.GetFlagCompletionFunc(key); ok {
+				offered, _ := complete(s.cmd, nil, "")
+				for _, o := range offered {
+					value, _, _ := strings.Cut(o, "\t")
+					values = append(values, value)
+				}
+			} else if n, err := strconv.Atoi(f.DefValue); err == nil && f.Value.Type() == "int" {
+				values = []string{strconv.Itoa(n + 1)}
+			}
 		}
 		if key == "output" || len(values) == 0 {
 			continue // the formats are checked apart; files need content

@@ -368,26 +368,3 @@ func (d *Dir) WriteSet(files []Named, replace bool) error {
 	}
 	return nil
 }
-
-// SameFile reports whether out names the same file as one of inputs (an
-// output that would destroy its own input). Names that do not exist are
-// compared as cleaned absolute paths.
-func SameFile(out string, inputs ...string) bool {
-	if out == "" || out == "-" {
-		return false
-	}
-	oi, oerr := os.Stat(out)
-	oa, _ := filepath.Abs(out)
-	for _, in := range inputs {
-		if in == "" || in == "-" {
-			continue
-		}
-		if ii, err := os.Stat(in); err == nil && oerr == nil && os.SameFile(oi, ii) {
-			return true
-		}
-		if ia, _ := filepath.Abs(in); ia == oa {
-			return true
-		}
-	}
-	return false
-}

@@ -155,23 +155,6 @@ func TestWriteSetIsAllOrNothing(t *testing.T) {
 	}
 }
 
-func TestSameFile(t *testing.T) {
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in.csv")
-	if err := os.WriteFile(in, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(in, filepath.Join(dir, "alias.csv")); err != nil {
-		t.Fatal(err)
-	}
-	for out, want := range map[string]bool{in: true, filepath.Join(dir, "alias.csv"): true, filepath.Join(dir, ".", "in.csv"): true,
-		filepath.Join(dir, "report.jsonl"): false, "-": false} {
-		if got := SameFile(out, "-", in); got != want {
-			t.Errorf("SameFile(%q) = %t, want %t", out, got, want)
-		}
-	}
-}
-
 // WriteFile writes data to path through Create, as the commands do.
 func WriteFile(path string, data []byte, replace bool) error {
 	f, err := Create(path, replace)
