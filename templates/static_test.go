@@ -3,6 +3,7 @@ package templates
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -287,4 +288,55 @@ func withSOA(t *testing.T, snippet string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// mail-adduser checks the whole argument before it touches a file: a
+// newline, a ':' or a second @ would add a line or a field to the users
+// file (another user logging in with someone else's mailbox as home).
+func TestAddUserRefusesInjection(t *testing.T) {
+	sh := integration.RequireProgram(t, "sh")
+	integration.RequireProgram(t, "openssl")
+	integration.RequireProgram(t, "flock")
+	if os.Geteuid() != 0 {
+		integration.Missing(t, "mail-adduser runs as root")
+	}
+	dir := t.TempDir()
+	users := filepath.Join(dir, "users")
+	c := &Config{Domain: "example.com", UsersFile: users, PostfixQueueDir: filepath.Join(dir, "spool"), PostfixDataDir: filepath.Join(dir, "data")}
+	writeFiles(t, dir, c)
+	before := "alice@example.com:{SHA512-CRYPT}$6$x$y::::::\n"
+	if err := os.WriteFile(users, []byte(before), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	adduser := filepath.Join(dir, AddUserFile)
+	for _, addr := range []string{
+		"bob\nevil@example.com:{PLAIN}attacker::::/var/mail/vhosts/example.com/alice::\nx@example.com",
+		"bob@example.com\n",
+		"evil:x@example.com",
+		"bob@evil.example@example.com",
+		"-bob@example.com",
+		"bob @example.com",
+		"",
+	} {
+		cmd := exec.Command(sh, adduser, addr)
+		cmd.Stdin = strings.NewReader("attacker\n")
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+			t.Errorf("mail-adduser %q: %v, want exit 2\n%s", addr, err, out)
+		}
+		if data, _ := os.ReadFile(users); string(data) != before {
+			t.Fatalf("mail-adduser %q changed the users file:\n%s", addr, data)
+		}
+	}
+	cmd := exec.Command(sh, adduser, "Carol.Smith+mail@example.com")
+	cmd.Stdin = strings.NewReader("a good password\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("a good address: %v\n%s", err, out)
+	}
+	data, _ := os.ReadFile(users)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "carol.smith+mail@example.com:{SHA512-CRYPT}$6$") {
+		t.Errorf("users file after a good address:\n%s", data)
+	}
 }
