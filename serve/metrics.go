@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,7 +18,14 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	handler  http.Handler
+	// The domain set: which one a replica serves (each load that
+	// succeeds is the next generation), and whether the last load did.
+	generation    prometheus.Gauge
+	reloadOK      prometheus.Gauge
+	reloadTime    prometheus.Gauge
+	domainsServed prometheus.Gauge
+	gen           atomic.Int64
+	handler       http.Handler
 	// The series already made, so that a request does not hash its labels:
 	// bounded as the labels are.
 	counters   sync.Map // counterKey -> prometheus.Counter
@@ -47,7 +55,15 @@ func newMetrics() (*metrics, error) {
 			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5},
 		}, []string{"endpoint"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency} {
+	m.generation = prometheus.NewGauge(prometheus.GaugeOpts{Name: "mailadvisor_domains_generation",
+		Help: "How many times the domain set was loaded: the same number on every replica that serves the same set."})
+	m.reloadOK = prometheus.NewGauge(prometheus.GaugeOpts{Name: "mailadvisor_domains_last_reload_success",
+		Help: "1 when the last load of the domain set succeeded, 0 when it failed (the previous set is still served)."})
+	m.reloadTime = prometheus.NewGauge(prometheus.GaugeOpts{Name: "mailadvisor_domains_last_reload_timestamp_seconds",
+		Help: "When the domain set was last loaded or tried, in Unix seconds."})
+	m.domainsServed = prometheus.NewGauge(prometheus.GaugeOpts{Name: "mailadvisor_domains_served",
+		Help: "Domain names served."})
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.generation, m.reloadOK, m.reloadTime, m.domainsServed} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -74,3 +90,15 @@ func (m *metrics) observe(endpoint, domain string, status int, d time.Duration) 
 }
 
 func (m *metrics) serve(w *recorder, r *http.Request) { m.handler.ServeHTTP(w, r) }
+
+// loaded records a load of the domain set: ok, with n names, or failed.
+func (m *metrics) loaded(ok bool, n int) {
+	m.reloadTime.SetToCurrentTime()
+	if !ok {
+		m.reloadOK.Set(0)
+		return
+	}
+	m.generation.Set(float64(m.gen.Add(1)))
+	m.reloadOK.Set(1)
+	m.domainsServed.Set(float64(n))
+}

@@ -148,14 +148,24 @@ func (s *Server) Reload(domains []*profiles.Domain, signer *profiles.Signer) err
 	for _, d := range domains {
 		for _, name := range d.Domains {
 			if _, dup := st.domains[name]; dup {
+				s.metrics.loaded(false, 0)
 				return &profiles.FieldError{Field: "domains", Value: name, Allowed: "each domain described once"}
 			}
 			st.domains[name] = d
 		}
 	}
 	s.site.Store(st)
+	s.metrics.loaded(true, len(st.domains))
 	return nil
 }
+
+// ReloadFailed records a load of the domain set that failed before it
+// reached Reload (a file that does not parse): the previous set is still
+// served, and /metrics says so.
+func (s *Server) ReloadFailed() { s.metrics.loaded(false, 0) }
+
+// Generation is how many times the domain set was loaded.
+func (s *Server) Generation() int64 { return s.metrics.gen.Load() }
 
 // Timeouts of HTTPServer, against slow clients: a request's headers must
 // arrive within 5 s and the whole request within 10 s; an idle kept-alive

@@ -21,6 +21,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailadvisor/mailadvisor/internal/dirwatch"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/serve"
@@ -43,6 +44,7 @@ type serveOptions struct {
 	burst           int
 	logFormat       string
 	accessLog       bool
+	watch           bool
 	shutdownTimeout time.Duration
 	// ready is told the address once the server listens (tests).
 	ready func(addr string)
@@ -69,7 +71,12 @@ ask for them:
 The answers are byte for byte what 'mailadvisor profile' writes with the
 same domain file. The server keeps no user list: every address at a served
 domain gets an answer (no enumeration); a domain not served gets 404.
-SIGHUP reloads the domain files, the TLS certificate and the signing key;
+When they change on disk (an edit, certbot's renewal, the kubelet's swap of
+a mounted ConfigMap or Secret), the domain files, the TLS certificate and
+the signing key are loaded again within a second, checked whole, and
+swapped in; a bad set keeps the last good one (/metrics:
+mailadvisor_domains_generation, mailadvisor_domains_last_reload_success).
+SIGHUP does the same at once;
 SIGTERM or Ctrl-C stops taking requests and finishes those in flight.
 Put it behind the names autoconfig.DOMAIN, autodiscover.DOMAIN and
 mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
@@ -100,6 +107,7 @@ mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
 	f.IntVar(&opts.burst, "burst", serve.DefaultBurst, "requests at once allowed per client address")
 	addChoiceFlag(cmd, &opts.logFormat, "log-format", "", "format", "text", fixed("text", "json"), "log on stderr: text or json")
 	f.BoolVar(&opts.accessLog, "access-log", true, "log every request (method, path without the query, status, time); --access-log=false when a proxy in front logs them")
+	f.BoolVar(&opts.watch, "watch", true, "reload when --domain-dir, --cert, --key or the signing files change (as SIGHUP does); --watch=false for SIGHUP only")
 	addDurationFlag(cmd, &opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, 0, time.Hour, "on SIGTERM, how long requests in flight may take")
 	cmd.MarkFlagsRequiredTogether("cert", "key")
 	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
@@ -294,6 +302,18 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		opts.ready(ln.Addr().String())
 	}
 
+	changed := make(chan struct{}, 1)
+	if dirs := opts.watched(); opts.watch && len(dirs) > 0 {
+		err := dirwatch.Watch(ctx, dirs, watchSettle, func() {
+			select {
+			case changed <- struct{}{}:
+			default: // a reload is already due
+			}
+		}, func(err error) { logger.Warn("watching the domain files", "error", err.Error()) })
+		if err != nil {
+			return err
+		}
+	}
 	done := make(chan error, 1)
 	go func() {
 		if cert != nil {
@@ -307,7 +327,9 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		case err := <-done:
 			return err
 		case <-hup:
-			opts.reload(srv, &current, logger)
+			opts.reload(srv, &current, logger, "SIGHUP")
+		case <-changed:
+			opts.reload(srv, &current, logger, "files changed")
 		case <-ctx.Done():
 			srv.SetReady(false)
 			logger.Info("shutting down: finishing the requests in flight")
@@ -324,7 +346,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 
 // reload reads the domain files, the certificate and the signing key
 // again; on any error the server keeps what it had and says why.
-func (opts *serveOptions) reload(srv *serve.Server, current *atomic.Pointer[tls.Certificate], logger *slog.Logger) {
+func (opts *serveOptions) reload(srv *serve.Server, current *atomic.Pointer[tls.Certificate], logger *slog.Logger, why string) {
 	domains, err := opts.loadDomains()
 	var cert *tls.Certificate
 	if err == nil {
@@ -338,13 +360,37 @@ func (opts *serveOptions) reload(srv *serve.Server, current *atomic.Pointer[tls.
 		err = srv.Reload(domains, signer)
 	}
 	if err != nil {
-		logger.Error("reload failed: still serving the previous configuration", "error", err.Error())
+		srv.ReloadFailed()
+		logger.Error("reload failed: still serving the previous configuration", "why", why, "error", err.Error())
 		return
 	}
 	if cert != nil {
 		current.Store(cert)
 	}
-	logger.Info("reloaded", "domains", srv.Domains())
+	logger.Info("reloaded", "why", why, "domains", srv.Domains(), "generation", srv.Generation())
+}
+
+// watchSettle is how long the files must stay still before a reload: the
+// kubelet's swap and certbot's renewal are several events each.
+const watchSettle = 300 * time.Millisecond
+
+// watched are the directories whose changes reload the server: the
+// domain directory, and those of the domain, certificate and signing
+// files (watching a directory sees a file replaced by a rename).
+func (opts *serveOptions) watched() []string {
+	var dirs []string
+	add := func(dir string) {
+		if dir != "" && !slices.Contains(dirs, dir) {
+			dirs = append(dirs, dir)
+		}
+	}
+	add(opts.domainDir)
+	for _, f := range append(slices.Clone(opts.domainFiles), opts.cert, opts.key, opts.signCert, opts.signKey, opts.signChain) {
+		if f != "" {
+			add(filepath.Dir(f))
+		}
+	}
+	return dirs
 }
 
 // batchedWriter buffers writes and flushes them every interval, when the

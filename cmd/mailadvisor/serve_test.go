@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -290,4 +291,109 @@ func TestServeDomainDirKubeletLayout(t *testing.T) {
 	if len(domains) != 1 || domains[0].Domains[0] != "example.com" {
 		t.Errorf("domains %+v: want example.com alone (the link out of the directory left out)", domains)
 	}
+}
+
+// kubeletSwap replaces the ConfigMap's files as the kubelet does: a new
+// dated directory with the new keys, a ..data_tmp link to it renamed over
+// ..data, the old directory removed, and a link per key.
+func kubeletSwap(t *testing.T, dir string, n int, files map[string]string) {
+	t.Helper()
+	dated := fmt.Sprintf("..2026_12_07_%02d", n)
+	if err := os.Mkdir(filepath.Join(dir, dated), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range files {
+		writeDomainFile(t, filepath.Join(dir, dated), name, content)
+		if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+			if err := os.Symlink("..data/"+name, filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	old, _ := os.Readlink(filepath.Join(dir, "..data"))
+	if err := os.Symlink(dated, filepath.Join(dir, "..data_tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	if old != "" {
+		_ = os.RemoveAll(filepath.Join(dir, old))
+	}
+}
+
+// serve --domain-dir on the kubelet's layout follows a ConfigMap change
+// without a signal: the new set within 2 s; a bad set keeps the last good
+// one and says so in /metrics.
+func TestServeFollowsTheKubeletSwap(t *testing.T) {
+	dir := t.TempDir()
+	kubeletSwap(t, dir, 1, map[string]string{"example.com.yaml": "domains: [example.com]\n"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrCh := make(chan string, 1)
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	opts := &serveOptions{io: streams{err: logs}, listen: "127.0.0.1:0", domainDir: dir, watch: true,
+		mtaSTS: serve.MTASTSNone, logFormat: "json", shutdownTimeout: time.Second, ready: func(a string) { addrCh <- a }}
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, opts) }()
+	var addr string
+	select {
+	case addr = <-addrCh:
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	}
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	waitFor := func(what string, ok func() bool) time.Duration {
+		start := time.Now()
+		for !ok() {
+			if time.Since(start) > 2*time.Second {
+				t.Fatalf("%s: not within 2 s\n%s", what, logs)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return time.Since(start)
+	}
+	if code, _ := get("/mail/config-v1.1.xml?emailaddress=a@example.net"); code != 404 {
+		t.Fatalf("example.net before the change: %d", code)
+	}
+	kubeletSwap(t, dir, 2, map[string]string{"example.com.yaml": "domains: [example.com]\n", "example.net.yaml": "domains: [example.net]\n"})
+	took := waitFor("the new set", func() bool { code, _ := get("/mail/config-v1.1.xml?emailaddress=a@example.net"); return code == 200 })
+	t.Logf("the swapped set served after %v", took.Round(time.Millisecond))
+	if _, m := get("/metrics"); !strings.Contains(m, "mailadvisor_domains_generation 2") || !strings.Contains(m, "mailadvisor_domains_last_reload_success 1") {
+		t.Errorf("metrics after a good change:\n%s", grepLines(m, "mailadvisor_domains"))
+	}
+	// A bad set: the last good one stays, and the failure shows.
+	kubeletSwap(t, dir, 3, map[string]string{"example.com.yaml": "domains: [example.com]\n", "example.net.yaml": "domains: [\n"})
+	waitFor("the failure metric", func() bool {
+		_, m := get("/metrics")
+		return strings.Contains(m, "mailadvisor_domains_last_reload_success 0")
+	})
+	if code, _ := get("/mail/config-v1.1.xml?emailaddress=a@example.net"); code != 200 {
+		t.Errorf("after a bad set: example.net %d, want the last good set served", code)
+	}
+	waitFor("the failure's log line (written in batches)", func() bool {
+		return strings.Contains(logs.String(), "reload failed: still serving the previous configuration")
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
