@@ -341,10 +341,16 @@ func (s *Server) autodiscoverJSON(w *recorder, r *http.Request) {
 		jsonError(w, http.StatusNotFound, "DomainNotServed", "no mail settings for this domain here")
 		return
 	}
+	base, ok := s.baseURL(w, r, true)
+	if !ok {
+		jsonError(w, http.StatusMisdirectedRequest, "MisdirectedRequest",
+			"this server answers for the names of the domains it serves: ask autodiscover.DOMAIN")
+		return
+	}
 	body, _ := json.Marshal(struct {
 		Protocol string `json:"Protocol"`
 		URL      string `json:"Url"`
-	}{"AutodiscoverV1", s.baseURL(r, true) + "/autodiscover/autodiscover.xml"})
+	}{"AutodiscoverV1", base + "/autodiscover/autodiscover.xml"})
 	write(w, typeJSON, append(body, '\n'))
 }
 
@@ -434,26 +440,22 @@ func requestHost(r *http.Request) string {
 }
 
 // baseURL is the scheme and host for links: Config.PublicURL, else the
-// request's (https when forceHTTPS: Outlook fetches autodiscover over
-// HTTPS only, and a TLS proxy in front is the usual set-up).
-func (s *Server) baseURL(r *http.Request, forceHTTPS bool) string {
+// request's host when it is a name the server answers for (see
+// site.servedHost), over HTTPS when the request came so (directly, or
+// through a trusted proxy) or forceHTTPS (Outlook fetches autodiscover
+// over HTTPS only). ok is false for any other Host: no link is made of it.
+func (s *Server) baseURL(w *recorder, r *http.Request, forceHTTPS bool) (base string, ok bool) {
 	if s.cfg.PublicURL != "" {
-		return s.cfg.PublicURL
+		return s.cfg.PublicURL, true
+	}
+	if !s.site.Load().servedHost(requestHost(r)) {
+		return "", false
 	}
 	scheme := "http"
-	if r.TLS != nil || forceHTTPS {
+	if w.https || forceHTTPS {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
-}
-
-// clientIP is the peer's address, the rate limit's key.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return scheme + "://" + r.Host, true
 }
 
 // checkName checks the person's name as 'profile --name' does.

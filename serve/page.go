@@ -113,7 +113,7 @@ func (s *Server) page(w *recorder, r *http.Request) {
 		DeviceChoices: deviceChoices, ConnChoices: connChoices}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
-		status = s.answer(r, data)
+		status = s.answer(w, r, data)
 	}
 	var b bytes.Buffer
 	if err := pageTemplates()[lang].Execute(&b, data); err != nil {
@@ -135,7 +135,7 @@ func (s *Server) page(w *recorder, r *http.Request) {
 
 // answer fills the result from the form, or the error; it returns the
 // status: 400 for a bad field, 404 for a domain not served.
-func (s *Server) answer(r *http.Request, data *pageData) int {
+func (s *Server) answer(w *recorder, r *http.Request, data *pageData) int {
 	lang := data.Lang
 	data.Email = strings.TrimSpace(r.PostFormValue("email"))
 	data.Name = strings.TrimSpace(r.PostFormValue("name"))
@@ -222,12 +222,16 @@ func (s *Server) answer(r *http.Request, data *pageData) int {
 	}
 	res.AppleURL = "/mobileconfig?" + q.Encode()
 	res.ThunderbirdURL = "/mail/config-v1.1.xml?" + url.Values{"emailaddress": {addr.Full}}.Encode()
-	qr, err := qrSVG(s.baseURL(r, false)+res.AppleURL, msg(lang, "qr.label"))
-	if err != nil {
-		data.Error = err.Error()
-		return http.StatusInternalServerError
+	// The QR code holds a whole link: made only for a host the server
+	// answers for (the other links are relative).
+	if base, ok := s.baseURL(w, r, false); ok {
+		qr, err := qrSVG(base+res.AppleURL, msg(lang, "qr.label"))
+		if err != nil {
+			data.Error = err.Error()
+			return http.StatusInternalServerError
+		}
+		res.QR = qr
 	}
-	res.QR = qr
 	data.Result = res
 	return http.StatusOK
 }

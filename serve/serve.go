@@ -17,6 +17,7 @@ import (
 	"log"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -68,6 +69,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// Logger receives one record per request (the access log); nil: none.
 	Logger *slog.Logger
+	// TrustedProxies are the peers (a load balancer, an ingress) whose
+	// Forwarded or X-Forwarded-For and X-Forwarded-Proto headers say who
+	// the client is and how it came; from any other peer they are ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is an http.Handler.
@@ -218,8 +223,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	h := s.route(strings.ToLower(r.URL.Path))
 	rec.Header().Set("X-Content-Type-Options", "nosniff")
-	remote := clientIP(r)
-	if h.limited && s.limiter != nil && !s.limiter.allow(remote, start) {
+	o := s.originOf(r)
+	rec.https = o.https
+	if h.limited && s.limiter != nil && !s.limiter.allow(o.addr, start) {
 		rec.Header().Set("Retry-After", "1")
 		plain(rec, http.StatusTooManyRequests, "too many requests: slow down")
 	} else {
@@ -228,21 +234,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	elapsed := time.Since(start)
 	s.metrics.observe(h.name, rec.domain, rec.status, elapsed)
 	if s.cfg.Logger != nil {
-		// The path, never the query: it holds people's addresses.
+		// The path, never the query, and no client address: both say who
+		// asked (a mail address, an IP address).
 		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("path", logPath(r.URL.Path)), slog.String("endpoint", h.name),
 			slog.String("domain", rec.domain), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", elapsed), slog.String("remote", remote), slog.String("user_agent", r.UserAgent()))
+			slog.Duration("duration", elapsed), slog.String("user_agent", r.UserAgent()))
 	}
 }
 
 // logPath is the path as logged: an address in it (the JSON autodiscover
 // puts one there) is replaced by {address}.
 func logPath(p string) string {
-	if i := strings.Index(strings.ToLower(p), "/autodiscover.json/v1.0/"); i >= 0 {
-		return p[:i+len("/autodiscover.json/v1.0/")] + "{address}"
+	if i := strings.Index(strings.ToLower(p), "/autodiscover.json/"); i >= 0 {
+		rest := p[i+len("/autodiscover.json/"):]
+		if version, _, ok := strings.Cut(rest, "/"); ok {
+			return p[:i+len("/autodiscover.json/")] + version + "/{address}"
+		}
 	}
-	return p
+	if !strings.ContainsAny(p, "@%") {
+		return p
+	}
+	// Any other path (a 404 too): a segment that holds an address.
+	segments := strings.Split(p, "/")
+	for i, seg := range segments {
+		if strings.Contains(seg, "@") || strings.Contains(strings.ToLower(seg), "%40") {
+			segments[i] = "{address}"
+		}
+	}
+	return strings.Join(segments, "/")
 }
 
 type route struct {
@@ -292,6 +312,7 @@ type recorder struct {
 	domain string // a served domain, or "" (the label is then "-")
 	site   *site  // the site the request's domain was looked up in
 	wrote  bool
+	https  bool // the request came over HTTPS (directly or through a trusted proxy)
 }
 
 func (r *recorder) WriteHeader(code int) {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,4 +173,42 @@ func try(cmd *cobra.Command, args string, more ...string) *cobra.Command {
 		cmd.Annotations[more[i]] = more[i+1]
 	}
 	return cmd
+}
+
+// checkedValue is a flag value that refuses a bad value when it is set:
+// the contract test gives each one a bad value from every origin.
+type checkedValue interface {
+	pflag.Value
+	checksWhenSet()
+}
+
+func (*choiceFlag) checksWhenSet()    {}
+func (*intRange) checksWhenSet()      {}
+func (*durationRange) checksWhenSet() {}
+func (*prefixList) checksWhenSet()    {}
+
+// prefixList is a repeatable flag of addresses or CIDR prefixes, each
+// checked when it is set.
+type prefixList struct {
+	target *[]netip.Prefix
+	parse  func(string) (netip.Prefix, error)
+}
+
+func (p *prefixList) String() string {
+	parts := make([]string, len(*p.target))
+	for i, v := range *p.target {
+		parts[i] = v.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (p *prefixList) Type() string { return "cidr" }
+
+func (p *prefixList) Set(v string) error {
+	prefix, err := p.parse(v)
+	if err != nil {
+		return errors.New("want an address or a CIDR prefix, such as 10.0.0.0/8 or fd00::/8")
+	}
+	*p.target = append(*p.target, prefix)
+	return nil
 }

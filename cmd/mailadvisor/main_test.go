@@ -275,7 +275,7 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 // connection error.
 func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 || len(args) > 3 {
-		ts.Fatalf("usage: http METHOD URL [BODY]")
+		ts.Fatalf("usage: http METHOD URL [BODY] (with $HTTP_HOST as the Host header, if set)")
 	}
 	if u, err := neturl.Parse(args[1]); err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "::1") {
 		ts.Fatalf("http: loopback URLs only: %s", args[1])
@@ -289,6 +289,9 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	for {
 		req, err := http.NewRequest(args[0], args[1], strings.NewReader(body))
 		ts.Check(err)
+		if host := ts.Getenv("HTTP_HOST"); host != "" {
+			req.Host = host // the name a client asks for; the connection stays on loopback
+		}
 		resp, err := client.Do(req)
 		if err == nil {
 			data, _ := io.ReadAll(resp.Body)

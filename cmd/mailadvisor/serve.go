@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -45,6 +46,7 @@ type serveOptions struct {
 	logFormat       string
 	accessLog       bool
 	watch           bool
+	trustedProxies  []netip.Prefix
 	shutdownTimeout time.Duration
 	// ready is told the address once the server listens (tests).
 	ready func(addr string)
@@ -107,6 +109,7 @@ mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
 	f.IntVar(&opts.burst, "burst", serve.DefaultBurst, "requests at once allowed per client address")
 	addChoiceFlag(cmd, &opts.logFormat, "log-format", "", "format", "text", fixed("text", "json"), "log on stderr: text or json")
 	f.BoolVar(&opts.accessLog, "access-log", true, "log every request (method, path without the query, status, time); --access-log=false when a proxy in front logs them")
+	f.Var(&prefixList{target: &opts.trustedProxies, parse: serve.ParseTrustedProxy}, "trusted-proxy", "a proxy in front (address or CIDR, repeatable): only from it, the client's address comes from Forwarded or X-Forwarded-For and the scheme from X-Forwarded-Proto")
 	f.BoolVar(&opts.watch, "watch", true, "reload when --domain-dir, --cert, --key or the signing files change (as SIGHUP does); --watch=false for SIGHUP only")
 	addDurationFlag(cmd, &opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, 0, time.Hour, "on SIGTERM, how long requests in flight may take")
 	cmd.MarkFlagsRequiredTogether("cert", "key")
@@ -270,6 +273,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	srv, err := serve.New(serve.Config{
 		Domains: domains, Options: profiles.Options{AllowSTARTTLS: opts.starttls}, Signer: signer,
 		PublicURL: opts.publicURL, MTASTSMode: opts.mtaSTS, Rate: opts.rate, Burst: opts.burst, Logger: accessLogger,
+		TrustedProxies: opts.trustedProxies,
 	})
 	var field *profiles.FieldError
 	if errors.As(err, &field) {

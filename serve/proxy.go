@@ -1,0 +1,161 @@
+package serve
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/mailadvisor/mailadvisor/profiles"
+)
+
+// origin is who a request comes from and how it reached the server: the
+// client's address (the rate limit's key) and whether it came over HTTPS
+// (for the links the server writes).
+type origin struct {
+	addr  string
+	https bool
+}
+
+// originOf tells where r comes from. The TCP peer is the client, unless it
+// is a trusted proxy (Config.TrustedProxies): then the client is the
+// rightmost address of Forwarded (RFC 7239) or, without it,
+// X-Forwarded-For that is not itself a trusted proxy, and the scheme is
+// the proxy's (proto= or X-Forwarded-Proto). A peer that is not trusted
+// cannot choose its address or scheme by sending these headers.
+func (s *Server) originOf(r *http.Request) origin {
+	peer := peerAddr(r)
+	o := origin{addr: peer.String(), https: r.TLS != nil}
+	if !peer.IsValid() {
+		o.addr = r.RemoteAddr
+		return o
+	}
+	if !s.trusted(peer) {
+		return o
+	}
+	hops, proto := forwarded(r.Header)
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, ok := parseHop(hops[i])
+		if !ok {
+			break // a hop we cannot read: what is left of it is the client's word
+		}
+		if !s.trusted(a) {
+			o.addr = a.String()
+			break
+		}
+	}
+	switch strings.ToLower(proto) {
+	case "https":
+		o.https = true
+	case "http":
+		o.https = false
+	}
+	return o
+}
+
+// trusted tells whether a is one of the trusted proxies.
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// peerAddr is the TCP peer's address.
+func peerAddr(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+// forwarded reads the hops a request went through, nearest last, and the
+// scheme the first proxy saw: from Forwarded when there is one, else from
+// X-Forwarded-For and X-Forwarded-Proto. Several header lines are one list.
+func forwarded(h http.Header) (hops []string, proto string) {
+	if lines := h.Values("Forwarded"); len(lines) > 0 {
+		for _, line := range lines {
+			for _, elem := range strings.Split(line, ",") {
+				for _, pair := range strings.Split(elem, ";") {
+					k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+					if !ok {
+						continue
+					}
+					v = strings.Trim(strings.TrimSpace(v), `"`)
+					switch strings.ToLower(k) {
+					case "for":
+						hops = append(hops, v)
+					case "proto":
+						proto = v // the last proxy's, which is ours
+					}
+				}
+			}
+		}
+		return hops, proto
+	}
+	for _, line := range h.Values("X-Forwarded-For") {
+		for _, hop := range strings.Split(line, ",") {
+			hops = append(hops, strings.TrimSpace(hop))
+		}
+	}
+	if protos := h.Values("X-Forwarded-Proto"); len(protos) > 0 {
+		parts := strings.Split(protos[len(protos)-1], ",")
+		proto = strings.TrimSpace(parts[len(parts)-1])
+	}
+	return hops, proto
+}
+
+// parseHop reads one hop's address: 192.0.2.1, 192.0.2.1:4711,
+// 2001:db8::1, [2001:db8::1]:4711 (Forwarded's quoted form included).
+func parseHop(hop string) (netip.Addr, bool) {
+	hop = strings.TrimSpace(hop)
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(hop, "["), "]"))
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
+}
+
+// ParseTrustedProxy reads a --trusted-proxy value: a CIDR prefix, or one
+// address.
+func ParseTrustedProxy(v string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(v); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		return netip.Prefix{}, &profiles.FieldError{Field: "trusted-proxy", Value: v, Allowed: "an address or a CIDR prefix, such as 10.0.0.0/8 or fd00::/8"}
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// servedHost tells whether host (from a request's Host) is a name this
+// server answers for: a served domain, or its autoconfig., autodiscover.,
+// mta-sts. or ua-auto-config. name. Links are written only with such a
+// host (or Config.PublicURL): another Host is the client's word, and a
+// link made of it could send people elsewhere.
+func (st *site) servedHost(host string) bool {
+	if _, ok := st.domains[host]; ok {
+		return true
+	}
+	for _, prefix := range []string{"autoconfig.", "autodiscover.", "mta-sts.", "ua-auto-config."} {
+		if name, ok := strings.CutPrefix(host, prefix); ok {
+			if _, ok := st.domains[name]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
