@@ -117,3 +117,34 @@ func BenchmarkLoopbackLoad(b *testing.B) {
 		b.Errorf("heap in use grew from %d to %d MiB", heapWarm.HeapInuse>>20, heapEnd.HeapInuse>>20)
 	}
 }
+
+// BenchmarkLimiterNewAddresses: each request from an address never seen,
+// once the table is full (a flood of new IPv6 /64s): the cost of taking
+// the least recently used bucket, against the cost of a known client.
+func BenchmarkLimiterNewAddresses(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		addr func(i int) string
+	}{
+		{"known", func(int) string { return "192.0.2.1" }},
+		{"new", func(i int) string {
+			return "2001:db8:" + strconv.FormatInt(int64(i&0xffff), 16) + ":" + strconv.FormatInt(int64(i>>16), 16) + "::1"
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			l := newIPLimiter(1000, 10, DefaultRateMemory)
+			addrs := make([]string, 1<<20)
+			for i := range addrs {
+				addrs[i] = c.addr(i)
+			}
+			for i := range addrs[:200_000] {
+				l.allow(addrs[i], time.Now()) // the table full
+			}
+			now := time.Now()
+			b.ResetTimer()
+			for i := range b.N {
+				l.allow(addrs[i&(len(addrs)-1)], now)
+			}
+		})
+	}
+}

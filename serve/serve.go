@@ -65,6 +65,9 @@ type Config struct {
 	// turns the limit off (a load test, or a proxy that limits).
 	Rate  float64
 	Burst int
+	// RateMemory is the limit's memory budget in bytes, which fixes how
+	// many clients have a bucket at once (DefaultRateMemory if 0).
+	RateMemory int64
 	// MaxBodyBytes bounds request bodies (413 past it).
 	MaxBodyBytes int64
 	// Logger receives one record per request (the access log); nil: none.
@@ -132,7 +135,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg}
 	if cfg.Rate > 0 {
-		s.limiter = newIPLimiter(cfg.Rate, cfg.Burst)
+		if cfg.RateMemory <= 0 {
+			cfg.RateMemory = DefaultRateMemory
+		}
+		s.limiter = newIPLimiter(cfg.Rate, cfg.Burst, cfg.RateMemory)
 	}
 	var err error
 	if s.metrics, err = newMetrics(); err != nil {

@@ -2,13 +2,16 @@ package serve
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -240,21 +243,42 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
+// A million distinct addresses (a flood of new IPv6 /64s) keep the
+// limiter within its budget: the table never grows past its capacity,
+// and the heap it holds stays under the budget.
 func TestLimiterMemoryIsBounded(t *testing.T) {
-	l := newIPLimiter(1, 1)
+	if testing.Short() {
+		t.Skip("long: a million addresses (go test -short)")
+	}
+	const budget = 8 << 20
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	l := newIPLimiter(1, 1, budget)
 	now := time.Now()
-	for i := range maxClients + 1000 {
-		l.allow("10.0."+strconv.Itoa(i/256)+"."+strconv.Itoa(i%256), now)
+	var ip [16]byte
+	ip[0], ip[1] = 0x20, 0x01
+	for i := range 1_000_000 {
+		binary.BigEndian.PutUint32(ip[4:8], uint32(i))
+		l.allow(netip.AddrFrom16(ip).String(), now.Add(time.Duration(i)*time.Microsecond))
 	}
-	if len(l.clients) > maxClients {
-		t.Errorf("%d clients kept, at most %d", len(l.clients), maxClients)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	if n := l.len(); n != budget/bucketBytes {
+		t.Errorf("%d clients kept, want the capacity %d", n, budget/bucketBytes)
 	}
+	if held > budget {
+		t.Errorf("the limiter holds %d bytes after a million addresses, over its budget of %d", held, budget)
+	}
+	t.Logf("a million addresses: %d clients kept in %.1f MiB (budget %d MiB)", l.len(), float64(held)/(1<<20), budget>>20)
+	runtime.KeepAlive(l)
 }
 
 // One IPv6 /64 is one client: a host that changes its address within
 // its network keeps its bucket.
 func TestLimiterIPv6Prefix(t *testing.T) {
-	l := newIPLimiter(0.001, 2)
+	l := newIPLimiter(0.001, 2, DefaultRateMemory)
 	now := time.Now()
 	for i, ip := range []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff::7"} {
 		if !l.allow(ip, now) {
@@ -267,31 +291,37 @@ func TestLimiterIPv6Prefix(t *testing.T) {
 	if !l.allow("2001:db8:1:3::1", now) || !l.allow("192.0.2.1", now) || !l.allow("::ffff:192.0.2.2", now) {
 		t.Error("another /64 or an IPv4 client was refused")
 	}
-	if got := clientKey("::ffff:192.0.2.2"); got != "192.0.2.2" {
-		t.Errorf("IPv4-mapped: %q", got)
+	if clientKey("::ffff:192.0.2.2") != clientKey("192.0.2.2") || clientKey("2001:db8::1") == clientKey("2001:db8:0:1::1") {
+		t.Error("IPv4-mapped addresses or /64s keyed apart")
 	}
 }
 
-// A flood of new addresses at one instant drops half the table, the least
-// recently seen, never the whole: a client already slowed down stays so.
-func TestLimiterSweepKeepsRecentHalf(t *testing.T) {
-	l := newIPLimiter(0.001, 1)
-	start := time.Now()
-	for i := range maxClients - 1 {
-		l.allow("10.1."+strconv.Itoa(i/256)+"."+strconv.Itoa(i%256), start)
-	}
-	later := start.Add(30 * time.Second)
-	if !l.allow("192.0.2.99", later) || l.allow("192.0.2.99", later) {
+// A flood of new addresses takes the least recently used buckets, one at
+// a time: a client slowed down that keeps asking stays slowed down, and
+// no sweep of the table ever drops the clients in use.
+func TestLimiterFloodKeepsActiveClients(t *testing.T) {
+	l := newIPLimiter(0.001, 1, 1000*bucketBytes)
+	now := time.Now()
+	if !l.allow("192.0.2.99", now) || l.allow("192.0.2.99", now) {
 		t.Fatal("the heavy client's bucket: want one request, then a refusal")
 	}
-	for i := range 10 {
-		l.allow("10.2.0."+strconv.Itoa(i), later)
+	for i := range 100_000 {
+		l.allow("2001:db8:"+strconv.FormatInt(int64(i), 16)+"::1", now)
+		if i%100 == 0 && l.allow("192.0.2.99", now) {
+			t.Fatalf("after %d new addresses the heavy client's bucket was reset", i)
+		}
 	}
-	if n := len(l.clients); n < maxClients/2-20 || n > maxClients/2+20 {
-		t.Errorf("%d clients after the sweep, want about half of %d", n, maxClients)
+	if n := l.len(); n != 1000 {
+		t.Errorf("%d clients, want the capacity 1000", n)
 	}
-	if l.allow("192.0.2.99", later) {
-		t.Error("the sweep reset the bucket of a client seen recently")
+	// Idle long enough, a client is forgotten and starts afresh.
+	l2 := newIPLimiter(0.001, 1, 16*bucketBytes)
+	l2.allow("192.0.2.1", now)
+	for i := range 16 {
+		l2.allow("198.51.100."+strconv.Itoa(i), now)
+	}
+	if !l2.allow("192.0.2.1", now) {
+		t.Error("a client evicted by newer ones did not start afresh")
 	}
 }
 

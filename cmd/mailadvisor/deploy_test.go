@@ -74,6 +74,20 @@ func TestDeployFilesMatchTheCommand(t *testing.T) {
 		args = append(args, a.(string))
 	}
 	checkServeArgs(t, "deployment.yaml", args)
+	// A soft heap limit under the hard one, as the Dockerfile sets it.
+	limit := parseMiB(t, dig(container, "resources", "limits", "memory").(string))
+	var gomemlimit string
+	for _, e := range dig(container, "env").([]any) {
+		if e.(map[string]any)["name"] == "GOMEMLIMIT" {
+			gomemlimit = e.(map[string]any)["value"].(string)
+		}
+	}
+	if soft := parseMiB(t, gomemlimit); soft <= 0 || soft > limit*9/10 {
+		t.Errorf("GOMEMLIMIT %q: want under nine tenths of the %d MiB limit", gomemlimit, limit)
+	}
+	if !strings.Contains(string(docker), "ENV GOMEMLIMIT=") {
+		t.Error("the Dockerfile sets no GOMEMLIMIT")
+	}
 	port := dig(container, "ports", 0, "containerPort").(int)
 	if !strings.Contains(strings.Join(args, " "), ":"+strconv.Itoa(port)) {
 		t.Errorf("the container port %d is not the one --listen names: %v", port, args)
@@ -123,4 +137,14 @@ func checkServeArgs(t *testing.T, where string, args []string) {
 	if err := cmd.ParseFlags(args[1:]); err != nil {
 		t.Errorf("%s: %v", where, err)
 	}
+}
+
+// parseMiB reads a memory size as Kubernetes (64Mi) or Go (48MiB) writes it.
+func parseMiB(t *testing.T, v string) int {
+	t.Helper()
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(v, "MiB"), "Mi"))
+	if err != nil {
+		t.Fatalf("memory size %q: want NMi or NMiB", v)
+	}
+	return n
 }

@@ -46,6 +46,7 @@ type serveOptions struct {
 	logFormat       string
 	accessLog       bool
 	watch           bool
+	rateMemoryMB    int
 	trustedProxies  []netip.Prefix
 	shutdownTimeout time.Duration
 	// ready is told the address once the server listens (tests).
@@ -107,6 +108,8 @@ mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
 		"MTA-STS policy mode served: enforce, testing or none (match 'server dns --mta-sts')")
 	f.Float64Var(&opts.rate, "rate", serve.DefaultRate, "requests a second allowed per client address (0: no limit)")
 	f.IntVar(&opts.burst, "burst", serve.DefaultBurst, "requests at once allowed per client address")
+	addIntRangeFlag(cmd, &opts.rateMemoryMB, "rate-memory-mb", serve.DefaultRateMemory>>20, 1, 1024, "",
+		"memory for the rate limit's clients, in MiB (8: about 75,000 clients at once; past that the least recently seen is forgotten)")
 	addChoiceFlag(cmd, &opts.logFormat, "log-format", "", "format", "text", fixed("text", "json"), "log on stderr: text or json")
 	f.BoolVar(&opts.accessLog, "access-log", true, "log every request (method, path without the query, status, time); --access-log=false when a proxy in front logs them")
 	f.Var(&prefixList{target: &opts.trustedProxies, parse: serve.ParseTrustedProxy}, "trusted-proxy", "a proxy in front (address or CIDR, repeatable): only from it, the client's address comes from Forwarded or X-Forwarded-For and the scheme from X-Forwarded-Proto")
@@ -273,7 +276,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	srv, err := serve.New(serve.Config{
 		Domains: domains, Options: profiles.Options{AllowSTARTTLS: opts.starttls}, Signer: signer,
 		PublicURL: opts.publicURL, MTASTSMode: opts.mtaSTS, Rate: opts.rate, Burst: opts.burst, Logger: accessLogger,
-		TrustedProxies: opts.trustedProxies,
+		TrustedProxies: opts.trustedProxies, RateMemory: int64(opts.rateMemoryMB) << 20,
 	})
 	var field *profiles.FieldError
 	if errors.As(err, &field) {
