@@ -12,6 +12,7 @@
 package serve
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log"
@@ -72,6 +73,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// Logger receives one record per request (the access log); nil: none.
 	Logger *slog.Logger
+	// MetricsElsewhere takes /metrics off the public handler: it is served
+	// by MetricsHandler on a listener of its own (--metrics-listen).
+	MetricsElsewhere bool
 	// TrustedProxies are the peers (a load balancer, an ingress) whose
 	// Forwarded or X-Forwarded-For and X-Forwarded-Proto headers say who
 	// the client is and how it came; from any other peer they are ignored.
@@ -174,6 +178,30 @@ func (s *Server) Reload(domains []*profiles.Domain, signer *profiles.Signer) err
 // reached Reload (a file that does not parse): the previous set is still
 // served, and /metrics says so.
 func (s *Server) ReloadFailed() { s.metrics.loaded(false, 0) }
+
+// MetricsHandler serves /metrics alone, for a listener of its own.
+func (s *Server) MetricsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		s.metrics.handler.ServeHTTP(w, r)
+	})
+}
+
+// TLSConfig is the HTTPS configuration of Mozilla's intermediate profile
+// (guidelines 5.7): TLS 1.2 with the six ECDHE AEAD suites only (no CBC,
+// no SHA-1, no RSA key exchange), TLS 1.3 with all of its own (all AEAD);
+// getCert gives the certificate for each handshake.
+func TLSConfig(getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error)) *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: getCert,
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		}}
+}
 
 // Generation is how many times the domain set was loaded.
 func (s *Server) Generation() int64 { return s.metrics.gen.Load() }
@@ -293,7 +321,11 @@ func (s *Server) makeRoutes() {
 	add(&route{"mta-sts", true, s.mtaSTS}, "/.well-known/mta-sts.txt")
 	add(&route{"healthz", false, s.healthz}, "/healthz")
 	add(&route{"readyz", false, s.readyz}, "/readyz")
-	add(&route{"metrics", false, s.metrics.serve}, "/metrics")
+	if !s.cfg.MetricsElsewhere {
+		// On the public listener /metrics is limited like the profiles: it
+		// costs some forty profiles a call.
+		add(&route{"metrics", true, s.metrics.serve}, "/metrics")
+	}
 	add(&route{"page", true, s.page}, "/")
 	s.other = &route{"other", true, func(w *recorder, _ *http.Request) { plain(w, http.StatusNotFound, "not found") }}
 }

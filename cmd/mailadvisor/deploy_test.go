@@ -88,6 +88,9 @@ func TestDeployFilesMatchTheCommand(t *testing.T) {
 	if !strings.Contains(string(docker), "ENV GOMEMLIMIT=") {
 		t.Error("the Dockerfile sets no GOMEMLIMIT")
 	}
+	if !strings.Contains(strings.Join(args, " "), "--metrics-listen :"+strconv.Itoa(dig(container, "ports", 1, "containerPort").(int))) {
+		t.Errorf("the metrics port is not the one --metrics-listen names: %v", args)
+	}
 	port := dig(container, "ports", 0, "containerPort").(int)
 	if !strings.Contains(strings.Join(args, " "), ":"+strconv.Itoa(port)) {
 		t.Errorf("the container port %d is not the one --listen names: %v", port, args)

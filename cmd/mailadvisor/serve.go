@@ -47,6 +47,7 @@ type serveOptions struct {
 	accessLog       bool
 	watch           bool
 	rateMemoryMB    int
+	metricsListen   string
 	trustedProxies  []netip.Prefix
 	shutdownTimeout time.Duration
 	// ready is told the address once the server listens (tests).
@@ -69,7 +70,8 @@ ask for them:
   MTA-STS       GET /.well-known/mta-sts.txt (on the host mta-sts.DOMAIN)
   people        GET / : a page (English, French) that gives the advice, the
                 settings, the downloads and a QR code for a phone
-  operations    /healthz, /readyz, /metrics (Prometheus)
+  operations    /healthz, /readyz, /metrics (Prometheus; on --metrics-listen
+                instead, off the public listener, as the manifests do)
 
 The answers are byte for byte what 'mailadvisor profile' writes with the
 same domain file. The server keeps no user list: every address at a served
@@ -94,6 +96,7 @@ mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.listen, "listen", ":8080", "address to listen on (host:port)")
+	f.StringVar(&opts.metricsListen, "metrics-listen", "", "serve /metrics on this address instead (host:port, such as 127.0.0.1:9090 or the pod's :9090), off the public listener")
 	f.StringVar(&opts.domainDir, "domain-dir", "", "serve every domain file (*.yaml, *.yml) in this directory")
 	f.StringSliceVar(&opts.domainFiles, "domain-file", nil, "serve this domain file (the format of 'profile --domain-file'); repeatable")
 	f.StringSliceVar(&opts.domains, "domain", nil, "serve this domain with guessed servers (mail.DOMAIN); repeatable")
@@ -228,7 +231,29 @@ func (opts *serveOptions) loadCert() (*tls.Certificate, error) {
 	if err != nil {
 		return nil, usagef("--cert/--key: %v", err)
 	}
+	opts.warnCert(&c, time.Now())
 	return &c, nil
+}
+
+// warnCert says what will break a client: a key others can read, a
+// certificate not yet valid, expired, or close to it (renewal failed).
+func (opts *serveOptions) warnCert(c *tls.Certificate, now time.Time) {
+	if fi, err := os.Stat(opts.key); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(opts.io.err, "mailadvisor: warning: --key %s is readable by others (mode %04o): chmod 600 it\n",
+			textcheck.Visible(opts.key), fi.Mode().Perm())
+	}
+	leaf := c.Leaf
+	if leaf == nil {
+		return
+	}
+	switch left := leaf.NotAfter.Sub(now); {
+	case now.Before(leaf.NotBefore):
+		fmt.Fprintf(opts.io.err, "mailadvisor: warning: --cert is not valid before %s: clients refuse it until then\n", leaf.NotBefore.UTC().Format(time.RFC3339))
+	case left <= 0:
+		fmt.Fprintf(opts.io.err, "mailadvisor: warning: --cert expired on %s: clients refuse it; renew it (serve loads the new one as it is written)\n", leaf.NotAfter.UTC().Format(time.DateOnly))
+	case left < 14*24*time.Hour:
+		fmt.Fprintf(opts.io.err, "mailadvisor: warning: --cert expires in %d days (%s): check its renewal\n", int(left.Hours()/24), leaf.NotAfter.UTC().Format(time.DateOnly))
+	}
 }
 
 func (opts *serveOptions) loadSigner() (*profiles.Signer, error) {
@@ -274,7 +299,8 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		accessLogger = nil
 	}
 	srv, err := serve.New(serve.Config{
-		Domains: domains, Options: profiles.Options{AllowSTARTTLS: opts.starttls}, Signer: signer,
+		MetricsElsewhere: opts.metricsListen != "",
+		Domains:          domains, Options: profiles.Options{AllowSTARTTLS: opts.starttls}, Signer: signer,
 		PublicURL: opts.publicURL, MTASTSMode: opts.mtaSTS, Rate: opts.rate, Burst: opts.burst, Logger: accessLogger,
 		TrustedProxies: opts.trustedProxies, RateMemory: int64(opts.rateMemoryMB) << 20,
 	})
@@ -288,8 +314,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	current.Store(cert)
 	hs := serve.HTTPServer(srv, slog.NewLogLogger(handler, slog.LevelWarn))
 	if cert != nil {
-		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12,
-			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return current.Load(), nil }}
+		hs.TLSConfig = serve.TLSConfig(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return current.Load(), nil })
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -303,6 +328,17 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	scheme := "http"
 	if cert != nil {
 		scheme = "https"
+	}
+	if opts.metricsListen != "" {
+		mln, err := net.Listen("tcp", opts.metricsListen)
+		if err != nil {
+			ln.Close()
+			return usagef("--metrics-listen: %v", err)
+		}
+		ms := serve.HTTPServer(srv.MetricsHandler(), slog.NewLogLogger(handler, slog.LevelWarn))
+		go func() { _ = ms.Serve(mln) }()
+		defer ms.Close()
+		fmt.Fprintf(opts.io.err, "mailadvisor: metrics on http://%s/metrics\n", mln.Addr())
 	}
 	fmt.Fprintf(opts.io.err, "mailadvisor: serving %d domain names on %s://%s\n", srv.Domains(), scheme, ln.Addr())
 	if opts.ready != nil {

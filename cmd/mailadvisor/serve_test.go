@@ -397,3 +397,91 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// HTTPS as Mozilla's intermediate profile: AEAD suites only, TLS 1.2 at
+// least; /metrics on its own listener, off the public one; a warning for
+// a key others can read and for an expired certificate.
+func TestServeTLSMetricsListenerAndWarnings(t *testing.T) {
+	dir := t.TempDir()
+	file := writeDomainFile(t, dir, "example.yaml", serveDomainFile)
+	cert, key := integration.SelfSignedCert(t, dir, "autoconfig.example.com")
+	if err := os.Chmod(key, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrCh := make(chan string, 1)
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	opts := &serveOptions{io: streams{err: logs}, listen: "127.0.0.1:0", metricsListen: "127.0.0.1:0", domainFiles: []string{file},
+		cert: cert, key: key, mtaSTS: serve.MTASTSNone, logFormat: "text", shutdownTimeout: time.Second,
+		ready: func(a string) { addrCh <- a }}
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, opts) }()
+	var addr string
+	select {
+	case addr = <-addrCh:
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	}
+	if !strings.Contains(logs.String(), "is readable by others (mode 0644)") {
+		t.Errorf("no warning for a key others can read:\n%s", logs)
+	}
+	pem, _ := os.ReadFile(cert)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	dial := func(cfg *tls.Config) error {
+		cfg.RootCAs, cfg.ServerName = pool, "autoconfig.example.com"
+		c, err := tls.Dial("tcp", addr, cfg)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
+	for _, suite := range []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256} {
+		if err := dial(&tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{suite}}); err == nil {
+			t.Errorf("%s accepted: want AEAD suites only", tls.CipherSuiteName(suite))
+		}
+	}
+	if err := dial(&tls.Config{MinVersion: tls.VersionTLS11, MaxVersion: tls.VersionTLS11}); err == nil {
+		t.Error("TLS 1.1 accepted")
+	}
+	for _, cfg := range []*tls.Config{{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}}, {MinVersion: tls.VersionTLS13}} {
+		if err := dial(cfg); err != nil {
+			t.Errorf("an AEAD handshake failed: %v", err)
+		}
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "autoconfig.example.com", MinVersion: tls.VersionTLS12}}}
+	resp, err := client.Get("https://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/metrics on the public listener: %d, want 404", resp.StatusCode)
+	}
+	_, after, _ := strings.Cut(logs.String(), "metrics on http://")
+	metricsAddr, _, _ := strings.Cut(after, "/metrics")
+	resp, err = http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatalf("the metrics listener (%q): %v", metricsAddr, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "mailadvisor_domains_generation 1") {
+		t.Errorf("the metrics listener: %d\n%s", resp.StatusCode, grepLines(string(body), "mailadvisor_"))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Error(err)
+	}
+
+	// An expired certificate is said at start.
+	var w bytes.Buffer
+	expired := tls.Certificate{Leaf: &x509.Certificate{NotBefore: time.Now().Add(-100 * 24 * time.Hour), NotAfter: time.Now().Add(-time.Hour)}}
+	(&serveOptions{io: streams{err: &w}}).warnCert(&expired, time.Now())
+	soon := tls.Certificate{Leaf: &x509.Certificate{NotBefore: time.Now().Add(-80 * 24 * time.Hour), NotAfter: time.Now().Add(3 * 24 * time.Hour)}}
+	(&serveOptions{io: streams{err: &w}}).warnCert(&soon, time.Now())
+	if !strings.Contains(w.String(), "--cert expired on") || !strings.Contains(w.String(), "--cert expires in 2 days") {
+		t.Errorf("certificate warnings:\n%s", w.String())
+	}
+}
