@@ -120,8 +120,46 @@ func TestPageInBrowser(t *testing.T) {
 	if !strings.Contains(string(profile), "<string>erin@example.com</string>") {
 		t.Errorf("downloaded profile: %q", profile)
 	}
+	// On a 390 px phone, in both languages, the answer fits the screen:
+	// no sideways scrolling, and host names break only between labels.
+	shots := map[string][]byte{"serve-page-form-fr.png": formShot, "serve-page-answer-fr.png": answerShot}
+	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
+		Width: 390, Height: 844, DeviceScaleFactor: 3, Mobile: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"fr", "en"} {
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(srv.URL+"/?lang="+lang), chromedp.WaitVisible(chromedp.ID("email")),
+			chromedp.SendKeys(chromedp.ID("email"), "jean-baptiste.delacroix-montgolfier@example.com"),
+			chromedp.Click(chromedp.CSS("button[type=submit]")),
+			chromedp.WaitVisible(chromedp.ID("answer")),
+		)
+		if err != nil {
+			t.Fatalf("%s at 390 px: %v", lang, err)
+		}
+		if err := scripts(true); err != nil {
+			t.Fatal(err)
+		}
+		overflow, err1 := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		// A cell whose text is wider than the cell: a word cut or hidden.
+		cut, err2 := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('td')].filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)`))
+		width, err3 := chromedp.Run(ctx, chromedp.Evaluate[int](`window.innerWidth`))
+		shot, err4 := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err := errors.Join(err1, err2, err3, err4, scripts(false)); err != nil {
+			t.Fatal(err)
+		}
+		// A phone widens its layout to the content: wider than 390 is
+		// the page overflowing too.
+		if width > 390 {
+			overflow = max(overflow, width-390)
+		}
+		if overflow > 0 || len(cut) > 0 {
+			t.Errorf("%s at 390 px: the page is %d px too wide; cells that overflow: %q", lang, overflow, cut)
+		}
+		shots["serve-page-answer-390px-"+lang+".png"] = shot
+	}
 	dir := integration.ArtifactDir(t)
-	for name, shot := range map[string][]byte{"serve-page-form-fr.png": formShot, "serve-page-answer-fr.png": answerShot} {
+	for name, shot := range shots {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, shot, 0o644); err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -39,11 +40,29 @@ var pageTemplates = sync.OnceValue(func() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, lang := range []string{"en", "fr"} {
 		out[lang] = template.Must(template.New("page").Funcs(template.FuncMap{
-			"t": func(key string) string { return msg(lang, key) },
+			"t":      func(key string) string { return msg(lang, key) },
+			"breaks": breakable,
 		}).Parse(pageHTML))
 	}
 	return out
 })
+
+// breakable is a host name or an address, escaped, that a narrow screen
+// may break only after a dot or before the @ (<wbr>), never inside a
+// label: imap.ovh.net, not imap.ov / h.net.
+func breakable(s string) template.HTML {
+	var b strings.Builder
+	for i, r := range s {
+		if r == '@' && i > 0 {
+			b.WriteString("<wbr>")
+		}
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		if r == '.' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String()) //nolint:gosec // escaped above, rune by rune
+}
 
 // The page's choices.
 var (
@@ -143,7 +162,7 @@ func (s *Server) answer(w *recorder, r *http.Request, data *pageData) int {
 	if v := r.PostFormValue("devices"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > deviceChoices[len(deviceChoices)-1] {
-			data.Error = (&profiles.FieldError{Field: "devices", Value: v, Allowed: "1 to 6"}).Error()
+			data.Error = msg(lang, "bad.devices")
 			return http.StatusBadRequest
 		}
 		data.Devices = n
@@ -154,17 +173,20 @@ func (s *Server) answer(w *recorder, r *http.Request, data *pageData) int {
 			ok = ok || v == c
 		}
 		if !ok {
-			data.Error = (&profiles.FieldError{Field: "connectivity", Value: v, Allowed: strings.Join(connChoices, ", ")}).Error()
+			data.Error = msg(lang, "bad.connectivity")
 			return http.StatusBadRequest
 		}
 		data.Connectivity = v
 	}
+	// The errors in the page's words: the command line's, in English and
+	// for admins, mean little to the person filling the form.
 	addr, err := address("email", data.Email)
-	if err == nil {
-		err = checkName(data.Name)
-	}
 	if err != nil {
-		data.Error = err.Error()
+		data.Error = fmt.Sprintf(msg(lang, "bad.email"), data.Email)
+		return http.StatusBadRequest
+	}
+	if err := checkName(data.Name); err != nil {
+		data.Error = msg(lang, "bad.name")
 		return http.StatusBadRequest
 	}
 	d, ok := s.site.Load().domains[addr.Domain]
@@ -174,7 +196,8 @@ func (s *Server) answer(w *recorder, r *http.Request, data *pageData) int {
 	}
 	advice, err := s.advise(data)
 	if err != nil {
-		data.Error = err.Error()
+		s.internalError(r, "advice", err)
+		data.Error = msg(lang, "internal.error")
 		return http.StatusInternalServerError
 	}
 	res := &pageResult{Protocol: advice.Recommendation.Protocol}
@@ -227,7 +250,8 @@ func (s *Server) answer(w *recorder, r *http.Request, data *pageData) int {
 	if base, ok := s.baseURL(w, r, false); ok {
 		qr, err := qrSVG(base+res.AppleURL, msg(lang, "qr.label"))
 		if err != nil {
-			data.Error = err.Error()
+			s.internalError(r, "qr", err)
+			data.Error = msg(lang, "internal.error")
 			return http.StatusInternalServerError
 		}
 		res.QR = qr
@@ -259,4 +283,13 @@ func rows(lang string, in []profiles.SheetRow) []pageRow {
 			Security: msg(lang, "sec."+r.Security), Username: r.Username})
 	}
 	return out
+}
+
+// internalError logs what the page hides from its reader: the person sees
+// "something went wrong on our side", the operator the cause.
+func (s *Server) internalError(r *http.Request, step string, err error) {
+	if s.cfg.Logger != nil {
+		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "page",
+			slog.String("step", step), slog.String("error", err.Error()))
+	}
 }

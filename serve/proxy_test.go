@@ -118,6 +118,8 @@ func TestLinksOnlyForServedHosts(t *testing.T) {
 	}
 	if body := page("evil.example"); strings.Contains(body, "<svg") || strings.Contains(body, "evil.example") {
 		t.Error("the page made a QR code of a Host it does not serve")
+	} else if strings.Contains(body, "Scan this code") {
+		t.Error("the page asks to scan a QR code it does not show")
 	}
 	if body := page("autoconfig.example.com", "X-Forwarded-Proto", "https"); !strings.Contains(body, "<svg") {
 		t.Error("no QR code for a served host")

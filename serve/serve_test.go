@@ -421,13 +421,13 @@ func TestPage(t *testing.T) {
 		return do(t, s, "POST", "/", values.Encode(), "Content-Type", "application/x-www-form-urlencoded")
 	}
 	en := post(url.Values{"email": {"erin@example.com"}, "devices": {"3"}, "connectivity": {"good"}, "lang": {"en"}})
-	for _, want := range []string{"Use IMAP.", "3 devices", "imap.example.com", "993", `href="/mobileconfig?emailaddress=erin%40example.com&amp;protocol=imap"`, `<svg class="qr"`} {
+	for _, want := range []string{"Use IMAP.", "3 devices", "imap.<wbr>example.<wbr>com", `data-label="Server"`, "993", `href="/mobileconfig?emailaddress=erin%40example.com&amp;protocol=imap"`, `<svg class="qr"`} {
 		if !strings.Contains(en.Body.String(), want) {
 			t.Errorf("English answer lacks %s", want)
 		}
 	}
 	fr := post(url.Values{"email": {"erin@example.com"}, "devices": {"1"}, "offline": {"on"}, "connectivity": {"intermittent"}, "lang": {"fr"}})
-	for _, want := range []string{"Utilisez POP3.", "hors connexion", "pop.example.com", "995", "jours après le téléchargement", "protocol=pop3"} {
+	for _, want := range []string{"Utilisez POP3.", "hors connexion", "pop.<wbr>example.<wbr>com", "erin<wbr>@example.<wbr>com", "995", "jours après le téléchargement", "protocol=pop3"} {
 		if !strings.Contains(fr.Body.String(), want) {
 			t.Errorf("French answer lacks %s", want)
 		}
@@ -437,13 +437,18 @@ func TestPage(t *testing.T) {
 		status int
 		want   string
 	}{
-		{url.Values{"email": {"not an address"}}, 400, "email"},
+		{url.Values{"email": {"not an address"}}, 400, "not a complete mail address"},
 		{url.Values{"email": {"erin@example.net"}}, 404, "no settings for example.net"},
-		{url.Values{"email": {"erin@example.com"}, "devices": {"99"}}, 400, "devices"},
-		{url.Values{"email": {"erin@example.com"}, "connectivity": {"<script>"}}, 400, "&lt;script&gt;"},
+		{url.Values{"email": {"erin@example.com"}, "devices": {"99"}}, 400, "1 to 6"},
+		{url.Values{"email": {"erin@example.com"}, "connectivity": {"<script>"}}, 400, "connection types"},
+		// An address the browser accepts, in the page's language, not the
+		// command line's English.
+		{url.Values{"email": {"jean@martin"}, "lang": {"fr"}}, 400, "jean@martin n&#39;est pas une adresse de messagerie complète"},
+		{url.Values{"email": {"<b>x</b>"}, "lang": {"fr"}}, 400, "&lt;b&gt;x&lt;/b&gt; n&#39;est pas"},
 	} {
 		w := post(c.values)
-		if w.Code != c.status || !strings.Contains(w.Body.String(), c.want) || !strings.Contains(w.Body.String(), `role="alert"`) {
+		if w.Code != c.status || !strings.Contains(w.Body.String(), c.want) || !strings.Contains(w.Body.String(), `role="alert"`) ||
+			strings.Contains(w.Body.String(), "<script>") || strings.Contains(w.Body.String(), "invalid value") {
 			t.Errorf("%v: %d, want %d with %q", c.values, w.Code, c.status, c.want)
 		}
 	}
