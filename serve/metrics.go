@@ -13,17 +13,23 @@ import (
 )
 
 // metrics are the Prometheus series: requests by endpoint, domain and
-// status, and latency by endpoint. The domain label is a served domain or
-// "-", so its values are bounded by the configuration, not by requests.
+// status, and latency by endpoint. The domain label is "*" for any served
+// domain, or the domain itself with perDomain (--metrics-per-domain: a
+// series per domain, endpoint and status, which with thousands of domains
+// costs megabytes), and "-" for a domain not served: its values are
+// bounded by the configuration, never by requests.
 type metrics struct {
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	perDomain bool
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
 	// The domain set: which one a replica serves (each load that
 	// succeeds is the next generation), and whether the last load did.
 	generation    prometheus.Gauge
 	reloadOK      prometheus.Gauge
 	reloadTime    prometheus.Gauge
+	loadedTime    prometheus.Gauge
 	domainsServed prometheus.Gauge
+	rejected      prometheus.Gauge
 	gen           atomic.Int64
 	handler       http.Handler
 	// The series already made, so that a request does not hash its labels:
@@ -39,7 +45,7 @@ type counterKey struct {
 
 // newMetrics registers the series in a registry of the server's own,
 // with the Go runtime's and the process's.
-func newMetrics() (*metrics, error) {
+func newMetrics(perDomain bool) (*metrics, error) {
 	reg := prometheus.NewRegistry()
 	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		if err := reg.Register(c); err != nil {
@@ -47,6 +53,7 @@ func newMetrics() (*metrics, error) {
 		}
 	}
 	m := &metrics{
+		perDomain: perDomain,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mailadvisor_serve_requests_total", Help: "Requests answered, by endpoint, served domain and HTTP status.",
 		}, []string{"endpoint", "domain", "status"}),
@@ -61,9 +68,13 @@ func newMetrics() (*metrics, error) {
 		Help: "1 when the last load of the domain set succeeded, 0 when it failed (the previous set is still served)."})
 	m.reloadTime = prometheus.NewGauge(prometheus.GaugeOpts{Name: "mailadvisor_domains_last_reload_timestamp_seconds",
 		Help: "When the domain set was last loaded or tried, in Unix seconds."})
+	m.loadedTime = prometheus.NewGauge(prometheus.GaugeOpts{Name: "mailadvisor_domains_loaded_timestamp_seconds",
+		Help: "When the domain set served was loaded, in Unix seconds: time() minus this is how stale it is (a database away, a file that does not parse)."})
 	m.domainsServed = prometheus.NewGauge(prometheus.GaugeOpts{Name: "mailadvisor_domains_served",
 		Help: "Domain names served."})
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.generation, m.reloadOK, m.reloadTime, m.domainsServed} {
+	m.rejected = prometheus.NewGauge(prometheus.GaugeOpts{Name: "mailadvisor_domains_rejected",
+		Help: "Rows of the domain source left out of the set served, for errors of their own (the log says which)."})
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.generation, m.reloadOK, m.reloadTime, m.loadedTime, m.domainsServed, m.rejected} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -73,8 +84,11 @@ func newMetrics() (*metrics, error) {
 }
 
 func (m *metrics) observe(endpoint, domain string, status int, d time.Duration) {
-	if domain == "" {
+	switch {
+	case domain == "":
 		domain = "-"
+	case !m.perDomain:
+		domain = "*"
 	}
 	key := counterKey{endpoint, domain, status}
 	c, ok := m.counters.Load(key)
@@ -99,6 +113,7 @@ func (m *metrics) loaded(ok bool, n int) {
 		return
 	}
 	m.generation.Set(float64(m.gen.Add(1)))
+	m.loadedTime.SetToCurrentTime()
 	m.reloadOK.Set(1)
 	m.domainsServed.Set(float64(n))
 }

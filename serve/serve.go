@@ -76,6 +76,9 @@ type Config struct {
 	// MetricsElsewhere takes /metrics off the public handler: it is served
 	// by MetricsHandler on a listener of its own (--metrics-listen).
 	MetricsElsewhere bool
+	// MetricsPerDomain labels the request counts with each served domain
+	// (else "*"): a series per domain, endpoint and status.
+	MetricsPerDomain bool
 	// TrustedProxies are the peers (a load balancer, an ingress) whose
 	// Forwarded or X-Forwarded-For and X-Forwarded-Proto headers say who
 	// the client is and how it came; from any other peer they are ignored.
@@ -145,7 +148,7 @@ func New(cfg Config) (*Server, error) {
 		s.limiter = newIPLimiter(cfg.Rate, cfg.Burst, cfg.RateMemory)
 	}
 	var err error
-	if s.metrics, err = newMetrics(); err != nil {
+	if s.metrics, err = newMetrics(cfg.MetricsPerDomain); err != nil {
 		return nil, err
 	}
 	s.makeRoutes()
@@ -178,6 +181,10 @@ func (s *Server) Reload(domains []*profiles.Domain, signer *profiles.Signer) err
 // reached Reload (a file that does not parse): the previous set is still
 // served, and /metrics says so.
 func (s *Server) ReloadFailed() { s.metrics.loaded(false, 0) }
+
+// SetRejected records how many entries of the domain source were left
+// out of the set served (rows of their own that are wrong).
+func (s *Server) SetRejected(n int) { s.metrics.rejected.Set(float64(n)) }
 
 // MetricsHandler serves /metrics alone, for a listener of its own.
 func (s *Server) MetricsHandler() http.Handler {

@@ -352,18 +352,27 @@ func TestReloadAndReadiness(t *testing.T) {
 }
 
 func TestMetricsCountByEndpointDomainStatus(t *testing.T) {
-	s := newTestServer(t, Config{})
-	do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.com", "")
-	do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.net", "")
-	body := do(t, s, "GET", "/metrics", "").Body.String()
-	for _, want := range []string{
-		`mailadvisor_serve_requests_total{domain="example.com",endpoint="autoconfig",status="200"} 1`,
-		`mailadvisor_serve_requests_total{domain="-",endpoint="autoconfig",status="404"} 1`,
-		`mailadvisor_serve_request_duration_seconds_bucket{endpoint="autoconfig",le="0.005"}`,
-		`go_goroutines`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %s", want)
+	for _, perDomain := range []bool{false, true} {
+		s := newTestServer(t, Config{MetricsPerDomain: perDomain})
+		do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.com", "")
+		do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=a@example.net", "")
+		body := do(t, s, "GET", "/metrics", "").Body.String()
+		served, other := `domain="*"`, `domain="example.com"`
+		if perDomain {
+			served, other = other, served
+		}
+		for _, want := range []string{
+			`mailadvisor_serve_requests_total{` + served + `,endpoint="autoconfig",status="200"} 1`,
+			`mailadvisor_serve_requests_total{domain="-",endpoint="autoconfig",status="404"} 1`,
+			`mailadvisor_serve_request_duration_seconds_bucket{endpoint="autoconfig",le="0.005"}`,
+			`go_goroutines`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("per domain %v: metrics lack %s", perDomain, want)
+			}
+		}
+		if strings.Contains(body, other) {
+			t.Errorf("per domain %v: metrics have %s", perDomain, other)
 		}
 	}
 }

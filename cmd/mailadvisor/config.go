@@ -17,7 +17,7 @@ import (
 
 // configKeys are the settings a config file may hold; each one is also a
 // flag and a MAILADVISOR_* environment variable.
-var configKeys = []string{"output", "preset", "rules", "extra-rules", "years", "carbon-model", "cost-params", "carbon-params", "lang"}
+var configKeys = []string{"output", "preset", "rules", "extra-rules", "years", "carbon-model", "cost-params", "carbon-params", "lang", "domain-source"}
 
 // applySettings is the one step that gives every command its settings:
 // each setting that is a flag of the command and was not given on the

@@ -186,6 +186,27 @@ func (*choiceFlag) checksWhenSet()    {}
 func (*intRange) checksWhenSet()      {}
 func (*durationRange) checksWhenSet() {}
 func (*prefixList) checksWhenSet()    {}
+func (*checkedString) checksWhenSet() {}
+
+// checkedString is a string flag whose check runs when it is set; check
+// may return the value to show in place of the one given (a URL without
+// its password).
+type checkedString struct {
+	target *string
+	typ    string
+	check  func(string) (string, error)
+}
+
+func (c *checkedString) String() string { return *c.target }
+func (c *checkedString) Type() string   { return c.typ }
+
+func (c *checkedString) Set(v string) error {
+	if _, err := c.check(v); err != nil {
+		return err
+	}
+	*c.target = v
+	return nil
+}
 
 // prefixList is a repeatable flag of addresses or CIDR prefixes, each
 // checked when it is set.

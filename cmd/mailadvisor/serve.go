@@ -24,6 +24,7 @@ import (
 
 	"github.com/mailadvisor/mailadvisor/internal/dirwatch"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
+	"github.com/mailadvisor/mailadvisor/pgsource"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/serve"
 )
@@ -34,6 +35,11 @@ type serveOptions struct {
 	domainDir       string
 	domainFiles     []string
 	domains         []string
+	domainSource    string
+	domainQuery     string
+	domainNotify    string
+	domainRefresh   time.Duration
+	source          *pgsource.Source
 	cert, key       string
 	signCert        string
 	signKey         string
@@ -48,6 +54,7 @@ type serveOptions struct {
 	watch           bool
 	rateMemoryMB    int
 	metricsListen   string
+	metricsDomains  bool
 	trustedProxies  []netip.Prefix
 	shutdownTimeout time.Duration
 	// ready is told the address once the server listens (tests).
@@ -57,7 +64,7 @@ type serveOptions struct {
 func newServeCmd(io streams) *cobra.Command {
 	opts := &serveOptions{io: io}
 	cmd := &cobra.Command{
-		Use:   "serve [--domain-dir DIR | --domain-file FILE ... | --domain NAME ...]",
+		Use:   "serve [--domain-dir DIR | --domain-file FILE ... | --domain NAME ... | --domain-source postgres://...]",
 		Short: "Answer mail apps' auto-configuration requests over HTTP, with a page for people",
 		Long: `Serve the profiles over HTTP for every domain described, the way mail apps
 ask for them:
@@ -81,6 +88,11 @@ a mounted ConfigMap or Secret), the domain files, the TLS certificate and
 the signing key are loaded again within a second, checked whole, and
 swapped in; a bad set keeps the last good one (/metrics:
 mailadvisor_domains_generation, mailadvisor_domains_last_reload_success).
+For a large fleet, --domain-source reads the domains from PostgreSQL (the
+table or --domain-query README documents), again on each NOTIFY on
+--domain-notify's channel and every --domain-refresh; while the database
+is away the last set read is served (mailadvisor_domains_loaded_timestamp_seconds
+says since when).
 SIGHUP does the same at once;
 SIGTERM or Ctrl-C stops taking requests and finishes those in flight.
 Put it behind the names autoconfig.DOMAIN, autodiscover.DOMAIN and
@@ -88,7 +100,8 @@ mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
 (--cert/--key, or a TLS proxy in front).`,
 		Example: `  mailadvisor serve --domain-file example.com.yaml --listen :8080
   mailadvisor serve --domain-dir /etc/mailadvisor/domains --cert fullchain.pem --key privkey.pem --listen :443
-  mailadvisor serve --domain example.com --public-url https://autoconfig.example.com`,
+  mailadvisor serve --domain example.com --public-url https://autoconfig.example.com
+  PGPASSWORD=... mailadvisor serve --domain-source postgres://mailadvisor@db.internal/panel --listen :8080`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd.Context(), opts)
@@ -97,9 +110,15 @@ mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
 	f := cmd.Flags()
 	f.StringVar(&opts.listen, "listen", ":8080", "address to listen on (host:port)")
 	f.StringVar(&opts.metricsListen, "metrics-listen", "", "serve /metrics on this address instead (host:port, such as 127.0.0.1:9090 or the pod's :9090), off the public listener")
+	f.BoolVar(&opts.metricsDomains, "metrics-per-domain", false, `count requests by domain in /metrics (else all served domains are domain="*"): a series per domain, endpoint and status`)
 	f.StringVar(&opts.domainDir, "domain-dir", "", "serve every domain file (*.yaml, *.yml) in this directory")
 	f.StringSliceVar(&opts.domainFiles, "domain-file", nil, "serve this domain file (the format of 'profile --domain-file'); repeatable")
 	f.StringSliceVar(&opts.domains, "domain", nil, "serve this domain with guessed servers (mail.DOMAIN); repeatable")
+	f.Var(&checkedString{target: &opts.domainSource, typ: "url", check: pgsource.CheckURL}, "domain-source",
+		"read the domains from PostgreSQL: postgres://USER@HOST/DATABASE (the password from PGPASSWORD or ~/.pgpass)")
+	f.StringVar(&opts.domainQuery, "domain-query", pgsource.DefaultQuery, "with --domain-source: the query that returns the domains, one row each, its columns named "+strings.Join(pgsource.Columns(), ", "))
+	f.StringVar(&opts.domainNotify, "domain-notify", pgsource.DefaultChannel, `with --domain-source: reload on each NOTIFY on this channel ("" not to listen)`)
+	addDurationFlag(cmd, &opts.domainRefresh, "domain-refresh", 5*time.Minute, 0, 24*time.Hour, "with --domain-source: also reload this often (0: on notifications only)")
 	f.StringVar(&opts.cert, "cert", "", "TLS certificate chain (PEM): serve HTTPS")
 	f.StringVar(&opts.key, "key", "", "TLS private key (PEM)")
 	f.StringVar(&opts.signCert, "sign-cert", "", "sign Apple profiles with this certificate (PEM)")
@@ -123,13 +142,15 @@ mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
 	return cmd
 }
 
-// loadDomains reads every domain the flags name.
-func (opts *serveOptions) loadDomains() ([]*profiles.Domain, error) {
+// loadDomains reads every domain the flags name. Rows of --domain-source
+// that are wrong are left out and returned in rejected; the others are
+// served.
+func (opts *serveOptions) loadDomains(ctx context.Context) (out []*profiles.Domain, rejected []*pgsource.RowError, err error) {
 	files := slices.Clone(opts.domainFiles)
 	if opts.domainDir != "" {
 		entries, err := os.ReadDir(opts.domainDir)
 		if err != nil {
-			return nil, usagef("--domain-dir: %v", err)
+			return nil, nil, usagef("--domain-dir: %v", err)
 		}
 		for _, e := range entries {
 			name := e.Name()
@@ -141,7 +162,6 @@ func (opts *serveOptions) loadDomains() ([]*profiles.Domain, error) {
 			}
 		}
 	}
-	var out []*profiles.Domain
 	// Where each name is described: a name described twice is refused,
 	// naming both places.
 	from := map[string]string{}
@@ -158,31 +178,52 @@ func (opts *serveOptions) loadDomains() ([]*profiles.Domain, error) {
 	for _, file := range files {
 		d, err := readDomainFile(opts.io.inputs, file)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := described(d, "the domain file "+textcheck.Visible(file)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, d)
 	}
 	for _, name := range opts.domains {
 		d := &profiles.Domain{Domains: []string{name}}
 		if err := d.Normalize(); err != nil {
-			return nil, &usageError{err: fmt.Errorf("--domain: %w", err)}
+			return nil, nil, &usageError{err: fmt.Errorf("--domain: %w", err)}
 		}
 		if profiles.PublicProvider(d.Domains[0]) {
-			return nil, usagef("--domain: %s is a public mail provider's domain: its servers are the provider's", name)
+			return nil, nil, usagef("--domain: %s is a public mail provider's domain: its servers are the provider's", name)
 		}
 		if err := described(d, "--domain"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		fmt.Fprintf(opts.io.err, "mailadvisor: note: the servers of %s are a guess (mail.%s): confirm them, or give a --domain-file\n", d.Domains[0], d.Domains[0])
 		out = append(out, d)
 	}
-	if len(out) == 0 {
-		return nil, withHint(usagef("no domain to serve: give --domain-file, --domain-dir or --domain"), "mailadvisor serve --domain example.com")
+	if opts.source != nil {
+		lctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		rows, bad, err := opts.source.Load(lctx)
+		var field *profiles.FieldError
+		if errors.As(err, &field) {
+			return nil, nil, usagef("--%s: invalid value %q: want %s", field.Field, field.Value, field.Allowed)
+		} else if err != nil {
+			return nil, bad, fmt.Errorf("--domain-source %w", err)
+		}
+		for _, d := range rows {
+			where := "--domain-source " + opts.source.Redacted
+			if first, dup := from[d.Domains[0]]; dup {
+				bad = append(bad, &pgsource.RowError{Domain: d.Domains[0], Err: fmt.Errorf("also described in %s: left out", first)})
+				continue
+			}
+			from[d.Domains[0]] = where
+			out = append(out, d)
+		}
+		rejected = bad
 	}
-	return out, nil
+	if len(out) == 0 {
+		return nil, rejected, withHint(usagef("no domain to serve: give --domain-file, --domain-dir, --domain or --domain-source"), "mailadvisor serve --domain example.com")
+	}
+	return out, rejected, nil
 }
 
 // domainDirEntry tells whether an entry of --domain-dir is a domain file:
@@ -282,10 +323,18 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		return usagef("--log-format: invalid value %q: want text or json", opts.logFormat)
 	}
 	logger := slog.New(handler)
-	domains, err := opts.loadDomains()
+	if opts.domainSource != "" {
+		src, err := pgsource.New(pgsource.Config{URL: opts.domainSource, Query: opts.domainQuery, Channel: opts.domainNotify})
+		if err != nil {
+			return usagef("--domain-source: %v", err)
+		}
+		opts.source = src
+	}
+	domains, rejected, err := opts.loadDomains(ctx)
 	if err != nil {
 		return err
 	}
+	opts.warnRejected(rejected, func(msg string) { fmt.Fprintf(opts.io.err, "mailadvisor: warning: %s\n", msg) })
 	cert, err := opts.loadCert()
 	if err != nil {
 		return err
@@ -299,8 +348,8 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		accessLogger = nil
 	}
 	srv, err := serve.New(serve.Config{
-		MetricsElsewhere: opts.metricsListen != "",
-		Domains:          domains, Options: profiles.Options{AllowSTARTTLS: opts.starttls}, Signer: signer,
+		MetricsElsewhere: opts.metricsListen != "", MetricsPerDomain: opts.metricsDomains,
+		Domains: domains, Options: profiles.Options{AllowSTARTTLS: opts.starttls}, Signer: signer,
 		PublicURL: opts.publicURL, MTASTSMode: opts.mtaSTS, Rate: opts.rate, Burst: opts.burst, Logger: accessLogger,
 		TrustedProxies: opts.trustedProxies, RateMemory: int64(opts.rateMemoryMB) << 20,
 	})
@@ -310,6 +359,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	} else if err != nil {
 		return err
 	}
+	srv.SetRejected(len(rejected))
 	var current atomic.Pointer[tls.Certificate]
 	current.Store(cert)
 	hs := serve.HTTPServer(srv, slog.NewLogLogger(handler, slog.LevelWarn))
@@ -357,6 +407,31 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 			return err
 		}
 	}
+	if opts.source != nil {
+		due := func() {
+			select {
+			case changed <- struct{}{}:
+			default:
+			}
+		}
+		if opts.domainNotify != "" {
+			go opts.source.Listen(ctx, due, func(err error) { logger.Warn("listening for domain changes", "error", err.Error()) })
+		}
+		if opts.domainRefresh > 0 {
+			go func() {
+				t := time.NewTicker(opts.domainRefresh)
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+						due()
+					}
+				}
+			}()
+		}
+	}
 	done := make(chan error, 1)
 	go func() {
 		if cert != nil {
@@ -370,9 +445,9 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		case err := <-done:
 			return err
 		case <-hup:
-			opts.reload(srv, &current, logger, "SIGHUP")
+			opts.reload(ctx, srv, &current, logger, "SIGHUP")
 		case <-changed:
-			opts.reload(srv, &current, logger, "files changed")
+			opts.reload(ctx, srv, &current, logger, "changed")
 		case <-ctx.Done():
 			srv.SetReady(false)
 			logger.Info("shutting down: finishing the requests in flight")
@@ -389,8 +464,8 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 
 // reload reads the domain files, the certificate and the signing key
 // again; on any error the server keeps what it had and says why.
-func (opts *serveOptions) reload(srv *serve.Server, current *atomic.Pointer[tls.Certificate], logger *slog.Logger, why string) {
-	domains, err := opts.loadDomains()
+func (opts *serveOptions) reload(ctx context.Context, srv *serve.Server, current *atomic.Pointer[tls.Certificate], logger *slog.Logger, why string) {
+	domains, rejected, err := opts.loadDomains(ctx)
 	var cert *tls.Certificate
 	if err == nil {
 		cert, err = opts.loadCert()
@@ -410,7 +485,21 @@ func (opts *serveOptions) reload(srv *serve.Server, current *atomic.Pointer[tls.
 	if cert != nil {
 		current.Store(cert)
 	}
+	srv.SetRejected(len(rejected))
+	opts.warnRejected(rejected, func(msg string) { logger.Warn(msg) })
 	logger.Info("reloaded", "why", why, "domains", srv.Domains(), "generation", srv.Generation())
+}
+
+// warnRejected says which rows of --domain-source were left out: the
+// first ten, then how many more.
+func (opts *serveOptions) warnRejected(rejected []*pgsource.RowError, warn func(string)) {
+	for i, r := range rejected {
+		if i == 10 {
+			warn(fmt.Sprintf("--domain-source: %d more rows left out", len(rejected)-10))
+			return
+		}
+		warn("--domain-source: " + textcheck.Visible(r.Error()) + ": left out, the other rows are served")
+	}
 }
 
 // watchSettle is how long the files must stay still before a reload: the

@@ -44,7 +44,7 @@ func TestServeAnswersWhatProfileWrites(t *testing.T) {
 	dir := t.TempDir()
 	file := writeDomainFile(t, dir, "example.yaml", serveDomainFile)
 	opts := &serveOptions{io: streams{err: io.Discard}, domainFiles: []string{file}}
-	domains, err := opts.loadDomains()
+	domains, _, err := opts.loadDomains(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestServeSignsProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	domains, _ := opts.loadDomains()
+	domains, _, _ := opts.loadDomains(t.Context())
 	srv, err := serve.New(serve.Config{Domains: domains, Signer: signer})
 	if err != nil {
 		t.Fatal(err)
@@ -284,7 +284,7 @@ func TestServeDomainDirKubeletLayout(t *testing.T) {
 		}
 	}
 	opts := &serveOptions{io: streams{err: io.Discard}, domainDir: dir}
-	domains, err := opts.loadDomains()
+	domains, _, err := opts.loadDomains(t.Context())
 	if err != nil {
 		t.Fatalf("the kubelet layout: %v", err)
 	}
