@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/netip"
+	neturl "net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -41,6 +43,11 @@ type serveOptions struct {
 	domainRefresh   time.Duration
 	source          *pgsource.Source
 	cert, key       string
+	acme            bool
+	acmeDirectory   string
+	acmeEmail       string
+	acmeCache       string
+	acmeCA          string
 	signCert        string
 	signKey         string
 	signChain       string
@@ -97,10 +104,12 @@ SIGHUP does the same at once;
 SIGTERM or Ctrl-C stops taking requests and finishes those in flight.
 Put it behind the names autoconfig.DOMAIN, autodiscover.DOMAIN and
 mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
-(--cert/--key, or a TLS proxy in front).`,
+(--cert/--key; --acme, which obtains a certificate for each served name
+and renews it; or a TLS proxy in front).`,
 		Example: `  mailadvisor serve --domain-file example.com.yaml --listen :8080
   mailadvisor serve --domain-dir /etc/mailadvisor/domains --cert fullchain.pem --key privkey.pem --listen :443
   mailadvisor serve --domain example.com --public-url https://autoconfig.example.com
+  mailadvisor serve --domain-dir /etc/mailadvisor/domains --acme --acme-cache /var/cache/mailadvisor/acme --acme-email ops@example.com --listen :443
   PGPASSWORD=... mailadvisor serve --domain-source postgres://mailadvisor@db.internal/panel --listen :8080`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -121,6 +130,11 @@ mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
 	addDurationFlag(cmd, &opts.domainRefresh, "domain-refresh", 5*time.Minute, 0, 24*time.Hour, "with --domain-source: also reload this often (0: on notifications only)")
 	f.StringVar(&opts.cert, "cert", "", "TLS certificate chain (PEM): serve HTTPS")
 	f.StringVar(&opts.key, "key", "", "TLS private key (PEM)")
+	f.BoolVar(&opts.acme, "acme", false, "obtain and renew the HTTPS certificates of every served name through ACME (tls-alpn-01 on --listen, which the names must reach on port 443); accepts the CA's terms")
+	f.StringVar(&opts.acmeDirectory, "acme-directory", serve.DefaultACMEDirectory, "with --acme: the ACME server's directory URL")
+	f.StringVar(&opts.acmeEmail, "acme-email", "", "with --acme: the account's contact address, for the CA's notices")
+	f.StringVar(&opts.acmeCache, "acme-cache", "", "with --acme: the directory that keeps the account key and certificates between runs (required; a volume in a container)")
+	f.StringVar(&opts.acmeCA, "acme-ca", "", "with --acme: trust these CA certificates (PEM) for the ACME server's own HTTPS (a private ACME server)")
 	f.StringVar(&opts.signCert, "sign-cert", "", "sign Apple profiles with this certificate (PEM)")
 	f.StringVar(&opts.signKey, "sign-key", "", "the signing certificate's private key (PEM)")
 	f.StringVar(&opts.signChain, "sign-chain", "", "intermediate certificates to include in signatures (PEM)")
@@ -138,6 +152,7 @@ mta-sts.DOMAIN ('mailadvisor server dns' writes them), over HTTPS
 	f.BoolVar(&opts.watch, "watch", true, "reload when --domain-dir, --cert, --key or the signing files change (as SIGHUP does); --watch=false for SIGHUP only")
 	addDurationFlag(cmd, &opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, 0, time.Hour, "on SIGTERM, how long requests in flight may take")
 	cmd.MarkFlagsRequiredTogether("cert", "key")
+	cmd.MarkFlagsMutuallyExclusive("acme", "cert")
 	cmd.MarkFlagsRequiredTogether("sign-cert", "sign-key")
 	return cmd
 }
@@ -255,6 +270,29 @@ func domainDirEntry(dir string, e os.DirEntry) (string, bool) {
 	return path, err == nil && fi.Mode().IsRegular()
 }
 
+// acmeConfig checks the --acme-* flags.
+func (opts *serveOptions) acmeConfig() (serve.ACMEConfig, error) {
+	if opts.acmeCache == "" {
+		return serve.ACMEConfig{}, withHint(usagef("--acme needs --acme-cache DIR: where the account key and certificates are kept between runs"),
+			"mailadvisor serve --acme --acme-cache /var/cache/mailadvisor/acme ...")
+	}
+	if u, err := neturl.Parse(opts.acmeDirectory); err != nil || u.Scheme != "https" || u.Host == "" {
+		return serve.ACMEConfig{}, usagef("--acme-directory: invalid value %q: want the https:// URL of an ACME directory", textcheck.Visible(opts.acmeDirectory))
+	}
+	cfg := serve.ACMEConfig{Directory: opts.acmeDirectory, Email: opts.acmeEmail, CacheDir: opts.acmeCache}
+	if opts.acmeCA != "" {
+		data, err := opts.io.inputs.read("--acme-ca", opts.acmeCA, nil)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(data) {
+			return cfg, usagef("--acme-ca: %s holds no PEM certificate", textcheck.Visible(opts.acmeCA))
+		}
+	}
+	return cfg, nil
+}
+
 // loadCert reads the TLS key pair.
 func (opts *serveOptions) loadCert() (*tls.Certificate, error) {
 	if opts.cert == "" {
@@ -363,8 +401,20 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	var current atomic.Pointer[tls.Certificate]
 	current.Store(cert)
 	hs := serve.HTTPServer(srv, slog.NewLogLogger(handler, slog.LevelWarn))
+	useTLS := cert != nil || opts.acme
 	if cert != nil {
 		hs.TLSConfig = serve.TLSConfig(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return current.Load(), nil })
+	}
+	if opts.acme {
+		cfg, err := opts.acmeConfig()
+		if err != nil {
+			return err
+		}
+		m, err := srv.ACME(cfg)
+		if err != nil {
+			return err
+		}
+		hs.TLSConfig = serve.ACMETLSConfig(m)
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -376,7 +426,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		return usagef("--listen: %v", err)
 	}
 	scheme := "http"
-	if cert != nil {
+	if useTLS {
 		scheme = "https"
 	}
 	if opts.metricsListen != "" {
@@ -434,7 +484,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	}
 	done := make(chan error, 1)
 	go func() {
-		if cert != nil {
+		if useTLS {
 			done <- hs.ServeTLS(ln, "", "") // the certificate comes from TLSConfig; HTTP/2 offered
 			return
 		}

@@ -1,5 +1,5 @@
 // Package fakedns is a DNS server on 127.0.0.1 for tests (github.com/miekg/dns):
-// it answers the records it is given and NXDOMAIN for every other name, so
+// it answers the records it is given, over UDP and TCP, and NXDOMAIN for every other name, so
 // that a test's DNS traffic never leaves the machine.
 package fakedns
 
@@ -24,11 +24,7 @@ func Start(zone string) (addr string, stop func(), err error) {
 		}
 		records[rr.Header().Name] = append(records[rr.Header().Name], rr)
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+	handler := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetReply(q)
 		for _, rr := range records[q.Question[0].Name] {
@@ -40,7 +36,26 @@ func Start(zone string) (addr string, stop func(), err error) {
 			m.Rcode = dns.RcodeNameError
 		}
 		_ = w.WriteMsg(m)
-	})}
-	go func() { _ = srv.ActivateAndServe() }()
-	return pc.LocalAddr().String(), func() { _ = srv.Shutdown() }, nil
+	})
+	// UDP and TCP on one port, as a real server (some resolvers, Pebble's
+	// among them, ask over TCP).
+	var pc net.PacketConn
+	var tl net.Listener
+	for range 20 {
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			return "", nil, err
+		}
+		if tl, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			break
+		}
+		pc.Close()
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	udp := &dns.Server{PacketConn: pc, Handler: handler}
+	tcp := &dns.Server{Listener: tl, Handler: handler}
+	go func() { _ = udp.ActivateAndServe() }()
+	go func() { _ = tcp.ActivateAndServe() }()
+	return pc.LocalAddr().String(), func() { _ = udp.Shutdown(); _ = tcp.Shutdown() }, nil
 }
