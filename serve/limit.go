@@ -57,7 +57,14 @@ func newIPLimiter(perSecond float64, burst int, budget int64) *ipLimiter {
 
 // allow takes a token from ip's bucket at now.
 func (l *ipLimiter) allow(ip string, now time.Time) bool {
-	key := clientKey(ip)
+	a, _ := netip.ParseAddr(ip)
+	return l.allowAddr(a, now)
+}
+
+// allowAddr is allow for an address already parsed (invalid: one bucket
+// for every such client).
+func (l *ipLimiter) allowAddr(a netip.Addr, now time.Time) bool {
+	key := clientKey(a)
 	t := now.Sub(l.epoch).Nanoseconds()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -137,9 +144,8 @@ func (l *ipLimiter) len() int {
 // clientKey is the bucket an address counts against: itself for IPv4 (an
 // IPv4-mapped IPv6 address too), its /64 for IPv6. Anything else (no
 // address: a Unix socket's peer) shares one bucket.
-func clientKey(ip string) bucketKey {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
+func clientKey(a netip.Addr) bucketKey {
+	if !a.IsValid() {
 		return 0
 	}
 	if a = a.Unmap(); a.Is4() {

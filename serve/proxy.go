@@ -13,7 +13,7 @@ import (
 // client's address (the rate limit's key) and whether it came over HTTPS
 // (for the links the server writes).
 type origin struct {
-	addr  string
+	addr  netip.Addr // invalid when the peer's address does not parse
 	https bool
 }
 
@@ -25,32 +25,66 @@ type origin struct {
 // cannot choose its address or scheme by sending these headers.
 func (s *Server) originOf(r *http.Request) origin {
 	peer := peerAddr(r)
-	o := origin{addr: peer.String(), https: r.TLS != nil}
-	if !peer.IsValid() {
-		o.addr = r.RemoteAddr
+	o := origin{addr: peer, https: r.TLS != nil}
+	if !peer.IsValid() || !s.trusted(peer) {
 		return o
 	}
-	if !s.trusted(peer) {
-		return o
-	}
-	hops, proto := forwarded(r.Header)
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, ok := parseHop(hops[i])
-		if !ok {
-			break // a hop we cannot read: what is left of it is the client's word
+	var proto string
+	if r.Header["Forwarded"] != nil {
+		var hops []string
+		hops, proto = forwarded(r.Header)
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, ok := parseHop(hops[i])
+			if !ok {
+				break // a hop we cannot read: what is left of it is the client's word
+			}
+			if !s.trusted(a) {
+				o.addr = a
+				break
+			}
 		}
-		if !s.trusted(a) {
-			o.addr = a.String()
-			break
+	} else {
+		// X-Forwarded-For, read from the right without making a list:
+		// the common case behind an ingress, on every request.
+		if a, ok := s.rightmostUntrusted(r.Header["X-Forwarded-For"]); ok {
+			o.addr = a
+		}
+		if protos := r.Header["X-Forwarded-Proto"]; len(protos) > 0 {
+			last := protos[len(protos)-1]
+			proto = strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:])
 		}
 	}
-	switch strings.ToLower(proto) {
-	case "https":
+	switch {
+	case strings.EqualFold(proto, "https"):
 		o.https = true
-	case "http":
+	case strings.EqualFold(proto, "http"):
 		o.https = false
 	}
 	return o
+}
+
+// rightmostUntrusted is the last hop of X-Forwarded-For (several lines
+// are one list) that is not a trusted proxy; false when a hop before it
+// cannot be read or every hop is trusted.
+func (s *Server) rightmostUntrusted(lines []string) (netip.Addr, bool) {
+	for i := len(lines) - 1; i >= 0; i-- {
+		line := lines[i]
+		for {
+			cut := strings.LastIndexByte(line, ',')
+			a, ok := parseHop(line[cut+1:])
+			if !ok {
+				return netip.Addr{}, false
+			}
+			if !s.trusted(a) {
+				return a, true
+			}
+			if cut < 0 {
+				break
+			}
+			line = line[:cut]
+		}
+	}
+	return netip.Addr{}, false
 }
 
 // trusted tells whether a is one of the trusted proxies.
@@ -77,38 +111,26 @@ func peerAddr(r *http.Request) netip.Addr {
 	return a.Unmap()
 }
 
-// forwarded reads the hops a request went through, nearest last, and the
-// scheme the first proxy saw: from Forwarded when there is one, else from
-// X-Forwarded-For and X-Forwarded-Proto. Several header lines are one list.
+// forwarded reads the hops of the Forwarded header (RFC 7239), nearest
+// last, and the scheme the nearest proxy gave. Several header lines are
+// one list.
 func forwarded(h http.Header) (hops []string, proto string) {
-	if lines := h.Values("Forwarded"); len(lines) > 0 {
-		for _, line := range lines {
-			for _, elem := range strings.Split(line, ",") {
-				for _, pair := range strings.Split(elem, ";") {
-					k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
-					if !ok {
-						continue
-					}
-					v = strings.Trim(strings.TrimSpace(v), `"`)
-					switch strings.ToLower(k) {
-					case "for":
-						hops = append(hops, v)
-					case "proto":
-						proto = v // the last proxy's, which is ours
-					}
+	for _, line := range h.Values("Forwarded") {
+		for _, elem := range strings.Split(line, ",") {
+			for _, pair := range strings.Split(elem, ";") {
+				k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+				if !ok {
+					continue
+				}
+				v = strings.Trim(strings.TrimSpace(v), `"`)
+				switch strings.ToLower(k) {
+				case "for":
+					hops = append(hops, v)
+				case "proto":
+					proto = v // the last proxy's, which is ours
 				}
 			}
 		}
-		return hops, proto
-	}
-	for _, line := range h.Values("X-Forwarded-For") {
-		for _, hop := range strings.Split(line, ",") {
-			hops = append(hops, strings.TrimSpace(hop))
-		}
-	}
-	if protos := h.Values("X-Forwarded-Proto"); len(protos) > 0 {
-		parts := strings.Split(protos[len(protos)-1], ",")
-		proto = strings.TrimSpace(parts[len(parts)-1])
 	}
 	return hops, proto
 }

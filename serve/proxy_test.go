@@ -54,7 +54,7 @@ func TestOriginBehindTrustedProxies(t *testing.T) {
 		{"10.1.2.3:4000", []string{"X-Forwarded-For", "10.2.2.2"}, "10.1.2.3", false},
 	} {
 		o := s.originOf(request("/", c.peer, c.header...))
-		if o.addr != c.addr || o.https != c.https {
+		if o.addr.String() != c.addr || o.https != c.https {
 			t.Errorf("peer %s %q: %+v, want %s https=%t", c.peer, c.header, o, c.addr, c.https)
 		}
 	}

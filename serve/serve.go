@@ -266,7 +266,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Header().Set("X-Content-Type-Options", "nosniff")
 	o := s.originOf(r)
 	rec.https = o.https
-	if h.limited && s.limiter != nil && !s.limiter.allow(o.addr, start) {
+	if h.limited && s.limiter != nil && !s.limiter.allowAddr(o.addr, start) {
 		rec.Header().Set("Retry-After", "1")
 		plain(rec, http.StatusTooManyRequests, "too many requests: slow down")
 	} else {

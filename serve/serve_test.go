@@ -291,7 +291,7 @@ func TestLimiterIPv6Prefix(t *testing.T) {
 	if !l.allow("2001:db8:1:3::1", now) || !l.allow("192.0.2.1", now) || !l.allow("::ffff:192.0.2.2", now) {
 		t.Error("another /64 or an IPv4 client was refused")
 	}
-	if clientKey("::ffff:192.0.2.2") != clientKey("192.0.2.2") || clientKey("2001:db8::1") == clientKey("2001:db8:0:1::1") {
+	if clientKey(netip.MustParseAddr("::ffff:192.0.2.2")) != clientKey(netip.MustParseAddr("192.0.2.2")) || clientKey(netip.MustParseAddr("2001:db8::1")) == clientKey(netip.MustParseAddr("2001:db8:0:1::1")) {
 		t.Error("IPv4-mapped addresses or /64s keyed apart")
 	}
 }
