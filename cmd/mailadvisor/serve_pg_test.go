@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -42,42 +39,10 @@ func TestServeFromPostgres(t *testing.T) {
 	sql(string(schema))
 	sql(`INSERT INTO mailadvisor_domains VALUES ('example.com', 'imap.example.com', NULL, NULL, 'Example'), ('not a domain', NULL, NULL, NULL, NULL)`)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addrCh := make(chan string, 1)
-	logs := &syncWriter{w: &bytes.Buffer{}}
-	opts := &serveOptions{io: streams{err: logs}, listen: "127.0.0.1:0", domainSource: pg.URL, domainNotify: "mailadvisor_domains",
+	srv := startServe(t, &serveOptions{listen: "127.0.0.1:0", domainSource: pg.URL, domainNotify: "mailadvisor_domains",
 		domainQuery:   "SELECT domain, imap_host, pop3_host, smtp_host, display_name FROM mailadvisor_domains",
-		domainRefresh: 300 * time.Millisecond, mtaSTS: serve.MTASTSNone, logFormat: "json", shutdownTimeout: time.Second,
-		ready: func(a string) { addrCh <- a }}
-	done := make(chan error, 1)
-	go func() { done <- runServe(ctx, opts) }()
-	var addr string
-	select {
-	case addr = <-addrCh:
-	case err := <-done:
-		t.Fatalf("serve stopped: %v\n%s", err, logs)
-	}
-	get := func(path string) (int, string) {
-		resp, err := http.Get("http://" + addr + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body)
-	}
-	waitFor := func(what string, within time.Duration, ok func() bool) time.Duration {
-		t.Helper()
-		start := time.Now()
-		for !ok() {
-			if time.Since(start) > within {
-				t.Fatalf("%s: not within %v\n%s", what, within, logs)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		return time.Since(start)
-	}
+		domainRefresh: 300 * time.Millisecond, mtaSTS: serve.MTASTSNone, logFormat: "json", shutdownTimeout: time.Second})
+	get, waitFor, logs := srv.get, srv.waitFor, srv.logs
 	served := func(domain string) func() bool {
 		return func() bool {
 			code, _ := get("/mail/config-v1.1.xml?emailaddress=a@" + domain)
@@ -121,10 +86,7 @@ func TestServeFromPostgres(t *testing.T) {
 	pg.Start()
 	sql(`INSERT INTO mailadvisor_domains (domain) VALUES ('example.org')`)
 	waitFor("a domain inserted after the database came back", 10*time.Second, served("example.org"))
-	cancel()
-	if err := <-done; err != nil {
-		t.Error(err)
-	}
+	srv.stop()
 	if strings.Contains(logs.String(), "password") {
 		t.Errorf("a password in the log:\n%s", logs)
 	}

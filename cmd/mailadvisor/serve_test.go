@@ -328,39 +328,10 @@ func kubeletSwap(t *testing.T, dir string, n int, files map[string]string) {
 func TestServeFollowsTheKubeletSwap(t *testing.T) {
 	dir := t.TempDir()
 	kubeletSwap(t, dir, 1, map[string]string{"example.com.yaml": "domains: [example.com]\n"})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addrCh := make(chan string, 1)
-	logs := &syncWriter{w: &bytes.Buffer{}}
-	opts := &serveOptions{io: streams{err: logs}, listen: "127.0.0.1:0", domainDir: dir, watch: true,
-		mtaSTS: serve.MTASTSNone, logFormat: "json", shutdownTimeout: time.Second, ready: func(a string) { addrCh <- a }}
-	done := make(chan error, 1)
-	go func() { done <- runServe(ctx, opts) }()
-	var addr string
-	select {
-	case addr = <-addrCh:
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	}
-	get := func(path string) (int, string) {
-		resp, err := http.Get("http://" + addr + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body)
-	}
-	waitFor := func(what string, ok func() bool) time.Duration {
-		start := time.Now()
-		for !ok() {
-			if time.Since(start) > 2*time.Second {
-				t.Fatalf("%s: not within 2 s\n%s", what, logs)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		return time.Since(start)
-	}
+	srv := startServe(t, &serveOptions{listen: "127.0.0.1:0", domainDir: dir, watch: true,
+		mtaSTS: serve.MTASTSNone, logFormat: "json", shutdownTimeout: time.Second})
+	get, logs := srv.get, srv.logs
+	waitFor := func(what string, ok func() bool) time.Duration { return srv.waitFor(what, 2*time.Second, ok) }
 	if code, _ := get("/mail/config-v1.1.xml?emailaddress=a@example.net"); code != 404 {
 		t.Fatalf("example.net before the change: %d", code)
 	}
@@ -382,9 +353,71 @@ func TestServeFollowsTheKubeletSwap(t *testing.T) {
 	waitFor("the failure's log line (written in batches)", func() bool {
 		return strings.Contains(logs.String(), "reload failed: still serving the previous configuration")
 	})
-	cancel()
-	if err := <-done; err != nil {
-		t.Error(err)
+	srv.stop()
+}
+
+// runningServe is runServe in the test's process, on loopback.
+type runningServe struct {
+	t      *testing.T
+	addr   string
+	logs   *syncWriter
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startServe runs serve with opts (its stderr and ready hook the
+// test's) until it listens.
+func startServe(t *testing.T, opts *serveOptions) *runningServe {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &runningServe{t: t, logs: &syncWriter{w: &bytes.Buffer{}}, cancel: cancel, done: make(chan error, 1)}
+	t.Cleanup(cancel)
+	addrCh := make(chan string, 1)
+	opts.io.err = s.logs
+	if opts.io.inputs == nil {
+		opts.io.inputs = &inputSet{}
+	}
+	opts.ready = func(a string) { addrCh <- a }
+	go func() { s.done <- runServe(ctx, opts) }()
+	select {
+	case s.addr = <-addrCh:
+	case err := <-s.done:
+		t.Fatalf("serve stopped: %v\n%s", err, s.logs)
+	}
+	return s
+}
+
+// get asks for path over plain HTTP.
+func (s *runningServe) get(path string) (int, string) {
+	s.t.Helper()
+	resp, err := http.Get("http://" + s.addr + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// waitFor waits until ok, at most within, and says how long it took.
+func (s *runningServe) waitFor(what string, within time.Duration, ok func() bool) time.Duration {
+	s.t.Helper()
+	start := time.Now()
+	for !ok() {
+		if time.Since(start) > within {
+			s.t.Fatalf("%s: not within %v\n%s", what, within, s.logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// stop stops serve as SIGTERM does, and checks it ended well.
+func (s *runningServe) stop() {
+	s.t.Helper()
+	s.cancel()
+	if err := <-s.done; err != nil {
+		s.t.Error(err)
 	}
 }
 
