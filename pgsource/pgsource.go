@@ -109,13 +109,9 @@ type Config struct {
 
 // New checks cfg; it does not connect.
 func New(cfg Config) (*Source, error) {
-	redacted, err := CheckURL(cfg.URL)
+	conn, redacted, err := parseURL(cfg.URL)
 	if err != nil {
 		return nil, err
-	}
-	conn, err := pgx.ParseConfig(cfg.URL)
-	if err != nil {
-		return nil, &profiles.FieldError{Field: "domain-source", Value: redacted, Allowed: "a PostgreSQL URL: " + plainError(err)}
 	}
 	// The simple protocol: every value comes as text, whatever its type.
 	conn.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
@@ -138,19 +134,26 @@ func New(cfg Config) (*Source, error) {
 // CheckURL checks that u is a PostgreSQL URL and returns it without its
 // password, for messages.
 func CheckURL(u string) (string, error) {
+	_, redacted, err := parseURL(u)
+	return redacted, err
+}
+
+// parseURL reads u as CheckURL checks it, into pgx's configuration.
+func parseURL(u string) (*pgx.ConnConfig, string, error) {
 	parsed, err := url.Parse(u)
 	if err != nil || (parsed.Scheme != "postgres" && parsed.Scheme != "postgresql") || parsed.Host == "" && parsed.Query().Get("host") == "" {
 		shown := "(not a URL)"
 		if err == nil {
 			shown = parsed.Redacted()
 		}
-		return "", &profiles.FieldError{Field: "domain-source", Value: shown,
+		return nil, "", &profiles.FieldError{Field: "domain-source", Value: shown,
 			Allowed: "postgres://USER@HOST[:PORT]/DATABASE (the password from PGPASSWORD or ~/.pgpass rather than the URL)"}
 	}
-	if _, err := pgx.ParseConfig(u); err != nil {
-		return "", &profiles.FieldError{Field: "domain-source", Value: parsed.Redacted(), Allowed: "a PostgreSQL URL: " + plainError(err)}
+	conn, err := pgx.ParseConfig(u)
+	if err != nil {
+		return nil, "", &profiles.FieldError{Field: "domain-source", Value: parsed.Redacted(), Allowed: "a PostgreSQL URL: " + plainError(err)}
 	}
-	return parsed.Redacted(), nil
+	return conn, parsed.Redacted(), nil
 }
 
 // plainError is a pgx parse error without the connection string it

@@ -188,9 +188,9 @@ func (*durationRange) checksWhenSet() {}
 func (*prefixList) checksWhenSet()    {}
 func (*checkedString) checksWhenSet() {}
 
-// checkedString is a string flag whose check runs when it is set; check
-// may return the value to show in place of the one given (a URL without
-// its password).
+// checkedString is a string flag whose check runs when it is set (the
+// string check returns, such as a URL without its password, is not used
+// here).
 type checkedString struct {
 	target *string
 	typ    string

@@ -224,8 +224,8 @@ func (opts *serveOptions) loadDomains(ctx context.Context) (out []*profiles.Doma
 		} else if err != nil {
 			return nil, bad, fmt.Errorf("--domain-source %w", err)
 		}
+		where := "--domain-source " + opts.source.Redacted
 		for _, d := range rows {
-			where := "--domain-source " + opts.source.Redacted
 			if first, dup := from[d.Domains[0]]; dup {
 				bad = append(bad, &pgsource.RowError{Domain: d.Domains[0], Err: fmt.Errorf("also described in %s: left out", first)})
 				continue
@@ -363,8 +363,11 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	logger := slog.New(handler)
 	if opts.domainSource != "" {
 		src, err := pgsource.New(pgsource.Config{URL: opts.domainSource, Query: opts.domainQuery, Channel: opts.domainNotify})
-		if err != nil {
-			return usagef("--domain-source: %v", err)
+		var field *profiles.FieldError
+		if errors.As(err, &field) {
+			return usagef("--%s: invalid value %q: want %s", field.Field, field.Value, field.Allowed)
+		} else if err != nil {
+			return err
 		}
 		opts.source = src
 	}
