@@ -60,12 +60,19 @@ type Config struct {
 	// AllowSTARTTLS opens IMAP 143 and POP3 110 (STARTTLS); by default
 	// they are closed (RFC 8314: implicit TLS).
 	AllowSTARTTLS bool
-	MailLocation  string  // default maildir:~/Maildir
-	MailHome      string  // default /var/mail/vhosts/%d/%n
-	MailUser      string  // system user owning the mail; default vmail
-	MailGroup     string  // default vmail
-	UsersFile     string  // passwd-file of the mail users; default /etc/dovecot/users
-	QuotaGB       float64 // per user; 0 = no quota
+	MailLocation  string // default maildir:~/Maildir
+	MailHome      string // default /var/mail/vhosts/%d/%n
+	MailUser      string // system user owning the mail; default vmail
+	MailGroup     string // default vmail
+	UsersFile     string // passwd-file of the mail users; default /etc/dovecot/users
+	// RecipientsFile is the users file's addresses as a Postfix table,
+	// kept by mail-adduser and mail-deluser; default
+	// /etc/postfix/mailadvisor-recipients.
+	RecipientsFile string
+	// SenderAliasesFile lists the addresses logins may send as besides
+	// their own; default /etc/mailadvisor/sender-aliases.
+	SenderAliasesFile string
+	QuotaGB           float64 // per user; 0 = no quota
 	// MaxMessageMB is the largest message accepted, in MB, the same for
 	// Postfix and Dovecot; 0 means DefaultMaxMessageMB.
 	MaxMessageMB int
@@ -91,6 +98,9 @@ type Config struct {
 	// domain (RFC 5321 §4.5.1, RFC 2142); "" means admin@<domain>.
 	Postmaster string
 	IPv4, IPv6 string // addresses of the mail host, for its A/AAAA records (optional)
+	// Fail2banIgnore are address ranges fail2ban never bans (an office's
+	// NAT, a monitoring host), besides this host.
+	Fail2banIgnore []netip.Prefix
 
 	// Runtime locations, for a non-standard install or a test; empty
 	// means the distribution's default.
@@ -105,6 +115,20 @@ type Config struct {
 // Ports are the listening ports; 0 means the standard one.
 type Ports struct {
 	IMAPS, IMAP, POP3S, POP3, SMTP, Submission, Submissions int
+}
+
+// ParsePrefix reads an address or a CIDR prefix, as --fail2ban-ignore
+// takes them; an address is its own one-address prefix.
+func ParsePrefix(v string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(v); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil || a.Zone() != "" {
+		return netip.Prefix{}, &FieldError{Field: "fail2ban-ignore", Value: v, Allowed: "an address or a CIDR prefix, such as 203.0.113.0/24 or 2001:db8::/32"}
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // FieldError says that a setting holds a value it does not accept.
@@ -236,6 +260,8 @@ func (c *Config) normalizePaths() error {
 	}{
 		{"cert", &c.CertFile, ""}, {"key", &c.KeyFile, ""},
 		{"mail-home", &c.MailHome, "/var/mail/vhosts/%d/%n"}, {"users-file", &c.UsersFile, "/etc/dovecot/users"},
+		{"recipients-file", &c.RecipientsFile, "/etc/postfix/mailadvisor-recipients"},
+		{"sender-aliases-file", &c.SenderAliasesFile, "/etc/mailadvisor/sender-aliases"},
 		{"postfix-queue-dir", &c.PostfixQueueDir, "/var/spool/postfix"},
 		{"dovecot-base-dir", &c.DovecotBaseDir, ""}, {"dovecot-state-dir", &c.DovecotStateDir, ""}, {"dovecot-log", &c.DovecotLog, ""},
 		{"postfix-data-dir", &c.PostfixDataDir, ""}, {"postfix-maillog", &c.PostfixMaillog, ""},

@@ -54,6 +54,7 @@ type view struct {
 	POP3PortOrZero            int
 	OffersIMAP, OffersPOP3    bool
 	QuotaRule                 string
+	QuotaGrace                string // Dovecot 2.4's storage_grace: 10% of the quota, as 2.3's default
 	MaxMessageBytes           int64
 	Fail2banMaxRetry          int
 	PostfixInterfaces         string
@@ -82,6 +83,7 @@ type view struct {
 	DKIMKeyName               string // the key's file beside the others
 	DKIMKeyPath               string // where setup.sh installs it for rspamd
 	RspamdFiles               []rspamdFile
+	CertNames                 []string // the names the certificate must cover
 
 	mtaSTSPolicy []byte // the policy file, rendered once: its hash is MTASTSID
 }
@@ -111,6 +113,7 @@ func newView(c *Config, srv []SRV) (*view, error) {
 	v.Fail2banMaxRetry = 5 // fail2ban's own default
 	if c.QuotaGB > 0 {
 		v.QuotaRule = fmt.Sprintf("%dM", int(c.QuotaGB*1024+0.5))
+		v.QuotaGrace = fmt.Sprintf("%dk", int(c.QuotaGB*1024*1024/10+0.5))
 	}
 	if c.PostfixMaillog != "" {
 		v.PostfixMaillogDir = path.Dir(c.PostfixMaillog)
@@ -126,6 +129,10 @@ func newView(c *Config, srv []SRV) (*view, error) {
 	v.RspamdFiles = []rspamdFile{"rspamd-dmarc.conf", "rspamd-milter_headers.conf"}
 	if v.DKIMKeyName != "" {
 		v.RspamdFiles = append([]rspamdFile{"rspamd-dkim_signing.conf"}, v.RspamdFiles...)
+	}
+	v.CertNames = []string{c.Hostname, "autoconfig." + c.Domain, "autodiscover." + c.Domain}
+	if c.MTASTS != "" {
+		v.CertNames = append(v.CertNames, "mta-sts."+c.Domain)
 	}
 	v.SMTPService, v.SubmissionService, v.SubmissionsService = v.service(c.Ports.SMTP), v.service(c.Ports.Submission), v.service(c.Ports.Submissions)
 	if err := v.dns(); err != nil {
@@ -227,14 +234,25 @@ func (v *view) dns() error {
 
 // File names written by [WriteAll].
 const (
-	DovecotFile   = "dovecot.conf"
-	MainCfFile    = "main.cf"
-	MasterCfFile  = "master.cf"
-	MTASTSFile    = "mta-sts.txt"
-	Fail2banFile  = "fail2ban.local"
-	SetupFile     = "setup.sh"
-	AddUserFile   = "mail-adduser"
-	zoneExtension = ".zone"
+	DovecotFile  = "dovecot.conf"
+	MainCfFile   = "main.cf"
+	MasterCfFile = "master.cf"
+	MTASTSFile   = "mta-sts.txt"
+	Fail2banFile = "fail2ban.local"
+	SetupFile    = "setup.sh"
+	AddUserFile  = "mail-adduser"
+	DelUserFile  = "mail-deluser"
+	// Fail2banFilterFile is the Dovecot 2.3 and 2.4 filter of the jail.
+	Fail2banFilterFile = "fail2ban-dovecot.conf"
+	// DeployHookFile reloads Dovecot and Postfix after certbot renews.
+	DeployHookFile = "certbot-deploy-hook"
+	// RspamdLuaFile binds the From: header of submitted mail to the login.
+	RspamdLuaFile = "rspamd.local.lua"
+	// ServeDomainFile and ServeUnitFile run `mailadvisor serve` on the
+	// server for the autoconfig, autodiscover and MTA-STS names.
+	ServeDomainFile = "serve-domain.yaml"
+	ServeUnitFile   = "mailadvisor-serve.service"
+	zoneExtension   = ".zone"
 )
 
 // rspamdFile is one of rspamd's local.d files, named rspamd-NAME beside
@@ -254,10 +272,22 @@ func FileMode(name string) fs.FileMode {
 	switch {
 	case strings.HasSuffix(name, ".key"):
 		return 0o600
-	case name == SetupFile || name == AddUserFile:
+	case name == SetupFile || name == AddUserFile || name == DelUserFile || name == DeployHookFile:
 		return 0o755
 	}
 	return 0o644
+}
+
+// CommentPrefix starts a comment line in the named file of the set: ';'
+// in a zone, "--" in Lua, '#' in the others.
+func CommentPrefix(name string) string {
+	switch {
+	case strings.HasSuffix(name, zoneExtension):
+		return ";"
+	case strings.HasSuffix(name, ".lua"):
+		return "--"
+	}
+	return "#"
 }
 
 // WriteDovecot writes dovecot.conf.
@@ -290,7 +320,8 @@ func WriteDNS(w io.Writer, c *Config, srv []SRV) error { return render(w, c, srv
 func ZoneFile(domain string) string { return domain + zoneExtension }
 
 // WriteAll calls create for each file of the whole set and writes it:
-// Dovecot, Postfix, rspamd, DNS, fail2ban, setup.sh and mail-adduser, the
+// Dovecot, Postfix, rspamd, DNS, fail2ban, setup.sh, mail-adduser and
+// mail-deluser, the certificate's deploy hook, the
 // MTA-STS policy when enabled, and the DKIM key when the Config has one.
 func WriteAll(c *Config, srv []SRV, create func(name string) (io.Writer, error)) error {
 	v, err := newView(c, srv)
@@ -300,12 +331,15 @@ func WriteAll(c *Config, srv []SRV, create func(name string) (io.Writer, error))
 	type output struct{ name, tmpl string }
 	outputs := []output{
 		{DovecotFile, v.dovecotTemplate()}, {MainCfFile, "main.cf.tmpl"}, {MasterCfFile, "master.cf.tmpl"},
-		{ZoneFile(c.Domain), "zone.tmpl"}, {Fail2banFile, "fail2ban.local.tmpl"},
+		{ZoneFile(c.Domain), "zone.tmpl"}, {Fail2banFile, "fail2ban.local.tmpl"}, {Fail2banFilterFile, "fail2ban-dovecot.conf.tmpl"},
+		{RspamdLuaFile, "rspamd.local.lua.tmpl"},
 	}
 	for _, f := range v.RspamdFiles {
 		outputs = append(outputs, output{f.Name(), f.Name() + ".tmpl"})
 	}
-	outputs = append(outputs, output{SetupFile, "setup.sh.tmpl"}, output{AddUserFile, "mail-adduser.tmpl"})
+	outputs = append(outputs, output{SetupFile, "setup.sh.tmpl"}, output{AddUserFile, "mail-adduser.tmpl"},
+		output{DelUserFile, "mail-deluser.tmpl"}, output{DeployHookFile, "certbot-deploy-hook.tmpl"},
+		output{ServeDomainFile, "serve-domain.yaml.tmpl"}, output{ServeUnitFile, "mailadvisor-serve.service.tmpl"})
 	for _, o := range outputs {
 		w, err := create(o.name)
 		if err != nil {

@@ -81,10 +81,13 @@ func TestRealToolsAcceptTheFiles(t *testing.T) {
 								t.Errorf("named-checkzone: %v\n%s", err, msg)
 							}
 						}
-						if checked.first(t, out, SetupFile, AddUserFile) {
-							mustBeQuiet(t, exec.Command(shellcheck, filepath.Join(out, SetupFile), filepath.Join(out, AddUserFile)))
+						scripts := []string{SetupFile, AddUserFile, DelUserFile, DeployHookFile}
+						if checked.first(t, out, scripts...) {
+							for _, name := range scripts {
+								mustBeQuiet(t, exec.Command(shellcheck, filepath.Join(out, name)))
+							}
 						}
-						if checked.first(t, out, "rspamd-dkim_signing.conf", "rspamd-dmarc.conf", "rspamd-milter_headers.conf") {
+						if checked.first(t, out, "rspamd-dkim_signing.conf", "rspamd-dmarc.conf", "rspamd-milter_headers.conf", RspamdLuaFile) {
 							rspamdConfigtest(t, unshare, rspamadm, out)
 						}
 					})
@@ -153,23 +156,27 @@ func doveconf24(t *testing.T, root, conf string) {
 	mustBeQuiet(t, exec.Command("chroot", root, "doveconf", "-x", "-n", "-c", strings.TrimPrefix(filepath.Join(inside, DovecotFile), root)))
 }
 
-// rspamdConfigtest runs rspamadm configtest with the rspamd files as
-// /etc/rspamd/local.d, in private mount and network namespaces: rspamd's
+// rspamdConfigtest runs rspamadm configtest with the rspamd files in a
+// copy of /etc/rspamd (local.d and rspamd.local.lua), in private mount and network namespaces: rspamd's
 // own configuration looks its fuzzy servers up in DNS, which must not
 // leave the machine from a test (so those two lines are the only stderr
 // allowed).
 func rspamdConfigtest(t *testing.T, unshare, rspamadm, out string) {
 	t.Helper()
-	local := filepath.Join(out, "rspamd-local.d")
-	if err := os.MkdirAll(local, 0o755); err != nil {
-		t.Fatal(err)
+	etc := filepath.Join(out, "etc-rspamd")
+	if msg, err := exec.Command("cp", "-a", "/etc/rspamd", etc).CombinedOutput(); err != nil {
+		t.Fatalf("cp -a /etc/rspamd: %v\n%s", err, msg)
 	}
-	for _, name := range []string{"rspamd-dkim_signing.conf", "rspamd-dmarc.conf", "rspamd-milter_headers.conf"} {
+	for _, name := range []string{"rspamd-dkim_signing.conf", "rspamd-dmarc.conf", "rspamd-milter_headers.conf", RspamdLuaFile} {
 		data, err := os.ReadFile(filepath.Join(out, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(local, strings.TrimPrefix(name, "rspamd-")), data, 0o644); err != nil {
+		target := filepath.Join(etc, "local.d", strings.TrimPrefix(name, "rspamd-"))
+		if name == RspamdLuaFile {
+			target = filepath.Join(etc, name)
+		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -178,7 +185,7 @@ func rspamdConfigtest(t *testing.T, unshare, rspamadm, out string) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(unshare, "--mount", "--net", "--propagation", "private", "sh", "-c",
-		`ip link set lo up && mount --bind "$1" /etc/rspamd/local.d && mount --bind "$2" /etc/resolv.conf && exec "$3" configtest`, "sh", local, resolv, rspamadm)
+		`ip link set lo up && mount --bind "$1" /etc/rspamd && mount --bind "$2" /etc/resolv.conf && exec "$3" configtest`, "sh", etc, resolv, rspamadm)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -290,9 +297,11 @@ func withSOA(t *testing.T, snippet string) string {
 	return path
 }
 
-// mail-adduser checks the whole argument before it touches a file: a
-// newline, a ':' or a second @ would add a line or a field to the users
-// file (another user logging in with someone else's mailbox as home).
+// mail-adduser and mail-deluser check the whole argument before they touch
+// a file: a newline, a ':' or a second @ would add a line or a field to the
+// users file (another user logging in with someone else's mailbox as
+// home). A good change reaches Postfix's table of recipients at once, and
+// Postfix is told to read it again.
 func TestAddUserRefusesInjection(t *testing.T) {
 	sh := integration.RequireProgram(t, "sh")
 	integration.RequireProgram(t, "openssl")
@@ -302,41 +311,144 @@ func TestAddUserRefusesInjection(t *testing.T) {
 	}
 	dir := t.TempDir()
 	users := filepath.Join(dir, "users")
-	c := &Config{Domain: "example.com", UsersFile: users, PostfixQueueDir: filepath.Join(dir, "spool"), PostfixDataDir: filepath.Join(dir, "data")}
+	recipients := filepath.Join(dir, "recipients")
+	c := &Config{Domain: "example.com", UsersFile: users, RecipientsFile: recipients,
+		PostfixQueueDir: filepath.Join(dir, "spool"), PostfixDataDir: filepath.Join(dir, "data")}
 	writeFiles(t, dir, c)
+	// Stand-ins for the machine's postfix and doveadm, which record what
+	// the scripts ask of them (the machine's own Postfix is not reloaded).
+	bin := filepath.Join(dir, "bin")
+	calls := filepath.Join(dir, "calls")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"postfix", "doveadm"} {
+		stub := fmt.Sprintf("#!/bin/sh\necho %s \"$@\" >>%s\n", name, calls)
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(stub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
 	before := "alice@example.com:{SHA512-CRYPT}$6$x$y::::::\n"
 	if err := os.WriteFile(users, []byte(before), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	adduser := filepath.Join(dir, AddUserFile)
-	for _, addr := range []string{
-		"bob\nevil@example.com:{PLAIN}attacker::::/var/mail/vhosts/example.com/alice::\nx@example.com",
-		"bob@example.com\n",
-		"evil:x@example.com",
-		"bob@evil.example@example.com",
-		"-bob@example.com",
-		"bob @example.com",
-		"",
-	} {
-		cmd := exec.Command(sh, adduser, addr)
-		cmd.Stdin = strings.NewReader("attacker\n")
+	run := func(script, addr, stdin string) (string, error) {
+		cmd := exec.Command(sh, filepath.Join(dir, script), addr)
+		cmd.Stdin, cmd.Env = strings.NewReader(stdin), env
 		out, err := cmd.CombinedOutput()
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != 2 {
-			t.Errorf("mail-adduser %q: %v, want exit 2\n%s", addr, err, out)
-		}
-		if data, _ := os.ReadFile(users); string(data) != before {
-			t.Fatalf("mail-adduser %q changed the users file:\n%s", addr, data)
+		return string(out), err
+	}
+	for _, script := range []string{AddUserFile, DelUserFile} {
+		for _, addr := range []string{
+			"bob\nevil@example.com:{PLAIN}attacker::::/var/mail/vhosts/example.com/alice::\nx@example.com",
+			"alice@example.com\n",
+			"bob@example.com\n",
+			"evil:x@example.com",
+			"bob@evil.example@example.com",
+			"-bob@example.com",
+			"bob @example.com",
+			"",
+		} {
+			out, err := run(script, addr, "attacker\n")
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+				t.Errorf("%s %q: %v, want exit 2\n%s", script, addr, err, out)
+			}
+			if data, _ := os.ReadFile(users); string(data) != before {
+				t.Fatalf("%s %q changed the users file:\n%s", script, addr, data)
+			}
 		}
 	}
-	cmd := exec.Command(sh, adduser, "Carol.Smith+mail@example.com")
-	cmd.Stdin = strings.NewReader("a good password\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if _, err := os.Stat(calls); err == nil {
+		t.Errorf("a refused change called postfix or doveadm")
+	}
+	if out, err := run(AddUserFile, "Carol.Smith+mail@example.com", "a good password\n"); err != nil {
 		t.Fatalf("a good address: %v\n%s", err, out)
 	}
 	data, _ := os.ReadFile(users)
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[1], "carol.smith+mail@example.com:{SHA512-CRYPT}$6$") {
 		t.Errorf("users file after a good address:\n%s", data)
+	}
+	checkRecipients := func(want string) {
+		t.Helper()
+		if got, _ := os.ReadFile(recipients); string(got) != want {
+			t.Errorf("recipients table:\n%s\nwant:\n%s", got, want)
+		}
+	}
+	checkRecipients("alice@example.com OK\ncarol.smith+mail@example.com OK\n")
+	if out, err := run(DelUserFile, "alice@example.com", ""); err != nil {
+		t.Fatalf("mail-deluser: %v\n%s", err, out)
+	}
+	if data, _ := os.ReadFile(users); !strings.HasPrefix(string(data), "carol.smith+mail@example.com:") || strings.Count(string(data), "\n") != 1 {
+		t.Errorf("users file after mail-deluser alice:\n%s", data)
+	}
+	if fi, err := os.Stat(users); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("users file after mail-deluser: %v, mode %v, want 0600 as before", err, fi.Mode())
+	}
+	checkRecipients("carol.smith+mail@example.com OK\n")
+	if out, err := run(DelUserFile, "alice@example.com", ""); err == nil || !strings.Contains(out, "not a user") {
+		t.Errorf("mail-deluser of a user that is not: %v\n%s", err, out)
+	}
+	got, _ := os.ReadFile(calls)
+	if want := "postfix status\npostfix reload\npostfix status\npostfix reload\ndoveadm kick alice@example.com\n"; string(got) != want {
+		t.Errorf("the scripts called:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// The jail's Dovecot filter, run by fail2ban's own fail2ban-regex, matches
+// one line per failed login of Dovecot 2.3 (Debian 12) and 2.4 (Debian 13),
+// and none of the lines of a login that worked or never tried.
+func TestFail2banDovecotFilter(t *testing.T) {
+	f2b := integration.RequireProgram(t, "fail2ban-regex")
+	if _, err := os.Stat("/etc/fail2ban/filter.d/common.conf"); err != nil {
+		integration.Missing(t, "fail2ban's filters are not in /etc/fail2ban (Debian package fail2ban)")
+	}
+	dir := t.TempDir()
+	c := &Config{Domain: "example.com", PostfixQueueDir: filepath.Join(dir, "spool"), PostfixDataDir: filepath.Join(dir, "data")}
+	writeFiles(t, dir, c)
+	conf := filepath.Join(dir, "fail2ban")
+	if msg, err := exec.Command("cp", "-a", "/etc/fail2ban", conf).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v\n%s", err, msg)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, Fail2banFilterFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(conf, "filter.d", "mailadvisor-dovecot.conf"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "Dec  7 08:00:00 mail dovecot[812]: "
+	for line, want := range map[string]bool{
+		// Dovecot 2.3 (Debian 12).
+		"imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<alice@example.com>, method=PLAIN, rip=192.0.2.7, lip=192.0.2.1, TLS, session=<Xk3>": true,
+		"pop3-login: Aborted login (auth failed, 3 attempts in 16 secs): user=<root>, method=PLAIN, rip=192.0.2.7, lip=192.0.2.1, TLS, session=<Xk3>":            true,
+		"submission-login: Disconnected: Inactivity (auth failed, 1 attempts in 180 secs): user=<bob>, method=LOGIN, rip=192.0.2.7, lip=192.0.2.1, TLS":          true,
+		// Dovecot 2.4 (Debian 13).
+		"imap-login: Login aborted: Connection closed (auth failed, 1 attempts in 2 secs) (auth_failed): user=<alice@example.com>, method=PLAIN, rip=192.0.2.7, lip=192.0.2.1, TLS, session=<Xk3>": true,
+		"imap-login: Info: Login aborted: Connection closed (auth failed, 3 attempts in 16 secs) (auth_failed): user=<info@example.com>, method=PLAIN, rip=192.0.2.7, lip=192.0.2.1, TLS":          true,
+		"pop3-login: Login aborted: Logged out (auth_failed): user=<x>, method=PLAIN, rip=192.0.2.7, lip=192.0.2.1, TLS, session=<Xk3>":                                                            true,
+		// Not failures.
+		"imap-login: Login: user=<alice@example.com>, method=PLAIN, rip=192.0.2.7, lip=192.0.2.1, mpid=9, TLS, session=<Xk3>":                 false,
+		"imap-login: Disconnected (no auth attempts in 0 secs): user=<>, rip=192.0.2.7, lip=192.0.2.1, TLS handshaking, session=<Xk3>":        false,
+		"imap-login: Login aborted: Connection closed (no auth attempts in 0 secs) (no_auth_attempts): user=<>, rip=192.0.2.7, lip=192.0.2.1": false,
+	} {
+		out, err := exec.Command(f2b, "-c", conf, prefix+line, "mailadvisor-dovecot").CombinedOutput()
+		m := regexp.MustCompile(`Failregex: (\d+) total`).FindStringSubmatch(string(out))
+		if err != nil || m == nil {
+			t.Fatalf("fail2ban-regex: %v\n%s", err, out)
+		}
+		if got := m[1] == "1"; got != want {
+			t.Errorf("%q: matched %v, want %v\n%s", line, got, want, out)
+		}
+		if !want {
+			continue
+		}
+		// The address fail2ban would ban is the client's (rip), not the
+		// server's (lip).
+		if ip, err := exec.Command(f2b, "-c", conf, "-o", "ip", prefix+line, "mailadvisor-dovecot").Output(); err != nil || strings.TrimSpace(string(ip)) != "192.0.2.7" {
+			t.Errorf("%q: fail2ban would ban %q (%v), want 192.0.2.7", line, ip, err)
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -118,6 +117,7 @@ leave-on-server policy and the per-user quota.`,
 	f.StringVar(&c.Postmaster, "postmaster", "", "mailbox that receives postmaster@ and abuse@ of the domain (default admin@DOMAIN: create it)")
 	f.StringVar(&c.IPv4, "ipv4", "", "mail server's IPv4 address, for its A record")
 	f.StringVar(&c.IPv6, "ipv6", "", "mail server's IPv6 address, for its AAAA record")
+	f.Var(&prefixList{target: &c.Fail2banIgnore, parse: templates.ParsePrefix}, "fail2ban-ignore", "an address or CIDR range fail2ban never bans (repeatable): an office's NAT, a monitoring host")
 	f.StringVar(&c.DovecotBaseDir, "dovecot-base-dir", "", "Dovecot runtime directory (default the distribution's)")
 	f.StringVar(&c.DovecotStateDir, "dovecot-state-dir", "", "Dovecot state directory")
 	f.StringVar(&c.DovecotLog, "dovecot-log", "", "Dovecot log file (default syslog)")
@@ -267,18 +267,14 @@ func srvRecords(c *templates.Config) ([]templates.SRV, error) {
 }
 
 // printFiles writes the files to stdout, each after a "==> name <==" line
-// (a comment: '#', or ';' in a zone) when there are several.
+// (a comment in the file's own syntax) when there are several.
 func printFiles(w io.Writer, names []string, files map[string]*bytes.Buffer) error {
 	for i, name := range names {
 		if len(names) > 1 {
 			if i > 0 {
 				fmt.Fprintln(w)
 			}
-			comment := "#"
-			if strings.HasSuffix(name, ".zone") {
-				comment = ";"
-			}
-			fmt.Fprintf(w, "%s ==> %s <==\n", comment, name)
+			fmt.Fprintf(w, "%s ==> %s <==\n", templates.CommentPrefix(name), name)
 		}
 		if _, err := w.Write(files[name].Bytes()); err != nil {
 			return err

@@ -2,7 +2,7 @@
 # Sets up the mail server of example.com (mail.example.com) from the files beside
 # this script, written by mailadvisor. Run it as root on Debian 12 (Dovecot
 # 2.3) or 13 (Dovecot 2.4), once the packages are installed:
-#   apt-get install dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix rspamd fail2ban
+#   apt-get install dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix rspamd fail2ban python3-systemd nftables
 # and the certificate exists (/etc/letsencrypt/live/mail.example.com/fullchain.pem).
 #
 # It prints each step, changes only what differs from these files (so it
@@ -19,6 +19,8 @@ mail_user='vmail'
 mail_group='vmail'
 mail_root='/var/mail/vhosts'
 users_file='/etc/dovecot/users'
+recipients='/etc/postfix/mailadvisor-recipients'
+sender_aliases='/etc/mailadvisor/sender-aliases'
 dovecot_version='2.4'
 cert='/etc/letsencrypt/live/mail.example.com/fullchain.pem'
 key='/etc/letsencrypt/live/mail.example.com/privkey.pem'
@@ -82,12 +84,18 @@ done
 for protocol in lmtp imap pop3; do
 	[ -e "/usr/lib/dovecot/$protocol" ] || missing="$missing dovecot-${protocol}d"
 done
+# fail2ban bans through nftables (a minimal Debian has no iptables), and
+# reads Debian's journal through python3-systemd.
+if command -v fail2ban-client >/dev/null 2>&1; then
+	command -v nft >/dev/null 2>&1 || missing="$missing nftables"
+	[ ! -d /run/systemd/system ] || python3 -c 'import systemd.journal' 2>/dev/null || missing="$missing python3-systemd"
+fi
 [ -z "$missing" ] || fail "install the packages first: apt-get install$missing"
 have=$(dovecot --version | cut -d. -f1,2)
 [ "$have" = "$dovecot_version" ] ||
 	fail "these files are for Dovecot $dovecot_version, this system has $have: write them again with mailadvisor server all --dovecot-version $have"
 { [ -r "$cert" ] && [ -r "$key" ]; } ||
-	fail "no certificate at $cert and $key: get one first (certbot certonly --standalone -d mail.example.com), or write the files again with --cert and --key"
+	fail "no certificate at $cert and $key: get one first (certbot certonly --standalone -d mail.example.com -d autoconfig.example.com -d autodiscover.example.com), or write the files again with --cert and --key"
 if getent passwd "$mail_user" >/dev/null; then
 	if getent group "$mail_group" >/dev/null && [ "$(id -g "$mail_user")" != "$(getent group "$mail_group" | cut -d: -f3)" ]; then
 		fail "user $mail_user exists with another primary group than $mail_group: usermod -g $mail_group $mail_user, or write the files again with --mail-group $(id -gn "$mail_user")"
@@ -125,6 +133,19 @@ else
 	chmod 0640 "$users_file"
 	step "users file: $users_file ($(grep -c . "$users_file" || true) users)"
 fi
+# The users Postfix accepts mail for (mail-adduser and mail-deluser keep it
+# up to date), and the addresses logins may send as besides their own.
+cut -d: -f1 "$users_file" | grep . | sed 's/$/ OK/' >"$recipients.new" || true
+install_file "$recipients.new" "$recipients" 0644 root:root postfix
+rm -f "$recipients.new"
+if [ ! -e "$sender_aliases" ]; then
+	install -D -m 0644 /dev/null "$sender_aliases"
+	printf '# Addresses a login may send as besides its own, one per line, with the
+# logins allowed: sales@%s alice@%s,bob@%s
+# Then: postfix reload (rspamd reads it again by itself).
+' "$domain" "$domain" "$domain" >"$sender_aliases"
+	step "created $sender_aliases (addresses logins may send as)"
+fi
 
 # 4. The files. Dovecot accepts only the mail user's UID and GID: a user
 # created by adduser --system has one below Dovecot's default range (500).
@@ -141,8 +162,24 @@ install_file "$here/rspamd-dmarc.conf" /etc/rspamd/local.d/dmarc.conf 0644 root:
 install_file "$here/rspamd-milter_headers.conf" /etc/rspamd/local.d/milter_headers.conf 0644 root:root rspamd
 install -d -m 0750 -o _rspamd -g _rspamd "$(dirname '/var/lib/rspamd/dkim/example.com.mail.key')"
 install_file "$here/example.com.mail.key" '/var/lib/rspamd/dkim/example.com.mail.key' 0600 _rspamd:_rspamd rspamd
+install_file "$here/rspamd.local.lua" /etc/rspamd/rspamd.local.lua 0644 root:root rspamd
 install_file "$here/mail-adduser" /usr/local/sbin/mail-adduser 0755 root:root
+install_file "$here/mail-deluser" /usr/local/sbin/mail-deluser 0755 root:root
+# certbot runs it after each renewal: Dovecot and Postfix reload the new
+# certificate (they would keep serving the old one until restarted).
+install_file "$here/certbot-deploy-hook" /etc/letsencrypt/renewal-hooks/deploy/mailadvisor 0755 root:root
+# mailadvisor serve, for the mail apps' autoconfig and autodiscover, when
+# its binary is on this server.
+serve=''
+if [ -x /usr/local/bin/mailadvisor ]; then
+	install_file "$here/serve-domain.yaml" "/etc/mailadvisor/serve/$domain.yaml" 0644 root:root mailadvisor-serve
+	install_file "$here/mailadvisor-serve.service" /etc/systemd/system/mailadvisor-serve.service 0644 root:root mailadvisor-serve
+	serve=yes
+else
+	step "no /usr/local/bin/mailadvisor: copy the binary there and run this again for autoconfig and autodiscover (mailadvisor serve)"
+fi
 if [ -d /etc/fail2ban/jail.d ]; then
+	install_file "$here/fail2ban-dovecot.conf" /etc/fail2ban/filter.d/mailadvisor-dovecot.conf 0644 root:root fail2ban
 	install_file "$here/fail2ban.local" /etc/fail2ban/jail.d/mailadvisor.local 0644 root:root fail2ban
 else
 	step "fail2ban is not installed: no brute-force banning (apt-get install fail2ban, then run this again)"
@@ -164,16 +201,54 @@ for service in rspamd dovecot postfix; do
 	esac
 	restart "$service" || fail "$service is not running after its restart: see its log (journalctl -u $service)"
 done
-# fail2ban refuses to start when any of its jails has no log (the sshd
-# jail, say): mail works without it, so a failure here is a warning.
-case " $changed " in
-*" fail2ban "*)
-	restart fail2ban || printf 'setup.sh: warning: fail2ban did not restart: read fail2ban-client -d, mend it, and run this again\n' >&2
-	;;
-esac
+if [ -n "$serve" ]; then
+	if [ -d /run/systemd/system ]; then
+		systemctl daemon-reload
+		case " $changed " in
+		*" mailadvisor-serve "*) restart mailadvisor-serve || fail "mailadvisor-serve is not running: journalctl -u mailadvisor-serve" ;;
+		*) running mailadvisor-serve || restart mailadvisor-serve || fail "mailadvisor-serve is not running: journalctl -u mailadvisor-serve" ;;
+		esac
+	else
+		step "no systemd: start mailadvisor serve yourself (ExecStart in $here/mailadvisor-serve.service)"
+	fi
+fi
+
+# fail2ban, on every run: its jails active, and a ban that really blocks
+# (an address of TEST-NET-1, RFC 5737, banned and unbanned at once). Mail
+# works without it, so this is checked last; but a server that says it
+# bans and does not is worse than none, so a failure here fails setup.sh.
+f2b_problem=''
+if [ -d /etc/fail2ban/jail.d ]; then
+	case " $changed " in
+	*" fail2ban "*) restart fail2ban || f2b_problem="fail2ban did not start: read fail2ban-client -d and journalctl -u fail2ban" ;;
+	*) running fail2ban || restart fail2ban || f2b_problem="fail2ban did not start: read fail2ban-client -d and journalctl -u fail2ban" ;;
+	esac
+	if [ -z "$f2b_problem" ]; then
+		for jail in dovecot postfix-sasl; do
+			fail2ban-client status "$jail" >/dev/null 2>&1 || f2b_problem="jail $jail is not active: fail2ban-client status $jail"
+		done
+	fi
+	if [ -z "$f2b_problem" ]; then
+		test_ip=192.0.2.254
+		fail2ban-client set dovecot banip "$test_ip" >/dev/null
+		# fail2ban makes its table at the first ban, in the background.
+		tries=0
+		until nft list ruleset 2>/dev/null | grep -q "$test_ip" || [ "$tries" -ge 20 ]; do
+			sleep 0.5
+			tries=$((tries + 1))
+		done
+		if nft list ruleset 2>/dev/null | grep -q "$test_ip"; then
+			step "fail2ban bans through nftables (jails dovecot, postfix-sasl)"
+		else
+			f2b_problem="a ban of $test_ip did not reach nftables (nft list ruleset): bans would block nothing"
+		fi
+		fail2ban-client set dovecot unbanip "$test_ip" >/dev/null 2>&1 || true
+	fi
+fi
 install -D -m 0644 /dev/null /etc/mailadvisor/domain
 printf '%s\n' "$domain" >/etc/mailadvisor/domain
 
+[ -z "$f2b_problem" ] || fail "mail is set up, but brute-force banning is not: $f2b_problem"
 step "done. Next:"
 printf '    mail-adduser %s     # the postmaster mailbox (postmaster@ and abuse@ go there)\n' 'admin@example.com'
 printf '    publish %s at your DNS host (MX, SPF, DKIM, DMARC, SRV)\n' "$domain.zone"
