@@ -80,7 +80,12 @@ func summarize(in io.Reader, out io.Writer) int {
 				continue
 			}
 			if strings.Contains(e.Test, "/") {
-				continue // subtests count with their parent
+				// Subtests count with their parent, but a failed one
+				// shows its own output: the parent's says only that it failed.
+				if e.Action == "fail" {
+					fmt.Fprintf(out, "--- FAIL: %s (%s)\n%s", e.Test, e.Package, strings.Join(output[key], ""))
+				}
+				continue
 			}
 			switch e.Action {
 			case "pass":

@@ -36,6 +36,18 @@ func TestSummarize(t *testing.T) {
 	if code := summarize(strings.NewReader(failing), &out); code != 1 || !strings.Contains(out.String(), "--- FAIL: TestD (p)\nboom") {
 		t.Errorf("a failed test: exit %d:\n%s", code, out.String())
 	}
+	// A failed subtest shows its own output, and counts once, with its parent.
+	sub := `{"Action":"output","Package":"p","Test":"TestE/debian12","Output":"    e_test.go:3: jail dovecot did not ban\n"}
+{"Action":"fail","Package":"p","Test":"TestE/debian12"}
+{"Action":"output","Package":"p","Test":"TestE","Output":"--- FAIL: TestE (0.00s)\n"}
+{"Action":"fail","Package":"p","Test":"TestE"}
+{"Action":"fail","Package":"p"}
+`
+	out.Reset()
+	if code := summarize(strings.NewReader(sub), &out); code != 1 || !strings.Contains(out.String(), "--- FAIL: TestE/debian12 (p)\n    e_test.go:3: jail dovecot did not ban") ||
+		!strings.Contains(out.String(), "0 passed, 1 failed") {
+		t.Errorf("a failed subtest: exit %d:\n%s", code, out.String())
+	}
 	out.Reset()
 	if code := summarize(strings.NewReader("# p\nx.go:1: undefined: y\n{\"Action\":\"build-fail\",\"ImportPath\":\"p\"}\n"), &out); code != 1 {
 		t.Errorf("a failed build: exit %d", code)
