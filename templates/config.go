@@ -98,6 +98,12 @@ type Config struct {
 	// domain (RFC 5321 §4.5.1, RFC 2142); "" means admin@<domain>.
 	Postmaster string
 	IPv4, IPv6 string // addresses of the mail host, for its A/AAAA records (optional)
+	// DevicesPerUser and PeoplePerAddress size the per-address limits:
+	// the devices each person syncs, and how many people share one public
+	// address (an office behind NAT). 0 leaves Dovecot's and Postfix's
+	// defaults.
+	DevicesPerUser   float64
+	PeoplePerAddress int
 	// Fail2banIgnore are address ranges fail2ban never bans (an office's
 	// NAT, a monitoring host), besides this host.
 	Fail2banIgnore []netip.Prefix
@@ -180,6 +186,12 @@ func (c *Config) normalizeProtocols() error {
 	}
 	if c.QuotaGB < 0 || c.QuotaGB > 1e6 || math.IsNaN(c.QuotaGB) {
 		return &FieldError{Field: "quota", Value: fmt.Sprint(c.QuotaGB), Allowed: "a size in GB from 0 (no quota) to 1000000"}
+	}
+	if c.DevicesPerUser < 0 || c.DevicesPerUser > 20 || math.IsNaN(c.DevicesPerUser) {
+		return &FieldError{Field: "devices-per-user", Value: fmt.Sprint(c.DevicesPerUser), Allowed: "a number of devices from 0 (Dovecot's default limit) to 20"}
+	}
+	if c.PeoplePerAddress < 0 || c.PeoplePerAddress > 1_000_000 {
+		return &FieldError{Field: "people-per-address", Value: fmt.Sprint(c.PeoplePerAddress), Allowed: "a number of people from 0 (Postfix's default limits) to 1000000"}
 	}
 	if err := limits.LeaveOnServerDays("leave-on-server-days", c.LeaveOnServerDays); err != nil {
 		return err

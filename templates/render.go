@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/netip"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"text/template"
@@ -43,47 +45,55 @@ type SRV struct {
 // derived from its versions and TLS profile.
 type view struct {
 	*Config
-	SRV                       []SRV
-	DovecotProtocols          string
-	DovecotListen             string
-	DovecotMinProtocol        string
-	DovecotCurves             string
-	CipherList                string
-	PostQuantum               bool
-	IMAPPortOrZero            int
-	POP3PortOrZero            int
-	OffersIMAP, OffersPOP3    bool
-	QuotaRule                 string
-	QuotaGrace                string // Dovecot 2.4's storage_grace: 10% of the quota, as 2.3's default
-	MaxMessageBytes           int64
-	Fail2banMaxRetry          int
-	PostfixInterfaces         string
-	PostfixProtocolsFamily    string
-	PostfixNetworks           string
-	PostfixMaillogDir         string
-	PostfixMinProtocol        string
-	PostfixMandatoryProtocols string
-	PostfixCurves             string
-	PostfixFFDHE              bool
-	ForbidBareNewline         bool
-	InlineRegexp              bool // regexp:{...} tables, Postfix 3.7+
-	SMTPService               string
-	SubmissionService         string
-	SubmissionsService        string
-	HostInZone                bool
-	HostLabel                 string
-	DMARCRecord               string
-	MTASTSID                  string
-	MTASTSMaxAge              int
-	Dovecot24                 bool
-	DovecotMailHome           string // mail_home in the version's variables
-	MailDriver, MailPath      string // Dovecot 2.4's split of MailLocation
-	MailRoot                  string // the directory above every mailbox, made by setup.sh
-	DKIMRecord                []string
-	DKIMKeyName               string // the key's file beside the others
-	DKIMKeyPath               string // where setup.sh installs it for rspamd
-	RspamdFiles               []rspamdFile
-	CertNames                 []string // the names the certificate must cover
+	SRV                    []SRV
+	DovecotProtocols       string
+	DovecotListen          string
+	DovecotMinProtocol     string
+	DovecotCurves          string
+	CipherList             string
+	PostQuantum            bool
+	IMAPPortOrZero         int
+	POP3PortOrZero         int
+	OffersIMAP, OffersPOP3 bool
+	QuotaRule              string
+	QuotaGrace             string // Dovecot 2.4's storage_grace: 10% of the quota, as 2.3's default
+	MaxMessageBytes        int64
+	Fail2banMaxRetry       int
+	// Per-address limits, from the devices and people per address, with
+	// the arithmetic the files show.
+	MaxUserIPConnections            int
+	UserIPArithmetic                string
+	SMTPClientCount, SMTPClientRate int
+	SMTPAuthRate                    int
+	SMTPLimitArithmetic             string
+	LimitExceptions                 string // never braked: local networks, --fail2ban-ignore
+	PostfixInterfaces               string
+	PostfixProtocolsFamily          string
+	PostfixNetworks                 string
+	PostfixMaillogDir               string
+	PostfixMinProtocol              string
+	PostfixMandatoryProtocols       string
+	PostfixCurves                   string
+	PostfixFFDHE                    bool
+	ForbidBareNewline               bool
+	InlineRegexp                    bool // regexp:{...} tables, Postfix 3.7+
+	SMTPService                     string
+	SubmissionService               string
+	SubmissionsService              string
+	HostInZone                      bool
+	HostLabel                       string
+	DMARCRecord                     string
+	MTASTSID                        string
+	MTASTSMaxAge                    int
+	Dovecot24                       bool
+	DovecotMailHome                 string // mail_home in the version's variables
+	MailDriver, MailPath            string // Dovecot 2.4's split of MailLocation
+	MailRoot                        string // the directory above every mailbox, made by setup.sh
+	DKIMRecord                      []string
+	DKIMKeyName                     string // the key's file beside the others
+	DKIMKeyPath                     string // where setup.sh installs it for rspamd
+	RspamdFiles                     []rspamdFile
+	CertNames                       []string // the names the certificate must cover
 
 	mtaSTSPolicy []byte // the policy file, rendered once: its hash is MTASTSID
 }
@@ -111,6 +121,7 @@ func newView(c *Config, srv []SRV) (*view, error) {
 	}
 	v.MaxMessageBytes = int64(c.MaxMessageMB) << 20
 	v.Fail2banMaxRetry = 5 // fail2ban's own default
+	v.limits()
 	if c.QuotaGB > 0 {
 		v.QuotaRule = fmt.Sprintf("%dM", int(c.QuotaGB*1024+0.5))
 		v.QuotaGrace = fmt.Sprintf("%dk", int(c.QuotaGB*1024*1024/10+0.5))
@@ -139,6 +150,42 @@ func newView(c *Config, srv []SRV) (*view, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// Thunderbird keeps up to 5 IMAP connections per account
+// (mail.server.default.max_cached_connections), the most of the common
+// mail apps; every device of a person in one office comes from one address.
+const connectionsPerDevice = 5
+
+// limits sizes the per-address limits from the scenario: Dovecot's
+// connections per user and address, Postfix's anvil per address.
+func (v *view) limits() {
+	v.MaxUserIPConnections, v.SMTPClientCount, v.SMTPClientRate, v.SMTPAuthRate = 10, 20, 60, 30
+	v.UserIPArithmetic = "Dovecot's default (no --devices-per-user or scenario)"
+	v.SMTPLimitArithmetic = "the usual brakes (no --people-per-address or scenario)"
+	devices := int(math.Ceil(v.DevicesPerUser))
+	if devices > 0 {
+		n := devices * connectionsPerDevice
+		v.MaxUserIPConnections = max(n, 10)
+		v.UserIPArithmetic = fmt.Sprintf("%d devices a person (%.3g, rounded up) x %d connections a device (Thunderbird's most) = %d (at least Dovecot's 10)",
+			devices, v.DevicesPerUser, connectionsPerDevice, n)
+	}
+	if v.PeoplePerAddress > 0 {
+		d := max(devices, 1)
+		n := v.PeoplePerAddress * d
+		v.SMTPClientCount, v.SMTPClientRate, v.SMTPAuthRate = max(n, 20), max(2*n, 60), max(2*n, 30)
+		v.SMTPLimitArithmetic = fmt.Sprintf("%d people behind one address x %d devices = %d senders at once (at least 20), twice that a minute (at least 60; 30 for AUTH)",
+			v.PeoplePerAddress, d, n)
+	}
+	ex := []string{"127.0.0.0/8", "[::1]/128"}
+	for _, p := range v.Fail2banIgnore {
+		if p.Addr().Is6() {
+			ex = append(ex, "["+p.Addr().String()+"]/"+strconv.Itoa(p.Bits()))
+		} else {
+			ex = append(ex, p.String())
+		}
+	}
+	v.LimitExceptions = strings.Join(ex, " ")
 }
 
 // dovecotPaths derives the mail paths in the target version's syntax and

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/user"
@@ -54,7 +55,7 @@ func TestRealToolsAcceptTheFiles(t *testing.T) {
 						c := &Config{Domain: "example.com", Protocols: protocols, TLSProfile: profile, AllowSTARTTLS: starttls, DovecotVersion: dovecot,
 							CertFile: cert, KeyFile: key, QuotaGB: 2, LeaveOnServerDays: 7, MTASTS: "enforce", TLSRPTReports: "tls@example.com",
 							IPv4: "192.0.2.1", IPv6: "2001:db8::1", PostfixQueueDir: filepath.Join(out, "spool"), PostfixDataDir: filepath.Join(out, "data"),
-							DKIMKey: dkim}
+							DKIMKey: dkim, DevicesPerUser: 2.5, PeoplePerAddress: 40, Fail2banIgnore: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("2001:db8:1::/48")}}
 						writeFiles(t, out, c)
 						// A file with the same bytes as one already checked (the
 						// Postfix files do not change with the protocols, the

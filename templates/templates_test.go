@@ -284,3 +284,46 @@ func TestTLSAGuidance(t *testing.T) {
 		t.Errorf("no TLSA guidance:\n%s", zone)
 	}
 }
+
+// The per-address limits follow the scenario, with the arithmetic in the
+// files: 3 devices a person in one office are 15 IMAP connections of one
+// user from one address (Dovecot's default 10 would refuse the last five),
+// and 50 people behind one NAT are not braked by Postfix's anvil.
+func TestLimitsFromScenario(t *testing.T) {
+	for _, c := range []struct {
+		devices         float64
+		people          int
+		userIP          string
+		count, rate, au string
+	}{
+		{0, 0, "mail_max_userip_connections = 10\n", "20", "60", "30"},
+		{3, 0, "mail_max_userip_connections = 15\n", "20", "60", "30"},
+		{2.5, 50, "mail_max_userip_connections = 15\n", "150", "300", "300"},
+		{1, 4, "mail_max_userip_connections = 10\n", "20", "60", "30"},
+	} {
+		for _, dovecot := range []string{"2.3", "2.4"} {
+			cfg := &Config{Domain: "example.com", DovecotVersion: dovecot, DevicesPerUser: c.devices, PeoplePerAddress: c.people}
+			var dc, mc strings.Builder
+			if err := WriteDovecot(&dc, cfg); err != nil {
+				t.Fatal(err)
+			}
+			if err := WritePostfixMain(&mc, cfg); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(dc.String(), c.userIP) {
+				t.Errorf("devices %v, Dovecot %s: want %q in:\n%s", c.devices, dovecot, c.userIP, dc.String())
+			}
+			for _, line := range []string{"smtpd_client_connection_count_limit = " + c.count,
+				"smtpd_client_connection_rate_limit = " + c.rate, "smtpd_client_auth_rate_limit = " + c.au} {
+				if !strings.Contains(mc.String(), line+"\n") {
+					t.Errorf("devices %v, people %d: want %q", c.devices, c.people, line)
+				}
+			}
+		}
+	}
+	for _, bad := range []*Config{{Domain: "example.com", DevicesPerUser: -1}, {Domain: "example.com", DevicesPerUser: 21}, {Domain: "example.com", PeoplePerAddress: -3}} {
+		if err := bad.Normalize(); err == nil {
+			t.Errorf("%+v: accepted", bad)
+		}
+	}
+}

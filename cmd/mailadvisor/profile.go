@@ -240,6 +240,15 @@ func (opts *profileOptions) plan() (*profiles.Plan, error) {
 		if popts.Preferred, popts.LeaveOnServerDays, err = opts.advice(); err != nil {
 			return nil, err
 		}
+		// No domain file or --services says what the server offers: it is
+		// the one `server all` sets up with the same advice, which opens
+		// only the recommended protocol.
+		if opts.domainFile == "" && len(opts.services) == 0 && !opts.discover {
+			d.Services = []string{popts.Preferred, profiles.SMTP}
+			if err := d.Normalize(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	plan, err := profiles.NewPlan(d, addr, popts)
 	if err != nil {

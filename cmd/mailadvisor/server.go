@@ -30,6 +30,9 @@ type serverOptions struct {
 	out      string
 	force    bool
 	dkimKey  string // --dkim-key: a PEM private key file
+	// sizesGiven: --devices-per-user and --people-per-address were set,
+	// so the scenario's do not replace them.
+	sizesGiven [2]bool
 }
 
 func newServerCmd(io streams) *cobra.Command {
@@ -55,7 +58,8 @@ restarts), and mail-adduser, which adds a mail user. With --out and no
 already there is kept, and the zone publishes its public part.
 
 With --scenario or --preset the advisor decides the protocols, the POP3
-leave-on-server policy and the per-user quota.`,
+leave-on-server policy and the per-user quota, and the scenario's devices
+and people size the per-address connection limits.`,
 		Example: `  mailadvisor server all --domain example.com --out /tmp/mail-config
   mailadvisor server dovecot --domain example.com --preset road-warriors
   mailadvisor server postfix --domain example.com --tls-profile modern --postfix-version 3.8
@@ -76,6 +80,7 @@ leave-on-server policy and the per-user quota.`,
 				return &usageError{err: &templates.FieldError{Field: "--max-message-mb", Value: "0", Allowed: "a size in MB from 1 to 2000"}}
 			}
 			opts.format = args[0]
+			opts.sizesGiven = [2]bool{cmd.Flags().Changed("devices-per-user"), cmd.Flags().Changed("people-per-address")}
 			return runServer(cmd.Context(), opts)
 		},
 	}
@@ -117,6 +122,9 @@ leave-on-server policy and the per-user quota.`,
 	f.StringVar(&c.Postmaster, "postmaster", "", "mailbox that receives postmaster@ and abuse@ of the domain (default admin@DOMAIN: create it)")
 	f.StringVar(&c.IPv4, "ipv4", "", "mail server's IPv4 address, for its A record")
 	f.StringVar(&c.IPv6, "ipv6", "", "mail server's IPv6 address, for its AAAA record")
+	f.Float64Var(&c.DevicesPerUser, "devices-per-user", 0, "devices each person syncs, for Dovecot's connections per user and address (default Dovecot's 10, or the scenario's)")
+	addIntRangeFlag(cmd, &c.PeoplePerAddress, "people-per-address", 0, 0, 1_000_000, " (0: Postfix's usual limits, or the scenario's users)",
+		"people who share one public address (an office behind NAT), for Postfix's per-address limits")
 	f.Var(&prefixList{target: &c.Fail2banIgnore, parse: templates.ParsePrefix}, "fail2ban-ignore", "an address or CIDR range fail2ban never bans (repeatable): an office's NAT, a monitoring host")
 	f.StringVar(&c.DovecotBaseDir, "dovecot-base-dir", "", "Dovecot runtime directory (default the distribution's)")
 	f.StringVar(&c.DovecotStateDir, "dovecot-state-dir", "", "Dovecot state directory")
@@ -238,6 +246,15 @@ func (opts *serverOptions) applyAdvice() error {
 	}
 	if c.QuotaGB == 0 {
 		c.QuotaGB = res.Scenario.ServerQuotaGB
+	}
+	// The scenario's devices and people (one office, all behind one
+	// address, unless --people-per-address says otherwise) size the
+	// per-address limits.
+	if !opts.sizesGiven[0] {
+		c.DevicesPerUser = res.Scenario.DevicesPerUser
+	}
+	if !opts.sizesGiven[1] {
+		c.PeoplePerAddress = res.Scenario.Users
 	}
 	return nil
 }

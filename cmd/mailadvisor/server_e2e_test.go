@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -157,6 +158,10 @@ func endToEnd(t *testing.T, r e2eRelease) {
 		}
 	}
 
+	// The scenario's 3 devices a person, all in one office: 15 IMAP
+	// connections of one user from one address, the 16th refused.
+	s.userIPConnections(15)
+
 	// What must be refused: a cleartext login (from 127.0.0.2: Dovecot
 	// trusts 127.0.0.1 to itself), submission without TLS, and TLS 1.1.
 	s.refused("IMAP login without TLS", "--interface", "127.0.0.2", "-u", e2eUser+":"+e2ePassword,
@@ -176,6 +181,9 @@ func endToEnd(t *testing.T, r e2eRelease) {
 	s.unknownRecipientRefused()
 	// So is a message the mailbox has no room for (a 2 MB quota here).
 	s.overQuotaRefused()
+	// Mail for localhost is the server's own: refused from the Internet,
+	// while the server's own mail to root reaches the postmaster mailbox.
+	s.localhostRefused()
 	// The size limit is the one the files say (50 MB by default), not
 	// Postfix's own 10 MB.
 	s.sizeLimit(s.ports.smtp, templates.DefaultMaxMessageMB<<20)
@@ -191,7 +199,7 @@ func endToEnd(t *testing.T, r e2eRelease) {
 	// refuses an argument that would add a line to the users file.
 	s.usersChangeAtOnce()
 	bans()
-	s.scanLogs(regexp.MustCompile(`auth failed|auth_failed|SASL (PLAIN|LOGIN) authentication failed|Password mismatch|unsupported protocol|wrong version number|no protocols available|version too low|Disconnected.*(no auth attempts|Aborted login)|Login aborted|lost connection after|SSL_accept\(\) failed|SSL_accept error from|TLS library problem|improper command pipelining|Sender address rejected|Recipient address rejected|MAILADVISOR_FROM_NOT_LOGIN|is not your address|Warning: Killed with signal 15 \(by pid=\d+ uid=0`))
+	s.scanLogs(regexp.MustCompile(`auth failed|auth_failed|SASL (PLAIN|LOGIN) authentication failed|Password mismatch|unsupported protocol|wrong version number|no protocols available|version too low|Disconnected.*(no auth attempts|Aborted login)|Login aborted|lost connection after|SSL_accept\(\) failed|SSL_accept error from|TLS library problem|improper command pipelining|Sender address rejected|Recipient address rejected|MAILADVISOR_FROM_NOT_LOGIN|is not your address|Maximum number of connections from user\+IP exceeded|Warning: Killed with signal 15 \(by pid=\d+ uid=0`))
 	// The certificate renewed as certbot does it: 993 and 465 serve the
 	// new one at once, with no reload by hand.
 	s.renewCertificate()
@@ -249,9 +257,17 @@ func startServers(t *testing.T, r e2eRelease) *e2eServer {
 	s.boot()
 	// The admin's steps: the mail user the usual Debian way, and the
 	// certificate where certbot puts it (README's step 3).
-	s.run("adduser", "--system", "--group", "--no-create-home", "vmail")
 	s.installCertificate(1)
 	s.installMailadvisor()
+	// A mail user made without --group (primary group nogroup) is refused
+	// at once, before any change, not on the second run.
+	s.run("adduser", "--system", "--no-create-home", "vmail")
+	if out, err := s.output("sh", filepath.Join(s.conf, "setup.sh")); err == nil || !strings.Contains(out, "there is no group vmail") ||
+		strings.Contains(out, "installed") {
+		t.Errorf("setup.sh with vmail in nogroup: %v\n%s", err, out)
+	}
+	s.run("deluser", "--system", "vmail")
+	s.run("adduser", "--system", "--group", "--no-create-home", "vmail")
 	t.Logf("setup.sh: ==> first run\n%s", s.run("sh", filepath.Join(s.conf, "setup.sh")))
 	s.setupAgain()
 	s.addUser()
@@ -637,7 +653,7 @@ func (s *e2eServer) addUser() {
 // (README's step 4, with the release's flags).
 func (s *e2eServer) generate(out, domain string) {
 	args := []string{"server", "all", "--domain", domain, "--protocols", "imap,pop3", "--allow-starttls", "--ipv4", "192.0.2.25",
-		"--postmaster", e2eUser, "--quota-gb", "0.002", "--mta-sts", "enforce", "--tls-rpt-reports", "tlsrpt@" + domain, "--out", out}
+		"--postmaster", e2eUser, "--quota-gb", "0.002", "--devices-per-user", "3", "--people-per-address", "20", "--mta-sts", "enforce", "--tls-rpt-reports", "tlsrpt@" + domain, "--out", out}
 	args = append(args, s.release.flags...)
 	if domain == e2eDomain {
 		args = append(args, "--hostname", e2eHost)
@@ -1079,6 +1095,107 @@ func (s *e2eServer) failedLogins(sheet *profiles.Sheet) func() {
 			s.t.Errorf("an address that was not banned is refused: %v", err)
 		} else {
 			c.Close()
+		}
+	}
+}
+
+// smtpFromOutside connects to port 25 from the Internet, with STARTTLS.
+func (s *e2eServer) smtpFromOutside() (*smtp.Client, error) {
+	conn, err := s.dialOutside(context.Background(), e2eOutside, "tcp", net.JoinHostPort(e2eServerAddr, strconv.Itoa(s.ports.smtp)))
+	if err != nil {
+		return nil, err
+	}
+	c, err := smtp.NewClient(conn, e2eHost)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Hello("mx.example.org"); err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	data, _ := os.ReadFile(s.cert)
+	roots.AppendCertsFromPEM(data)
+	return c, c.StartTLS(&tls.Config{ServerName: e2eHost, RootCAs: roots})
+}
+
+// localhostRefused: root@localhost from the Internet is refused at RCPT;
+// the server's own mail to root (as cron sends it) reaches the postmaster.
+func (s *e2eServer) localhostRefused() {
+	c, err := s.smtpFromOutside()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Mail("bob@example.org"); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := c.Rcpt("root@localhost"); err == nil || !strings.HasPrefix(err.Error(), "5") {
+		s.t.Errorf("root@localhost from the Internet: %v, want refused", err)
+	}
+	if out, err := s.input("Subject: to root\n\nfrom cron\n", "sendmail", "root"); err != nil {
+		s.t.Fatalf("sendmail root: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := s.curl(append(s.curlBase(s.ports.imaps), "-u", e2eUser+":"+e2ePassword,
+			fmt.Sprintf("imaps://%s:%d/INBOX?SUBJECT%%20%%22to%%20root%%22", e2eHost, s.ports.imaps))...)
+		if err == nil && len(strings.Fields(strings.TrimPrefix(strings.TrimSpace(out), "* SEARCH"))) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			s.t.Errorf("the server's mail to root did not reach %s: %v\n%s\n%s", e2eUser, err, out, s.mustOutput("postqueue", "-p"))
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	s.queueEmpty()
+}
+
+// userIPConnections logs the user in n times at once over IMAPS from one
+// address, and checks that one more is refused.
+func (s *e2eServer) userIPConnections(n int) {
+	roots := x509.NewCertPool()
+	data, err := os.ReadFile(s.cert)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	roots.AppendCertsFromPEM(data)
+	login := func() (net.Conn, string) {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.3")}, Timeout: 10 * time.Second}
+		c, err := tls.DialWithDialer(d, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.ports.imaps)), &tls.Config{ServerName: e2eHost, RootCAs: roots})
+		if err != nil {
+			return nil, err.Error()
+		}
+		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+		r := bufio.NewReader(c)
+		_, _ = r.ReadString('\n') // the greeting
+		fmt.Fprintf(c, "a LOGIN %s %s\r\n", e2eUser, e2ePassword)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return c, err.Error()
+			}
+			if strings.HasPrefix(line, "a ") {
+				return c, strings.TrimSpace(line)
+			}
+		}
+	}
+	var open []net.Conn
+	defer func() {
+		for _, c := range open {
+			c.Close()
+		}
+	}()
+	for i := range n + 1 {
+		c, reply := login()
+		if c != nil {
+			open = append(open, c)
+		}
+		switch {
+		case i < n && !strings.HasPrefix(reply, "a OK"):
+			s.t.Errorf("IMAP login %d of %d from one address: %s", i+1, n, reply)
+		case i == n && strings.HasPrefix(reply, "a OK"):
+			s.t.Errorf("IMAP login %d from one address accepted, past mail_max_userip_connections", n+1)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailadvisor/mailadvisor/advisor"
 	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/templates"
 )
@@ -77,6 +78,39 @@ func TestServerServeDomainFile(t *testing.T) {
 		}
 		if strings.Contains(string(unit), "--allow-starttls") != starttls {
 			t.Errorf("%v: the unit's --allow-starttls does not follow the server's", c.args)
+		}
+	}
+}
+
+// With the same preset, profile and server publish the same SRV records:
+// the protocols the server opens, and no other (every preset, from the
+// advisor's own table).
+func TestProfileAndServerAgreeOnPresets(t *testing.T) {
+	presets, err := advisor.Presets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := func(text string) []string {
+		var out []string
+		for _, line := range strings.Split(text, "\n") {
+			if f := strings.Fields(line); len(f) == 8 && f[3] == "SRV" && strings.HasPrefix(f[0], "_") && !strings.HasPrefix(f[0], "_autodiscover") {
+				out = append(out, strings.TrimSuffix(f[0], ".example.com.")+" "+f[6])
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, p := range presets {
+		profile, stderr, code := runCLI(t, "profile", "srv", "--domain", "example.com", "--preset", p.Name)
+		if code != 0 {
+			t.Fatalf("profile srv --preset %s: %s", p.Name, stderr)
+		}
+		server, stderr, code := runCLI(t, "server", "dns", "--domain", "example.com", "--preset", p.Name, "--ipv4", "192.0.2.1")
+		if code != 0 {
+			t.Fatalf("server dns --preset %s: %s", p.Name, stderr)
+		}
+		if a, b := srv(profile), srv(server); len(a) == 0 || !slices.Equal(a, b) {
+			t.Errorf("--preset %s: profile srv publishes %v, server dns %v", p.Name, a, b)
 		}
 	}
 }

@@ -97,8 +97,14 @@ have=$(dovecot --version | cut -d. -f1,2)
 { [ -r "$cert" ] && [ -r "$key" ]; } ||
 	fail "no certificate at $cert and $key: get one first (certbot certonly --standalone -d mail.example.com -d autoconfig.example.com -d autodiscover.example.com -d mta-sts.example.com), or write the files again with --cert and --key"
 if getent passwd "$mail_user" >/dev/null; then
+	# Its primary group must be the mail group, whether that exists yet or
+	# not (adduser --system without --group gives it nogroup, which would
+	# pass once, then fail once the group is made).
 	if getent group "$mail_group" >/dev/null && [ "$(id -g "$mail_user")" != "$(getent group "$mail_group" | cut -d: -f3)" ]; then
 		fail "user $mail_user exists with another primary group than $mail_group: usermod -g $mail_group $mail_user, or write the files again with --mail-group $(id -gn "$mail_user")"
+	fi
+	if ! getent group "$mail_group" >/dev/null; then
+		fail "user $mail_user exists with primary group $(id -gn "$mail_user"), and there is no group $mail_group: addgroup --system $mail_group && usermod -g $mail_group $mail_user (or make the user with adduser --system --group $mail_user)"
 	fi
 	[ "$(id -u "$mail_user")" -ne 0 ] || fail "user $mail_user is root: mail must belong to an unprivileged user"
 fi
