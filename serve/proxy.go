@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/mailadvisor/mailadvisor/profiles"
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 // origin is who a request comes from and how it reached the server: the
@@ -152,15 +152,7 @@ func parseHop(hop string) (netip.Addr, bool) {
 // ParseTrustedProxy reads a --trusted-proxy value: a CIDR prefix, or one
 // address.
 func ParseTrustedProxy(v string) (netip.Prefix, error) {
-	if p, err := netip.ParsePrefix(v); err == nil {
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(v)
-	if err != nil {
-		return netip.Prefix{}, &profiles.FieldError{Field: "trusted-proxy", Value: v, Allowed: "an address or a CIDR prefix, such as 10.0.0.0/8 or fd00::/8"}
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
+	return textcheck.Prefix("trusted-proxy", v)
 }
 
 // servedHost tells whether host (from a request's Host) is a name this

@@ -123,20 +123,6 @@ type Ports struct {
 	IMAPS, IMAP, POP3S, POP3, SMTP, Submission, Submissions int
 }
 
-// ParsePrefix reads an address or a CIDR prefix, as --fail2ban-ignore
-// takes them; an address is its own one-address prefix.
-func ParsePrefix(v string) (netip.Prefix, error) {
-	if p, err := netip.ParsePrefix(v); err == nil {
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(v)
-	if err != nil || a.Zone() != "" {
-		return netip.Prefix{}, &FieldError{Field: "fail2ban-ignore", Value: v, Allowed: "an address or a CIDR prefix, such as 203.0.113.0/24 or 2001:db8::/32"}
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
-}
-
 // FieldError says that a setting holds a value it does not accept.
 type FieldError = textcheck.FieldError
 

@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
 
 // choiceFlag is a flag whose value is one of a list, checked when it is
@@ -212,7 +214,6 @@ func (c *checkedString) Set(v string) error {
 // checked when it is set.
 type prefixList struct {
 	target *[]netip.Prefix
-	parse  func(string) (netip.Prefix, error)
 }
 
 func (p *prefixList) String() string {
@@ -226,7 +227,7 @@ func (p *prefixList) String() string {
 func (p *prefixList) Type() string { return "cidr" }
 
 func (p *prefixList) Set(v string) error {
-	prefix, err := p.parse(v)
+	prefix, err := textcheck.Prefix("", v)
 	if err != nil {
 		return errors.New("want an address or a CIDR prefix, such as 10.0.0.0/8 or fd00::/8")
 	}

@@ -148,7 +148,7 @@ and renews it; or a TLS proxy in front).`,
 		"memory for the rate limit's clients, in MiB (8: about 75,000 clients at once; past that the least recently seen is forgotten)")
 	addChoiceFlag(cmd, &opts.logFormat, "log-format", "", "format", "text", fixed("text", "json"), "log on stderr: text or json")
 	f.BoolVar(&opts.accessLog, "access-log", true, "log every request (method, path without the query, status, time); --access-log=false when a proxy in front logs them")
-	f.Var(&prefixList{target: &opts.trustedProxies, parse: serve.ParseTrustedProxy}, "trusted-proxy", "a proxy in front (address or CIDR, repeatable): only from it, the client's address comes from Forwarded or X-Forwarded-For and the scheme from X-Forwarded-Proto")
+	f.Var(&prefixList{target: &opts.trustedProxies}, "trusted-proxy", "a proxy in front (address or CIDR, repeatable): only from it, the client's address comes from Forwarded or X-Forwarded-For and the scheme from X-Forwarded-Proto")
 	f.BoolVar(&opts.watch, "watch", true, "reload when --domain-dir, --cert, --key or the signing files change (as SIGHUP does); --watch=false for SIGHUP only")
 	addDurationFlag(cmd, &opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, 0, time.Hour, "on SIGTERM, how long requests in flight may take")
 	cmd.MarkFlagsRequiredTogether("cert", "key")

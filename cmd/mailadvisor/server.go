@@ -30,9 +30,9 @@ type serverOptions struct {
 	out      string
 	force    bool
 	dkimKey  string // --dkim-key: a PEM private key file
-	// sizesGiven: --devices-per-user and --people-per-address were set,
-	// so the scenario's do not replace them.
-	sizesGiven [2]bool
+	// --devices-per-user and --people-per-address were set, so the
+	// scenario's do not replace them.
+	devicesGiven, peopleGiven bool
 }
 
 func newServerCmd(io streams) *cobra.Command {
@@ -80,7 +80,7 @@ and people size the per-address connection limits.`,
 				return &usageError{err: &templates.FieldError{Field: "--max-message-mb", Value: "0", Allowed: "a size in MB from 1 to 2000"}}
 			}
 			opts.format = args[0]
-			opts.sizesGiven = [2]bool{cmd.Flags().Changed("devices-per-user"), cmd.Flags().Changed("people-per-address")}
+			opts.devicesGiven, opts.peopleGiven = cmd.Flags().Changed("devices-per-user"), cmd.Flags().Changed("people-per-address")
 			return runServer(cmd.Context(), opts)
 		},
 	}
@@ -125,7 +125,7 @@ and people size the per-address connection limits.`,
 	f.Float64Var(&c.DevicesPerUser, "devices-per-user", 0, "devices each person syncs, for Dovecot's connections per user and address (default Dovecot's 10, or the scenario's)")
 	addIntRangeFlag(cmd, &c.PeoplePerAddress, "people-per-address", 0, 0, 1_000_000, " (0: Postfix's usual limits, or the scenario's users)",
 		"people who share one public address (an office behind NAT), for Postfix's per-address limits")
-	f.Var(&prefixList{target: &c.Fail2banIgnore, parse: templates.ParsePrefix}, "fail2ban-ignore", "an address or CIDR range fail2ban never bans (repeatable): an office's NAT, a monitoring host")
+	f.Var(&prefixList{target: &c.Fail2banIgnore}, "fail2ban-ignore", "an address or CIDR range fail2ban never bans (repeatable): an office's NAT, a monitoring host")
 	f.StringVar(&c.DovecotBaseDir, "dovecot-base-dir", "", "Dovecot runtime directory (default the distribution's)")
 	f.StringVar(&c.DovecotStateDir, "dovecot-state-dir", "", "Dovecot state directory")
 	f.StringVar(&c.DovecotLog, "dovecot-log", "", "Dovecot log file (default syslog)")
@@ -250,10 +250,10 @@ func (opts *serverOptions) applyAdvice() error {
 	// The scenario's devices and people (one office, all behind one
 	// address, unless --people-per-address says otherwise) size the
 	// per-address limits.
-	if !opts.sizesGiven[0] {
+	if !opts.devicesGiven {
 		c.DevicesPerUser = res.Scenario.DevicesPerUser
 	}
-	if !opts.sizesGiven[1] {
+	if !opts.peopleGiven {
 		c.PeoplePerAddress = res.Scenario.Users
 	}
 	return nil

@@ -69,6 +69,9 @@ const (
 	e2eLive                          = "/etc/letsencrypt/live/" + e2eHost
 )
 
+// e2eInternet are the addresses of the Internet's namespace.
+var e2eInternet = []string{e2eOutside, e2eIMAPAttacker, e2eSMTPAttacker}
+
 // e2eRelease is a Debian release the test boots, with the flags README
 // gives for it.
 type e2eRelease struct {
@@ -306,7 +309,7 @@ func (s *e2eServer) network() {
 	s.host("ip", "addr", "add", e2eServerAddr+"/24", "dev", "srv0")
 	s.host("ip", "link", "set", "srv0", "up")
 	s.host("ip", "route", "add", "198.51.100.0/24", "dev", "srv0")
-	for _, a := range []string{e2eOutside, e2eIMAPAttacker, e2eSMTPAttacker} {
+	for _, a := range e2eInternet {
 		s.host("nsenter", "--net="+inet, "ip", "addr", "add", a+"/24", "dev", "inet0")
 	}
 	s.host("nsenter", "--net="+inet, "ip", "link", "set", "inet0", "up")
@@ -778,7 +781,7 @@ func (s *e2eServer) mxArgs(subject, rcpt, from string) []string {
 // an address there.
 func (s *e2eServer) curl(args ...string) (string, error) {
 	cmd := exec.Command("curl", args...)
-	if i := slices.Index(args, "--interface"); i >= 0 && i+1 < len(args) && strings.HasPrefix(args[i+1], "198.51.100.") {
+	if i := slices.Index(args, "--interface"); i >= 0 && i+1 < len(args) && slices.Contains(e2eInternet, args[i+1]) {
 		cmd = exec.Command("nsenter", append([]string{"--net=" + s.inetNS(), "curl"}, args...)...)
 	}
 	out, err := cmd.CombinedOutput()

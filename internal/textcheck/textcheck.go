@@ -6,6 +6,7 @@ package textcheck
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"strconv"
 	"strings"
 	"unicode"
@@ -203,4 +204,19 @@ func Visible(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// Prefix reads an address or a CIDR prefix (a flag such as --trusted-proxy
+// or --fail2ban-ignore): a prefix comes back masked, an address as its own
+// one-address prefix, IPv4-mapped IPv6 as IPv4.
+func Prefix(field, v string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(v); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		return netip.Prefix{}, &FieldError{Field: field, Value: v, Allowed: "an address or a CIDR prefix, such as 10.0.0.0/8 or fd00::/8"}
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }

@@ -52,3 +52,17 @@ func TestVisible(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefix(t *testing.T) {
+	for in, want := range map[string]string{"10.1.2.3/8": "10.0.0.0/8", "192.0.2.7": "192.0.2.7/32", "::ffff:192.0.2.7": "192.0.2.7/32",
+		"2001:db8::1": "2001:db8::1/128", "fe80::1%eth0": "fe80::1/128"} {
+		if p, err := Prefix("f", in); err != nil || p.String() != want {
+			t.Errorf("Prefix(%q) = %v, %v; want %s", in, p, err, want)
+		}
+	}
+	for _, bad := range []string{"", "10.0.0.0/33", "example.com", "10.0.0"} {
+		if _, err := Prefix("fail2ban-ignore", bad); err == nil || !strings.Contains(err.Error(), "fail2ban-ignore") {
+			t.Errorf("Prefix(%q): %v, want an error naming the field", bad, err)
+		}
+	}
+}

@@ -72,6 +72,19 @@ restart() {
 	step "restarted $1"
 }
 
+# ensure SERVICE: restarted when one of its files changed or it is not
+# running, else left as it is.
+ensure() {
+	case " $changed " in
+	*" $1 "*) ;;
+	*) if running "$1"; then
+		step "running, unchanged: $1"
+		return
+	fi ;;
+	esac
+	restart "$1"
+}
+
 # 1. Checks, before any change.
 [ "$(id -u)" -eq 0 ] || fail "run it as root: sudo sh $0"
 if [ -f /etc/mailadvisor/domain ] && [ "$(cat /etc/mailadvisor/domain)" != "$domain" ]; then
@@ -198,22 +211,12 @@ postfix check
 rspamadm configtest >/dev/null
 step "Dovecot, Postfix and rspamd accept their files"
 for service in rspamd dovecot postfix; do
-	case " $changed " in
-	*" $service "*) ;;
-	*) if running "$service"; then
-		step "running, unchanged: $service"
-		continue
-	fi ;;
-	esac
-	restart "$service" || fail "$service is not running after its restart: see its log (journalctl -u $service)"
+	ensure "$service" || fail "$service is not running after its restart: see its log (journalctl -u $service)"
 done
 if [ -n "$serve" ]; then
 	if [ -d /run/systemd/system ]; then
 		systemctl daemon-reload
-		case " $changed " in
-		*" mailadvisor-serve "*) restart mailadvisor-serve || fail "mailadvisor-serve is not running: journalctl -u mailadvisor-serve" ;;
-		*) running mailadvisor-serve || restart mailadvisor-serve || fail "mailadvisor-serve is not running: journalctl -u mailadvisor-serve" ;;
-		esac
+		ensure mailadvisor-serve || fail "mailadvisor-serve is not running: journalctl -u mailadvisor-serve"
 	else
 		step "no systemd: start mailadvisor serve yourself (ExecStart in $here/mailadvisor-serve.service)"
 	fi
@@ -225,10 +228,7 @@ fi
 # bans and does not is worse than none, so a failure here fails setup.sh.
 f2b_problem=''
 if [ -d /etc/fail2ban/jail.d ]; then
-	case " $changed " in
-	*" fail2ban "*) restart fail2ban || f2b_problem="fail2ban did not start: read fail2ban-client -d and journalctl -u fail2ban" ;;
-	*) running fail2ban || restart fail2ban || f2b_problem="fail2ban did not start: read fail2ban-client -d and journalctl -u fail2ban" ;;
-	esac
+	ensure fail2ban || f2b_problem="fail2ban did not start: read fail2ban-client -d and journalctl -u fail2ban"
 	if [ -z "$f2b_problem" ]; then
 		for jail in dovecot postfix-sasl; do
 			fail2ban-client status "$jail" >/dev/null 2>&1 || f2b_problem="jail $jail is not active: fail2ban-client status $jail"
