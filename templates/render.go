@@ -43,6 +43,10 @@ type SRV struct {
 
 // view is what the templates see: the normalised Config and the values
 // derived from its versions and TLS profile.
+// rspamdMilterPort is where Debian's rspamd runs its milter (the proxy
+// worker's default bind_socket).
+const rspamdMilterPort = 11332
+
 type view struct {
 	*Config
 	SRV                    []SRV
@@ -93,6 +97,7 @@ type view struct {
 	DKIMKeyName                     string // the key's file beside the others
 	DKIMKeyPath                     string // where setup.sh installs it for rspamd
 	RspamdFiles                     []rspamdFile
+	RspamdMilterPort                int      // rspamd's proxy worker, Postfix's milter
 	CertNames                       []string // the names the certificate must cover
 
 	mtaSTSPolicy []byte // the policy file, rendered once: its hash is MTASTSID
@@ -137,6 +142,7 @@ func newView(c *Config, srv []SRV) (*view, error) {
 		v.DKIMKeyName = DKIMKeyFile(c)
 		v.DKIMKeyPath = "/var/lib/rspamd/dkim/" + v.DKIMKeyName
 	}
+	v.RspamdMilterPort = rspamdMilterPort
 	v.RspamdFiles = []rspamdFile{"rspamd-dmarc.conf", "rspamd-milter_headers.conf"}
 	if v.DKIMKeyName != "" {
 		v.RspamdFiles = append([]rspamdFile{"rspamd-dkim_signing.conf"}, v.RspamdFiles...)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -450,6 +451,59 @@ func TestFail2banDovecotFilter(t *testing.T) {
 		// server's (lip).
 		if ip, err := exec.Command(f2b, "-c", conf, "-o", "ip", prefix+line, "mailadvisor-dovecot").Output(); err != nil || strings.TrimSpace(string(ip)) != "192.0.2.7" {
 			t.Errorf("%q: fail2ban would ban %q (%v), want 192.0.2.7", line, ip, err)
+		}
+	}
+}
+
+// setup.sh waits, after restarting rspamd, until its milter listens on the
+// port main.cf hands messages to (else Postfix answers 451 to everyone for
+// as long as rspamd loads): its listening function, run by sh, tells a
+// port something listens on from one nothing does, for IPv4 and IPv6.
+func TestSetupWaitsForTheMilter(t *testing.T) {
+	sh := integration.RequireProgram(t, "sh")
+	c := &Config{Domain: "example.com"}
+	files := map[string]*bytes.Buffer{}
+	err := WriteAll(c, exampleSRV(), func(name string) (io.Writer, error) {
+		files[name] = &bytes.Buffer{}
+		return files[name], nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup, mainCf := files[SetupFile], files["main.cf"]
+	m := regexp.MustCompile(`(?m)^smtpd_milters = inet:localhost:(\d+)$`).FindStringSubmatch(mainCf.String())
+	if m == nil {
+		t.Fatalf("main.cf names no rspamd milter:\n%s", mainCf.String())
+	}
+	if !strings.Contains(setup.String(), "until listening "+m[1]+";") {
+		t.Errorf("setup.sh does not wait for port %s, main.cf's milter", m[1])
+	}
+	fn := regexp.MustCompile(`(?ms)^listening\(\) \{\n.*?^\}\n`).FindString(setup.String())
+	if fn == "" {
+		t.Fatal("setup.sh has no listening function")
+	}
+	listening := func(port int) bool {
+		err := exec.Command(sh, "-c", fn+"listening "+strconv.Itoa(port)).Run()
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	for _, network := range []string{"tcp4", "tcp6"} {
+		loopback := map[string]string{"tcp4": "127.0.0.1:0", "tcp6": "[::1]:0"}[network]
+		l, err := net.Listen(network, loopback)
+		if err != nil {
+			t.Logf("%s: %v (no such loopback here)", network, err)
+			continue
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		if !listening(port) {
+			t.Errorf("%s: port %d listens, listening says no", network, port)
+		}
+		l.Close()
+		if listening(port) {
+			t.Errorf("%s: port %d is closed, listening says yes", network, port)
 		}
 	}
 }

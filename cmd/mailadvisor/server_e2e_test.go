@@ -271,7 +271,11 @@ func startServers(t *testing.T, r e2eRelease) *e2eServer {
 	}
 	s.run("deluser", "--system", "vmail")
 	s.run("adduser", "--system", "--group", "--no-create-home", "vmail")
-	t.Logf("setup.sh: ==> first run\n%s", s.run("sh", filepath.Join(s.conf, "setup.sh")))
+	first := s.run("sh", filepath.Join(s.conf, "setup.sh"))
+	t.Logf("setup.sh: ==> first run\n%s", first)
+	if !strings.Contains(first, "rspamd listens on 11332") {
+		t.Errorf("setup.sh said done before rspamd's milter listened (Postfix answers 451 until then)")
+	}
 	s.setupAgain()
 	s.addUser()
 	s.waitForPort(s.ports.smtp, "postfix")

@@ -72,6 +72,13 @@ restart() {
 	step "restarted $1"
 }
 
+# listening PORT: something listens on TCP PORT (read from /proc: a
+# minimal system may have neither ss nor netstat).
+listening() {
+	hex=$(printf '%04X' "$1")
+	grep -qE "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:[0-9A-F]+ 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
 # ensure SERVICE: restarted when one of its files changed or it is not
 # running, else left as it is.
 ensure() {
@@ -209,6 +216,18 @@ rspamadm configtest >/dev/null
 step "Dovecot, Postfix and rspamd accept their files"
 for service in rspamd dovecot postfix; do
 	ensure "$service" || fail "$service is not running after its restart: see its log (journalctl -u $service)"
+	if [ "$service" = rspamd ]; then
+		# systemd calls rspamd started before its workers listen (it
+		# loads its maps first: seconds on a busy server). Postfix answers
+		# 451 to every client until the milter listens: wait for it.
+		tries=0
+		until listening 11332; do
+			tries=$((tries + 1))
+			[ "$tries" -le 240 ] || fail "rspamd does not listen on 11332 (Postfix's milter) after 120 s: journalctl -u rspamd"
+			sleep 0.5
+		done
+		step "rspamd listens on 11332 (Postfix hands it every message)"
+	fi
 done
 if [ -n "$serve" ]; then
 	if [ -d /run/systemd/system ]; then
