@@ -683,8 +683,9 @@ func (s *e2eServer) generate(out, domain string) {
 // clean shutdown), after saving its logs when the test failed.
 func (s *e2eServer) stop() {
 	if s.t.Failed() && s.leader != 0 {
-		s.t.Logf("==> journal <==\n%s", s.mustOutput("journalctl", "--no-pager", "--boot"))
-		s.t.Logf("==> /var/log/fail2ban.log <==\n%s", s.mustOutput("cat", "/var/log/fail2ban.log"))
+		// The ends only: the failures above must stay on CI's screen.
+		s.t.Logf("==> journal, last 150 lines <==\n%s", s.mustOutput("journalctl", "--no-pager", "--boot", "--lines", "150"))
+		s.t.Logf("==> /var/log/fail2ban.log, last 40 lines <==\n%s", s.mustOutput("tail", "-n", "40", "/var/log/fail2ban.log"))
 	}
 	if s.nspawn != nil && s.nspawn.Process != nil {
 		_ = s.nspawn.Process.Signal(syscall.SIGTERM)
