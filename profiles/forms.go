@@ -6,21 +6,36 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 )
 
 // Forms renders autoconfig, autodiscover and mobileconfig files for many
 // accounts fast, for batches and for the HTTP server: one prerendered form
-// per domain, format and options, kept in a bounded cache. Safe for
-// concurrent use; the zero value is ready.
+// per domain, format and options. Forms that differ only in the domain's
+// names (a hosting fleet: the same servers, a name per customer) share
+// one shape, so that a domain costs the cache an entry of about a hundred
+// bytes, not a form of kilobytes. The cache is bounded (Limit entries):
+// past it, one entry is dropped for each new one, never the whole cache.
+// Safe for concurrent use; the zero value is ready.
 type Forms struct {
-	mu    sync.Mutex
-	forms map[formKey]*prerendered
+	// Limit is the most entries kept (and shapes); 0 is DefaultFormLimit.
+	// A server sizes it from the domains it serves (FormLimitFor).
+	Limit int
+
+	mu     sync.RWMutex
+	forms  map[formKey]*prerendered // shapes, shared
+	shapes map[string]*prerendered  // by their text: one per shape
 }
 
-// maxForms bounds the forms kept (many domains): past it, the cache starts
-// over.
-const maxForms = 4096
+// DefaultFormLimit is the entries a Forms keeps when Limit is 0.
+const DefaultFormLimit = 4096
+
+// FormLimitFor is a Limit for a server of n domain names: each name's
+// three formats, with and without a display name, for either protocol,
+// and room to spare.
+func FormLimitFor(n int) int { return max(DefaultFormLimit, 16*n) }
 
 type formKey struct {
 	domain            string
@@ -40,21 +55,109 @@ func (c *Forms) Render(w *bytes.Buffer, format string, p *Plan, opts Options) er
 	if opts.LeaveOnServerDays != nil {
 		key.days = *opts.LeaveOnServerDays
 	}
-	c.mu.Lock()
-	s, ok := c.forms[key]
+	c.mu.RLock()
+	f, ok := c.forms[key]
+	c.mu.RUnlock()
 	if !ok {
-		var err error
-		if s, err = newPrerendered(format, p.Domain, opts, key.displayName); err != nil {
-			c.mu.Unlock()
+		s, err := newPrerendered(format, p.Domain, opts, key.displayName)
+		if err != nil {
 			return err
 		}
-		if c.forms == nil || len(c.forms) >= maxForms {
-			c.forms = map[formKey]*prerendered{}
-		}
-		c.forms[key] = s
+		s.cutNames(domainNames(p.Domain))
+		f = c.store(key, s)
 	}
-	c.mu.Unlock()
-	return s.render(w, p)
+	return f.render(w, p)
+}
+
+// store keeps f under key, or an identical shape kept before, and returns
+// the one kept.
+func (c *Forms) store(key formKey, f *prerendered) *prerendered {
+	limit := c.Limit
+	if limit <= 0 {
+		limit = DefaultFormLimit
+	}
+	text := f.text()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if kept, ok := c.forms[key]; ok { // made meanwhile by another request
+		return kept
+	}
+	if c.forms == nil {
+		c.forms, c.shapes = map[formKey]*prerendered{}, map[string]*prerendered{}
+	}
+	if shared, ok := c.shapes[text]; ok {
+		f = shared
+	} else {
+		dropOne(c.shapes, limit)
+		c.shapes[text] = f
+	}
+	dropOne(c.forms, limit)
+	c.forms[key] = f
+	return f
+}
+
+// dropOne deletes one entry of m when it holds limit or more: the first
+// that ranging gives, which Go picks at random.
+func dropOne[K comparable, V any](m map[K]V, limit int) {
+	if len(m) < limit {
+		return
+	}
+	for k := range m {
+		delete(m, k)
+		return
+	}
+}
+
+// domainNames are the strings of d that a form holds and that differ from
+// one domain of a fleet to the next, as the files hold them, in the order
+// of their slots (writeName): its display names, its first name reversed
+// (Apple's identifiers), its names.
+func domainNames(d *Domain) []string {
+	var names []string
+	for _, s := range []string{d.DisplayName, d.ShortName} {
+		var b bytes.Buffer
+		_ = xml.EscapeText(&b, []byte(s))
+		names = append(names, b.String())
+	}
+	names = append(names, reverseDNS(d.Domains[0]))
+	return append(names, d.Domains...)
+}
+
+// escapeString is xml.EscapeText for a string, without copying one that
+// needs no escaping (printable ASCII but for the five XML escapes).
+func escapeString(w *bytes.Buffer, s string) error {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\'' || c == '&' || c == '<' || c == '>' {
+			return xml.EscapeText(w, []byte(s))
+		}
+	}
+	w.WriteString(s)
+	return nil
+}
+
+// writeName writes d's name of slot sl (slotName+i: domainNames(d)[i])
+// without making it.
+func writeName(w *bytes.Buffer, d *Domain, sl slot) error {
+	switch i := int(sl - slotName); i {
+	case 0:
+		return escapeString(w, d.DisplayName)
+	case 1:
+		return escapeString(w, d.ShortName)
+	case 2:
+		name := d.Domains[0]
+		for end := len(name); end > 0; {
+			start := strings.LastIndexByte(name[:end], '.') + 1
+			w.WriteString(name[start:end])
+			if start > 0 {
+				w.WriteByte('.')
+			}
+			end = start - 1
+		}
+		return nil
+	default:
+		w.WriteString(d.Domains[i-3])
+		return nil
+	}
 }
 
 // prerendered renders one format for many accounts of the same domain
@@ -81,6 +184,7 @@ const (
 	slotDisplayName
 	slotTopUUID
 	slotMailUUID
+	slotName // slotName+i: the domain's domainNames[i]
 )
 
 // Formats that can be prerendered.
@@ -158,9 +262,65 @@ func cut(format string, doc []byte, tokens map[string]slot) (*prerendered, error
 	}
 }
 
-// render writes the format for the plan's account. The plan must come
-// from the same domain and options, and have a UserName exactly when the
-// form was made with one.
+// cutNames cuts s's literal text further at each occurrence of the
+// domain's names (domainNames; the longest where two start at one place).
+// The text is unchanged: render writes the same names back. Empty names
+// are never cut at.
+func (s *prerendered) cutNames(names []string) {
+	var parts [][]byte
+	var slots []slot
+	for i, part := range s.parts {
+		for {
+			at, which := -1, -1
+			for k, n := range names {
+				if n == "" {
+					continue
+				}
+				if j := bytes.Index(part, []byte(n)); j >= 0 && (at < 0 || j < at || j == at && len(n) > len(names[which])) {
+					at, which = j, k
+				}
+			}
+			if at < 0 {
+				break
+			}
+			parts = append(parts, part[:at:at])
+			slots = append(slots, slotName+slot(which))
+			part = part[at+len(names[which]):]
+		}
+		parts = append(parts, part)
+		if i < len(s.slots) {
+			slots = append(slots, s.slots[i])
+		}
+	}
+	s.parts, s.slots = parts, slots
+	s.size = 0
+	for _, part := range parts {
+		s.size += len(part)
+	}
+}
+
+// text is the shape as one string: its literal parts and its slots. Two
+// forms with the same text render the same bytes for the same account
+// and names.
+func (s *prerendered) text() string {
+	var b strings.Builder
+	b.WriteString(s.format)
+	for i, part := range s.parts {
+		b.WriteByte(0)
+		b.WriteString(strconv.Itoa(len(part)))
+		b.WriteByte(':')
+		b.Write(part)
+		if i < len(s.slots) {
+			b.WriteByte(0)
+			b.WriteString(strconv.Itoa(int(s.slots[i])))
+		}
+	}
+	return b.String()
+}
+
+// render writes the format for the plan's account and domain. The plan
+// must come from a domain of the same shape and options, and have a
+// UserName exactly when the form was made with one.
 func (s *prerendered) render(w *bytes.Buffer, p *Plan) error {
 	displayName := p.UserName
 	if p.Address == nil {
@@ -198,6 +358,8 @@ func (s *prerendered) render(w *bytes.Buffer, p *Plan) error {
 				mailUUID = ProfileUUID(account, "com.apple.mail.managed")
 			}
 			w.WriteString(mailUUID)
+		default:
+			err = writeName(w, p.Domain, s.slots[i])
 		}
 		if err != nil {
 			return err

@@ -3,6 +3,8 @@ package profiles
 import (
 	"bytes"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
@@ -66,6 +68,7 @@ func checkPrerendered(t *testing.T, d *Domain, opts Options, email, user, name s
 			t.Fatal(err)
 		}
 		var got, want bytes.Buffer
+		s.cutNames(domainNames(d))
 		if err := s.render(&got, p); err != nil {
 			t.Fatal(err)
 		}
@@ -104,4 +107,114 @@ func FuzzPrerendered(f *testing.F) {
 		}
 		checkPrerendered(t, d, opts, email, user, name)
 	})
+}
+
+// fleetDomain is a hoster's customer domain: the hoster's servers or the
+// domain's own, its name in the display name.
+func fleetDomain(t testing.TB, name string, ownHosts bool) *Domain {
+	t.Helper()
+	short, _, _ := strings.Cut(name, ".")
+	d := &Domain{Domains: []string{name}, DisplayName: "Mail of " + name, ShortName: short,
+		Hosts: Hosts{IMAP: "imap.hoster.example", POP3: "pop.hoster.example", SMTP: "smtp.hoster.example"}}
+	if ownHosts {
+		d.Hosts = Hosts{}
+	}
+	if err := d.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// Domains alike but for their names share one shape per format and
+// options, and each still gets exactly what the writers write, also for
+// names that occur in the files' fixed text (apple.com reversed is in
+// com.apple.mail.managed; mail.com is in mail.mail.com).
+func TestFormsShareShapes(t *testing.T) {
+	formats := []string{formatAutoconfig, formatMobileconfig, formatAutodiscover}
+	names := []string{"apple.com", "mail.com", "com.com", "example.net", "xn--bcher-kva.example"}
+	for i := range 2000 {
+		names = append(names, "customer"+strconv.Itoa(i)+".example")
+	}
+	// A Forms serves one description of each name: one for the hoster's
+	// servers, one for the domains' own.
+	c, own := Forms{Limit: FormLimitFor(len(names))}, Forms{Limit: FormLimitFor(len(names))}
+	for _, c := range []*Forms{&c, &own} {
+		for i, name := range names {
+			d := fleetDomain(t, name, c == &own)
+			addr, err := ParseAddress("email", "o'neil@"+name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := NewPlan(d, &addr, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, format := range formats {
+				var got, want bytes.Buffer
+				if err := c.Render(&got, format, p, Options{}); err != nil {
+					t.Fatal(err)
+				}
+				if i > 10 && i%97 != 0 {
+					continue // every one of the odd names, a sample of the others
+				}
+				switch format {
+				case formatAutoconfig:
+					err = WriteAutoconfig(&want, p)
+				case formatMobileconfig:
+					err = WriteMobileconfig(&want, p)
+				default:
+					err = WriteAutodiscover(&want, p)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got.Bytes(), want.Bytes()) {
+					t.Fatalf("%s for %s (own hosts %v) differs:\n%s\nwant:\n%s", format, name, c == &own, got.String(), want.String())
+				}
+			}
+		}
+	}
+	for _, c := range []*Forms{&c, &own} {
+		if n := len(c.forms); n != len(names)*len(formats) {
+			t.Errorf("%d entries, want %d", n, len(names)*len(formats))
+		}
+		// The customer domains: one shape per format; the odd names a few
+		// more.
+		t.Logf("%d domains, %d entries, %d shapes", len(names), len(c.forms), len(c.shapes))
+		if n := len(c.shapes); n > len(formats)+5*len(formats) {
+			t.Errorf("%d shapes for %d domains: forms are not shared", n, len(names))
+		}
+	}
+}
+
+// Past its limit the cache drops one entry for each new one, never the
+// whole cache: the entries just made are still there.
+func TestFormsDropOneAtATime(t *testing.T) {
+	c := Forms{Limit: 8}
+	var keys []formKey
+	for i := range 40 {
+		d := fleetDomain(t, "d"+strconv.Itoa(i)+".example", i%2 == 0)
+		addr, err := ParseAddress("email", "a@"+d.Domains[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := NewPlan(d, &addr, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := c.Render(&b, formatAutoconfig, p, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, formKey{domain: d.Domains[0], format: formatAutoconfig, days: -1})
+		if want := min(i+1, c.Limit); len(c.forms) != want {
+			t.Fatalf("after %d domains: %d entries, want %d", i+1, len(c.forms), want)
+		}
+		if _, ok := c.forms[keys[i]]; !ok {
+			t.Fatalf("the entry just made for %s is gone", d.Domains[0])
+		}
+		if len(c.shapes) > c.Limit {
+			t.Fatalf("%d shapes, over the limit %d", len(c.shapes), c.Limit)
+		}
+	}
 }

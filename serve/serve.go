@@ -71,7 +71,10 @@ type Config struct {
 	RateMemory int64
 	// MaxBodyBytes bounds request bodies (413 past it).
 	MaxBodyBytes int64
-	// Logger receives one record per request (the access log); nil: none.
+	// AccessLog receives one line per request; nil: none.
+	AccessLog *AccessLog
+	// Logger receives the errors a request meets (a page it could not
+	// render); nil: none.
 	Logger *slog.Logger
 	// MetricsElsewhere takes /metrics off the public handler: it is served
 	// by MetricsHandler on a listener of its own (--metrics-listen).
@@ -172,6 +175,7 @@ func (s *Server) Reload(domains []*profiles.Domain, signer *profiles.Signer) err
 			st.domains[name] = d
 		}
 	}
+	st.forms.Limit = profiles.FormLimitFor(len(st.domains))
 	s.site.Store(st)
 	s.metrics.loaded(true, len(st.domains))
 	return nil
@@ -274,13 +278,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	elapsed := time.Since(start)
 	s.metrics.observe(h.name, rec.domain, rec.status, elapsed)
-	if s.cfg.Logger != nil {
+	if s.cfg.AccessLog != nil {
 		// The path, never the query, and no client address: both say who
 		// asked (a mail address, an IP address).
-		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", logPath(r.URL.Path)), slog.String("endpoint", h.name),
-			slog.String("domain", rec.domain), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", elapsed), slog.String("user_agent", r.UserAgent()))
+		s.cfg.AccessLog.log(start.Add(elapsed), &entry{method: r.Method, path: logPath(r.URL.Path), endpoint: h.name,
+			domain: rec.domain, status: rec.status, bytes: rec.bytes, duration: elapsed, userAgent: r.UserAgent()})
 	}
 }
 
