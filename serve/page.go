@@ -38,7 +38,8 @@ var pageCSP = sync.OnceValue(func() string {
 // pageTemplates are parsed once per language: "t" looks a message up.
 var pageTemplates = sync.OnceValue(func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, lang := range []string{"en", "fr"} {
+	for _, tag := range pageLanguages {
+		lang := tag.String()
 		out[lang] = template.Must(template.New("page").Funcs(template.FuncMap{
 			"t":      func(key string) string { return msg(lang, key) },
 			"breaks": breakable,
@@ -128,16 +129,24 @@ func (s *Server) page(w *recorder, r *http.Request) {
 		return
 	}
 	lang := pageLang(r)
-	data := &pageData{Lang: lang, Style: template.CSS(pageCSS), Devices: 1, Connectivity: advisor.ConnectivityGood,
-		DeviceChoices: deviceChoices, ConnChoices: connChoices}
 	status := http.StatusOK
+	var page []byte
 	if r.Method == http.MethodPost {
+		data := emptyPage(lang)
 		status = s.answer(w, r, data)
-	}
-	var b bytes.Buffer
-	if err := pageTemplates()[lang].Execute(&b, data); err != nil {
-		plain(w, http.StatusInternalServerError, "could not render the page: "+err.Error())
-		return
+		var b bytes.Buffer
+		if err := pageTemplates()[lang].Execute(&b, data); err != nil {
+			plain(w, http.StatusInternalServerError, "could not render the page: "+err.Error())
+			return
+		}
+		page = b.Bytes()
+	} else {
+		pages, err := formPages()
+		if err != nil {
+			plain(w, http.StatusInternalServerError, "could not render the page: "+err.Error())
+			return
+		}
+		page = pages[lang]
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -147,10 +156,30 @@ func (s *Server) page(w *recorder, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Language", lang)
 	h.Set("Vary", "Accept-Language")
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(page)))
 	w.WriteHeader(status)
-	_, _ = w.Write(b.Bytes())
+	_, _ = w.Write(page)
 }
+
+// emptyPage is the form before any answer, in lang.
+func emptyPage(lang string) *pageData {
+	return &pageData{Lang: lang, Style: template.CSS(pageCSS), Devices: 1, Connectivity: advisor.ConnectivityGood,
+		DeviceChoices: deviceChoices, ConnChoices: connChoices}
+}
+
+// formPages are the form (GET /) in each language, rendered once: it
+// holds nothing of the request but its language.
+var formPages = sync.OnceValues(func() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for lang, t := range pageTemplates() {
+		var b bytes.Buffer
+		if err := t.Execute(&b, emptyPage(lang)); err != nil {
+			return nil, err
+		}
+		out[lang] = b.Bytes()
+	}
+	return out, nil
+})
 
 // answer fills the result from the form, or the error; it returns the
 // status: 400 for a bad field, 404 for a domain not served.

@@ -599,3 +599,27 @@ func TestReloadUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+// GET / is the form rendered once per language: for each of the page's
+// languages, GET and HEAD give what the template renders for an empty
+// form, and a second request the same bytes.
+func TestFormPageRenderedOnce(t *testing.T) {
+	s := newTestServer(t, Config{})
+	for _, tag := range pageLanguages {
+		lang := tag.String()
+		var want bytes.Buffer
+		if err := pageTemplates()[lang].Execute(&want, emptyPage(lang)); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			w := do(t, s, "GET", "/", "", "Accept-Language", lang)
+			if w.Code != http.StatusOK || w.Header().Get("Content-Language") != lang || w.Body.String() != want.String() {
+				t.Errorf("GET / in %s: %d, %q, body differs from the template's: %v", lang, w.Code, w.Header().Get("Content-Language"), w.Body.String() != want.String())
+			}
+			head := do(t, s, "HEAD", "/", "", "Accept-Language", lang)
+			if head.Code != http.StatusOK || head.Header().Get("Content-Length") != strconv.Itoa(want.Len()) {
+				t.Errorf("HEAD / in %s: %d, Content-Length %s, want %d", lang, head.Code, head.Header().Get("Content-Length"), want.Len())
+			}
+		}
+	}
+}
