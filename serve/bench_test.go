@@ -8,12 +8,15 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mailadvisor/mailadvisor/profiles"
 )
 
 // The handler's own cost per request, without the network: what the load
@@ -206,4 +209,162 @@ func BenchmarkTrustedProxy(b *testing.B) {
 	b.ReportMetric(float64(tDirect.Nanoseconds())/float64(n), "ns/direct")
 	b.ReportMetric(float64(tBehind.Nanoseconds())/float64(n), "ns/proxied")
 	b.ReportMetric(float64(tBehind)/float64(tDirect), "proxied/direct")
+}
+
+// BenchmarkManyDomains: requests spread over every domain served and all
+// three formats, for 1 domain and for 10,000 (each with its own servers,
+// mail.<domain>, and its name in the display name), alternating with
+// repeated runs. Reported: ns/op, the 99th percentile, and the heap in
+// use with the domains loaded and at the end. The cache is warmed first (one request per domain and format:
+// what a minute of real traffic does), so this is the steady state.
+//
+//	for i in 1 2 3; do go test ./serve -run XXX -bench ManyDomains; done
+func BenchmarkManyDomains(b *testing.B) {
+	for _, n := range []int{1, 10000} {
+		b.Run("domains="+strconv.Itoa(n), func(b *testing.B) {
+			domains := make([]*profiles.Domain, n)
+			names := make([]string, n)
+			for i := range domains {
+				names[i] = "customer" + strconv.Itoa(i) + ".example"
+				domains[i] = &profiles.Domain{Domains: []string{names[i]}, DisplayName: "Mail of " + names[i]}
+				if err := domains[i].Normalize(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			s := newTestServer(b, Config{Domains: domains})
+			var loaded runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&loaded)
+			request := func(i int) *http.Request {
+				addr := "user" + strconv.Itoa(i%977) + "@" + names[(i/3)%n]
+				switch i % 3 {
+				case 0:
+					return httptest.NewRequest("GET", "/mail/config-v1.1.xml?emailaddress="+addr, nil)
+				case 1:
+					return httptest.NewRequest("POST", "/autodiscover/autodiscover.xml", strings.NewReader(poxRequest(addr)))
+				default:
+					return httptest.NewRequest("GET", "/mobileconfig?emailaddress="+addr, nil)
+				}
+			}
+			for i := range 3 * n {
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, request(i))
+				if w.Code != http.StatusOK {
+					b.Fatalf("%d: %s", w.Code, w.Body)
+				}
+			}
+			var next atomic.Int64
+			var mu sync.Mutex
+			var latencies []time.Duration
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				var mine []time.Duration
+				for pb.Next() {
+					r := request(int(next.Add(1)))
+					w := httptest.NewRecorder()
+					start := time.Now()
+					s.ServeHTTP(w, r)
+					mine = append(mine, time.Since(start))
+					if w.Code != http.StatusOK {
+						b.Errorf("%d: %s", w.Code, w.Body)
+						return
+					}
+				}
+				mu.Lock()
+				latencies = append(latencies, mine...)
+				mu.Unlock()
+			})
+			b.StopTimer()
+			slices.Sort(latencies)
+			b.ReportMetric(float64(latencies[len(latencies)*99/100].Nanoseconds()), "ns-p99")
+			var m runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&m)
+			b.ReportMetric(float64(m.HeapInuse)/(1<<20), "MiB-heap")
+			b.ReportMetric(float64(loaded.HeapInuse)/(1<<20), "MiB-heap-loaded")
+			runtime.KeepAlive(s)
+		})
+	}
+}
+
+// BenchmarkPage: GET / (the form, in the client's language) against a
+// do-nothing handler that answers a fixed page of the same size with the
+// same headers set: the floor of a response through this handler chain.
+//
+//	go test ./serve -run XXX -bench 'Page$' -count 5
+func BenchmarkPage(b *testing.B) {
+	s := newTestServer(b, Config{Rate: 0})
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	body := w.Body.Bytes()
+	floor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+	})
+	for _, c := range []struct {
+		name string
+		h    http.Handler
+	}{{"floor", floor}, {"page", s}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					r := httptest.NewRequest("GET", "/", nil)
+					r.Header.Set("Accept-Language", "fr-FR,fr;q=0.9,en;q=0.8")
+					w := httptest.NewRecorder()
+					c.h.ServeHTTP(w, r)
+					if w.Code != http.StatusOK {
+						b.Fatalf("%d", w.Code)
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkAccessLog: the profile endpoints with the access log off and
+// on (JSON, into a discarding writer), alternating with -count.
+//
+//	go test ./serve -run XXX -bench AccessLog -count 5
+func BenchmarkAccessLog(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		cfg := Config{}
+		if on {
+			name = "on"
+			l, err := NewAccessLog(discard{}, LogJSON)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg.AccessLog = l
+		}
+		s := newTestServer(b, cfg)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			var next atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					var r *http.Request
+					switch next.Add(1) % 3 {
+					case 0:
+						r = httptest.NewRequest("GET", "/mail/config-v1.1.xml?emailaddress=alice@example.com", nil)
+					case 1:
+						r = httptest.NewRequest("POST", "/autodiscover/autodiscover.xml", strings.NewReader(poxRequest("bob@example.com")))
+					default:
+						r = httptest.NewRequest("GET", "/mobileconfig?emailaddress=carol@example.com", nil)
+					}
+					r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Thunderbird/128.0")
+					w := httptest.NewRecorder()
+					s.ServeHTTP(w, r)
+					if w.Code != http.StatusOK {
+						b.Fatalf("%d: %s", w.Code, w.Body)
+					}
+				}
+			})
+		})
+	}
 }

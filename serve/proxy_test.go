@@ -2,7 +2,6 @@ package serve
 
 import (
 	"bytes"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -130,7 +129,11 @@ func TestLinksOnlyForServedHosts(t *testing.T) {
 // the path.
 func TestAccessLogHoldsNoAddress(t *testing.T) {
 	var logs bytes.Buffer
-	s := newTestServer(t, Config{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	accessLog, err := NewAccessLog(&logs, LogJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, Config{AccessLog: accessLog})
 	for _, path := range []string{
 		"/autodiscover/autodiscover.json/v1.0/alice@example.com?Protocol=AutodiscoverV1",
 		"/autodiscover/autodiscover.json/v2.0/alice@example.com?Protocol=AutodiscoverV1",

@@ -384,14 +384,16 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	accessLogger := logger
-	if !opts.accessLog {
-		accessLogger = nil
+	var accessLog *serve.AccessLog
+	if opts.accessLog {
+		if accessLog, err = serve.NewAccessLog(logOut, opts.logFormat); err != nil {
+			return err
+		}
 	}
 	srv, err := serve.New(serve.Config{
 		MetricsElsewhere: opts.metricsListen != "", MetricsPerDomain: opts.metricsDomains,
 		Domains: domains, Options: profiles.Options{AllowSTARTTLS: opts.starttls}, Signer: signer,
-		PublicURL: opts.publicURL, MTASTSMode: opts.mtaSTS, Rate: opts.rate, Burst: opts.burst, Logger: accessLogger,
+		PublicURL: opts.publicURL, MTASTSMode: opts.mtaSTS, Rate: opts.rate, Burst: opts.burst, Logger: logger, AccessLog: accessLog,
 		TrustedProxies: opts.trustedProxies, RateMemory: int64(opts.rateMemoryMB) << 20,
 	})
 	var field *profiles.FieldError
