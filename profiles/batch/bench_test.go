@@ -154,3 +154,50 @@ type sinkFunc func(string, []File) error
 
 func (f sinkFunc) Write(a string, files []File) error { return f(a, files) }
 func (f sinkFunc) Close() error                       { return nil }
+
+// BenchmarkZipAgainstTar: every format for 100,000 users (BATCH_USERS to
+// change it) into a zip and into a tar, alternating in each round;
+// reports users per second of each and zip's share of tar's speed.
+//
+//	go test ./profiles/batch -run XXX -bench ZipAgainstTar -benchtime 3x
+func BenchmarkZipAgainstTar(b *testing.B) {
+	users := 100000
+	if v, err := strconv.Atoi(os.Getenv("BATCH_USERS")); err == nil && v > 0 {
+		users = v
+	}
+	cfg := benchConfig(b, Formats...)
+	var zipTotal, tarTotal float64
+	var zipBytes, tarBytes countWriter
+	timed := func(total *float64, sink func() Sink) {
+		start := nowSeconds()
+		s := sink()
+		in, err := NewReader(&generatedCSV{n: users}, CSV)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Run(context.Background(), cfg, in, s, func(Result) error { return nil }); err != nil {
+			b.Fatal(err) // Run closes the sink
+		}
+		*total += nowSeconds() - start
+	}
+	zipRun := func() { timed(&zipTotal, func() Sink { return NewZipSink(&zipBytes) }) }
+	tarRun := func() { timed(&tarTotal, func() Sink { return NewTarSink(&tarBytes) }) }
+	for i := 0; b.Loop(); i++ {
+		if i%2 == 0 {
+			zipRun()
+			tarRun()
+		} else {
+			tarRun()
+			zipRun()
+		}
+	}
+	n := float64(users * b.N)
+	b.ReportMetric(n/zipTotal, "zip-users/s")
+	b.ReportMetric(n/tarTotal, "tar-users/s")
+	b.ReportMetric(tarTotal/zipTotal, "zip/tar-speed")
+	b.ReportMetric(float64(zipBytes)/float64(tarBytes), "zip/tar-size")
+}
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }

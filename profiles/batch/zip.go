@@ -3,12 +3,13 @@ package batch
 import (
 	"bufio"
 	"bytes"
-	"compress/flate"
 	"encoding/binary"
 	"hash/crc32"
 	"io"
 	"os"
 	"sync"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // ZipSink writes a zip archive with <address>/<file> entries in input
@@ -39,9 +40,13 @@ func NewZipSink(w io.Writer) *ZipSink {
 	return z
 }
 
-// flateWriters recycles compressors: each holds about 600 KB.
+// flateWriters recycles compressors. The files are a few kilobytes each:
+// there, compress/flate's default level spends a quarter of its time
+// clearing its 600 KB of tables at each Reset and most of the rest
+// building Huffman codes; klauspost/compress's fastest level does neither
+// as slowly, for files 4% larger (BenchmarkZipAgainstTar).
 var flateWriters = sync.Pool{New: func() any {
-	fw, _ := flate.NewWriter(io.Discard, flate.DefaultCompression)
+	fw, _ := flate.NewWriter(io.Discard, flate.BestSpeed)
 	return fw
 }}
 
