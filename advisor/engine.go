@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/mailadvisor/mailadvisor/costmodel"
@@ -100,7 +99,7 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res.Recommendation = recommend(res.Scores, res.Vetoes)
-	res.Options = checkOptions(&s, ev.costs, res.Vetoes, tr)
+	res.Options = checkOptions(&res.options, &s, ev.costs, res.Vetoes, tr)
 	res.Recommendation.Option = optionFor(res.Options, res.Recommendation.Protocol, ev.facts.text)
 	ev.facts.setRecommended(res.Recommendation.Protocol)
 	if err := a.warn(ev, res, tr); err != nil {
@@ -144,8 +143,12 @@ func (ev *evaluator) fire(r *compiledRule) (fired bool, pts float64, err error) 
 	return fired, pts, nil
 }
 
-// score evaluates every points and veto rule, with reasons.
+// score evaluates every points and veto rule, with reasons. In English
+// (the Text is the Reason) the reasons are rendered into one buffer and
+// made one string: one allocation for all, not one each.
 func (a *Advisor) score(ev *evaluator, res *Result, tr *translator) error {
+	together := tr.p == nil
+	ev.reasons, ev.spans = ev.reasons[:0], ev.spans[:0]
 	for _, r := range a.rules.rules {
 		if r.Kind == KindWarning {
 			continue
@@ -157,13 +160,24 @@ func (a *Advisor) score(ev *evaluator, res *Result, tr *translator) error {
 		if !fired {
 			continue
 		}
-		reason, err := r.reason.render(ev)
-		if err != nil {
-			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
-		}
-		text, err := tr.reason(r, ev, reason)
-		if err != nil {
-			return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+		var reason, text string
+		if together {
+			start := len(ev.reasons)
+			if ev.reasons, err = r.reason.appendTo(ev.reasons, ev, false); err != nil {
+				return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+			}
+			span := reasonSpan{start: start, end: len(ev.reasons), veto: r.Kind == KindVeto, i: len(res.Contributions)}
+			if span.veto {
+				span.i = len(res.Vetoes)
+			}
+			ev.spans = append(ev.spans, span)
+		} else {
+			if reason, err = r.reason.render(ev); err != nil {
+				return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+			}
+			if text, err = tr.reason(r, ev, reason); err != nil {
+				return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
+			}
 		}
 		if r.Kind == KindVeto {
 			res.Vetoes = append(res.Vetoes, Veto{Rule: r.ID, Protocol: r.Vetoes, Reason: reason, Text: text})
@@ -171,6 +185,17 @@ func (a *Advisor) score(ev *evaluator, res *Result, tr *translator) error {
 		}
 		res.Contributions = append(res.Contributions, Contribution{Rule: r.ID, Favours: r.Favours, Points: pts, Reason: reason, Text: text})
 		res.Scores.add(r.Favours, pts)
+	}
+	if together {
+		all := string(ev.reasons)
+		for _, sp := range ev.spans {
+			reason := all[sp.start:sp.end]
+			if sp.veto {
+				res.Vetoes[sp.i].Reason, res.Vetoes[sp.i].Text = reason, reason
+			} else {
+				res.Contributions[sp.i].Reason, res.Contributions[sp.i].Text = reason, reason
+			}
+		}
 	}
 	res.Scores.IMAP, res.Scores.POP3 = round2(res.Scores.IMAP), round2(res.Scores.POP3)
 	return nil
@@ -247,23 +272,37 @@ func hostingWord(h string) string {
 
 // grouped writes a whole amount with thousands separators: 2,640.
 func grouped(v float64) string {
-	s := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
+	var stack [32]byte
+	return string(appendGrouped(stack[:0], v))
+}
+
+// appendGrouped appends v rounded, its thousands separated by commas.
+func appendGrouped(b []byte, v float64) []byte {
+	var stack [32]byte
+	s := strconv.AppendFloat(stack[:0], math.Round(v), 'f', 0, 64)
+	if len(s) > 0 && s[0] == '-' {
+		b, s = append(b, '-'), s[1:]
 	}
-	return s
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && c >= '0' && c <= '9' {
+			b = append(b, ',')
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // checkOptions says which of the four options meet the hard constraints:
 // the hosting asked for, the protocol's vetoes, and the budget; y are the
 // options' yearly costs, as the facts were loaded with.
-func checkOptions(s *Scenario, y costmodel.YearlyByOption, vetoes []Veto, tr *translator) []OptionCheck {
-	all := []OptionCheck{
+func checkOptions(into *[4]OptionCheck, s *Scenario, y costmodel.YearlyByOption, vetoes []Veto, tr *translator) []OptionCheck {
+	*into = [4]OptionCheck{
 		{Option: costmodel.POP3Self, Protocol: POP3, Hosting: HostingSelf, YearlyEUR: y.POP3Self},
 		{Option: costmodel.IMAPSelf, Protocol: IMAP, Hosting: HostingSelf, YearlyEUR: y.IMAPSelf},
 		{Option: costmodel.POP3Hosted, Protocol: POP3, Hosting: HostingHosted, YearlyEUR: y.POP3Hosted},
 		{Option: costmodel.IMAPHosted, Protocol: IMAP, Hosting: HostingHosted, YearlyEUR: y.IMAPHosted},
 	}
+	all := into[:]
 	for i := range all {
 		o := &all[i]
 		o.YearlyEUR = round2(o.YearlyEUR)
@@ -474,55 +513,69 @@ func Endpoints(protocol string) []Endpoint {
 
 func summary(res *Result) string {
 	r := res.Recommendation
-	var b strings.Builder
-	b.Grow(128)
+	var stack [256]byte // one allocation: the string
+	b := stack[:0]
 	if r.Confidence == ConfidenceNone {
-		b.WriteString("no option meets every constraint; least bad by the scores: ")
+		b = append(b, "no option meets every constraint; least bad by the scores: "...)
 	}
-	b.WriteString(upper(r.Protocol))
-	b.WriteString(" (")
-	b.WriteString(r.Confidence)
-	var digits [32]byte
-	b.WriteString(": IMAP ")
-	b.Write(appendNumber(digits[:0], res.Scores.IMAP, 2))
-	b.WriteString(", POP3 ")
-	b.Write(appendNumber(digits[:0], res.Scores.POP3, 2))
-	b.WriteString(" points)")
+	b = append(b, upper(r.Protocol)...)
+	b = append(b, " ("...)
+	b = append(b, r.Confidence...)
+	b = append(b, ": IMAP "...)
+	b = appendNumber(b, res.Scores.IMAP, 2)
+	b = append(b, ", POP3 "...)
+	b = appendNumber(b, res.Scores.POP3, 2)
+	b = append(b, " points)"...)
 	for _, o := range res.Options {
 		if o.Option == r.Option {
-			b.WriteString(", as " + o.Option + " at about " + grouped(o.YearlyEUR) + " EUR a year")
+			b = append(b, ", as "...)
+			b = append(b, o.Option...)
+			b = append(b, " at about "...)
+			b = appendGrouped(b, o.YearlyEUR)
+			b = append(b, " EUR a year"...)
 		}
 	}
+	ruledOut := func(v Veto) {
+		b = append(b, "; "...)
+		b = append(b, upper(v.Protocol)...)
+		b = append(b, " ruled out by "...)
+		b = append(b, v.Rule...)
+	}
 	if r.Confidence == ConfidenceNone {
-		b.WriteString(", which breaks: ")
+		b = append(b, ", which breaks: "...)
 		first := true
 		for _, v := range res.Vetoes {
 			if v.Protocol == r.Protocol {
 				if !first {
-					b.WriteString("; ")
+					b = append(b, "; "...)
 				}
-				b.WriteString(v.Rule + " (" + v.Reason + ")")
+				b = append(b, v.Rule...)
+				b = append(b, " ("...)
+				b = append(b, v.Reason...)
+				b = append(b, ')')
 				first = false
 			}
 		}
 		for _, v := range res.Vetoes {
 			if v.Protocol != r.Protocol {
-				b.WriteString("; " + upper(v.Protocol) + " ruled out by " + v.Rule)
+				ruledOut(v)
 			}
 		}
 	} else {
 		for _, v := range res.Vetoes {
-			b.WriteString("; " + upper(v.Protocol) + " ruled out by " + v.Rule)
+			ruledOut(v)
 		}
 	}
 	switch {
 	case r.LeaveOnServerDays == nil:
 	case *r.LeaveOnServerDays == 0:
-		b.WriteString("; delete mail from the server once downloaded")
+		b = append(b, "; delete mail from the server once downloaded"...)
 	default:
-		b.WriteString("; leave a copy on the server for " + strconv.Itoa(*r.LeaveOnServerDays) + " days")
+		b = append(b, "; leave a copy on the server for "...)
+		b = strconv.AppendInt(b, int64(*r.LeaveOnServerDays), 10)
+		b = append(b, " days"...)
 	}
-	return b.String()
+	return string(b)
 }
 
 func upper(protocol string) string {

@@ -1,6 +1,8 @@
 package advisor
 
 import (
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -39,5 +41,45 @@ func FuzzParseRules(f *testing.F) {
 			t.Fatal(err)
 		}
 		_, _ = New(rs, models).Advise(DefaultScenario(), Options{})
+	})
+}
+
+// appendNumber's fast path writes what strconv's shortest form of the
+// rounded value writes, for every value and number of decimals.
+func FuzzAppendNumber(f *testing.F) {
+	for _, v := range []float64{0, math.Copysign(0, -1), -0.001, 0.05, 1234.5678, -2640.5, 9.99e14, 1e15, 1e20, math.NaN(), math.Inf(-1), 0.1 + 0.2} {
+		f.Add(v, uint8(2))
+	}
+	f.Fuzz(func(t *testing.T, v float64, decimals uint8) {
+		d := int(decimals % 9)
+		scale := math.Pow10(d)
+		want := strconv.FormatFloat(math.Round(v*scale)/scale, 'f', -1, 64)
+		if got := string(appendNumber(nil, v, d)); got != want {
+			t.Errorf("appendNumber(%v, %d) = %q, want %q", v, d, got, want)
+		}
+	})
+}
+
+// appendGrouped groups the digits of the rounded value by three, as the
+// English reports write costs (2,640; -1,000,000).
+func FuzzAppendGrouped(f *testing.F) {
+	for _, v := range []float64{0, 999.5, 1000, -1234567.4, 1e21} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return
+		}
+		plain := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+		got := string(appendGrouped(nil, v))
+		if strings.ReplaceAll(got, ",", "") != plain {
+			t.Fatalf("appendGrouped(%v) = %q: not the digits of %s", v, got, plain)
+		}
+		digits := strings.TrimPrefix(got, "-")
+		for i, group := range strings.Split(digits, ",") {
+			if len(group) > 3 || i > 0 && len(group) != 3 || group == "" {
+				t.Fatalf("appendGrouped(%v) = %q: groups of three from the right", v, got)
+			}
+		}
 	})
 }

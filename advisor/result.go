@@ -45,6 +45,8 @@ type Result struct {
 	WhatIf      []WhatIf            `json:"what_if" yaml:"what_if"`
 	Cost        *costmodel.Estimate `json:"cost,omitempty" yaml:"cost,omitempty"`     // with Options.Estimates
 	Carbon      *carbon.Estimate    `json:"carbon,omitempty" yaml:"carbon,omitempty"` // with Options.Estimates
+
+	options [4]OptionCheck // Options' array, allocated with the result
 }
 
 // Recommendation is the protocol to use and how sure the advice is.

@@ -319,6 +319,18 @@ type evaluator struct {
 	vm    vm.VM
 	facts facts
 	costs costmodel.YearlyByOption // every option's, for the scenario loaded
+	// The English reasons of one scoring, rendered one after the other
+	// and made into one string at the end (score).
+	reasons []byte
+	spans   []reasonSpan
+}
+
+// reasonSpan is where a reason is in evaluator.reasons, and whose it is:
+// the veto or contribution at index i.
+type reasonSpan struct {
+	start, end int
+	veto       bool
+	i          int
 }
 
 func newEvaluator() *evaluator { return &evaluator{} }
