@@ -23,6 +23,7 @@ type adviseOptions struct {
 	// outputFrom names where --output came from, for an error found late.
 	outputFrom string
 	breakEven  bool
+	fields     []string // --fields: the JSON rows' keys, with --batch
 	output     string
 	lang       langOption
 	rules      rulesOptions
@@ -90,6 +91,8 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 	opts.rules.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.batch, "batch", "", "score every row of a CSV or JSON Lines file ('-' for stdin)")
 	addChoiceFlag(cmd, &opts.batchFmt, "batch-format", "", "format", "", fixed(advisor.FormatCSV, advisor.FormatJSONL), "batch input format: csv or jsonl (default: from the file extension)")
+	addChoiceList(cmd, &opts.fields, "fields", "keys", batchFieldNames,
+		"with --batch -o json: only these keys of each row, with line and error (default all); the fewer, the faster")
 	cmd.Flags().BoolVar(&opts.breakEven, "break-even", true, "compute break-even values and what-if flips (with --batch: only when given)")
 	opts.scenario.addFlags(cmd)
 	opts.models.addFlags(cmd, bothModels)
@@ -97,6 +100,9 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 }
 
 func runAdvise(_ context.Context, opts *adviseOptions) error {
+	if len(opts.fields) > 0 {
+		return usagef("--fields: only with --batch (it chooses the keys of each JSON row)")
+	}
 	p, err := newPrinter(opts.output, tableWidth(opts.io))
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -11,8 +12,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -25,6 +29,38 @@ type batchLine struct {
 	Line  int    `json:"line"`
 	Error string `json:"error,omitempty"`
 	*advisor.Result
+}
+
+// batchField is a key of a JSON row that --fields may ask for: a field
+// of advisor.Result, by its JSON name.
+type batchField struct {
+	name      string
+	index     int  // in advisor.Result
+	omitEmpty bool // left out when nil, as encoding/json does
+}
+
+// batchFields are advisor.Result's JSON fields, in the rows' order: read
+// from the struct, so a field added there can be asked for at once.
+var batchFields = sync.OnceValue(func() []batchField {
+	var out []batchField
+	t := reflect.TypeFor[advisor.Result]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" || name == "" {
+			continue
+		}
+		out = append(out, batchField{name: name, index: i, omitEmpty: strings.Contains(opts, "omitempty")})
+	}
+	return out
+})
+
+func batchFieldNames() []string {
+	var names []string
+	for _, f := range batchFields() {
+		names = append(names, f.name)
+	}
+	return names
 }
 
 // batchCSVHeader is the header of `advise --batch -o csv` output.
@@ -74,10 +110,17 @@ func runAdviseBatch(ctx context.Context, opts *adviseOptions) error {
 		}
 	}()
 
+	if len(opts.fields) > 0 && opts.output != formatJSON {
+		return usagef("--fields: only with --batch -o json (the CSV has its own columns)")
+	}
 	out := bufio.NewWriter(opts.io.out)
-	w := newBatchWriter(out, opts.output)
-	// The CSV columns hold no cost or CO2: only JSON rows get the estimates.
+	w := newBatchWriter(out, opts.output, opts.fields)
+	// The CSV columns hold no cost or CO2: only JSON rows get the
+	// estimates, unless --fields leaves them out.
 	advOpts := advisor.Options{BreakEven: opts.breakEven, Estimates: opts.output == formatJSON}
+	if len(opts.fields) > 0 {
+		advOpts.Estimates = slices.Contains(opts.fields, "cost") || slices.Contains(opts.fields, "carbon")
+	}
 	total, rejected := 0, 0
 	err = advisor.ReadScenarios(in, format, base, prov, func(row advisor.Row) error {
 		if interrupted.Load() {
@@ -144,24 +187,41 @@ func batchFormat(path, explicit string) (string, error) {
 
 // batchWriter writes one output record per input row.
 type batchWriter struct {
-	json *json.Encoder
-	csv  *csv.Writer
+	json   *json.Encoder
+	csv    *csv.Writer
+	w      io.Writer
+	fields []batchField // --fields: only these, in the rows' order
+	buf    bytes.Buffer
 }
 
-func newBatchWriter(w io.Writer, format string) *batchWriter {
+func newBatchWriter(w io.Writer, format string, fields []string) *batchWriter {
 	if format == "csv" {
 		cw := csv.NewWriter(w)
 		_ = cw.Write(batchCSVHeader)
 		return &batchWriter{csv: cw}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return &batchWriter{json: enc}
+	b := &batchWriter{w: w}
+	for _, f := range batchFields() {
+		if slices.Contains(fields, f.name) {
+			b.fields = append(b.fields, f)
+		}
+	}
+	b.json = json.NewEncoder(&b.buf)
+	b.json.SetEscapeHTML(false)
+	return b
 }
 
 func (b *batchWriter) write(l batchLine) error {
+	if b.json != nil && b.fields == nil {
+		b.buf.Reset()
+		if err := b.json.Encode(l); err != nil {
+			return err
+		}
+		_, err := b.w.Write(b.buf.Bytes())
+		return err
+	}
 	if b.json != nil {
-		return b.json.Encode(l)
+		return b.writeFields(l)
 	}
 	record := []string{strconv.Itoa(l.Line), "", "", "", "", "", "", "", "", l.Error}
 	if r := l.Result; r != nil {
@@ -175,6 +235,45 @@ func (b *batchWriter) write(l batchLine) error {
 			joinRules(r.Warnings, func(w advisor.Warning) string { return w.Rule })
 	}
 	return b.csv.Write(record)
+}
+
+// writeFields writes line, error and the fields asked for, each as
+// encoding/json writes it in a whole row.
+func (b *batchWriter) writeFields(l batchLine) error {
+	b.buf.Reset()
+	b.buf.WriteString(`{"line":`)
+	b.buf.WriteString(strconv.Itoa(l.Line))
+	if l.Error != "" {
+		b.buf.WriteString(`,"error":`)
+		if err := b.value(l.Error); err != nil {
+			return err
+		}
+	}
+	if l.Result != nil {
+		r := reflect.ValueOf(l.Result).Elem()
+		for _, f := range b.fields {
+			v := r.Field(f.index)
+			if f.omitEmpty && v.IsZero() {
+				continue
+			}
+			b.buf.WriteString(`,"` + f.name + `":`)
+			if err := b.value(v.Interface()); err != nil {
+				return err
+			}
+		}
+	}
+	b.buf.WriteString("}\n")
+	_, err := b.w.Write(b.buf.Bytes())
+	return err
+}
+
+// value appends v's JSON, without the encoder's newline.
+func (b *batchWriter) value(v any) error {
+	if err := b.json.Encode(v); err != nil {
+		return err
+	}
+	b.buf.Truncate(b.buf.Len() - 1)
+	return nil
 }
 
 func (b *batchWriter) flush() error {

@@ -189,6 +189,42 @@ func (*intRange) checksWhenSet()      {}
 func (*durationRange) checksWhenSet() {}
 func (*prefixList) checksWhenSet()    {}
 func (*checkedString) checksWhenSet() {}
+func (*choiceList) checksWhenSet()    {}
+
+// choiceList is a list flag (comma-separated, repeatable) whose every
+// value is one of choices.
+type choiceList struct {
+	target  *[]string
+	choices func() []string
+	typ     string
+}
+
+func (c *choiceList) String() string { return strings.Join(*c.target, ",") }
+func (c *choiceList) Type() string   { return c.typ }
+
+func (c *choiceList) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if !slices.Contains(c.choices(), item) {
+			return fmt.Errorf("%s is not one of %s", textcheck.Quote(item), strings.Join(c.choices(), ", "))
+		}
+		if !slices.Contains(*c.target, item) {
+			*c.target = append(*c.target, item)
+		}
+	}
+	return nil
+}
+
+// Choices lists the values the flag accepts.
+func (c *choiceList) Choices() []string { return c.choices() }
+
+// addChoiceList declares --name, a list of some of choices.
+func addChoiceList(cmd *cobra.Command, target *[]string, name, typ string, choices func() []string, help string) {
+	cmd.Flags().Var(&choiceList{target: target, choices: choices, typ: typ}, name, help)
+	_ = cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return choices(), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	})
+}
 
 // checkedString is a string flag whose check runs when it is set (the
 // string check returns, such as a URL without its password, is not used
