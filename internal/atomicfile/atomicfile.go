@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // ExistsError says that the target is a regular file and replacing it was
@@ -367,4 +369,117 @@ func (d *Dir) WriteSet(files []Named, replace bool) error {
 		}
 	}
 	return nil
+}
+
+// WriteNewDir makes the directory name in d holding files, all or none:
+// the files are written into a hidden temporary directory, which is then
+// renamed to name once (one rename for the set, not one per file). name
+// must not exist: then, or if it appears meanwhile, the error is an
+// [*ExistsError] and nothing is left behind.
+func (d *Dir) WriteNewDir(name string, files []Named) error {
+	if _, err := d.root.Lstat(name); err == nil {
+		return &ExistsError{Path: d.join(name)}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	tmp := tmpName(name)
+	if err := d.root.Mkdir(tmp, 0o755); err != nil {
+		return err
+	}
+	err := d.fillDir(tmp, files)
+	if err == nil {
+		err = d.renameNoReplace(tmp, name)
+	}
+	if err != nil {
+		_ = d.root.RemoveAll(tmp)
+		if errors.Is(err, fs.ErrExist) {
+			return &ExistsError{Path: d.join(name)}
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			// The temporary name means nothing to the user.
+			return &fs.PathError{Op: pe.Op, Path: d.join(name), Err: pe.Err}
+		}
+		return err
+	}
+	return nil
+}
+
+func (d *Dir) fillDir(tmp string, files []Named) error {
+	sub, err := d.root.OpenRoot(tmp)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	for _, nf := range files {
+		mode := nf.Mode
+		if mode == 0 {
+			mode = 0o644
+		}
+		f, err := sub.OpenFile(nf.Name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(nf.Data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renameNoReplace renames old to name in d, failing with fs.ErrExist when
+// name exists (renameat2's RENAME_NOREPLACE: a directory renamed onto an
+// empty one, or onto a symbolic link made meanwhile, would replace it).
+// Where the file system cannot, it checks, then renames.
+func (d *Dir) renameNoReplace(old, name string) error {
+	self, err := d.root.Open(".")
+	if err != nil {
+		return err
+	}
+	defer self.Close()
+	fd := int(self.Fd())
+	err = unix.Renameat2(fd, old, fd, name, unix.RENAME_NOREPLACE)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.EEXIST):
+		return fs.ErrExist
+	case errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS):
+		if _, lerr := d.root.Lstat(name); lerr == nil {
+			return fs.ErrExist
+		}
+		return d.root.Rename(old, name)
+	}
+	return &fs.PathError{Op: "rename", Path: d.join(name), Err: err}
+}
+
+// CleanStaleAll removes, in one pass over d, every temporary file or
+// directory that a process no longer running left there (a run killed
+// while it wrote): what CleanStale does for one name, for all of them.
+func (d *Dir) CleanStaleAll() {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	for {
+		names, err := f.Readdirnames(4096)
+		for _, n := range names {
+			i := strings.LastIndex(n, tmpMark)
+			if !strings.HasPrefix(n, ".") || i < 0 {
+				continue
+			}
+			pid, _, ok := strings.Cut(n[i+len(tmpMark):], "-")
+			if id, err := strconv.Atoi(pid); ok && err == nil && !running(id) {
+				_ = d.root.RemoveAll(n)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }

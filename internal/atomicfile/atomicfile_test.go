@@ -160,3 +160,110 @@ func WriteFile(path string, data []byte, replace bool) error {
 	f, err := Create(path, replace)
 	return fill(f, err, data)
 }
+
+// listing is every name under dir, hidden ones too.
+func listing(t *testing.T, dir string) []string {
+	t.Helper()
+	var names []string
+	err := filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		names = append(names, rel)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+// WriteNewDir: the directory appears whole, with every file, or not at
+// all; an existing name (a directory, a file, a symbolic link) is left
+// as it is and refused; nothing temporary stays behind.
+func TestWriteNewDir(t *testing.T) {
+	root := t.TempDir()
+	d, err := OpenDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	files := []Named{{Name: "a.xml", Data: []byte("<a/>")}, {Name: "key", Data: []byte("secret"), Mode: 0o600}}
+	if err := d.WriteNewDir("alice", files); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(listing(t, root), " "); got != ". alice alice/a.xml alice/key" {
+		t.Errorf("after WriteNewDir: %s", got)
+	}
+	if fi, err := os.Stat(filepath.Join(root, "alice", "key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key: %v %v, want mode 0600", err, fi)
+	}
+	// A file the set cannot hold (a name in no directory): none is made.
+	if err := d.WriteNewDir("bob", []Named{{Name: "a.xml", Data: []byte("x")}, {Name: "no/such", Data: []byte("y")}}); err == nil {
+		t.Error("a set with an impossible name was written")
+	} else if strings.Contains(err.Error(), tmpMark) {
+		t.Errorf("the error names the temporary directory: %v", err)
+	}
+	outside := filepath.Join(t.TempDir(), "target")
+	if err := os.Mkdir(outside, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "file"), []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"alice", "link", "file"} {
+		var exists *ExistsError
+		if err := d.WriteNewDir(name, files); !errors.As(err, &exists) {
+			t.Errorf("WriteNewDir over %s: %v, want an ExistsError", name, err)
+		}
+	}
+	if got := strings.Join(listing(t, root), " "); got != ". alice alice/a.xml alice/key file link" {
+		t.Errorf("after the refusals: %s", got)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("written through the symbolic link: %v", entries)
+	}
+	// The rename itself refuses a name made between the check and it.
+	if err := os.Mkdir(filepath.Join(root, ".carol"+tmpMark+"x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "carol"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.renameNoReplace(".carol"+tmpMark+"x", "carol"); !errors.Is(err, os.ErrExist) {
+		t.Errorf("a rename onto an empty directory: %v, want refused", err)
+	}
+}
+
+// CleanStaleAll removes what dead processes left, files and directories,
+// and keeps what a running one is writing.
+func TestCleanStaleAll(t *testing.T) {
+	root := t.TempDir()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("no process to outlive:", err)
+	}
+	dead, alive := strconv.Itoa(cmd.ProcessState.Pid()), strconv.Itoa(os.Getpid())
+	for _, p := range []string{".bob" + tmpMark + dead + "-1/a.xml", ".x.xml" + tmpMark + dead + "-2", ".carol" + tmpMark + alive + "-3/a.xml", "dave/a.xml"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := OpenDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.CleanStaleAll()
+	want := ". .carol" + tmpMark + alive + "-3 .carol" + tmpMark + alive + "-3/a.xml dave dave/a.xml"
+	if got := strings.Join(listing(t, root), " "); got != want {
+		t.Errorf("after CleanStaleAll: %s\nwant: %s", got, want)
+	}
+}

@@ -67,7 +67,7 @@ func OpenDirSink(path, fingerprint string, force, resume bool) (*DirSink, error)
 }
 
 func (d *DirSink) begin(fingerprint string) error {
-	d.dir.CleanStale(MarkerFile)
+	d.dir.CleanStaleAll() // the marker's and the users' of a killed run
 	old, err := os.ReadFile(filepath.Join(d.dir.Path(), MarkerFile))
 	switch {
 	case err == nil && d.resume && string(old) != fingerprint:
@@ -93,9 +93,24 @@ func (d *DirSink) Finish() error {
 	return err
 }
 
-// Write stores one user's files.
+// Write stores one user's files. A user new to DIR gets them in a
+// temporary directory renamed into place once (atomicfile.WriteNewDir):
+// all of them or none, for one rename. A user whose directory exists
+// (--force, --resume) has each file replaced by a rename of its own.
 func (d *DirSink) Write(address string, files []File) error {
 	name := FileName(address)
+	named := make([]atomicfile.Named, len(files))
+	for i, f := range files {
+		named[i] = atomicfile.Named{Name: f.Name, Data: f.Data}
+	}
+	err := d.dir.WriteNewDir(name, named)
+	var exists *atomicfile.ExistsError
+	if err == nil || !errors.As(err, &exists) {
+		if err != nil {
+			return &OutputError{Err: err}
+		}
+		return nil
+	}
 	sub, created, err := d.dir.Sub(name)
 	var target *atomicfile.TargetError
 	if errors.As(err, &target) {
