@@ -86,3 +86,27 @@ func TestAccessLogAllocatesNothing(t *testing.T) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// BenchmarkAccessLogLine: one line through slog's JSON handler, as the
+// log was written before, and through AccessLog.
+func BenchmarkAccessLogLine(b *testing.B) {
+	e := &entry{method: "GET", path: "/mail/config-v1.1.xml", endpoint: "autoconfig", domain: "example.com",
+		status: 200, bytes: 1234, duration: 1234567, userAgent: "Mozilla/5.0 (X11; Linux x86_64) Thunderbird/128.0"}
+	b.Run("slog", func(b *testing.B) {
+		l := slog.New(slog.NewJSONHandler(discard{}, nil))
+		b.ReportAllocs()
+		for b.Loop() {
+			l.LogAttrs(context.Background(), slog.LevelInfo, "request",
+				slog.String("method", e.method), slog.String("path", e.path), slog.String("endpoint", e.endpoint),
+				slog.String("domain", e.domain), slog.Int("status", e.status), slog.Int64("bytes", e.bytes),
+				slog.Duration("duration", e.duration), slog.String("user_agent", e.userAgent))
+		}
+	})
+	b.Run("accesslog", func(b *testing.B) {
+		l, _ := NewAccessLog(discard{}, LogJSON)
+		b.ReportAllocs()
+		for b.Loop() {
+			l.log(time.Now(), e)
+		}
+	})
+}
