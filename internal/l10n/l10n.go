@@ -203,11 +203,11 @@ func (p *Printer) Date(t time.Time) string {
 
 // catalogues are the French of the commands' output and of the report;
 // a key is in one only (TestEveryMessageInBothLanguages).
-var catalogues = []map[string]string{french, reportFrench}
+var catalogues = sync.OnceValue(func() []map[string]string { return []map[string]string{french(), reportFrench()} })
 
 // Translation is key's French, and whether the catalogue has it.
 func Translation(key string) (string, bool) {
-	for _, m := range catalogues {
+	for _, m := range catalogues() {
 		if s, ok := m[key]; ok {
 			return s, ok
 		}

@@ -73,8 +73,8 @@ func TestEveryMessageInBothLanguages(t *testing.T) {
 	if len(keys()) == 0 {
 		t.Fatal("empty catalogue")
 	}
-	for k := range reportFrench {
-		if _, dup := french[k]; dup {
+	for k := range reportFrench() {
+		if _, dup := french()[k]; dup {
 			t.Errorf("%q is in both catalogues", k)
 		}
 	}
@@ -111,7 +111,7 @@ func TestMissingIsRecorded(t *testing.T) {
 
 // The serve page's catalogue: every key in both languages.
 func TestPageMessagesInBothLanguages(t *testing.T) {
-	for _, tables := range []map[Lang]map[string]string{pageMessages, pageRuleWords} {
+	for _, tables := range []map[Lang]map[string]string{pageMessages(), pageRuleWords()} {
 		for key := range tables[English] {
 			if tables[French][key] == "" {
 				t.Errorf("%q: no French", key)
@@ -130,8 +130,8 @@ func TestPageMessagesInBothLanguages(t *testing.T) {
 
 // keys lists the catalogue's keys, sorted (for tests).
 func keys() []string {
-	out := make([]string, 0, len(french)+len(reportFrench))
-	for _, m := range catalogues {
+	out := make([]string, 0, len(french())+len(reportFrench()))
+	for _, m := range catalogues() {
 		for k := range m {
 			out = append(out, k)
 		}
