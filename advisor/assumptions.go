@@ -42,8 +42,50 @@ const smallTeam = 3
 // value and source (the advice's assumptions[]).
 func FitDefaults(s *Scenario, p Provenance) []Assumption {
 	reasons := map[string]string{}
+	fitToSize(s, p.Given, func(field, reason string) { p[field], reasons[field] = SourceDerived, reason })
+	out := make([]Assumption, 0, len(fields))
+	for _, f := range fields {
+		src := p[f.Name]
+		if src == "" {
+			src = SourceDefault
+		}
+		out = append(out, Assumption{Field: f.Name, Value: f.Value(s), Source: src, Reason: reasons[f.Name]})
+	}
+	return out
+}
+
+// sizeFitted are the fields FitDefaults may derive from the size.
+var sizeFitted = []string{"shared_mailboxes", "central_backup", "hosting"}
+
+// refitter returns, for a run whose defaults were fitted (assumptions
+// from FitDefaults), what a run with another number of users would do
+// to them: each size-fitted field nobody gave goes back to the built-in
+// default, then is fitted again. nil when nothing was fitted.
+func refitter(assumed []Assumption) func(*Scenario) {
+	if len(assumed) == 0 {
+		return nil
+	}
+	given := map[string]bool{}
+	for _, a := range assumed {
+		given[a.Field] = a.Source != SourceDefault && a.Source != SourceDerived && a.Source != ""
+	}
+	base := DefaultScenario()
+	return func(s *Scenario) {
+		for _, name := range sizeFitted {
+			if !given[name] {
+				f, _ := FieldByName(name)
+				_ = f.Set(s, f.Value(&base))
+			}
+		}
+		fitToSize(s, func(field string) bool { return given[field] }, func(string, string) {})
+	}
+}
+
+// fitToSize derives the fields given says nobody gave from s's size,
+// telling derived about each one it changes.
+func fitToSize(s *Scenario, given func(field string) bool, derived func(field, reason string)) {
 	derive := func(field, value, reason string) {
-		if p.Given(field) {
+		if given(field) {
 			return
 		}
 		f, _ := FieldByName(field)
@@ -51,7 +93,7 @@ func FitDefaults(s *Scenario, p Provenance) []Assumption {
 			return
 		}
 		_ = f.Set(s, value)
-		p[field], reasons[field] = SourceDerived, reason
+		derived(field, reason)
 	}
 	if s.Users <= smallTeam {
 		shared, backup := "1 to 3 people rarely share team mailboxes", "1 to 3 people rarely run a central mail backup"
@@ -65,13 +107,4 @@ func FitDefaults(s *Scenario, p Provenance) []Assumption {
 	if s.Users == 1 {
 		derive("hosting", HostingHosted, "one person reads a provider's mailbox rather than running a mail server")
 	}
-	out := make([]Assumption, 0, len(fields))
-	for _, f := range fields {
-		src := p[f.Name]
-		if src == "" {
-			src = SourceDefault
-		}
-		out = append(out, Assumption{Field: f.Name, Value: f.Value(s), Source: src, Reason: reasons[f.Name]})
-	}
-	return out
 }

@@ -15,10 +15,16 @@ const samplesPerSide = 24
 // breakEven searches, for every numeric input, the nearest value at which
 // the recommendation stops being current, everything else held. Inputs
 // are searched in parallel, each with its own evaluator.
-func (a *Advisor) breakEven(s Scenario, current string) ([]BreakEven, error) {
+func (a *Advisor) breakEven(s Scenario, current string, refit func(*Scenario)) ([]BreakEven, error) {
 	var numeric []Field
 	for _, f := range fields {
 		if f.Numeric() {
+			if f.Name == "users" && refit != nil {
+				// Another size fits the defaults nobody gave again, as a
+				// run with that many users would.
+				set := f.set
+				f.set = func(s *Scenario, v float64) { set(s, v); refit(s) }
+			}
 			numeric = append(numeric, f)
 		}
 	}
@@ -57,23 +63,45 @@ func (a *Advisor) breakEvenFor(ev *evaluator, s Scenario, f Field, current strin
 		// top of its range downwards.
 		cur = f.Max
 	}
-	var best *flip
+	// Both directions: the nearer first. A budget just under the price
+	// of the answer the scores prefer flips upwards as well as downwards,
+	// and raising it is the change the client most needs to hear.
+	var firsts []*flip
 	for _, up := range []bool{true, false} {
 		fl, err := a.scan(ev, s, f, cur, up, current)
 		if err != nil {
 			return nil, err
 		}
-		if fl != nil && (best == nil || fl.distance < best.distance) {
-			best = fl
+		if fl != nil {
+			firsts = append(firsts, fl)
 		}
 	}
-	if best == nil {
+	if len(firsts) == 0 {
 		be.Note = "does not flip between " + formatNumber(f.Min) + " and " + formatNumber(f.Max)
 		if !set {
 			be.Note = "not set; " + be.Note
 		}
 		return []BreakEven{be}, nil
 	}
+	if len(firsts) == 2 && firsts[1].distance < firsts[0].distance {
+		firsts[0], firsts[1] = firsts[1], firsts[0]
+	}
+	var out []BreakEven
+	for _, best := range firsts {
+		entries, err := a.chain(ev, s, f, be, cur, best, current)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, entries...)
+	}
+	return out, nil
+}
+
+// chain lists the entries of one direction from the first flip, best: the
+// answer may change again further on (a budget low enough for POP3
+// alone, lower still for nothing): each interval is an entry, with until
+// its last value.
+func (a *Advisor) chain(ev *evaluator, s Scenario, f Field, be BreakEven, cur float64, best *flip, current string) ([]BreakEven, error) {
 	// The answer may change again further on (a budget low enough for
 	// POP3 alone, lower still for nothing): each interval is an entry,
 	// with until where the next one starts. The samples that found the
@@ -136,7 +164,16 @@ func (a *Advisor) breakEvenFor(ev *evaluator, s Scenario, f Field, current strin
 			e.Direction = "at_or_above"
 		}
 		if i+1 < len(flips) {
+			// The last value that still gives this answer: one step of
+			// the grid before the next entry's at.
 			until := flips[i+1].at
+			if f.Step > 0 && onStep(f, until) {
+				if fl.up {
+					until = gridValue(f, math.Round(until/f.Step)-1)
+				} else {
+					until = gridValue(f, math.Round(until/f.Step)+1)
+				}
+			}
 			e.Until = &until
 		}
 		out = append(out, e)
@@ -218,7 +255,11 @@ func (a *Advisor) scan(ev *evaluator, s Scenario, f Field, cur float64, up bool,
 // flipped by bisection; the flip's answer is the one at the value found,
 // and its distance is counted from cur.
 func (a *Advisor) flipBetween(ev *evaluator, s Scenario, f Field, cur, same, flipped float64, up bool, current string) (*flip, error) {
-	at, err := a.bisect(ev, s, f, same, flipped, current)
+	same, flipped, err := a.bisect(ev, s, f, same, flipped, current)
+	if err != nil {
+		return nil, err
+	}
+	at, err := a.onGrid(ev, s, f, same, flipped, up, current)
 	if err != nil {
 		return nil, err
 	}
@@ -227,6 +268,67 @@ func (a *Advisor) flipBetween(ev *evaluator, s Scenario, f Field, cur, same, fli
 		return nil, err
 	}
 	return &flip{at: at, distance: math.Abs(at-cur) / (f.Max - f.Min), up: up, to: to}, nil
+}
+
+// onGrid moves the flip between same and flipped (pinned by bisection,
+// off the grid) to the
+// first value on the input's grid (Field.Step) past which the answer is
+// no longer current: the grid value just before it still gives current,
+// it does not. When the answer changes and changes back between two grid
+// values, at is kept as found.
+func (a *Advisor) onGrid(ev *evaluator, s Scenario, f Field, same, flipped float64, up bool, current string) (float64, error) {
+	if f.Step <= 0 || f.Kind == KindInt {
+		return a.niceValue(ev, s, f, same, flipped, current)
+	}
+	at := flipped
+	dir := 1.0
+	if !up {
+		dir = -1
+	}
+	// The grid value at or just before at, coming from the current side.
+	k := math.Floor(at/f.Step + 1e-9)
+	if !up {
+		k = math.Ceil(at/f.Step - 1e-9)
+	}
+	for i := -1.0; i <= 2; i++ {
+		c := gridValue(f, k+dir*i)
+		if c < f.Min || c > f.Max {
+			continue
+		}
+		got, err := a.decideWith(ev, s, f, c)
+		if err != nil {
+			return 0, err
+		}
+		if got == current {
+			continue
+		}
+		before := gridValue(f, k+dir*(i-1))
+		if before >= f.Min && before <= f.Max {
+			prev, err := a.decideWith(ev, s, f, before)
+			if err != nil {
+				return 0, err
+			}
+			if prev != current {
+				continue // not the first: the flip is further back
+			}
+		}
+		return c, nil
+	}
+	return a.niceValue(ev, s, f, same, flipped, current)
+}
+
+// onStep reports whether v is on f's grid.
+func onStep(f Field, v float64) bool {
+	return gridValue(f, math.Round(v/f.Step)) == v
+}
+
+// gridValue is the k-th value of f's grid, without float noise (0.3, not
+// 0.30000000000000004).
+func gridValue(f Field, k float64) float64 {
+	v := k * f.Step
+	digits := max(0, int(math.Ceil(-math.Log10(f.Step)-1e-9)))
+	scale := math.Pow10(digits)
+	return math.Round(v*scale) / scale
 }
 
 // sample returns the k-th value from cur towards the max (up) or the min,
@@ -255,7 +357,7 @@ func sample(f Field, cur float64, up bool, k int) float64 {
 
 // bisect narrows [same, flipped] until the flip is pinned: to the whole
 // number for integers, to 10 ppm of the value for the others.
-func (a *Advisor) bisect(ev *evaluator, s Scenario, f Field, same, flipped float64, current string) (float64, error) {
+func (a *Advisor) bisect(ev *evaluator, s Scenario, f Field, same, flipped float64, current string) (float64, float64, error) {
 	for i := 0; i < 60 && !pinned(f, same, flipped); i++ {
 		mid := (same + flipped) / 2
 		if f.Kind == KindInt {
@@ -266,7 +368,7 @@ func (a *Advisor) bisect(ev *evaluator, s Scenario, f Field, same, flipped float
 		}
 		got, err := a.decideWith(ev, s, f, mid)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if got == current {
 			same = mid
@@ -274,13 +376,16 @@ func (a *Advisor) bisect(ev *evaluator, s Scenario, f Field, same, flipped float
 			flipped = mid
 		}
 	}
-	return a.niceValue(ev, s, f, same, flipped, current)
+	return same, flipped, nil
 }
 
 func pinned(f Field, same, flipped float64) bool {
 	gap := math.Abs(flipped - same)
 	if f.Kind == KindInt {
 		return gap <= 1
+	}
+	if f.Step > 0 {
+		return gap <= f.Step/4 // within one cell of the grid: onGrid ends it
 	}
 	return gap <= math.Max(1e-5*math.Abs(flipped), 1e-9*(f.Max-f.Min))
 }

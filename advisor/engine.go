@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/mailadvisor/mailadvisor/costmodel"
@@ -100,6 +101,7 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	}
 	res.Recommendation = recommend(res.Scores, res.Vetoes)
 	res.Options = checkOptions(&res.options, &s, ev.costs, res.Vetoes, tr)
+	decidedBy(&res.Recommendation, res.Scores, res.Vetoes, res.Options, &s)
 	res.Recommendation.Option = optionFor(res.Options, res.Recommendation.Protocol, ev.facts.text)
 	ev.facts.setRecommended(res.Recommendation.Protocol)
 	if err := a.warn(ev, res, tr); err != nil {
@@ -120,7 +122,7 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	if opts.BreakEven {
 		var err error
 		current := answer(res.Recommendation)
-		if res.BreakEven, err = a.breakEven(s, current); err != nil {
+		if res.BreakEven, err = a.breakEven(s, current, refitter(opts.Assumptions)); err != nil {
 			return nil, err
 		}
 		if res.WhatIf, err = a.whatIf(ev, s, current); err != nil {
@@ -276,6 +278,20 @@ func grouped(v float64) string {
 	return string(appendGrouped(stack[:0], v))
 }
 
+// money is an amount as the budget rules compare it: whole euros
+// grouped, and the cents when there are any (1,848; 1,848.40).
+func money(v float64) string {
+	cents := math.Round(math.Abs(v) * 100)
+	s := grouped(math.Floor(cents / 100))
+	if v < 0 && cents > 0 {
+		s = "-" + s
+	}
+	if c := int(math.Mod(cents, 100)); c != 0 {
+		s += "." + strconv.Itoa(c/10) + strconv.Itoa(c%10)
+	}
+	return s
+}
+
 // appendGrouped appends v rounded, its thousands separated by commas.
 func appendGrouped(b []byte, v float64) []byte {
 	var stack [32]byte
@@ -327,10 +343,10 @@ func checkOptions(into *[4]OptionCheck, s *Scenario, y costmodel.YearlyByOption,
 		// The budget is a hard constraint, as the built-in budget rules,
 		// which veto a protocol whose cheapest option is over it.
 		if b := s.BudgetEURPerYear; b != nil && !protocolVetoed && o.YearlyEUR > *b {
-			o.RuledOutBy = append(o.RuledOutBy, fmt.Sprintf("budget: about %s EUR a year, over the %s EUR budget",
-				grouped(o.YearlyEUR), grouped(*b)))
+			o.RuledOutBy = append(o.RuledOutBy, fmt.Sprintf("budget: %s EUR a year, over the %s EUR budget",
+				money(o.YearlyEUR), money(*b)))
 			if tr.p != nil {
-				local = append(local, tr.p.T("budget: about %s a year, over the %s budget", tr.eur(o.YearlyEUR), tr.eur(*b)))
+				local = append(local, tr.p.T("budget: %s a year, over the %s budget", tr.money(o.YearlyEUR), tr.money(*b)))
 			}
 		}
 		o.Feasible = len(o.RuledOutBy) == 0
@@ -443,6 +459,59 @@ func recommend(sc Scores, vetoes []Veto) Recommendation {
 	return rec
 }
 
+// How close a budget that decides against the scores must be for the
+// answer to be called moderate or close: the other protocol's cheapest
+// option over the budget by at most this share of it.
+const (
+	BudgetCloseShare  = 0.05
+	BudgetStrongShare = 0.20
+)
+
+// decidedBy records, when the protocol that scored less is recommended
+// because the other is vetoed, which vetoes decided; for a budget the
+// confidence is how far over it the other protocol is (5% over is close:
+// a small raise flips the answer), not the margin of the scores the
+// constraint overruled.
+func decidedBy(rec *Recommendation, sc Scores, vetoes []Veto, options []OptionCheck, s *Scenario) {
+	if rec.Confidence == ConfidenceNone {
+		return
+	}
+	other, otherScore, ownScore := IMAP, sc.IMAP, sc.POP3
+	if rec.Protocol == IMAP {
+		other, otherScore, ownScore = POP3, sc.POP3, sc.IMAP
+	}
+	if otherScore <= ownScore || !vetoed(vetoes, other) {
+		return
+	}
+	onlyBudget := true
+	for _, v := range vetoes {
+		if v.Protocol == other {
+			rec.DecidedBy = append(rec.DecidedBy, v.Rule)
+			onlyBudget = onlyBudget && strings.HasPrefix(v.Rule, "budget-")
+		}
+	}
+	if !onlyBudget || s.BudgetEURPerYear == nil || *s.BudgetEURPerYear <= 0 {
+		return // a policy: as strong as it is
+	}
+	cheapest := math.Inf(1)
+	for _, o := range options {
+		if o.Protocol == other && (s.Hosting == HostingAny || o.Hosting == s.Hosting) {
+			cheapest = math.Min(cheapest, o.YearlyEUR)
+		}
+	}
+	gap := round2(cheapest - *s.BudgetEURPerYear)
+	if math.IsInf(cheapest, 0) || gap <= 0 {
+		return
+	}
+	rec.BudgetGapEUR = &gap
+	switch share := gap / *s.BudgetEURPerYear; {
+	case share <= BudgetCloseShare:
+		rec.Confidence = ConfidenceClose
+	case share <= BudgetStrongShare:
+		rec.Confidence = ConfidenceModerate
+	}
+}
+
 func vetoed(vetoes []Veto, protocol string) bool {
 	for _, v := range vetoes {
 		if v.Protocol == protocol {
@@ -521,6 +590,28 @@ func summary(res *Result) string {
 	b = append(b, upper(r.Protocol)...)
 	b = append(b, " ("...)
 	b = append(b, r.Confidence...)
+	if len(r.DecidedBy) > 0 {
+		// The constraint first: it decided, the scores did not.
+		other := IMAP
+		if r.Protocol == IMAP {
+			other = POP3
+		}
+		b = append(b, ": "...)
+		b = append(b, upper(other)...)
+		b = append(b, " would score more but is ruled out by "...)
+		for i, id := range r.DecidedBy {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, id...)
+		}
+		if r.BudgetGapEUR != nil {
+			b = append(b, ", "...)
+			b = append(b, money(*r.BudgetGapEUR)...)
+			b = append(b, " EUR a year over the budget"...)
+		}
+		b = append(b, "; scores"...)
+	}
 	b = append(b, ": IMAP "...)
 	b = appendNumber(b, res.Scores.IMAP, 2)
 	b = append(b, ", POP3 "...)
@@ -563,6 +654,9 @@ func summary(res *Result) string {
 		}
 	} else {
 		for _, v := range res.Vetoes {
+			if len(r.DecidedBy) > 0 && v.Protocol != r.Protocol {
+				continue // said first
+			}
 			ruledOut(v)
 		}
 	}

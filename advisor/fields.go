@@ -31,6 +31,10 @@ type Field struct {
 	Values   []string // allowed values (enum kind)
 	Optional bool     // may be left unset (numeric pointers)
 	LogScale bool     // break-even search samples the range geometrically
+	// Step is the numeric input's precision, as people give it (1 user,
+	// 0.1 device, 1 EUR, 0.01 of a share): break-even values are on its
+	// grid, the first and last values that give the answer stated.
+	Step float64
 
 	get    func(*Scenario) (float64, bool) // numeric value and whether it is set
 	set    func(*Scenario, float64)
@@ -172,6 +176,12 @@ func Fields() []Field { return fields }
 
 func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
+// step sets the numeric field's precision (Field.Step).
+func step(st float64, f Field) Field {
+	f.Step = st
+	return f
+}
+
 func numberField(name, help string, kind Kind, lo, hi float64, logScale bool, p func(*Scenario) *float64) Field {
 	return Field{
 		Name: name, Help: help, Kind: kind, Min: lo, Max: hi, LogScale: logScale,
@@ -212,31 +222,31 @@ func enumField(name, help string, values []string, p func(*Scenario) *string) Fi
 
 var fields = []Field{
 	{
-		Name: "users", Help: "number of mailboxes (people)", Kind: KindInt, Min: 1, Max: 1_000_000, LogScale: true,
+		Name: "users", Help: "number of mailboxes (people)", Kind: KindInt, Min: 1, Max: 1_000_000, LogScale: true, Step: 1,
 		get: func(s *Scenario) (float64, bool) { return float64(s.Users), true },
 		set: func(s *Scenario, v float64) { s.Users = int(math.Round(v)) },
 	},
-	numberField("devices_per_user", "average devices that read each mailbox", KindFloat, 1, 20, false,
-		func(s *Scenario) *float64 { return &s.DevicesPerUser }),
-	numberField("mobile_share", "share of users who read mail away from the office (0..1)", KindFloat, 0, 1, false,
-		func(s *Scenario) *float64 { return &s.MobileShare }),
+	step(0.1, numberField("devices_per_user", "average devices that read each mailbox", KindFloat, 1, 20, false,
+		func(s *Scenario) *float64 { return &s.DevicesPerUser })),
+	step(0.01, numberField("mobile_share", "share of users who read mail away from the office (0..1)", KindFloat, 0, 1, false,
+		func(s *Scenario) *float64 { return &s.MobileShare })),
 	enumField("connectivity", "quality of the users' connection to the mail server",
 		[]string{ConnectivityGood, ConnectivitySlow, ConnectivityIntermittent},
 		func(s *Scenario) *string { return &s.Connectivity }),
-	optionalField("bandwidth_mbps", "site bandwidth shared by the users, in Mbit/s (optional)", 0.01, 100_000,
-		func(s *Scenario) **float64 { return &s.BandwidthMbps }),
-	numberField("messages_per_day", "messages each user handles per day (sent and received)", KindFloat, 0, 10_000, true,
-		func(s *Scenario) *float64 { return &s.MessagesPerDay }),
-	numberField("attachment_share", "share of messages with a large attachment (0..1)", KindFloat, 0, 1, false,
-		func(s *Scenario) *float64 { return &s.AttachmentShare }),
-	numberField("mailbox_growth_gb_per_year", "how much each mailbox grows per year, in GB", KindFloat, 0, 1_000, true,
-		func(s *Scenario) *float64 { return &s.MailboxGrowthGBPerYear }),
-	numberField("retention_years", "how long mail is kept, in years", KindFloat, 0, 100, false,
-		func(s *Scenario) *float64 { return &s.RetentionYears }),
-	numberField("server_quota_gb", "server storage available per user, in GB", KindFloat, 0.01, 100_000, true,
-		func(s *Scenario) *float64 { return &s.ServerQuotaGB }),
-	optionalField("budget_eur_per_year", "yearly mail budget for the organisation, in EUR (optional)", 0, 1e9,
-		func(s *Scenario) **float64 { return &s.BudgetEURPerYear }),
+	step(0.01, optionalField("bandwidth_mbps", "site bandwidth shared by the users, in Mbit/s (optional)", 0.01, 100_000,
+		func(s *Scenario) **float64 { return &s.BandwidthMbps })),
+	step(1, numberField("messages_per_day", "messages each user handles per day (sent and received)", KindFloat, 0, 10_000, true,
+		func(s *Scenario) *float64 { return &s.MessagesPerDay })),
+	step(0.01, numberField("attachment_share", "share of messages with a large attachment (0..1)", KindFloat, 0, 1, false,
+		func(s *Scenario) *float64 { return &s.AttachmentShare })),
+	step(0.1, numberField("mailbox_growth_gb_per_year", "how much each mailbox grows per year, in GB", KindFloat, 0, 1_000, true,
+		func(s *Scenario) *float64 { return &s.MailboxGrowthGBPerYear })),
+	step(0.1, numberField("retention_years", "how long mail is kept, in years", KindFloat, 0, 100, false,
+		func(s *Scenario) *float64 { return &s.RetentionYears })),
+	step(0.01, numberField("server_quota_gb", "server storage available per user, in GB", KindFloat, 0.01, 100_000, true,
+		func(s *Scenario) *float64 { return &s.ServerQuotaGB })),
+	step(1, optionalField("budget_eur_per_year", "yearly mail budget for the organisation, in EUR (optional)", 0, 1e9,
+		func(s *Scenario) **float64 { return &s.BudgetEURPerYear })),
 	enumField("hosting", "who runs the mail server: self, hosted (a provider), or any (weigh both)", []string{HostingAny, HostingSelf, HostingHosted},
 		func(s *Scenario) *string { return &s.Hosting }),
 	enumField("region", "where the servers draw their electricity", []string{"FR", "EU", "WORLD"},
@@ -251,6 +261,6 @@ var fields = []Field{
 		func(s *Scenario) *bool { return &s.LocalStorageOnly }),
 	boolField("endpoint_backups", "users' computers and phones are backed up regularly",
 		func(s *Scenario) *bool { return &s.EndpointBackups }),
-	numberField("environment_priority", "how much CO2 should weigh in the choice (0..1)", KindFloat, 0, 1, false,
-		func(s *Scenario) *float64 { return &s.EnvironmentPriority }),
+	step(0.01, numberField("environment_priority", "how much CO2 should weigh in the choice (0..1)", KindFloat, 0, 1, false,
+		func(s *Scenario) *float64 { return &s.EnvironmentPriority })),
 }

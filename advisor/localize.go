@@ -2,6 +2,7 @@ package advisor
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/mailadvisor/mailadvisor/internal/l10n"
 )
@@ -52,6 +53,18 @@ func (tr *translator) eur(v float64) string {
 		return grouped(v) + " EUR"
 	}
 	return tr.p.Amount(v, "EUR")
+}
+
+// money is money(v) with its currency, in the language: cents only when
+// there are any.
+func (tr *translator) money(v float64) string {
+	if tr.p == nil {
+		return money(v) + " EUR"
+	}
+	if math.Round(v*100) == math.Round(v)*100 {
+		return tr.p.Amount(v, "EUR")
+	}
+	return tr.p.AmountDecimals(v, "EUR", 2)
 }
 
 // leaveOnServer is LeaveOnServer's reason, why, in the language.

@@ -64,6 +64,10 @@ type modelFacts struct {
 // the organisation's yearly CO2 in the model in use.
 func (m Models) modelFacts(s *Scenario) (modelFacts, error) {
 	y := m.Cost.YearlyCosts(m.CostInput(s))
+	// Money is counted in cents: the budget is compared with the amount
+	// shown, not with float noise past it (35 mailboxes at 4.40 a month
+	// are 1848, not 1848.0000000000002, and fit a budget of 1848).
+	y.POP3Self, y.IMAPSelf, y.POP3Hosted, y.IMAPHosted = round2(y.POP3Self), round2(y.IMAPSelf), round2(y.POP3Hosted), round2(y.IMAPHosted)
 	mf := modelFacts{costs: y, carbonModel: m.CarbonModel}
 	mf.pop3Option, mf.pop3CostEUR = cheapest(s.Hosting, costmodel.POP3Self, y.POP3Self, costmodel.POP3Hosted, y.POP3Hosted)
 	mf.imapOption, mf.imapCostEUR = cheapest(s.Hosting, costmodel.IMAPSelf, y.IMAPSelf, costmodel.IMAPHosted, y.IMAPHosted)

@@ -40,11 +40,12 @@ func randomScenario(r *rand.Rand) Scenario {
 	return s
 }
 
-// Every what-if is true, for thousands of generated scenarios: setting an
-// input to a break-even's value gives the answer it names, so does a value
-// halfway to where the next interval starts (or to the end of the range),
-// and the next interval's start gives another answer; every what-if flip
-// gives the answer it names.
+// Every what-if is true, for thousands of generated scenarios: each
+// break-even entry holds exactly on its input's grid (Field.Step): at
+// gives the answer it names and the grid value before it (towards the
+// current value) does not; until, the last value it holds for, gives it
+// and the grid value after it does not; a value halfway between gives it
+// too. Every what-if flip gives the answer it names.
 func TestEveryWhatIfIsTrue(t *testing.T) {
 	a := builtinAdvisor(t)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -82,13 +83,24 @@ func TestEveryWhatIfIsTrue(t *testing.T) {
 			if got := decideAt(s, f, *b.At); got != b.FlipsTo {
 				t.Fatalf("scenario %d %+v: %s at %v gives %s, the entry says %s", i, s, b.Input, *b.At, got, b.FlipsTo)
 			}
+			dir := -1.0
 			end := f.Min
 			if b.Direction == "at_or_above" {
-				end = f.Max
+				dir, end = 1, f.Max
+			}
+			if before := gridValue(f, math.Round(*b.At/f.Step)-dir); before >= f.Min && before <= f.Max && onStep(f, *b.At) {
+				if got := decideAt(s, f, before); got == b.FlipsTo {
+					t.Fatalf("scenario %d %+v: %s at %v already gives %s, the entry says from %v", i, s, b.Input, before, got, *b.At)
+				}
 			}
 			if b.Until != nil {
-				if got := decideAt(s, f, *b.Until); got == b.FlipsTo {
-					t.Fatalf("scenario %d: %s until %v still gives %s", i, b.Input, *b.Until, got)
+				if got := decideAt(s, f, *b.Until); got != b.FlipsTo {
+					t.Fatalf("scenario %d %+v: %s until %v gives %s, the entry says %s up to there", i, s, b.Input, *b.Until, got, b.FlipsTo)
+				}
+				if after := gridValue(f, math.Round(*b.Until/f.Step)+dir); onStep(f, *b.Until) {
+					if got := decideAt(s, f, after); got == b.FlipsTo {
+						t.Fatalf("scenario %d %+v: %s at %v, past until %v, still gives %s", i, s, b.Input, after, *b.Until, got)
+					}
 				}
 				end = *b.Until
 			}

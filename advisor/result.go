@@ -7,7 +7,7 @@ import (
 
 // Confidence levels, from the margin between the two scores.
 const (
-	ConfidenceStrong   = "strong"   // margin >= StrongMargin, or the other protocol is vetoed
+	ConfidenceStrong   = "strong"   // margin >= StrongMargin, or the other protocol is vetoed (for a budget: by over BudgetStrongShare)
 	ConfidenceModerate = "moderate" // margin >= ModerateMargin
 	ConfidenceClose    = "close"    // anything less
 	// ConfidenceNone: no option meets every hard constraint (both
@@ -62,6 +62,13 @@ type Recommendation struct {
 	LeaveOnServerDays *int `json:"leave_on_server_days,omitempty" yaml:"leave_on_server_days,omitempty"`
 	// LeaveOnServerReason explains LeaveOnServerDays.
 	LeaveOnServerReason string `json:"leave_on_server_reason,omitempty" yaml:"leave_on_server_reason,omitempty"`
+	// DecidedBy names the vetoes that decided against the scores: the
+	// other protocol scored more but is ruled out (its rules' ids). The
+	// confidence then says how close that constraint is (BudgetGapEUR).
+	DecidedBy []string `json:"decided_by,omitempty" yaml:"decided_by,omitempty"`
+	// BudgetGapEUR, when the budget decided, is how much more a year the
+	// other protocol's cheapest option costs than the budget.
+	BudgetGapEUR *float64 `json:"budget_gap_eur,omitempty" yaml:"budget_gap_eur,omitempty"`
 	// Summary is one sentence for people.
 	Summary string `json:"summary" yaml:"summary"`
 	// LeaveOnServerText is LeaveOnServerReason in the language asked for
@@ -138,8 +145,9 @@ type BreakEven struct {
 	FlipsTo   string   `json:"flips_to,omitempty" yaml:"flips_to,omitempty"`
 	At        *float64 `json:"at" yaml:"at"`
 	Direction string   `json:"direction,omitempty" yaml:"direction,omitempty"` // at_or_above or at_or_below
-	// Until, when set, is where the answer changes again further in the
-	// same direction: the next entry for the same input starts there.
+	// At is the first value, on the input's grid (Field.Step), that gives
+	// FlipsTo; Until, when set, the last one: the answer changes again
+	// one step past it, where the next entry for the same input starts.
 	Until *float64 `json:"until,omitempty" yaml:"until,omitempty"`
 	Note  string   `json:"note,omitempty" yaml:"note,omitempty"`
 }

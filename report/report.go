@@ -231,6 +231,9 @@ func (b *builder) summary() Section {
 		text = lp.T("We recommend %s: about %s a year, %s over %s years including the one-off costs of the change (training, migration, backup set-up and a reserve for changing needs).",
 			wording.Option(lp, rec.Option), b.money(o.Yearly), b.money(o.TCO), years)
 		text += " " + lp.T("Confidence: %s.", wording.Confidence(lp, rec.Confidence))
+		if d := wording.Decided(lp, res); d != "" {
+			text += " " + d
+		}
 	}
 	if reasons := b.topReasons(2); len(reasons) > 0 {
 		text += " " + lp.T("The main reasons: %s.", strings.Join(reasons, lp.T("; ")))

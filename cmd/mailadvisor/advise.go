@@ -232,6 +232,10 @@ func adviseSections(res *advisor.Result, lp *l10n.Printer) []section {
 			lp.T("Run it as %s (%s), at about %s a year.", wording.Option(lp, rec.Option), rec.Option, cost),
 			lp.T("Confidence: %s (a margin of %s points).", wording.Confidence(lp, rec.Confidence), lp.Number(rec.Margin, 0)),
 		}
+		if d := wording.Decided(lp, res); d != "" {
+			head.Lines[1] = lp.T("Confidence: %s.", wording.Confidence(lp, rec.Confidence))
+			head.Lines = append(head.Lines, d)
+		}
 	}
 	if rec.LeaveOnServerDays != nil {
 		head.Lines = append(head.Lines, lp.T("Leave mail on the server for %s days after download: %s.",
@@ -396,7 +400,11 @@ func flips(res *advisor.Result, lp *l10n.Printer) []flip {
 		out = append(out, flip{b.Input, now, change, wording.Answer(lp, b.FlipsTo)})
 	}
 	for _, w := range res.WhatIf {
-		out = append(out, flip{w.Input, "", lp.T("set to %s", w.Value), wording.Answer(lp, w.FlipsTo)})
+		now := ""
+		if f, ok := advisor.FieldByName(w.Input); ok {
+			now = f.Value(&res.Scenario)
+		}
+		out = append(out, flip{w.Input, now, lp.T("set to %s", w.Value), wording.Answer(lp, w.FlipsTo)})
 	}
 	return out
 }

@@ -76,3 +76,33 @@ func Security(sec string) string {
 	}
 	return "SSL/TLS"
 }
+
+// Decided says, when a constraint decided against the scores, what
+// decided and what would lift it ("" otherwise): the protocol that scored
+// more, the vetoes that rule it out and, for a budget, by how much it is
+// over and the budget that would allow it.
+func Decided(lp *l10n.Printer, res *advisor.Result) string {
+	rec := res.Recommendation
+	if len(rec.DecidedBy) == 0 {
+		return ""
+	}
+	other, score, own := advisor.IMAP, res.Scores.IMAP, res.Scores.POP3
+	if rec.Protocol == advisor.IMAP {
+		other, score, own = advisor.POP3, res.Scores.POP3, res.Scores.IMAP
+	}
+	if rec.BudgetGapEUR != nil && res.Scenario.BudgetEURPerYear != nil {
+		return lp.T("Decided by the budget, not the scores: %s scores more (%s points against %s), but its cheapest option costs %s a year more than the budget; a budget of %s a year allows it.",
+			strings.ToUpper(other), Points(lp, score), Points(lp, own), lp.AmountDecimals(*rec.BudgetGapEUR, "EUR", cents(*rec.BudgetGapEUR)),
+			lp.AmountDecimals(*res.Scenario.BudgetEURPerYear+*rec.BudgetGapEUR, "EUR", cents(*res.Scenario.BudgetEURPerYear+*rec.BudgetGapEUR)))
+	}
+	return lp.T("Decided by a constraint, not the scores: %s scores more (%s points against %s), but %s rules it out.",
+		strings.ToUpper(other), Points(lp, score), Points(lp, own), strings.Join(rec.DecidedBy, ", "))
+}
+
+// cents is the decimals an amount needs: 2 when it has cents, else 0.
+func cents(v float64) int {
+	if math.Round(v*100) == math.Round(v)*100 {
+		return 0
+	}
+	return 2
+}
