@@ -99,6 +99,7 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	if err := a.score(ev, res, tr); err != nil {
 		return nil, err
 	}
+	markAssumed(a.rules.rules, res.Contributions, opts.Assumptions)
 	res.Recommendation = recommend(res.Scores, res.Vetoes)
 	res.Options = checkOptions(&res.options, &s, ev.costs, res.Vetoes, tr)
 	decidedBy(&res.Recommendation, res.Scores, res.Vetoes, res.Options, &s)
@@ -457,6 +458,32 @@ func recommend(sc Scores, vetoes []Veto) Recommendation {
 		rec.Confidence = ConfidenceClose
 	}
 	return rec
+}
+
+// markAssumed lists, on each contribution, the inputs its rule read that
+// nobody gave.
+func markAssumed(rules []*compiledRule, cs []Contribution, assumed []Assumption) {
+	if len(assumed) == 0 || len(cs) == 0 {
+		return
+	}
+	notGiven := map[string]bool{}
+	for _, a := range assumed {
+		notGiven[a.Field] = a.Source == SourceDefault || a.Source == SourceDerived || a.Source == ""
+	}
+	j := 0
+	for i := range cs {
+		for j < len(rules) && rules[j].ID != cs[i].Rule {
+			j++ // contributions come in the rules' order
+		}
+		if j == len(rules) {
+			return
+		}
+		for _, in := range rules[j].inputs {
+			if notGiven[in] {
+				cs[i].Assumed = append(cs[i].Assumed, in)
+			}
+		}
+	}
 }
 
 // How close a budget that decides against the scores must be for the

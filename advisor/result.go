@@ -101,6 +101,11 @@ type Contribution struct {
 	Favours string  `json:"favours" yaml:"favours"`
 	Points  float64 `json:"points" yaml:"points"`
 	Reason  string  `json:"reason" yaml:"reason"`
+	// Assumed are the inputs the rule read that nobody gave (a built-in
+	// default, or one fitted to the size): the reason rests on them.
+	// Set when the advice knows where its inputs came from
+	// (Options.Assumptions).
+	Assumed []string `json:"assumed,omitempty" yaml:"assumed,omitempty"`
 	// Text is Reason in the language asked for (Options.Lang).
 	Text string `json:"-" yaml:"-"`
 }

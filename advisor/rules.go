@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,6 +46,11 @@ type Rule struct {
 	Points    string `yaml:"points,omitempty" json:"points,omitempty"`
 	Vetoes    string `yaml:"vetoes,omitempty" json:"vetoes,omitempty"`
 	Reason    string `yaml:"reason" json:"reason"`
+	// RestsOn names the inputs the reason rests on, when not every input
+	// its condition reads: central backup rests on central_backup, not on
+	// the guard that no local-storage policy forbids it. Empty: all of
+	// them. A reason resting on an input nobody gave is marked assumed.
+	RestsOn []string `yaml:"rests_on,omitempty" json:"rests_on,omitempty"`
 	// Translations are the title and reason in other languages, by
 	// language code (fr); a language missing here shows the English.
 	Translations map[string]RuleText `yaml:"translations,omitempty" json:"translations,omitempty"`
@@ -72,6 +79,40 @@ type compiledRule struct {
 	reason reasonTemplate
 	// reasons holds the translated reasons, by language.
 	reasons map[l10n.Lang]reasonTemplate
+	// inputs are the scenario fields its condition and points read.
+	inputs []string
+}
+
+// factInputs are the facts made from one scenario field, by the field.
+var factInputs = map[string]string{"has_budget": "budget_eur_per_year", "has_bandwidth": "bandwidth_mbps"}
+
+// inputsOf adds to seen the scenario fields p reads.
+func inputsOf(p *program, seen map[string]bool) {
+	if p == nil {
+		return
+	}
+	add := func(name string) {
+		if f, ok := factInputs[name]; ok {
+			name = f
+		}
+		if _, ok := FieldByName(name); ok {
+			seen[name] = true
+		}
+	}
+	if p.code == nil {
+		add(p.fact)
+		return
+	}
+	node := p.code.Node()
+	ast.Walk(&node, identVisitor(add))
+}
+
+type identVisitor func(string)
+
+func (v identVisitor) Visit(n *ast.Node) {
+	if id, ok := (*n).(*ast.IdentifierNode); ok {
+		v(id.Value)
+	}
 }
 
 // RuleSet is an ordered set of compiled rules, ready to score scenarios.
@@ -180,6 +221,24 @@ func compileRule(r Rule) (*compiledRule, error) {
 	}
 	if err := c.compileKind(); err != nil {
 		return nil, err
+	}
+	seen := map[string]bool{}
+	inputsOf(c.when, seen)
+	inputsOf(c.points, seen)
+	if len(r.RestsOn) > 0 {
+		rests := map[string]bool{}
+		for _, name := range r.RestsOn {
+			if !seen[name] {
+				return nil, fmt.Errorf("rests_on: %s is not an input its condition or points read (%s)", textcheck.Quote(name), strings.Join(slices.Sorted(maps.Keys(seen)), ", "))
+			}
+			rests[name] = true
+		}
+		seen = rests
+	}
+	for _, f := range fields { // in the fields' order
+		if seen[f.Name] {
+			c.inputs = append(c.inputs, f.Name)
+		}
 	}
 	compiled := map[string]*program{}
 	if c.reason, err = parseReason(r.Reason, compiled); err != nil {

@@ -2,6 +2,7 @@ package advisor
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -273,6 +274,8 @@ func TestParseRulesErrors(t *testing.T) {
 		{"duplicate id", `rules: [{id: r8, title: T, when: "true", favours: imap, points: "1", reason: x}, {id: r8, title: T, when: "true", favours: imap, points: "1", reason: x}]`,
 			`rule r8: duplicate rule id`},
 		{"unknown key", "rules:\n  - id: r9\n    titel: T\n", `line 3: unknown key "titel"`},
+		{"rests on what it does not read", `rules: [{id: r10, title: T, when: "users > 3", rests_on: [retention_years], favours: imap, points: "1", reason: x}]`,
+			`rule r10: rests_on: "retention_years" is not an input its condition or points read (users)`},
 		{"empty", "", "empty rules file"},
 		{"no rules", "rules: []", "no rules"},
 	}
@@ -330,5 +333,41 @@ func TestWithReplacesAndAppends(t *testing.T) {
 	}
 	if res.Contributions[0].Points != 100 {
 		t.Errorf("replaced rule gave %v points, want 100", res.Contributions[0].Points)
+	}
+}
+
+// A reason resting on an input nobody gave is marked assumed: the inputs
+// its condition and points read, or those it says it rests on.
+func TestAssumedReasons(t *testing.T) {
+	a := builtinAdvisor(t)
+	s := DefaultScenario()
+	assumed := FitDefaults(&s, Provenance{"central_backup": SourceFlag, "users": SourceFlag})
+	res, err := a.Advise(s, Options{Assumptions: assumed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, c := range res.Contributions {
+		got[c.Rule] = c.Assumed
+	}
+	for rule, want := range map[string][]string{
+		"central-backup":   nil,                  // given; its guard local_storage_only does not count
+		"shared-mailboxes": {"shared_mailboxes"}, // the built-in default
+		"archiving":        {"retention_years"},
+		"multi-device":     {"devices_per_user"},
+	} {
+		if !slices.Equal(got[rule], want) {
+			t.Errorf("%s: assumed %v, want %v", rule, got[rule], want)
+		}
+	}
+	// Without provenance nothing is said to be assumed.
+	res, err = a.Advise(s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Contributions {
+		if len(c.Assumed) > 0 {
+			t.Errorf("%s: assumed %v without provenance", c.Rule, c.Assumed)
+		}
 	}
 }

@@ -260,8 +260,15 @@ func (b *builder) summary() Section {
 // protocol the most points, in lower case to fit in a sentence.
 func (b *builder) topReasons(n int) []string {
 	cs := slices.Clone(b.res.Contributions)
+	// What the client said comes first: a reason resting on an input
+	// nobody gave (a default) only after the ones resting on theirs, and
+	// marked as assumed.
 	slices.SortStableFunc(cs, func(x, y advisor.Contribution) int {
 		switch {
+		case len(x.Assumed) == 0 && len(y.Assumed) > 0:
+			return -1
+		case len(x.Assumed) > 0 && len(y.Assumed) == 0:
+			return 1
 		case x.Points > y.Points:
 			return -1
 		case x.Points < y.Points:
@@ -278,10 +285,17 @@ func (b *builder) topReasons(n int) []string {
 		if title == "" {
 			title = c.Text
 		}
-		out = append(out, lowerFirst(title))
+		title = lowerFirst(title)
+		if len(c.Assumed) > 0 {
+			// The rule's first input names what is assumed (its guards,
+			// such as no local-storage policy, are in the JSON).
+			title += " " + b.lp.T("(assumed: %s)", lowerFirst(fieldLabel(b.lp, c.Assumed[0])))
+		}
+		out = append(out, title)
 	}
 	return out
 }
+
 
 // lowerFirst lowers the first letter, unless the word is an acronym
 // (IMAP, CO2).

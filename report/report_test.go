@@ -108,13 +108,31 @@ func TestSummaryInWords(t *testing.T) {
 	d := newTestDoc(t, l10n.English, "", nil)
 	summary := d.Sections[0].Blocks[0].Text
 	for _, want := range []string{"We recommend IMAP hosted by a provider: about €2,640 a year, €12,434 over 3 years",
-		"Confidence: strong.", "The main reasons: shared mailboxes and team folders; central backup is required."} {
+		"Confidence: strong.", "The main reasons: shared mailboxes and team folders (assumed: shared mailboxes or folders); central backup is required (assumed: central backup required)."} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary %q lacks %q", summary, want)
 		}
 	}
 	if got := d.Sections[0].Blocks[1].Text; got != "The answer would change if “Yearly mail budget” fell to €2,639 or less (then POP3) or “Policy: no mail on remote servers” changed to yes (then POP3)." {
 		t.Errorf("what would change it: %q", got)
+	}
+	// Reasons resting on what the client said come before assumed ones.
+	in := testInput(t, l10n.English, "", nil)
+	s := advisor.DefaultScenario()
+	assumed := advisor.FitDefaults(&s, advisor.Provenance{"central_backup": advisor.SourceFlag})
+	a, err := advisor.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Result, err = a.Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed}); err != nil {
+		t.Fatal(err)
+	}
+	given, err := New(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := given.Sections[0].Blocks[0].Text; !strings.Contains(s, "The main reasons: central backup is required; shared mailboxes and team folders (assumed: shared mailboxes or folders).") {
+		t.Errorf("a given input's reason first: %q", s)
 	}
 	fr := newTestDoc(t, l10n.French, "", nil)
 	if s := fr.Sections[0].Blocks[0].Text; !strings.Contains(s, "2\u00a0640\u00a0€ par an") {

@@ -336,7 +336,11 @@ func contributionsSection(res *advisor.Result, lp *l10n.Printer) section {
 	s := section{Title: lp.T("Score: IMAP %s, POP3 %s", wording.Points(lp, res.Scores.IMAP), wording.Points(lp, res.Scores.POP3)),
 		Header: []string{lp.T("Rule"), lp.T("Favours"), lp.T("Points"), lp.T("Reason")}}
 	for _, c := range res.Contributions {
-		s.Rows = append(s.Rows, []string{c.Rule, strings.ToUpper(c.Favours), wording.Points(lp, c.Points), c.Text})
+		reason := c.Text
+		if len(c.Assumed) > 0 {
+			reason += " " + lp.T("(assumed: %s)", strings.Join(c.Assumed, ", "))
+		}
+		s.Rows = append(s.Rows, []string{c.Rule, strings.ToUpper(c.Favours), wording.Points(lp, c.Points), reason})
 	}
 	if len(s.Rows) == 0 {
 		s.Lines = []string{lp.T("No rule gave points.")}

@@ -9,6 +9,7 @@ var reportFrench = sync.OnceValue(func() map[string]string {
 		"Choosing the mail protocol: IMAP or POP3": "Choisir le protocole de messagerie : IMAP ou POP3",
 		"Prepared with mailadvisor %s on %s":       "Préparé avec mailadvisor %s le %s",
 		"Executive summary":                        "Synthèse",
+		"(assumed: %s)":                            "(supposé : %s)",
 		"We recommend %s: about %s a year, %s over %s years including the one-off costs of the change (training, migration, backup set-up and a reserve for changing needs).":                                                      "Nous recommandons %s : environ %s par an, %s sur %s ans en comptant les coûts ponctuels du changement (formation, migration, mise en place des sauvegardes et une réserve pour l'évolution des besoins).",
 		"No option meets every constraint of this scenario. The least bad, by the scores, is %s (%s): about %s a year, %s over %s years with the one-off costs; it breaks what the vetoes below say, so a constraint has to give.": "Aucune option ne respecte toutes les contraintes de ce scénario. La moins mauvaise, selon les scores, est %s (%s) : environ %s par an, %s sur %s ans avec les coûts ponctuels ; elle enfreint ce que disent les vetos ci-dessous : il faudra lever une contrainte.",
 		"; ":                             " ; ",
