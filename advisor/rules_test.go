@@ -129,6 +129,10 @@ var ruleCases = map[string]struct {
 		fires: func(s *Scenario) { s.LocalStorageOnly, s.EndpointBackups = true, false },
 		quiet: func(s *Scenario) { s.LocalStorageOnly, s.EndpointBackups = true, true },
 	},
+	"cloud-synced-client": {
+		fires: func(s *Scenario) { s.LocalStorageOnly = true },
+		quiet: func(s *Scenario) { s.LocalStorageOnly = false },
+	},
 	"imap-outgrows-quota": {
 		fires: func(s *Scenario) { s.ServerQuotaGB = 5 },
 		quiet: func(s *Scenario) { s.ServerQuotaGB = 50 },
