@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 )
@@ -49,7 +50,13 @@ func newRootCmd(io streams) *cobra.Command {
 	root.SetErr(io.err)
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return withHint(&usageError{err: err}, "see '"+cmd.CommandPath()+" --help'")
+		hint := "see '" + cmd.CommandPath() + " --help'"
+		if name, ok := strings.CutPrefix(err.Error(), "unknown flag: --"); ok {
+			if near := nearFlags(cmd, name); len(near) > 0 {
+				hint = "did you mean --" + strings.Join(near, " or --") + "? " + hint
+			}
+		}
+		return withHint(&usageError{err: err}, hint)
 	})
 	root.PersistentFlags().StringVar(&global.configFile, "config", "",
 		"config file (YAML) with default settings (env MAILADVISOR_CONFIG)")
@@ -113,4 +120,51 @@ func newHelpCmd(root *cobra.Command) *cobra.Command {
 			return target.Help()
 		},
 	}
+}
+
+// nearFlags are cmd's flags a mistyped --name may have meant: those it
+// begins (--budget: --budget-eur-per-year), the field's own spelling
+// (--devices_per_user), or within two edits (--user: --users); at most 3.
+func nearFlags(cmd *cobra.Command, name string) []string {
+	name = strings.ReplaceAll(strings.ToLower(name), "_", "-")
+	if i := strings.IndexByte(name, '='); i >= 0 {
+		name = name[:i]
+	}
+	var exact, prefix, close []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		switch {
+		case f.Name == name:
+			exact = append(exact, f.Name)
+		case len(name) >= 3 && strings.HasPrefix(f.Name, name):
+			prefix = append(prefix, f.Name)
+		case editDistance(f.Name, name) <= 2:
+			close = append(close, f.Name)
+		}
+	})
+	out := append(append(exact, close...), prefix...)
+	return out[:min(len(out), 3)]
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
