@@ -296,7 +296,6 @@ func (b *builder) topReasons(n int) []string {
 	return out
 }
 
-
 // lowerFirst lowers the first letter, unless the word is an acronym
 // (IMAP, CO2).
 func lowerFirst(s string) string {
