@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/mailadvisor/mailadvisor/internal/tabular"
@@ -95,6 +96,9 @@ func readCSV(r io.Reader, base Scenario, yield func(Row, []string) error) error 
 		case allBlank(record):
 			row.Err = fmt.Errorf("line %d: empty row: every value is blank", row.Line)
 		default:
+			if cr.Comma() != ',' {
+				decimalPoints(columns, record)
+			}
 			row.Err = applyRecord(&row.Scenario, columns, record, row.Line)
 			for i, cell := range record {
 				if strings.TrimSpace(cell) != "" {
@@ -104,6 +108,27 @@ func readCSV(r io.Reader, base Scenario, yield func(Row, []string) error) error 
 		}
 		if err := yield(row, given); err != nil {
 			return err
+		}
+	}
+}
+
+// decimalPoints reads a decimal comma as a point in the numeric columns
+// of a file whose delimiter is not the comma: French spreadsheets write
+// 2,5 and separate columns with ';' because their decimal separator is
+// the comma (their thousands separator is a space), so there 1,848 is
+// one and a bit.
+func decimalPoints(columns []Field, record []string) {
+	for i, cell := range record {
+		if !columns[i].Numeric() {
+			continue
+		}
+		v := strings.TrimSpace(cell)
+		whole, frac, ok := strings.Cut(v, ",")
+		if !ok || strings.Contains(frac, ",") || frac == "" || whole == "" {
+			continue
+		}
+		if _, err := strconv.ParseFloat(whole+"."+frac, 64); err == nil {
+			record[i] = whole + "." + frac
 		}
 	}
 }

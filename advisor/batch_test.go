@@ -1,6 +1,7 @@
 package advisor
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -92,5 +93,34 @@ func TestReadScenariosJSONL(t *testing.T) {
 func TestReadScenariosUnknownFormat(t *testing.T) {
 	if _, err := readAll(t, "", "xml"); err == nil {
 		t.Fatal("xml format accepted")
+	}
+}
+
+// A CSV from a French spreadsheet (';' between columns, a decimal comma)
+// reads 2,5 as 2.5 in every numeric column, and leaves text alone; with
+// ',' between columns a quoted "2,5" is still refused, naming the value.
+func TestReadScenariosCSVDecimalComma(t *testing.T) {
+	var header, row []string
+	for _, f := range Fields() {
+		if f.Numeric() && f.Name != "users" {
+			header = append(header, f.Name)
+			row = append(row, strings.Replace(strconv.FormatFloat(f.Min+f.Step*5, 'f', -1, 64), ".", ",", 1))
+		}
+	}
+	input := "users;region;" + strings.Join(header, ";") + "\n12;EU;" + strings.Join(row, ";") + "\n"
+	rows, err := readAll(t, input, FormatCSV)
+	if err != nil || len(rows) != 1 || rows[0].Err != nil {
+		t.Fatalf("%v %+v", err, rows)
+	}
+	for i, name := range header {
+		f, _ := FieldByName(name)
+		want, _ := strconv.ParseFloat(strings.Replace(row[i], ",", ".", 1), 64)
+		if got, _ := f.get(&rows[0].Scenario); got != want {
+			t.Errorf("%s: %v, want %v from %q", name, got, want, row[i])
+		}
+	}
+	rows, _ = readAll(t, "users,devices_per_user\n12,\"2,5\"\n", FormatCSV)
+	if len(rows) != 1 || rows[0].Err == nil || !strings.Contains(rows[0].Err.Error(), `"2,5"`) {
+		t.Errorf("a decimal comma in a comma-separated file: %+v", rows)
 	}
 }

@@ -95,6 +95,9 @@ func CSV(r io.Reader) (*CSVReader, []string, error) {
 	return c, names, nil
 }
 
+// Comma is the delimiter the header line chose: ',' ';' or '\t'.
+func (c *CSVReader) Comma() rune { return c.comma }
+
 // delimiter picks the header line's delimiter.
 func delimiter(start []byte) rune {
 	line, _, _ := bytes.Cut(start, []byte("\n"))
