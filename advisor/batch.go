@@ -71,10 +71,15 @@ func readCSV(r io.Reader, base Scenario, yield func(Row, []string) error) error 
 		return err
 	}
 	columns := make([]Field, len(header))
+	client := -1 // the client column: a label, as in a scenario file
 	for i, name := range header {
+		if name == ClientField && client < 0 {
+			client = i
+			continue
+		}
 		f, ok := FieldByName(name)
 		if !ok {
-			return fmt.Errorf("csv header: unknown column %s (known fields: %s)", textcheck.Quote(name), strings.Join(FieldNames(), ", "))
+			return fmt.Errorf("csv header: unknown column %s (known fields: %s, and %s)", textcheck.Quote(name), strings.Join(FieldNames(), ", "), ClientField)
 		}
 		columns[i] = f
 	}
@@ -99,9 +104,9 @@ func readCSV(r io.Reader, base Scenario, yield func(Row, []string) error) error 
 			if cr.Comma() != ',' {
 				decimalPoints(columns, record)
 			}
-			row.Err = applyRecord(&row.Scenario, columns, record, row.Line)
+			row.Err = applyRecord(&row.Scenario, columns, record, row.Line, client)
 			for i, cell := range record {
-				if strings.TrimSpace(cell) != "" {
+				if i != client && strings.TrimSpace(cell) != "" {
 					given = append(given, columns[i].Name)
 				}
 			}
@@ -119,8 +124,8 @@ func readCSV(r io.Reader, base Scenario, yield func(Row, []string) error) error 
 // one and a bit.
 func decimalPoints(columns []Field, record []string) {
 	for i, cell := range record {
-		if !columns[i].Numeric() {
-			continue
+		if columns[i].get == nil || !columns[i].Numeric() {
+			continue // the client column, or not a number
 		}
 		v := strings.TrimSpace(cell)
 		whole, frac, ok := strings.Cut(v, ",")
@@ -142,8 +147,15 @@ func allBlank(record []string) bool {
 	return true
 }
 
-func applyRecord(s *Scenario, columns []Field, record []string, line int) error {
+func applyRecord(s *Scenario, columns []Field, record []string, line, client int) error {
 	for i, cell := range record {
+		if i == client {
+			if err := textcheck.Text(ClientField, cell, maxClientLen); err != nil {
+				return fmt.Errorf("line %d: %w", line, err)
+			}
+			s.Client = strings.TrimSpace(cell)
+			continue
+		}
 		if strings.TrimSpace(cell) == "" {
 			continue
 		}

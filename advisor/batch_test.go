@@ -124,3 +124,18 @@ func TestReadScenariosCSVDecimalComma(t *testing.T) {
 		t.Errorf("a decimal comma in a comma-separated file: %+v", rows)
 	}
 }
+
+// A client column, as a scenario file's client key: a label on the row,
+// never a field the rules read, checked as text.
+func TestReadScenariosCSVClient(t *testing.T) {
+	rows, err := readAll(t, "client,users\nAcme SARL,12\n\"bad\u202eclient\",3\n", FormatCSV)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%v %+v", err, rows)
+	}
+	if rows[0].Err != nil || rows[0].Scenario.Client != "Acme SARL" || rows[0].Scenario.Users != 12 {
+		t.Errorf("row 1: %+v", rows[0])
+	}
+	if rows[1].Err == nil || !strings.Contains(rows[1].Err.Error(), "client") {
+		t.Errorf("a bidi override in the client: %v", rows[1].Err)
+	}
+}

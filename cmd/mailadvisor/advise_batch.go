@@ -65,7 +65,7 @@ func batchFieldNames() []string {
 
 // batchCSVHeader is the header of `advise --batch -o csv` output.
 var batchCSVHeader = []string{"line", "protocol", "confidence", "imap", "pop3", "margin",
-	"leave_on_server_days", "vetoes", "warnings", "error"}
+	"leave_on_server_days", "vetoes", "warnings", "error", "option", "client"}
 
 func runAdviseBatch(ctx context.Context, opts *adviseOptions) error {
 	if opts.output != formatJSON && opts.output != "csv" {
@@ -223,8 +223,11 @@ func (b *batchWriter) write(l batchLine) error {
 	if b.json != nil {
 		return b.writeFields(l)
 	}
-	record := []string{strconv.Itoa(l.Line), "", "", "", "", "", "", "", "", l.Error}
+	// option and client come last: scripts reading columns by position
+	// before they existed still find theirs.
+	record := []string{strconv.Itoa(l.Line), "", "", "", "", "", "", "", "", l.Error, "", ""}
 	if r := l.Result; r != nil {
+		record[10], record[11] = r.Recommendation.Option, r.Scenario.Client
 		rec := r.Recommendation
 		record[1], record[2] = rec.Protocol, rec.Confidence
 		record[3], record[4], record[5] = num(r.Scores.IMAP), num(r.Scores.POP3), num(rec.Margin)

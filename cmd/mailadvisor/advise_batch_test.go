@@ -122,3 +122,17 @@ func BenchmarkAdviseBatchJSON(b *testing.B) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// The CSV output says how to run the answer (option) and whose row it is
+// (client), in columns added last.
+func TestBatchCSVOptionAndClient(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "rows.csv")
+	if err := os.WriteFile(in, []byte("client,users,hosting\nAcme SARL,35,self\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := runCLI(t, "advise", "--no-config", "--batch", in, "-o", "csv")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || !strings.HasSuffix(lines[0], ",error,option,client") || !strings.HasSuffix(lines[1], ",imap-self,Acme SARL") {
+		t.Errorf("exit %d:\n%s\n%s", code, out, stderr)
+	}
+}
