@@ -526,7 +526,7 @@ func (b *builder) co2() Section {
 		{Kind: kindList, Items: methods},
 		{Kind: kindFormulas, Formulas: formulas},
 		{Kind: kindParagraph, Text: lp.T("Caveat: %s.", lp.T(e.Note))},
-		{Kind: kindParagraph, Text: lp.T("The per-message figures (about 4 g for a standard email, 50 g with a large attachment) are those of the source article; they go back to Mike Berners-Lee's 2010 estimates, which count the devices and people's time, and later work (ADEME, the Sustainable Web Design model) gives far lower figures per byte. The seed-literal model takes the article's rule (IMAP multiplies the impact by the devices and the years kept) literally; no measurement supports it. Compare options within one model, not across models.")},
+		{Kind: kindParagraph, Text: lp.T("The per-message figures (about 4 g for a standard email, 50 g with a large attachment) are those of the source article; they go back to Mike Berners-Lee's 2010 estimates, which count the devices and people's time, and later work (ADEME, the Sustainable Web Design model) gives far lower figures per byte. ADEME's current Impact CO2 model puts a typical email at about 1.9 g (a short text) to 2.9 g (1 MB kept ten years), of which 1.7 g is the manufacture of the devices that write and read it: the device dominates, so the protocol changes the total little. The seed-literal model takes the article's rule (IMAP multiplies the impact by the devices and the years kept) literally; no measurement supports it. Compare options within one model, not across models.")},
 	}
 	return Section{ID: "co2", Title: lp.T("CO2"), Blocks: blocks}
 }
