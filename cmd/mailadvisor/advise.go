@@ -230,7 +230,7 @@ func adviseSections(res *advisor.Result, lp *l10n.Printer) []section {
 	} else {
 		head.Lines = []string{
 			lp.T("Run it as %s (%s), at about %s a year.", wording.Option(lp, rec.Option), rec.Option, cost),
-			lp.T("Confidence: %s (a margin of %s points).", wording.Confidence(lp, rec.Confidence), lp.Number(rec.Margin, 0)),
+			lp.T("Confidence: %s (a margin of %s points).", wording.Confidence(lp, rec.Confidence), wording.Points(lp, rec.Margin)),
 		}
 		if d := wording.Decided(lp, res); d != "" {
 			head.Lines[1] = lp.T("Confidence: %s.", wording.Confidence(lp, rec.Confidence))

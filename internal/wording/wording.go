@@ -41,13 +41,18 @@ func Confidence(lp *l10n.Printer, c string) string {
 	return lp.T("none")
 }
 
-// Points writes a score or an input's value: no decimals for a whole
-// number, else two.
+// Points writes a score or an input's value the same way everywhere: as
+// few decimals as it has, at most two (114.5, 2.25, 106), so that one
+// score never reads 114.50 in one place and 115 in another.
 func Points(lp *l10n.Printer, v float64) string {
-	if v == math.Trunc(v) {
-		return lp.Number(v, 0)
+	r := math.Round(v*100) / 100
+	switch {
+	case r == math.Trunc(r):
+		return lp.Number(r, 0)
+	case r*10 == math.Round(r*10):
+		return lp.Number(r, 1)
 	}
-	return lp.Number(v, 2)
+	return lp.Number(r, 2)
 }
 
 // Answer is what a flip changes the answer to: the protocol, or that no
