@@ -496,7 +496,7 @@ func (b *builder) cost() Section {
 			Block{Kind: kindFormulas, Formulas: [][2]string{
 				{lp.T("Yearly cost of a self-hosted option"), "C = F + u*N + c_GB*N*q*rho + c_dev*N*(D-1)"},
 				{lp.T("Hosted option"), "C = price*12*N"},
-				{lp.T("Total over Y years"), "TCO = C*Y + one-off"},
+				{lp.T("Total over Y years"), lp.T("TCO = C*Y + one-off")},
 			}},
 		)
 	}
