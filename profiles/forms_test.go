@@ -48,6 +48,17 @@ func TestPrerenderedInternationalDomain(t *testing.T) {
 	}
 }
 
+// writeFormat is what the profiles package's writer of format writes.
+func writeFormat(w *bytes.Buffer, format string, p *Plan) error {
+	switch format {
+	case formatAutoconfig:
+		return WriteAutoconfig(w, p)
+	case formatMobileconfig:
+		return WriteMobileconfig(w, p)
+	}
+	return WriteAutodiscover(w, p)
+}
+
 func checkPrerendered(t *testing.T, d *Domain, opts Options, email, user, name string) {
 	t.Helper()
 	addr, err := ParseAddress("email", email)
@@ -72,15 +83,7 @@ func checkPrerendered(t *testing.T, d *Domain, opts Options, email, user, name s
 		if err := s.render(&got, p); err != nil {
 			t.Fatal(err)
 		}
-		switch format {
-		case formatAutoconfig:
-			err = WriteAutoconfig(&want, p)
-		case formatMobileconfig:
-			err = WriteMobileconfig(&want, p)
-		default:
-			err = WriteAutodiscover(&want, p)
-		}
-		if err != nil {
+		if err := writeFormat(&want, format, p); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
@@ -157,15 +160,7 @@ func TestFormsShareShapes(t *testing.T) {
 				if i > 10 && i%97 != 0 {
 					continue // every one of the odd names, a sample of the others
 				}
-				switch format {
-				case formatAutoconfig:
-					err = WriteAutoconfig(&want, p)
-				case formatMobileconfig:
-					err = WriteMobileconfig(&want, p)
-				default:
-					err = WriteAutodiscover(&want, p)
-				}
-				if err != nil {
+				if err := writeFormat(&want, format, p); err != nil {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(got.Bytes(), want.Bytes()) {
