@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/mailadvisor/mailadvisor/costmodel"
@@ -102,7 +101,9 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	markAssumed(a.rules.rules, res.Contributions, opts.Assumptions)
 	res.Recommendation = recommend(res.Scores, res.Vetoes)
 	res.Options = checkOptions(&res.options, &s, ev.costs, res.Vetoes, tr)
-	decidedBy(&res.Recommendation, res.Scores, res.Vetoes, res.Options, &s)
+	if err := a.decidedBy(&res.Recommendation, res.Scores, res.Vetoes, res.Options, &s); err != nil {
+		return nil, err
+	}
 	res.Recommendation.Option = optionFor(res.Options, res.Recommendation.Protocol, ev.facts.text)
 	ev.facts.setRecommended(res.Recommendation.Protocol)
 	if err := a.warn(ev, res, tr); err != nil {
@@ -495,30 +496,30 @@ const (
 )
 
 // decidedBy records, when the protocol that scored less is recommended
-// because the other is vetoed, which vetoes decided; for a budget the
-// confidence is how far over it the other protocol is (5% over is close:
-// a small raise flips the answer), not the margin of the scores the
-// constraint overruled.
-func decidedBy(rec *Recommendation, sc Scores, vetoes []Veto, options []OptionCheck, s *Scenario) {
+// because the other is vetoed, which vetoes decided; when the budget
+// decided (the same scenario with the budget raised to the other
+// protocol's cheapest option gives that protocol: whichever rules veto
+// over a budget), the confidence is how far over it the other protocol
+// is (5% over is close: a small raise flips the answer), not the margin
+// of the scores the constraint overruled.
+func (a *Advisor) decidedBy(rec *Recommendation, sc Scores, vetoes []Veto, options []OptionCheck, s *Scenario) error {
 	if rec.Confidence == ConfidenceNone {
-		return
+		return nil
 	}
 	other, otherScore, ownScore := IMAP, sc.IMAP, sc.POP3
 	if rec.Protocol == IMAP {
 		other, otherScore, ownScore = POP3, sc.POP3, sc.IMAP
 	}
 	if otherScore <= ownScore || !vetoed(vetoes, other) {
-		return
+		return nil
 	}
-	onlyBudget := true
 	for _, v := range vetoes {
 		if v.Protocol == other {
 			rec.DecidedBy = append(rec.DecidedBy, v.Rule)
-			onlyBudget = onlyBudget && strings.HasPrefix(v.Rule, "budget-")
 		}
 	}
-	if !onlyBudget || s.BudgetEURPerYear == nil || *s.BudgetEURPerYear <= 0 {
-		return // a policy: as strong as it is
+	if s.BudgetEURPerYear == nil || *s.BudgetEURPerYear <= 0 {
+		return nil // a policy: as strong as it is
 	}
 	cheapest := math.Inf(1)
 	for _, o := range options {
@@ -528,7 +529,14 @@ func decidedBy(rec *Recommendation, sc Scores, vetoes []Veto, options []OptionCh
 	}
 	gap := round2(cheapest - *s.BudgetEURPerYear)
 	if math.IsInf(cheapest, 0) || gap <= 0 {
-		return
+		return nil
+	}
+	raised := *s
+	raised.BudgetEURPerYear = &cheapest
+	ev := a.pool.Get().(*evaluator) // the caller's still holds s
+	defer a.pool.Put(ev)
+	if got, err := a.decide(ev, &raised); err != nil || got != other {
+		return err // a policy vetoes it too: the budget did not decide alone
 	}
 	rec.BudgetGapEUR = &gap
 	switch share := gap / *s.BudgetEURPerYear; {
@@ -537,6 +545,7 @@ func decidedBy(rec *Recommendation, sc Scores, vetoes []Veto, options []OptionCh
 	case share <= BudgetStrongShare:
 		rec.Confidence = ConfidenceModerate
 	}
+	return nil
 }
 
 func vetoed(vetoes []Veto, protocol string) bool {

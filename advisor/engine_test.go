@@ -185,3 +185,38 @@ func TestConcurrentAdvise(t *testing.T) {
 		}
 	}
 }
+
+// The budget decided when raising it to the other protocol's price gives
+// that protocol, whatever the veto rules are called; a policy veto that
+// would still hold leaves the confidence to the veto (strong), with no
+// budget gap.
+func TestDecidedByTheBudgetWhateverTheRuleIsCalled(t *testing.T) {
+	rs, err := ParseRules(strings.NewReader(`rules:
+  - {id: teams, title: T, when: "users > 1", favours: imap, points: "50", reason: x}
+  - {id: cost-ceiling, title: T, kind: veto, vetoes: imap, when: "has_budget && imap_cost_eur > budget_eur_per_year", reason: x}
+  - {id: no-remote, title: T, kind: veto, vetoes: imap, when: local_storage_only, reason: x}
+`), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(rs, defaultModels(t))
+	s := DefaultScenario()
+	s.Hosting = HostingHosted
+	s.BudgetEURPerYear = ptr(2600) // hosted IMAP: 2,640 for 50 users
+	res, err := a.Advise(s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := res.Recommendation
+	if rec.Protocol != POP3 || rec.BudgetGapEUR == nil || *rec.BudgetGapEUR != 40 || rec.Confidence != ConfidenceClose ||
+		len(rec.DecidedBy) != 1 || rec.DecidedBy[0] != "cost-ceiling" {
+		t.Errorf("40 EUR over the budget: %+v", rec)
+	}
+	s.LocalStorageOnly = true
+	if res, err = a.Advise(s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if rec := res.Recommendation; rec.BudgetGapEUR != nil || rec.Confidence != ConfidenceStrong || len(rec.DecidedBy) != 2 {
+		t.Errorf("a policy veto as well: %+v", rec)
+	}
+}
