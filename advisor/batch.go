@@ -102,7 +102,7 @@ func readCSV(r io.Reader, base Scenario, yield func(Row, []string) error) error 
 			row.Err = fmt.Errorf("line %d: empty row: every value is blank", row.Line)
 		default:
 			if cr.Comma() != ',' {
-				decimalPoints(columns, record)
+				decimalPoints(columns, record, client)
 			}
 			row.Err = applyRecord(&row.Scenario, columns, record, row.Line, client)
 			for i, cell := range record {
@@ -122,10 +122,10 @@ func readCSV(r io.Reader, base Scenario, yield func(Row, []string) error) error 
 // 2,5 and separate columns with ';' because their decimal separator is
 // the comma (their thousands separator is a space), so there 1,848 is
 // one and a bit.
-func decimalPoints(columns []Field, record []string) {
+func decimalPoints(columns []Field, record []string, client int) {
 	for i, cell := range record {
-		if columns[i].get == nil || !columns[i].Numeric() {
-			continue // the client column, or not a number
+		if i == client || !columns[i].Numeric() {
+			continue
 		}
 		v := strings.TrimSpace(cell)
 		whole, frac, ok := strings.Cut(v, ",")
