@@ -206,19 +206,19 @@ func newBatchWriter(w io.Writer, format string, fields []string) *batchWriter {
 			b.fields = append(b.fields, f)
 		}
 	}
-	b.json = json.NewEncoder(&b.buf)
+	// Whole rows go straight to w; with --fields each value is encoded
+	// into buf, where the row is put together.
+	b.json = json.NewEncoder(w)
+	if b.fields != nil {
+		b.json = json.NewEncoder(&b.buf)
+	}
 	b.json.SetEscapeHTML(false)
 	return b
 }
 
 func (b *batchWriter) write(l batchLine) error {
 	if b.json != nil && b.fields == nil {
-		b.buf.Reset()
-		if err := b.json.Encode(l); err != nil {
-			return err
-		}
-		_, err := b.w.Write(b.buf.Bytes())
-		return err
+		return b.json.Encode(l)
 	}
 	if b.json != nil {
 		return b.writeFields(l)
