@@ -46,6 +46,10 @@ type Params struct {
 	Bytes              BytesParams        `yaml:"bytes" json:"bytes"`
 	GridGPerKWh        map[string]float64 `yaml:"grid_g_per_kwh" json:"grid_g_per_kwh"`
 
+	// Ranges are how far each figure may plausibly be from its value,
+	// by dotted key; see defaults.yaml.
+	Ranges map[string]yamlparams.Range `yaml:"ranges" json:"ranges"`
+
 	sources map[string]string
 }
 
@@ -84,13 +88,19 @@ func DefaultParams() (Params, error) { return LoadParams(nil, "") }
 // LoadParams returns the defaults with the keys of r (a YAML file, may be
 // nil) applied on top, strictly decoded and validated.
 func LoadParams(r io.Reader, source string) (Params, error) {
-	p, sources, err := yamlparams.Load(defaultsYAML, "built-in CO2 parameters", r, source, (*Params).checks)
+	p, sources, err := yamlparams.Load(defaultsYAML, "built-in CO2 parameters", r, source, (*Params).checks, (*Params).rangeTable)
 	if err != nil {
 		return p, err
 	}
 	p.sources = sources
 	return p, nil
 }
+
+// Bounds lists every numeric parameter by dotted key, with its value and
+// what it allows.
+func (p Params) Bounds() []yamlparams.Bound { return p.checks() }
+
+func (p *Params) rangeTable() *map[string]yamlparams.Range { return &p.Ranges }
 
 // Source returns where the value of a dotted key comes from.
 func (p Params) Source(key string) string { return p.sources[key] }

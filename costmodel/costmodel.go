@@ -43,6 +43,10 @@ type Params struct {
 	IMAPHosted HostedParams `yaml:"imap_hosted" json:"imap_hosted"`
 	POP3Hosted HostedParams `yaml:"pop3_hosted" json:"pop3_hosted"`
 
+	// Ranges are how far each figure may plausibly be from its value,
+	// by dotted key; see defaults.yaml.
+	Ranges map[string]yamlparams.Range `yaml:"ranges" json:"ranges"`
+
 	sources map[string]string // dotted key -> where the default comes from
 }
 
@@ -83,7 +87,7 @@ func DefaultParams() (Params, error) { return LoadParams(nil, "") }
 // nil) applied on top, strictly decoded and validated. Errors name the
 // source, the key and what it accepts.
 func LoadParams(r io.Reader, source string) (Params, error) {
-	p, sources, err := yamlparams.Load(defaultsYAML, "built-in cost parameters", r, source, (*Params).checks)
+	p, sources, err := yamlparams.Load(defaultsYAML, "built-in cost parameters", r, source, (*Params).checks, (*Params).rangeTable)
 	if err != nil {
 		return p, err
 	}
@@ -96,6 +100,12 @@ func LoadParams(r io.Reader, source string) (Params, error) {
 	}
 	return p, nil
 }
+
+// Bounds lists every numeric parameter by dotted key, with its value and
+// what it allows.
+func (p Params) Bounds() []yamlparams.Bound { return p.checks() }
+
+func (p *Params) rangeTable() *map[string]yamlparams.Range { return &p.Ranges }
 
 // Source returns where the value of a dotted key comes from.
 func (p Params) Source(key string) string { return p.sources[key] }

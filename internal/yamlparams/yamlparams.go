@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"strings"
 
@@ -152,25 +153,36 @@ func Defaults(doc []byte, source string, v any) (map[string]string, error) {
 
 // Load decodes the commented defaults document into a P, then the keys of
 // r (nil for none) on top of it, strictly, and validates the parameters
-// that bounds lists. It returns the parameters and where each key's value
-// comes from: the defaults' comment, or "set in <source>". Errors name the
-// source and the key.
-func Load[P any](defaults []byte, builtin string, r io.Reader, source string, bounds func(*P) []Bound) (P, map[string]string, error) {
+// that bounds lists and their ranges (ranges returns P's range table,
+// which must give a range to every parameter the defaults document has). A value the user changes
+// without its range takes its range along ([FollowValues]). It returns
+// the parameters and where each key's value comes from: the defaults'
+// comment, or "set in <source>". Errors name the source and the key.
+func Load[P any](defaults []byte, builtin string, r io.Reader, source string, bounds func(*P) []Bound, ranges func(*P) *map[string]Range) (P, map[string]string, error) {
 	var p P
 	sources, err := Defaults(defaults, builtin, &p)
 	if err != nil {
 		return p, nil, err
 	}
+	required := maps.Clone(sources)
+	if err := CheckRanges(bounds(&p), *ranges(&p), required); err != nil {
+		return p, nil, fmt.Errorf("%s: %w", builtin, err)
+	}
 	if r == nil {
 		source = builtin
 	} else {
-		before := bounds(&p)
+		before, rangesBefore := bounds(&p), maps.Clone(*ranges(&p))
 		if err := Decode(r, source, &p); err != nil {
 			return p, nil, err
 		}
-		sources = Overridden(sources, before, bounds(&p), source)
+		after := bounds(&p)
+		sources = Overridden(sources, before, after, source)
+		FollowValues(before, after, rangesBefore, *ranges(&p), source)
 	}
 	if err := Validate(bounds(&p)); err != nil {
+		return p, nil, fmt.Errorf("%s: %w", source, err)
+	}
+	if err := CheckRanges(bounds(&p), *ranges(&p), required); err != nil {
 		return p, nil, fmt.Errorf("%s: %w", source, err)
 	}
 	return p, sources, nil
