@@ -49,7 +49,7 @@ func (a *Advisor) load(ev *evaluator, s *Scenario) error {
 		return err
 	}
 	ev.facts.setModels(mf)
-	ev.costs = mf.costs
+	ev.costs, ev.mf = mf.costs, mf
 	return nil
 }
 
@@ -67,6 +67,9 @@ type Options struct {
 	// Lang is the language of the Text fields (English when empty); the
 	// fields JSON shows stay English.
 	Lang l10n.Lang
+	// Uncertainty, when set, adds how the answer holds when the cost and
+	// CO2 parameters are drawn within their ranges (Result.Uncertainty).
+	Uncertainty *UncertaintyOptions
 }
 
 // Advise validates s and returns the explained recommendation. Errors are
@@ -118,6 +121,12 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	res.Endpoints = Endpoints(res.Recommendation.Protocol)
 	if opts.Estimates {
 		if err := a.estimate(&s, res); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Uncertainty != nil {
+		var err error
+		if res.Uncertainty, err = a.Uncertainty(s, *opts.Uncertainty); err != nil {
 			return nil, err
 		}
 	}

@@ -45,6 +45,9 @@ type Result struct {
 	WhatIf      []WhatIf            `json:"what_if" yaml:"what_if"`
 	Cost        *costmodel.Estimate `json:"cost,omitempty" yaml:"cost,omitempty"`     // with Options.Estimates
 	Carbon      *carbon.Estimate    `json:"carbon,omitempty" yaml:"carbon,omitempty"` // with Options.Estimates
+	// Uncertainty is how the answer holds over plausible parameters (with
+	// Options.Uncertainty).
+	Uncertainty *Uncertainty `json:"uncertainty,omitempty" yaml:"uncertainty,omitempty"`
 
 	options [4]OptionCheck // Options' array, allocated with the result
 }

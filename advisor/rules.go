@@ -378,6 +378,7 @@ type evaluator struct {
 	vm    vm.VM
 	facts facts
 	costs costmodel.YearlyByOption // every option's, for the scenario loaded
+	mf    modelFacts               // the models' facts, for the scenario loaded
 	// The English reasons of one scoring, rendered one after the other
 	// and made into one string at the end (score).
 	reasons []byte
