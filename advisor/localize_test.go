@@ -111,7 +111,7 @@ func TestReasonDecimalComma(t *testing.T) {
 	a := New(rs, models)
 	s := DefaultScenario()
 	s.Users = 12345
-	for lang, want := range map[l10n.Lang]string{l10n.English: "1543.13 per team", l10n.French: "1\u00a0543,13 par équipe"} {
+	for lang, want := range map[l10n.Lang]string{l10n.English: "1,543.13 per team", l10n.French: "1\u00a0543,13 par équipe"} {
 		res, err := a.Advise(s, Options{Lang: lang})
 		if err != nil {
 			t.Fatal(err)

@@ -146,10 +146,35 @@ func (ph placeholder) appendNumber(b []byte, f float64, comma bool) []byte {
 	if ph.percent {
 		f *= 100
 	}
+	var stack [32]byte
+	n := appendNumber(stack[:0], f, ph.decimals)
 	if !comma {
-		return appendNumber(b, f, ph.decimals)
+		return appendGroupedNumber(b, n, ',', '.')
 	}
-	return appendFrench(b, appendNumber(nil, f, ph.decimals))
+	return appendFrench(b, n)
+}
+
+// appendGroupedNumber appends the number n (as appendNumber writes it)
+// with its thousands grouped by sep and its decimal point written as
+// point: 5,260 in English, as the tables write it.
+func appendGroupedNumber(b, n []byte, sep, point byte) []byte {
+	if len(n) > 0 && n[0] == '-' {
+		b, n = append(b, '-'), n[1:]
+	}
+	whole, frac := n, []byte(nil)
+	if i := bytes.IndexByte(n, '.'); i >= 0 {
+		whole, frac = n[:i], n[i+1:]
+	}
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b = append(b, sep)
+		}
+		b = append(b, d)
+	}
+	if frac != nil {
+		b = append(append(b, point), frac...)
+	}
+	return b
 }
 
 // appendFrench appends the number n (as appendNumber writes it) the
