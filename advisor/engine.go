@@ -108,7 +108,7 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res.Recommendation.Option = optionFor(res.Options, res.Recommendation.Protocol, ev.facts.text)
-	ev.facts.setRecommended(res.Recommendation.Protocol)
+	ev.facts.setRecommended(res.Recommendation.Protocol, res.Recommendation.Option)
 	if err := a.warn(ev, res, tr); err != nil {
 		return nil, err
 	}

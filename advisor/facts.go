@@ -71,21 +71,23 @@ const (
 	factConnectivity textFact = iota
 	factHosting
 	factRegion
-	factRecommended // "" while scoring; the protocol for warnings
-	factIMAPOption  // imap-self or imap-hosted
-	factPOP3Option  // pop3-self or pop3-hosted
-	factCarbonModel // the CO2 model in use
+	factRecommended       // "" while scoring; the protocol for warnings
+	factIMAPOption        // imap-self or imap-hosted
+	factPOP3Option        // pop3-self or pop3-hosted
+	factCarbonModel       // the CO2 model in use
+	factRecommendedOption // "" while scoring; the option for warnings
 	textFactCount
 )
 
 var textFactNames = [textFactCount]string{
-	factConnectivity: "connectivity",
-	factHosting:      "hosting",
-	factRegion:       "region",
-	factRecommended:  "recommended",
-	factIMAPOption:   "imap_option",
-	factPOP3Option:   "pop3_option",
-	factCarbonModel:  "carbon_model",
+	factConnectivity:      "connectivity",
+	factHosting:           "hosting",
+	factRegion:            "region",
+	factRecommended:       "recommended",
+	factIMAPOption:        "imap_option",
+	factPOP3Option:        "pop3_option",
+	factCarbonModel:       "carbon_model",
+	factRecommendedOption: "recommended_option",
 }
 
 // flagFact names a yes/no fact.
@@ -97,6 +99,7 @@ const (
 	factSharedMailboxes
 	factCentralBackup
 	factLocalStorageOnly
+	factPrivacyPolicy
 	factEndpointBackups
 	factHasBandwidth // bandwidth_mbps is set
 	factHasBudget    // budget_eur_per_year is set
@@ -108,6 +111,7 @@ var flagFactNames = [flagFactCount]string{
 	factSharedMailboxes:  "shared_mailboxes",
 	factCentralBackup:    "central_backup",
 	factLocalStorageOnly: "local_storage_only",
+	factPrivacyPolicy:    "privacy_policy",
 	factEndpointBackups:  "endpoint_backups",
 	factHasBandwidth:     "has_bandwidth",
 	factHasBudget:        "has_budget",
@@ -152,11 +156,13 @@ func (f *facts) fill(s *Scenario) {
 	f.text[factHosting] = s.Hosting
 	f.text[factRegion] = s.Region
 	f.text[factRecommended] = ""
+	f.text[factRecommendedOption] = ""
 
 	f.flag[factOfflineAccess] = s.OfflineAccess
 	f.flag[factSharedMailboxes] = s.SharedMailboxes
 	f.flag[factCentralBackup] = s.CentralBackup
 	f.flag[factLocalStorageOnly] = s.LocalStorageOnly
+	f.flag[factPrivacyPolicy] = s.PrivacyPolicy
 	f.flag[factEndpointBackups] = s.EndpointBackups
 
 	bandwidth, perUser := 0.0, 0.0
@@ -190,9 +196,10 @@ func (f *facts) setModels(m modelFacts) {
 	f.envStale = true
 }
 
-// setRecommended sets the protocol the warnings are about.
-func (f *facts) setRecommended(protocol string) {
+// setRecommended sets the protocol and the option the warnings are about.
+func (f *facts) setRecommended(protocol, option string) {
 	f.text[factRecommended] = protocol
+	f.text[factRecommendedOption] = option
 	f.envStale = true
 }
 

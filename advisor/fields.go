@@ -259,6 +259,8 @@ var fields = []Field{
 		func(s *Scenario) *bool { return &s.CentralBackup }),
 	boolField("local_storage_only", "policy: no mail may stay on remote servers",
 		func(s *Scenario) *bool { return &s.LocalStorageOnly }),
+	boolField("privacy_policy", "a privacy policy limits who may hold the mail and the passwords (no third party without a contract)",
+		func(s *Scenario) *bool { return &s.PrivacyPolicy }),
 	boolField("endpoint_backups", "users' computers and phones are backed up regularly",
 		func(s *Scenario) *bool { return &s.EndpointBackups }),
 	step(0.01, numberField("environment_priority", "how much CO2 should weigh in the choice (0..1)", KindFloat, 0, 1, false,

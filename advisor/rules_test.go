@@ -133,6 +133,14 @@ var ruleCases = map[string]struct {
 		fires: func(s *Scenario) { s.LocalStorageOnly = true },
 		quiet: func(s *Scenario) { s.LocalStorageOnly = false },
 	},
+	"cloud-synced-client-privacy": {
+		fires: func(s *Scenario) { s.PrivacyPolicy = true },
+		quiet: func(s *Scenario) { s.PrivacyPolicy, s.LocalStorageOnly = true, true }, // the other rule says it
+	},
+	"hosted-processor": {
+		fires: func(s *Scenario) { s.PrivacyPolicy, s.Hosting = true, HostingHosted },
+		quiet: func(s *Scenario) { s.PrivacyPolicy, s.Hosting = true, HostingSelf },
+	},
 	"imap-outgrows-quota": {
 		fires: func(s *Scenario) { s.ServerQuotaGB = 5 },
 		quiet: func(s *Scenario) { s.ServerQuotaGB = 50 },

@@ -41,6 +41,7 @@ type Scenario struct {
 	SharedMailboxes        bool     `yaml:"shared_mailboxes" json:"shared_mailboxes"`
 	CentralBackup          bool     `yaml:"central_backup" json:"central_backup"`
 	LocalStorageOnly       bool     `yaml:"local_storage_only" json:"local_storage_only"`
+	PrivacyPolicy          bool     `yaml:"privacy_policy" json:"privacy_policy"`
 	EndpointBackups        bool     `yaml:"endpoint_backups" json:"endpoint_backups"`
 	EnvironmentPriority    float64  `yaml:"environment_priority" json:"environment_priority"`
 	// Client names whom the advice is for (a report's title); a label

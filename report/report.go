@@ -328,6 +328,7 @@ var fieldLabels = map[string]string{
 	"shared_mailboxes":           "Shared mailboxes or folders",
 	"central_backup":             "Central backup required",
 	"local_storage_only":         "Policy: no mail on remote servers",
+	"privacy_policy":             "Privacy policy on who holds the mail",
 	"endpoint_backups":           "Computers and phones backed up",
 	"environment_priority":       "Weight of CO2 in the choice (0 to 1)",
 }

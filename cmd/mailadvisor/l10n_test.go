@@ -44,6 +44,7 @@ func frenchScenarios() map[string]func(*advisor.Scenario) {
 		"nothing fits": func(s *advisor.Scenario) {
 			s.LocalStorageOnly, s.BudgetEURPerYear = true, budget(10)
 		},
+		"privacy policy, hosted": func(s *advisor.Scenario) { s.PrivacyPolicy = true },
 		"heavy": func(s *advisor.Scenario) {
 			bw := 5.0
 			s.BandwidthMbps, s.AttachmentShare, s.Connectivity, s.EnvironmentPriority = &bw, 0.5, advisor.ConnectivitySlow, 1
