@@ -139,22 +139,51 @@ func scoresChart(lp *l10n.Printer, imap, pop3 float64) (*plot.Plot, error) {
 type localTicks struct{ lp *l10n.Printer }
 
 func (t localTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ticks {
-		if ticks[i].Label == "" {
-			continue
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	step := niceStep((hi - lo) / 5)
+	decimals := max(0, -int(math.Floor(math.Log10(step)+1e-9)))
+	if r := step * math.Pow10(decimals); math.Abs(r-math.Round(r)) > 1e-9 {
+		decimals++ // 2.5 x 10^k
+	}
+	decimals = min(decimals, 6)
+	var ticks []plot.Tick
+	first := math.Ceil(lo/step-1e-9) * step
+	for i := 0; ; i++ {
+		v := first + float64(i)*step
+		if v > hi+step*1e-9 {
+			break
 		}
-		decimals := 0
-		if v := ticks[i].Value; v != math.Trunc(v) {
-			decimals = max(0, int(math.Ceil(-math.Log10(math.Abs(v-math.Trunc(v))))))
-			decimals = min(decimals, 3)
+		if math.Abs(v) < step*1e-9 {
+			v = 0
 		}
-		ticks[i].Label = t.lp.Number(ticks[i].Value, decimals)
+		ticks = append(ticks, plot.Tick{Value: v, Label: t.lp.Number(v, decimals)})
+		if minor := v + step/2; minor <= hi {
+			ticks = append(ticks, plot.Tick{Value: minor})
+		}
+	}
+	if minor := first - step/2; minor >= lo {
+		ticks = append(ticks, plot.Tick{Value: minor})
 	}
 	return ticks
 }
 
-// series is one option's cumulative cost over the years.
+// niceStep is the round step (1, 2, 2.5 or 5 times a power of ten) at
+// least raw.
+func niceStep(raw float64) float64 {
+	p := math.Pow10(int(math.Floor(math.Log10(raw))))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*p >= raw*(1-1e-9) {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// series is one option's cumulative cost over the years, and, when the
+// uncertainty was drawn, the band of its yearly cost's P10 to P90 (the
+// one-off costs at their central value).
 type series struct {
 	option, label string
 	points        plotter.XYs
