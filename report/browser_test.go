@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/mailadvisor/mailadvisor/internal/integration"
 	"github.com/mailadvisor/mailadvisor/internal/l10n"
+	"github.com/mailadvisor/mailadvisor/internal/wording"
 )
 
 // chromium runs Debian's chromium headless on a local file, as a person
@@ -38,10 +40,15 @@ func TestReportPrintsToPDF(t *testing.T) {
 	bin := integration.RequireProgram(t, "chromium")
 	pdftotext := integration.RequireProgram(t, "pdftotext")
 	pdfinfo := integration.RequireProgram(t, "pdfinfo")
+	pdftoppm := integration.RequireProgram(t, "pdftoppm")
 	artifacts := integration.ArtifactDir(t)
 	dir := t.TempDir()
 	for _, lang := range l10n.Langs {
-		d := newTestDoc(t, lang, "Dupont & Fils", nil)
+		in := testInput(t, lang, "Dupont & Fils", scenarios["a budget near the price"])
+		d, err := New(in)
+		if err != nil {
+			t.Fatal(err)
+		}
 		page := filepath.Join(dir, "report."+string(lang)+".html")
 		f, err := os.Create(page)
 		if err != nil {
@@ -75,6 +82,7 @@ func TestReportPrintsToPDF(t *testing.T) {
 		}
 		has("the title", d.Title)
 		has("the client", "Dupont & Fils")
+		has("the uncertainty sentence", wording.Uncertainty(l10n.New(lang), in.Result.Uncertainty))
 		for _, s := range d.Sections {
 			has("the section", s.Title)
 		}
@@ -94,6 +102,7 @@ func TestReportPrintsToPDF(t *testing.T) {
 			{"scores", lp.T("Score (points)"), 1},
 			{"cost", lp.T("Cumulative cost (%s)", "EUR"), 1},
 			{"co2", lp.T("kg CO2e per year"), 3},
+			{"tornado", lp.T("IMAP option minus POP3 option, %s a year", "EUR"), 1},
 		} {
 			if got, want := strings.Count(words, c.text), strings.Count(outside, c.text)+c.times; got < want {
 				t.Errorf("%s: %q %d times in the PDF, want %d: the %s chart is missing", lang, c.text, got, want, c.chart)
@@ -117,7 +126,46 @@ func TestReportPrintsToPDF(t *testing.T) {
 		if !strings.Contains(string(info), "(A4)") {
 			t.Errorf("%s: not A4 (@page size): %s", lang, info)
 		}
+		// Every sheet but the last is filled: a forced break or a block
+		// that cannot be split leaves none mostly blank.
+		prefix := filepath.Join(dir, "page."+string(lang))
+		if out, err := exec.Command(pdftoppm, "-r", "30", "-png", pdf, prefix).CombinedOutput(); err != nil {
+			t.Fatalf("pdftoppm: %v\n%s", err, out)
+		}
+		sheets, _ := filepath.Glob(prefix + "-*.png") // sorted: pdftoppm pads the numbers
+		if len(sheets) == 0 {
+			t.Fatalf("pdftoppm wrote no page of %s", pdf)
+		}
+		for i, sheet := range sheets[:max(len(sheets)-1, 0)] {
+			if ink := inkedShare(t, sheet); ink < 0.6 {
+				t.Errorf("%s: page %d of %d is printed down to %.0f%% of its height only: mostly blank", lang, i+1, len(sheets), 100*ink)
+			}
+		}
 	}
+}
+
+// inkedShare is how far down a page image anything is printed, as a share
+// of its height.
+func inkedShare(t *testing.T, path string) float64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	im, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := im.Bounds()
+	for y := b.Max.Y - 1; y >= b.Min.Y; y-- {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if r, g, bl, _ := im.At(x, y).RGBA(); r < 0xe000 || g < 0xe000 || bl < 0xe000 {
+				return float64(y-b.Min.Y+1) / float64(b.Dy())
+			}
+		}
+	}
+	return 0
 }
 
 var (

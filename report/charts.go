@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"math"
 	"regexp"
+	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -57,8 +59,15 @@ func newPlot(title string) *plot.Plot {
 
 // svgOf renders plots side by side (one row) as one SVG document.
 func svgOf(w, h vg.Length, plots ...*plot.Plot) ([]byte, error) {
+	return svgOfPadded(w, h, 0, plots...)
+}
+
+// svgOfPadded leaves left free on the left: room for tick labels that a
+// reader's fallback font draws wider than the metrics gonum/plot measures
+// them with.
+func svgOfPadded(w, h, left vg.Length, plots ...*plot.Plot) ([]byte, error) {
 	c := vgsvg.New(w, h)
-	dc := draw.New(c)
+	dc := draw.Crop(draw.New(c), left, 0, 0, 0)
 	if len(plots) == 1 {
 		plots[0].Draw(dc)
 	} else {
@@ -135,7 +144,10 @@ func scoresChart(lp *l10n.Printer, imap, pop3 float64) (*plot.Plot, error) {
 	return p, nil
 }
 
-// localTicks are gonum's default ticks with the language's numbers.
+// localTicks label about five round values (steps of 1, 2, 2.5 or 5
+// times a power of ten) with the language's numbers, with a minor tick
+// between each: gonum's default labels only 0 and 25,000 on a cost axis
+// that goes to 27,000.
 type localTicks struct{ lp *l10n.Printer }
 
 func (t localTicks) Ticks(lo, hi float64) []plot.Tick {
@@ -187,6 +199,7 @@ func niceStep(raw float64) float64 {
 type series struct {
 	option, label string
 	points        plotter.XYs
+	band          [2]plotter.XYs // low and high edges; nil without one
 }
 
 // costChart: each option's cumulative cost, year 0 (the one-off costs)
@@ -206,15 +219,30 @@ func costChart(lp *l10n.Printer, currency string, all []series) (*plot.Plot, err
 	p.X.Tick.Marker = localTicks{lp}
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.XOffs = vg.Centimeter // clear of the axis' labels
+	for _, s := range all {
+		if s.band[0] == nil {
+			continue
+		}
+		for _, e := range s.band[1] {
+			top = math.Max(top, e.Y)
+		}
+		p.Y.Max = math.Max(1, top*1.1)
+		edge := append(slices.Clone(s.band[0]), reversed(s.band[1])...)
+		poly, err := plotter.NewPolygon(edge)
+		if err != nil {
+			return nil, err
+		}
+		r, g, b, _ := colorOf(s.option).RGBA()
+		poly.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x30}
+		poly.Width = 0
+		p.Add(poly)
+	}
 	for i, s := range all {
 		line, pts, err := plotter.NewLinePoints(s.points)
 		if err != nil {
 			return nil, err
 		}
-		c := optionColors[s.option]
-		if c == nil {
-			c = color.Gray{Y: 0x60}
-		}
+		c := colorOf(s.option)
 		line.Color, pts.Color = c, c
 		line.Width = vg.Points(2)
 		if i%2 == 1 {
@@ -224,6 +252,77 @@ func costChart(lp *l10n.Printer, currency string, all []series) (*plot.Plot, err
 		p.Add(line, pts)
 		p.Legend.Add(s.label, line, pts)
 	}
+	return p, nil
+}
+
+// colorOf is an option's colour.
+func colorOf(option string) color.Color {
+	if c := optionColors[option]; c != nil {
+		return c
+	}
+	return color.Gray{Y: 0x60}
+}
+
+func reversed(xys plotter.XYs) plotter.XYs {
+	out := slices.Clone(xys)
+	slices.Reverse(out)
+	return out
+}
+
+// swing is one bar of the tornado: the cost gap with one parameter at its
+// low and at its high end.
+type swing struct {
+	label     string
+	low, high float64
+}
+
+// tornadoChart: for each parameter, from the top, a bar from the gap now
+// to the gap with the parameter at its low end, and one to the gap at its
+// high end.
+func tornadoChart(lp *l10n.Printer, currency string, now float64, swings []swing) (*plot.Plot, error) {
+	p := newPlot(lp.T("IMAP option minus POP3 option, %s a year", currency))
+	lo, hi := now, now
+	for _, s := range swings {
+		lo, hi = math.Min(lo, math.Min(s.low, s.high)), math.Max(hi, math.Max(s.low, s.high))
+	}
+	pad := math.Max((hi-lo)*0.05, 1)
+	p.X.Min, p.X.Max = lo-pad, hi+pad
+	p.X.Tick.Marker = localTicks{lp}
+	lowColor, highColor := color.RGBA{R: 0x8c, G: 0x8c, B: 0x8c, A: 0xff}, color.RGBA{R: 0x2b, G: 0x2b, B: 0x2b, A: 0xff}
+	labels := make([]string, len(swings))
+	var lowBox, highBox *plotter.Polygon
+	for i, s := range swings {
+		y := float64(len(swings) - 1 - i) // the largest at the top
+		// On two lines, the option under the parameter: long labels
+		// would push the bars off the figure.
+		labels[len(swings)-1-i] = strings.Replace(s.label, " (", "\n(", 1)
+		for j, end := range []float64{s.low, s.high} {
+			if end == now {
+				continue
+			}
+			poly, err := plotter.NewPolygon(plotter.XYs{{X: now, Y: y - 0.35}, {X: end, Y: y - 0.35}, {X: end, Y: y + 0.35}, {X: now, Y: y + 0.35}})
+			if err != nil {
+				return nil, err
+			}
+			poly.Width = 0
+			poly.Color = lowColor
+			if j == 0 {
+				lowBox = poly
+			} else {
+				poly.Color, highBox = highColor, poly
+			}
+			p.Add(poly)
+		}
+	}
+	mid, err := plotter.NewLine(plotter.XYs{{X: now, Y: -0.6}, {X: now, Y: float64(len(swings)) - 0.4}})
+	if err != nil {
+		return nil, err
+	}
+	mid.Color, mid.Width = color.Black, vg.Points(1)
+	p.Add(mid)
+	p.NominalY(labels...)
+	p.Y.Tick.Label.Font.Size = vg.Points(8)
+	_, _ = lowBox, highBox // the caption says which is which: a legend would cover the top bar
 	return p, nil
 }
 

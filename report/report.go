@@ -132,11 +132,16 @@ func New(in Input) (*Document, error) {
 		b.recommendation(),
 		b.cost(),
 		b.co2(),
+	}
+	if res.Uncertainty != nil {
+		d.Sections = append(d.Sections, b.uncertainty())
+	}
+	d.Sections = append(d.Sections,
 		b.changes(),
 		b.security(),
 		b.nextSteps(),
 		b.sources(),
-	}
+	)
 	return d, nil
 }
 
@@ -173,10 +178,21 @@ func (b *builder) charts() ([]Chart, error) {
 
 	e := res.Cost
 	var all []series
+	spreads := map[string]advisor.Spread{}
+	if u := res.Uncertainty; u != nil {
+		for _, sp := range u.Options {
+			spreads[sp.Option] = sp
+		}
+	}
 	for _, o := range e.Options {
 		s := series{option: o.Option, label: wording.Option(lp, o.Option)}
+		sp, banded := spreads[o.Option]
 		for y := 0; y <= e.Years; y++ {
 			s.points = append(s.points, plotter.XY{X: float64(y), Y: o.OneOff + o.Yearly*float64(y)})
+			if banded {
+				s.band[0] = append(s.band[0], plotter.XY{X: float64(y), Y: o.OneOff + sp.CostEUR.P10*float64(y)})
+				s.band[1] = append(s.band[1], plotter.XY{X: float64(y), Y: o.OneOff + sp.CostEUR.P90*float64(y)})
+			}
 		}
 		all = append(all, s)
 	}
@@ -187,7 +203,11 @@ func (b *builder) charts() ([]Chart, error) {
 	if svg, err = svgOf(16*vg.Centimeter, 9*vg.Centimeter, cost); err != nil {
 		return nil, err
 	}
-	out = append(out, Chart{Name: "cost", Title: lp.T("Cumulative cost of each option over %s years, one-off costs in year 0", strconv.Itoa(e.Years)), SVG: svg})
+	costTitle := lp.T("Cumulative cost of each option over %s years, one-off costs in year 0", strconv.Itoa(e.Years))
+	if len(spreads) > 0 {
+		costTitle = lp.T("Cumulative cost of each option over %s years, one-off costs in year 0; the bands are the 10th to 90th percentiles of the yearly cost over plausible parameters", strconv.Itoa(e.Years))
+	}
+	out = append(out, Chart{Name: "cost", Title: costTitle, SVG: svg})
 
 	var models []co2Model
 	for _, m := range res.Carbon.Models {
@@ -201,6 +221,20 @@ func (b *builder) charts() ([]Chart, error) {
 		return nil, err
 	}
 	out = append(out, Chart{Name: "co2", Title: lp.T("CO2 per year for the organisation, by model (each with its own scale)"), SVG: svg})
+	if u := res.Uncertainty; u != nil && len(u.Tornado) > 0 {
+		var swings []swing
+		for _, sw := range u.Tornado {
+			swings = append(swings, swing{label: wording.Parameter(lp, sw.ParameterRef), low: sw.GapAtLow, high: sw.GapAtHigh})
+		}
+		t, err := tornadoChart(lp, e.Currency, u.Gap.Central, swings)
+		if err != nil {
+			return nil, err
+		}
+		if svg, err = svgOfPadded(17*vg.Centimeter, vg.Length(3+0.9*float64(len(swings)))*vg.Centimeter, 1.5*vg.Centimeter, t); err != nil {
+			return nil, err
+		}
+		out = append(out, Chart{Name: "tornado", Title: lp.T("What moves the cost gap most: each parameter alone from its low end (light bar) to its high end (dark bar), the others at their values (the line)"), SVG: svg})
+	}
 	for i := range out {
 		if err := isSVG(out[i].SVG); err != nil {
 			return nil, err
@@ -237,6 +271,9 @@ func (b *builder) summary() Section {
 	}
 	if reasons := b.topReasons(2); len(reasons) > 0 {
 		text += " " + lp.T("The main reasons: %s.", strings.Join(reasons, lp.T("; ")))
+	}
+	if u := res.Uncertainty; u != nil {
+		text += " " + wording.Uncertainty(lp, u)
 	}
 	paras := []Block{{Kind: kindParagraph, Text: text}}
 	if f := b.flipList; len(f) > 0 {
@@ -300,7 +337,7 @@ func (b *builder) topReasons(n int) []string {
 // (IMAP, CO2).
 func lowerFirst(s string) string {
 	word, _, _ := strings.Cut(s, " ")
-	if word == strings.ToUpper(word) {
+	if len(word) > 1 && word == strings.ToUpper(word) { // an acronym, not "A team"
 		return s
 	}
 	r := []rune(s)
@@ -530,6 +567,48 @@ func (b *builder) co2() Section {
 		{Kind: kindParagraph, Text: lp.T("The per-message figures (about 4 g for a standard email, 50 g with a large attachment) are those of the source article; they go back to Mike Berners-Lee's 2010 estimates, which count the devices and people's time, and later work (ADEME, the Sustainable Web Design model) gives far lower figures per byte. ADEME's current Impact CO2 model puts a typical email at about 1.9 g (a short text) to 2.9 g (1 MB kept ten years), of which 1.7 g is the manufacture of the devices that write and read it: the device dominates, so the protocol changes the total little. The seed-literal model takes the article's rule (IMAP multiplies the impact by the devices and the years kept) literally; no measurement supports it. Compare options within one model, not across models.")},
 	}
 	return Section{ID: "co2", Title: lp.T("CO2"), Blocks: blocks}
+}
+
+// uncertainty: how the answer holds when every cost and CO2 parameter is
+// drawn within its range, with the spread of each option and the tornado.
+func (b *builder) uncertainty() Section {
+	lp, u := b.lp, b.res.Uncertainty
+	share := map[string]float64{}
+	for _, o := range u.Outcomes {
+		share[o.Answer] = o.Share
+	}
+	t := Block{Kind: kindTable, Header: []string{lp.T("Option"), lp.T("Recommended in"), lp.T("Per year, central"),
+		lp.T("Per year, P10–P90"), lp.T("CO2 a year, P10–P90")}, Numeric: []int{1, 2}}
+	for _, o := range u.Options {
+		t.Rows = append(t.Rows, []string{wording.Option(lp, o.Option), wording.Share(lp, share[o.Option]), b.money(o.CostEUR.Central),
+			b.money(o.CostEUR.P10) + " – " + b.money(o.CostEUR.P90),
+			lp.T("%s – %s kg", lp.Number(o.CO2Kg.P10, 0), lp.Number(o.CO2Kg.P90, 0))})
+	}
+	if s, ok := share[advisor.AnswerNone]; ok {
+		t.Rows = append(t.Rows, []string{lp.T("no option fits"), wording.Share(lp, s), "", "", ""})
+	}
+	blocks := []Block{
+		{Kind: kindParagraph, Text: wording.Uncertainty(lp, u)},
+		{Kind: kindParagraph, Text: lp.T("Every cost and CO2 figure above is one value of a parameter that is a dated market price or an estimate. Each has a low and a high end, with its source and date, in the parameter files (mailadvisor cost --print-defaults, mailadvisor carbon --print-defaults). We drew %s sets of parameters, each parameter between its ends and most often near its value (a triangular distribution; seed %s, so the figures can be reproduced), and gave each set to the same rules.",
+			lp.Number(float64(u.Draws), 0), strconv.FormatUint(u.Seed, 10))},
+		t,
+	}
+	if len(u.Tornado) > 0 {
+		blocks = append(blocks,
+			Block{Kind: kindParagraph, Text: lp.T("The parameters that move the cost gap between the IMAP and the POP3 option most (now %s a year), each taken alone from its low to its high end:", b.money(u.Gap.Central))},
+			b.chart("tornado"))
+		sw := Block{Kind: kindTable, Header: []string{lp.T("Parameter"), lp.T("Low"), lp.T("Now"), lp.T("High"), lp.T("Source")}}
+		for _, s := range u.Tornado {
+			src := s.Source
+			if s.Date != "" {
+				src = lp.T("%s (%s)", src, s.Date)
+			}
+			sw.Rows = append(sw.Rows, []string{wording.Parameter(lp, s.ParameterRef), wording.Value(lp, s.ParameterRef, s.Low),
+				wording.Value(lp, s.ParameterRef, s.Central), wording.Value(lp, s.ParameterRef, s.High), src})
+		}
+		blocks = append(blocks, sw)
+	}
+	return Section{ID: "uncertainty", Title: lp.T("How sure is this?"), Blocks: blocks}
 }
 
 // flip is one change of one input that changes the answer.

@@ -29,7 +29,8 @@ func testInput(t testing.TB, lang l10n.Lang, client string, change func(*advisor
 		prov["users"] = advisor.SourceFlag
 	}
 	assumed := advisor.FitDefaults(&s, prov)
-	res, err := a.Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: lang})
+	res, err := a.Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: lang,
+		Uncertainty: &advisor.UncertaintyOptions{Draws: 2000, Seed: advisor.DefaultSeed}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +62,10 @@ var scenarios = map[string]func(*advisor.Scenario){
 		b := 10.0
 		s.LocalStorageOnly, s.BudgetEURPerYear = true, &b
 	},
+	"a budget near the price": func(s *advisor.Scenario) {
+		b := 2500.0
+		s.Users, s.DevicesPerUser, s.BudgetEURPerYear = 35, 2.5, &b
+	},
 }
 
 // Every text of the report has its French.
@@ -85,7 +90,7 @@ func TestReportFrenchIsComplete(t *testing.T) {
 // The report has every part the issue lists, in both languages, and the
 // three charts.
 func TestReportSections(t *testing.T) {
-	want := []string{"summary", "scenario", "recommendation", "cost", "co2", "changes", "security", "next-steps", "sources"}
+	want := []string{"summary", "scenario", "recommendation", "cost", "co2", "uncertainty", "changes", "security", "next-steps", "sources"}
 	for _, lang := range l10n.Langs {
 		d := newTestDoc(t, lang, "", nil)
 		var ids []string
@@ -98,8 +103,8 @@ func TestReportSections(t *testing.T) {
 		if !slices.Equal(ids, want) {
 			t.Errorf("%s: sections %q, want %q", lang, ids, want)
 		}
-		if len(d.Charts) != 3 {
-			t.Errorf("%s: %d charts, want 3", lang, len(d.Charts))
+		if len(d.Charts) != 4 {
+			t.Errorf("%s: %d charts, want 4 (scores, cost, co2, tornado)", lang, len(d.Charts))
 		}
 	}
 }
@@ -111,6 +116,16 @@ func TestSummaryInWords(t *testing.T) {
 		"Confidence: strong.", "The main reasons: shared mailboxes and team folders (assumed: shared mailboxes or folders); central backup is required (assumed: central backup required)."} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary %q lacks %q", summary, want)
+		}
+	}
+	// The uncertainty in one sentence, in both languages.
+	for lang, want := range map[l10n.Lang]string{
+		l10n.English: "IMAP hosted by a provider is the answer in 91% of 2,000 plausible cases; it loses mainly when the price per mailbox (hosted IMAP) is above €5.93 a month.",
+		l10n.French:  "IMAP hébergé par un prestataire est la réponse dans 91\u00a0% des 2\u00a0000 cas plausibles ; elle perd surtout quand « prix par boîte (IMAP hébergé) » dépasse 5,93\u00a0€ par mois.",
+	} {
+		near := newTestDoc(t, lang, "", scenarios["a budget near the price"])
+		if got := near.Sections[0].Blocks[0].Text; !strings.HasSuffix(got, want) {
+			t.Errorf("%s: summary %q, want it to end in %q", lang, got, want)
 		}
 	}
 	if got := d.Sections[0].Blocks[1].Text; got != "The answer would change if “Yearly mail budget” fell to €2,639 or less (then POP3) or “Policy: no mail on remote servers” changed to yes (then POP3)." {

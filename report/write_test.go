@@ -53,8 +53,8 @@ func TestHTMLSelfContained(t *testing.T) {
 		}
 	}
 	walk(doc)
-	if svgs != 3 || figures != 3 {
-		t.Errorf("%d inline SVG charts in %d figures, want 3", svgs, figures)
+	if svgs != len(d.Charts) || figures != len(d.Charts) || len(d.Charts) != 4 {
+		t.Errorf("%d inline SVG charts in %d figures, want 4, one per chart", svgs, figures)
 	}
 	// The SVG namespaces are names, never fetched.
 	names := strings.NewReplacer("http://www.w3.org/2000/svg", "", "http://www.w3.org/1999/xlink", "")
@@ -90,7 +90,7 @@ func textOf(n *html.Node) string {
 func TestMarkdownShowsAsWritten(t *testing.T) {
 	for _, lang := range l10n.Langs {
 		d := newTestDoc(t, lang, "A*B_C | <D>", nil)
-		links := map[string]string{"scores": "r-scores.svg", "cost": "r cost.svg", "co2": "r-co2.svg"}
+		links := map[string]string{"scores": "r-scores.svg", "cost": "r cost.svg", "co2": "r-co2.svg", "tornado": "r-tornado.svg"}
 		var md strings.Builder
 		if err := d.WriteMarkdown(&md, links); err != nil {
 			t.Fatal(err)
@@ -165,7 +165,7 @@ func TestMarkdownShowsAsWritten(t *testing.T) {
 				}
 			}
 		}
-		if !slices.Equal(imgs, []string{"r-scores.svg", "r%20cost.svg", "r-co2.svg"}) {
+		if !slices.Equal(imgs, []string{"r-scores.svg", "r%20cost.svg", "r-co2.svg", "r-tornado.svg"}) {
 			t.Errorf("%s: chart links %q", lang, imgs)
 		}
 	}

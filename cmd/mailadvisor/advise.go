@@ -28,6 +28,8 @@ type adviseOptions struct {
 	lang       langOption
 	rules      rulesOptions
 	models     modelOptions
+	unc        uncertaintyOptions
+	uncOpts    *advisor.UncertaintyOptions // from unc, once the flags are read
 }
 
 // rulesOptions choose the rules in force.
@@ -74,6 +76,7 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
   mailadvisor advise --batch clients.csv > results.jsonl`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.uncOpts = opts.unc.options(cmd)
 			if opts.batch != "" {
 				if !cmd.Flags().Changed("output") {
 					opts.output = formatJSON
@@ -94,6 +97,7 @@ before. With --batch, every row of a CSV or JSON Lines file is one scenario
 	addChoiceList(cmd, &opts.fields, "fields", "keys", batchFieldNames,
 		"with --batch -o json: only these keys of each row, with line and error (default all); the fewer, the faster")
 	cmd.Flags().BoolVar(&opts.breakEven, "break-even", true, "compute break-even values and what-if flips (with --batch: only when given)")
+	opts.unc.addFlags(cmd, "draw the cost and CO2 parameters within their ranges (see 'cost --print-defaults'): how often each option wins, P10–P90 of its cost and CO2, and what moves the cost gap most")
 	opts.scenario.addFlags(cmd)
 	opts.models.addFlags(cmd, bothModels)
 	return cmd
@@ -109,7 +113,7 @@ func runAdvise(_ context.Context, opts *adviseOptions) error {
 	}
 	lp := opts.lang.printer()
 	_, res, err := adviseScenario(&opts.scenario, opts.io, &opts.rules, &opts.models,
-		advisor.Options{BreakEven: opts.breakEven, Estimates: true, Lang: lp.Lang()})
+		advisor.Options{BreakEven: opts.breakEven, Estimates: true, Lang: lp.Lang(), Uncertainty: opts.uncOpts})
 	if err != nil {
 		return err
 	}
@@ -259,6 +263,9 @@ func adviseSections(res *advisor.Result, lp *l10n.Printer) []section {
 	out = append(out, endpointsSection(res.Endpoints, lp))
 	if res.Cost != nil && res.Carbon != nil {
 		out = append(out, costSummarySection(res.Cost, lp), carbonSummarySection(res.Carbon, lp))
+	}
+	if res.Uncertainty != nil {
+		out = append(out, uncertaintySections(res.Uncertainty, lp)...)
 	}
 	if len(res.BreakEven) > 0 {
 		out = append(out, breakEvenSection(res, lp))
@@ -429,6 +436,17 @@ func adviseCSV(res *advisor.Result) ([]string, [][]string) {
 	}
 	for _, w := range res.Warnings {
 		row("warning", w.Rule, "", "", w.Message)
+	}
+	if u := res.Uncertainty; u != nil {
+		// Each answer the draws gave and its share; the central one
+		// carries the sentence.
+		for _, o := range u.Outcomes {
+			reason := ""
+			if o.Answer == u.Answer {
+				reason = wording.Uncertainty(l10n.New(l10n.English), u)
+			}
+			row("uncertainty", o.Answer, "", csvNumber(o.Share), reason)
+		}
 	}
 	return header, rows
 }

@@ -67,6 +67,11 @@ func batchFieldNames() []string {
 var batchCSVHeader = []string{"line", "protocol", "confidence", "imap", "pop3", "margin",
 	"leave_on_server_days", "vetoes", "warnings", "error", "option", "client"}
 
+// batchCSVUncertainty are the columns --uncertainty adds at the end: the
+// share of draws that give the row's answer, and the condition under
+// which it mainly loses.
+var batchCSVUncertainty = []string{"answer_share", "loses_when"}
+
 func runAdviseBatch(ctx context.Context, opts *adviseOptions) error {
 	if opts.output != formatJSON && opts.output != "csv" {
 		return usagef("%s: invalid value %q with --batch: want json (JSON Lines) or csv", opts.outputFrom, opts.output)
@@ -114,10 +119,13 @@ func runAdviseBatch(ctx context.Context, opts *adviseOptions) error {
 		return usagef("--fields: only with --batch -o json (the CSV has its own columns)")
 	}
 	out := bufio.NewWriter(opts.io.out)
-	w := newBatchWriter(out, opts.output, opts.fields)
+	if len(opts.fields) > 0 && !slices.Contains(opts.fields, "uncertainty") {
+		opts.uncOpts = nil // drawn for nothing
+	}
+	w := newBatchWriter(out, opts.output, opts.fields, opts.uncOpts != nil)
 	// The CSV columns hold no cost or CO2: only JSON rows get the
 	// estimates, unless --fields leaves them out.
-	advOpts := advisor.Options{BreakEven: opts.breakEven, Estimates: opts.output == formatJSON}
+	advOpts := advisor.Options{BreakEven: opts.breakEven, Estimates: opts.output == formatJSON, Uncertainty: opts.uncOpts}
 	if len(opts.fields) > 0 {
 		advOpts.Estimates = slices.Contains(opts.fields, "cost") || slices.Contains(opts.fields, "carbon")
 	}
@@ -192,13 +200,18 @@ type batchWriter struct {
 	w      io.Writer
 	fields []batchField // --fields: only these, in the rows' order
 	buf    bytes.Buffer
+	unc    bool // the CSV has the uncertainty columns
 }
 
-func newBatchWriter(w io.Writer, format string, fields []string) *batchWriter {
+func newBatchWriter(w io.Writer, format string, fields []string, uncertainty bool) *batchWriter {
 	if format == "csv" {
 		cw := csv.NewWriter(w)
-		_ = cw.Write(batchCSVHeader)
-		return &batchWriter{csv: cw}
+		header := batchCSVHeader
+		if uncertainty {
+			header = append(slices.Clone(header), batchCSVUncertainty...)
+		}
+		_ = cw.Write(header)
+		return &batchWriter{csv: cw, unc: uncertainty}
 	}
 	b := &batchWriter{w: w}
 	for _, f := range batchFields() {
@@ -236,6 +249,12 @@ func (b *batchWriter) write(l batchLine) error {
 		}
 		record[7], record[8] = joinRules(r.Vetoes, func(v advisor.Veto) string { return v.Rule }),
 			joinRules(r.Warnings, func(w advisor.Warning) string { return w.Rule })
+	}
+	if b.unc {
+		record = append(record, "", "")
+		if r := l.Result; r != nil && r.Uncertainty != nil {
+			record[12], record[13] = num(r.Uncertainty.AnswerShare), losesWhen(r.Uncertainty.LosesWhen)
+		}
 	}
 	return b.csv.Write(record)
 }
@@ -293,4 +312,16 @@ func joinRules[T any](items []T, id func(T) string) string {
 		ids[i] = id(it)
 	}
 	return strings.Join(ids, ";")
+}
+
+// losesWhen writes a condition for scripts: "cost:imap_hosted.price_per_user_month>5.929".
+func losesWhen(c *advisor.Condition) string {
+	if c == nil {
+		return ""
+	}
+	op := "<"
+	if c.Above {
+		op = ">"
+	}
+	return c.Model + ":" + c.Key + op + exact(c.Threshold)
 }

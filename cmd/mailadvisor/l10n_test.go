@@ -71,7 +71,8 @@ func TestFrenchOutputIsComplete(t *testing.T) {
 		for _, src := range []string{advisor.SourcePreset, advisor.SourceFile, advisor.SourceEnv} {
 			assumed = append(assumed, advisor.Assumption{Field: "x", Source: src})
 		}
-		res, err := adv.Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: l10n.French})
+		res, err := adv.Advise(s, advisor.Options{BreakEven: true, Estimates: true, Assumptions: assumed, Lang: l10n.French,
+			Uncertainty: &advisor.UncertaintyOptions{Draws: 300, Seed: 1}})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

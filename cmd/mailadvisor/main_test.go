@@ -94,6 +94,7 @@ func TestScripts(t *testing.T) {
 			"check-zip":     cmdCheckZip,
 			"same-tree":     cmdSameTree,
 			"readme-sh":     cmdReadmeSh,
+			"readme-text":   cmdReadmeText,
 			"utf16":         cmdUTF16,
 			"fake-internet": cmdFakeInternet,
 			"wait-for":      cmdWaitFor,
@@ -520,6 +521,24 @@ func cmdReadmeSh(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("README.md has no sh block with %q", args[0])
+}
+
+// cmdReadmeText writes the README's text block (the output it shows)
+// that contains a text to a file: readme-text TEXT FILE.
+func cmdReadmeText(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: readme-text TEXT FILE")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	ts.Check(err)
+	for _, block := range strings.Split(string(readme), "```text\n")[1:] {
+		block, _, _ = strings.Cut(block, "```")
+		if strings.Contains(block, args[0]) {
+			ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(block), 0o644))
+			return
+		}
+	}
+	ts.Fatalf("README.md has no text block with %q", args[0])
 }
 
 // cmdUTF16 writes a text file as UTF-16 (little-endian, with a byte-order

@@ -27,6 +27,8 @@ type reportOptions struct {
 	force    bool
 	client   string
 	date     string
+	draws    int    // --draws, for the section on uncertainty
+	seed     uint64 // --seed
 	// outputFrom names where --output came from; "" when it was not
 	// given, and the format follows --out's extension.
 	outputFrom string
@@ -75,13 +77,15 @@ executive summary in plain words; the scenario with every input and whether
 it was given or assumed; the recommendation with its reasons and a chart of
 the scores; the cost of each option per year and over --years, with the
 breakdown, the hidden costs and a chart; CO2 under each model with the
-method and its caveats; what would change the answer; the secure endpoints
+method and its caveats; how sure the answer is when every cost and CO2
+parameter is drawn within its range (--draws sets, from --seed), with a
+tornado chart; what would change the answer; the secure endpoints
 and the DNS and TLS checklist; next steps; sources.
 
 HTML (the default) is one self-contained file: inline CSS and SVG charts,
 no script and nothing fetched; print it to PDF from a browser. Markdown has
 the same content; with --out its charts are SVG files beside it
-(NAME-scores.svg, NAME-cost.svg, NAME-co2.svg).
+(NAME-scores.svg, NAME-cost.svg, NAME-co2.svg, NAME-tornado.svg).
 
 The scenario comes from the same flags, files and presets as 'advise'; the
 client's name from --client or the scenario file's "client:" line. The
@@ -112,6 +116,9 @@ language from --lang, else LC_ALL, LC_MESSAGES or LANG.`,
 	addForceFlag(cmd, &opts.force, "the report and its chart files if they exist")
 	cmd.Flags().StringVar(&opts.client, "client", "", "the client's name, for the title (default: the scenario file's client:)")
 	cmd.Flags().StringVar(&opts.date, "date", "", "the report's date, YYYY-MM-DD (default: today)")
+	addIntRangeFlag(cmd, &opts.draws, "draws", advisor.DefaultDraws, 1, advisor.MaxDraws, "",
+		"parameter sets drawn for the section on uncertainty")
+	cmd.Flags().Uint64Var(&opts.seed, "seed", advisor.DefaultSeed, "seed of the draws: the same seed gives the same report")
 	opts.rules.addFlags(cmd)
 	opts.scenario.addFlags(cmd)
 	opts.models.addFlags(cmd, bothModels)
@@ -135,7 +142,8 @@ func runReport(_ context.Context, opts *reportOptions) error {
 	}
 	lp := opts.lang.printer()
 	adv, res, err := adviseScenario(&opts.scenario, opts.io, &opts.rules, &opts.models,
-		advisor.Options{BreakEven: true, Estimates: true, Lang: lp.Lang()})
+		advisor.Options{BreakEven: true, Estimates: true, Lang: lp.Lang(),
+			Uncertainty: &advisor.UncertaintyOptions{Draws: opts.draws, Seed: opts.seed}})
 	if err != nil {
 		return err
 	}
