@@ -26,18 +26,42 @@ type session struct {
 	relayMsg string
 }
 
-// conn is a mail connection with a line reader.
+// conn is a mail connection with a line reader bounded by construction:
+// a line longer than maxLine is an error as soon as the buffer fills,
+// never read on; a dialogue stops after maxDialogueBytes or
+// maxDialogueLines, whatever the server sends.
 type conn struct {
-	c net.Conn
-	r *bufio.Reader
+	c            net.Conn
+	r            *bufio.Reader
+	bytes, lines int // read so far on this connection
 }
 
+// Limits of one connection's dialogue. RFC 5321 caps a reply line at 512
+// octets and RFC 3501 leaves IMAP lines to the server, but no capability
+// or greeting line a client reads needs more than 4 KiB; no opening
+// dialogue more than a few hundred lines.
+const (
+	maxLine          = 4096
+	maxDialogueBytes = 1 << 20
+	maxDialogueLines = 2000
+)
+
+// errTooMuch is a server that sends more than a dialogue can need.
+var errTooMuch = errors.New("the server sent more than a mail dialogue needs")
+
+func newConn(nc net.Conn) *conn { return &conn{c: nc, r: bufio.NewReaderSize(nc, maxLine)} }
+
 func (c *conn) line() (string, error) {
-	s, err := c.r.ReadString('\n')
-	if len(s) > 4096 {
-		return "", errors.New("line too long")
+	b, err := c.r.ReadSlice('\n')
+	c.bytes += len(b)
+	c.lines++
+	switch {
+	case errors.Is(err, bufio.ErrBufferFull):
+		return "", fmt.Errorf("line too long (over %d bytes)", maxLine)
+	case c.bytes > maxDialogueBytes || c.lines > maxDialogueLines:
+		return "", errTooMuch
 	}
-	return strings.TrimRight(s, "\r\n"), err
+	return strings.TrimRight(string(b), "\r\n"), err
 }
 
 func (c *conn) send(cmd string) error {
@@ -50,7 +74,7 @@ func (c *conn) upgrade(ctx context.Context, cfg *tls.Config) error {
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return err
 	}
-	c.c, c.r = tc, bufio.NewReader(tc)
+	c.c, c.r = tc, bufio.NewReaderSize(tc, maxLine)
 	return nil
 }
 
@@ -166,7 +190,7 @@ func dialogue(ctx context.Context, cfg *Config, s Service, tc *tls.Config, full 
 	if dl, ok := ctx.Deadline(); ok {
 		_ = nc.SetDeadline(dl)
 	}
-	c := &conn{c: nc, r: bufio.NewReader(nc)}
+	c := newConn(nc)
 	ss := &session{}
 	if s.Implicit {
 		if err := ss.upgrade(ctx, c, tc); err != nil || !full {
@@ -415,7 +439,14 @@ func probeService(ctx context.Context, cfg *Config, s Service) []Check {
 		return append(out, f)
 	}
 	if err != nil {
-		return append(out, check("dialogue", Fail, "%v", err))
+		out = append(out, check("dialogue", Fail, "%v", err))
+		if ss.state.HandshakeComplete {
+			// The TLS layer held even though the dialogue over it did not:
+			// what it accepts is still what a client meets.
+			out = append(out, certificateCheck(cfg, group, ss.state))
+			out = append(out, versionsCheck(ctx, cfg, s, group), ciphersCheck(ctx, cfg, s, group, ss.state))
+		}
+		return out
 	}
 	out = append(out, check("banner", Info, "%s", ss.banner))
 	caps := "over TLS: " + strings.Join(ss.after, " ")
