@@ -59,12 +59,22 @@ var (
 func checkMobileconfig(r *report, data []byte) {
 	signed := false
 	if head := bytes.TrimLeft(data, " \t\r\n"); len(head) > 2 && head[0] == 0x30 {
+		if err := checkDER(head); err != nil {
+			r.add("apple-malformed", 0, "a signed profile (DER) that cannot be read: %v", err)
+			return
+		}
 		p7, err := pkcs7.Parse(head)
 		if err != nil {
 			r.add("apple-malformed", 0, "a signed profile (DER) that cannot be read: %v", err)
 			return
 		}
 		signed, data = true, p7.Content
+	}
+	if bytes.HasPrefix(data, []byte("bplist00")) {
+		if err := checkBinaryPlist(data); err != nil {
+			r.add("apple-malformed", 0, "not a property list a device can read: %v", err)
+			return
+		}
 	}
 	var top map[string]any
 	if _, err := plist.Unmarshal(data, &top); err != nil {
