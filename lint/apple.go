@@ -2,9 +2,11 @@ package lint
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/smallstep/pkcs7"
 	"howett.net/plist"
@@ -69,6 +71,7 @@ func checkMobileconfig(r *report, data []byte) {
 			return
 		}
 		signed, data = true, p7.Content
+		checkSignature(r, p7, time.Now())
 	}
 	if bytes.HasPrefix(data, []byte("bplist00")) {
 		if err := checkBinaryPlist(data); err != nil {
@@ -275,4 +278,30 @@ func text(n *node, name string) string {
 		return c.text
 	}
 	return ""
+}
+
+// checkSignature verifies a signed profile's signature over its content
+// (the certificates it carries, not a chain to a root: the device checks
+// that against its own), and says who signed it, until when.
+func checkSignature(r *report, p7 *pkcs7.PKCS7, now time.Time) {
+	if err := p7.Verify(); err != nil {
+		var mismatch *pkcs7.MessageDigestMismatchError
+		if errors.As(err, &mismatch) {
+			r.add("apple-bad-signature", 0, "the signature does not verify: the content was changed after signing (its digest is not the one signed)")
+		} else {
+			r.add("apple-bad-signature", 0, "the signature does not verify: %s", strings.Join(strings.Fields(err.Error()), " "))
+		}
+		return
+	}
+	signer := p7.GetOnlySigner()
+	if signer == nil {
+		r.add("apple-signed", 0, "signed, by %d signers", len(p7.Signers))
+		return
+	}
+	until := "valid until " + signer.NotAfter.UTC().Format(time.DateOnly)
+	if now.After(signer.NotAfter) {
+		until = "expired on " + signer.NotAfter.UTC().Format(time.DateOnly) + ": devices show it as not verified"
+	}
+	r.add("apple-signed", 0, "signed by %q (issued by %q), %s; %d certificates included", signer.Subject.String(),
+		signer.Issuer.String(), until, len(p7.Certificates))
 }

@@ -16,6 +16,8 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"slices"
 	"sort"
 	"strconv"
@@ -124,6 +126,22 @@ var ErrUnknownKind = errors.New("not a file mailadvisor lint reads: want Thunder
 type report struct {
 	file     string
 	findings []Finding
+	parent   *report // for an included file: the given file's report, which holds the findings
+}
+
+// in is the report for findings in the included file rel ("" for the
+// file given), which share this one's list.
+func (r *report) in(rel string) *report {
+	if rel == "" {
+		return r
+	}
+	return &report{file: path.Join(path.Dir(r.file), rel), parent: r}
+}
+
+// addIn records a finding in the included file rel ("" for the file
+// given).
+func (r *report) addIn(rel, id string, line int, format string, args ...any) {
+	r.in(rel).add(id, line, format, args...)
 }
 
 // add records a finding of rule id at line; format and args say what is
@@ -133,14 +151,34 @@ func (r *report) add(id string, line int, format string, args ...any) {
 	if !ok {
 		panic("lint: no rule " + id) // a check names a rule rules.yaml lacks: the tests catch it
 	}
-	r.findings = append(r.findings, Finding{File: r.file, Line: line, Rule: id, Severity: rule.Severity,
-		Message: fmt.Sprintf(format, args...), Fix: rule.Fix})
+	f := Finding{File: r.file, Line: line, Rule: id, Severity: rule.Severity,
+		Message: fmt.Sprintf(format, args...), Fix: rule.Fix}
+	for r.parent != nil {
+		r = r.parent
+	}
+	r.findings = append(r.findings, f)
+}
+
+// Options are what Lint may read beside the file.
+type Options struct {
+	// Dir is the directory of the file, where the files it includes are
+	// read (Dovecot's !include and !include_try, relative to it); nil
+	// reads none.
+	Dir fs.FS
+	// DirPath is Dir's path, to follow an absolute include inside it.
+	DirPath string
 }
 
 // Lint recognises the file by its content and checks it; name is only
 // used in the findings. It returns the kind it read the file as, and an
 // error (ErrUnknownKind) when it cannot tell.
 func Lint(name string, data []byte) (string, []Finding, error) {
+	return LintWith(name, data, Options{})
+}
+
+// LintWith is Lint that follows the file's includes within opts.Dir; a
+// finding in an included file names it (its path beside name).
+func LintWith(name string, data []byte, opts Options) (string, []Finding, error) {
 	kind := Detect(data)
 	if kind == "" {
 		return "", nil, ErrUnknownKind
@@ -154,7 +192,7 @@ func Lint(name string, data []byte) (string, []Finding, error) {
 	case KindAutodiscover:
 		checkAutodiscover(r, data)
 	case KindDovecot:
-		checkDovecot(r, data)
+		checkDovecot(r, data, opts)
 	case KindPostfixMain:
 		checkPostfixMain(r, data)
 	case KindPostfixMaster:
@@ -162,7 +200,17 @@ func Lint(name string, data []byte) (string, []Finding, error) {
 	case KindZone:
 		checkZone(r, data)
 	}
-	sort.SliceStable(r.findings, func(i, j int) bool { return r.findings[i].Line < r.findings[j].Line })
+	// The file given first, then each included file, each by line.
+	sort.SliceStable(r.findings, func(i, j int) bool {
+		a, b := r.findings[i], r.findings[j]
+		if (a.File == name) != (b.File == name) {
+			return a.File == name
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
 	return kind, r.findings, nil
 }
 
@@ -198,7 +246,7 @@ func Detect(data []byte) string {
 		master = master || len(f) >= 8 && slices.Contains([]string{"inet", "unix", "fifo", "pass", "unix-dgram"}, f[1])
 		key, _, isSetting := strings.Cut(line, "=")
 		key = strings.TrimSpace(key)
-		dovecot = dovecot || isSetting && slices.Contains(dovecotKeys, key) ||
+		dovecot = dovecot || isSetting && slices.Contains(dovecotKeys, key) || strings.HasPrefix(f[0], "!include") ||
 			strings.HasSuffix(strings.TrimSpace(line), "{") && slices.Contains([]string{"passdb", "userdb", "service", "protocol"}, f[0])
 		main = main || isSetting && (slices.Contains(postfixKeys, key) ||
 			strings.HasPrefix(key, "smtpd_") || strings.HasPrefix(key, "smtp_") || strings.HasPrefix(key, "virtual_"))

@@ -1,7 +1,12 @@
 package lint
 
 import (
+	"fmt"
+	"io"
+	"io/fs"
 	"iter"
+	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -23,17 +28,37 @@ func numberedLines(data []byte) iter.Seq2[int, string] {
 }
 
 // setting is one key = value of a configuration file, with its line and,
-// for Dovecot, the section it is in ("" at the top level).
+// for Dovecot, the section it is in ("" at the top level) and the file it
+// is in ("" for the file given).
 type setting struct {
 	key, value string
 	line       int
 	section    string
+	file       string
 }
 
-// dovecotSettings reads dovecot.conf's settings, following { } sections.
-func dovecotSettings(data []byte) []setting {
-	var out []setting
-	var stack []string
+// maxIncludeDepth and maxIncluded bound Dovecot's !include: Debian's
+// stock configuration goes two deep and reads about twenty files.
+const (
+	maxIncludeDepth = 8
+	maxIncluded     = 500
+	maxIncludedSize = 1 << 20
+)
+
+// dovecotReader reads dovecot.conf's settings, following { } sections and
+// the files it includes (!include, !include_try) within the directory of
+// the file given; what it cannot follow is an info finding.
+type dovecotReader struct {
+	r     *report
+	opts  Options
+	out   []setting
+	stack []string
+	read  map[string]bool // included files read, against loops
+}
+
+// file reads data, the file at rel (relative to the given file's
+// directory, "" for the given file), whose directory is dir.
+func (d *dovecotReader) file(data []byte, rel, dir string, depth int) {
 	for n, raw := range numberedLines(data) {
 		line := strings.TrimSpace(raw)
 		if i := strings.Index(line, "#"); i >= 0 {
@@ -41,26 +66,106 @@ func dovecotSettings(data []byte) []setting {
 		}
 		switch {
 		case line == "":
+		case strings.HasPrefix(line, "!include"):
+			d.include(line, rel, dir, n, depth)
 		case strings.HasSuffix(line, "{"):
-			stack = append(stack, strings.TrimSpace(strings.TrimSuffix(line, "{")))
+			d.stack = append(d.stack, strings.TrimSpace(strings.TrimSuffix(line, "{")))
 		case line == "}":
-			if len(stack) > 0 {
-				stack = stack[:len(stack)-1]
+			if len(d.stack) > 0 {
+				d.stack = d.stack[:len(d.stack)-1]
 			}
 		default:
 			if k, v, ok := strings.Cut(line, "="); ok {
-				out = append(out, setting{key: strings.TrimSpace(k), value: strings.TrimSpace(v), line: n, section: strings.Join(stack, " / ")})
+				d.out = append(d.out, setting{key: strings.TrimSpace(k), value: strings.TrimSpace(v), line: n,
+					section: strings.Join(d.stack, " / "), file: rel})
 			}
 		}
 	}
-	return out
+}
+
+// include follows one !include or !include_try line.
+func (d *dovecotReader) include(line, rel, dir string, n, depth int) {
+	verb, pattern, _ := strings.Cut(line, " ")
+	if verb != "!include" && verb != "!include_try" {
+		return
+	}
+	pattern = strings.Trim(strings.TrimSpace(pattern), `"`)
+	note := func(format string, args ...any) {
+		d.r.addIn(rel, "dovecot-include", n, "%s %s: "+format, append([]any{verb, pattern}, args...)...)
+	}
+	if d.opts.Dir == nil {
+		note("not read (give the file by its path to follow it)")
+		return
+	}
+	var full string
+	if !path.IsAbs(pattern) {
+		full = path.Join(dir, pattern)
+	} else if inside, ok := strings.CutPrefix(pattern, strings.TrimSuffix(d.opts.DirPath, "/")+"/"); ok && d.opts.DirPath != "" {
+		full = inside
+	} else {
+		note("outside the directory of the file given: not read")
+		return
+	}
+	full = path.Clean(full)
+	if full == ".." || strings.HasPrefix(full, "../") || !fs.ValidPath(full) {
+		note("outside the directory of the file given: not read")
+		return
+	}
+	matches, err := fs.Glob(d.opts.Dir, full)
+	if err != nil || len(matches) == 0 {
+		if verb == "!include" {
+			note("matches no file")
+		}
+		return
+	}
+	if depth >= maxIncludeDepth {
+		note("included over %d deep: not read", maxIncludeDepth)
+		return
+	}
+	for _, m := range matches {
+		if d.read[m] {
+			continue // read once: an include loop, or two patterns for one file
+		}
+		if len(d.read) >= maxIncluded {
+			note("over %d files included: the rest is not read", maxIncluded)
+			return
+		}
+		d.read[m] = true
+		data, err := readBounded(d.opts.Dir, m, maxIncludedSize)
+		switch {
+		case err != nil && strings.Contains(err.Error(), "escapes"): // os.Root's refusal of a link out
+			note("%s: a link out of the directory of the file given: not read", m)
+			continue
+		case err != nil:
+			note("%s: %v", m, err)
+			continue
+		}
+		d.file(data, m, path.Dir(m), depth+1)
+	}
+}
+
+// readBounded reads a file of fsys, refusing one over limit bytes.
+func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		return nil, fmt.Errorf("over %d MiB", limit>>20)
+	}
+	return data, err
 }
 
 // Weak OpenSSL cipher names: enabled in a list unless preceded by ! or -.
 var weakCipherRE = lazyregexp.New(`(?i)(^|[:, ])\+?(aNULL|eNULL|NULL|EXPORT|EXP|RC4|DES|3DES|MD5|LOW|ADH|AECDH)([:, ]|$)`)
 
-func checkDovecot(r *report, data []byte) {
-	for _, s := range dovecotSettings(data) {
+func checkDovecot(r *report, data []byte, opts Options) {
+	d := &dovecotReader{r: r, opts: opts, read: map[string]bool{path.Base(filepath.ToSlash(r.file)): true}} // the file given, not read again
+	d.file(data, "", ".", 0)
+	for _, s := range d.out {
+		r := r.in(s.file)
 		v := strings.ToLower(s.value)
 		switch s.key {
 		case "disable_plaintext_auth":

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -82,7 +84,9 @@ func runLint(opts *lintOptions, files []string) error {
 			unreadable = append(unreadable, textcheck.Visible(name))
 			continue
 		}
-		_, findings, err := lint.Lint(name, data)
+		lopts, closeDir := includeDir(name)
+		_, findings, err := lint.LintWith(name, data, lopts)
+		closeDir()
 		if err != nil {
 			fmt.Fprintf(opts.io.err, "mailadvisor: %s: %v\n", textcheck.Visible(name), err)
 			unreadable = append(unreadable, textcheck.Visible(name))
@@ -110,4 +114,22 @@ func runLint(opts *lintOptions, files []string) error {
 		return &findingsError{n: n}
 	}
 	return nil
+}
+
+// includeDir is what lint may read beside the file name: its directory,
+// opened as a root that no path or symbolic link leaves, for the files it
+// includes (nothing for standard input).
+func includeDir(name string) (lint.Options, func()) {
+	if name == "-" {
+		return lint.Options{}, func() {}
+	}
+	dir, err := filepath.Abs(filepath.Dir(name))
+	if err != nil {
+		return lint.Options{}, func() {}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return lint.Options{}, func() {}
+	}
+	return lint.Options{Dir: root.FS(), DirPath: filepath.ToSlash(dir)}, func() { _ = root.Close() }
 }
