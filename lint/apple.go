@@ -11,6 +11,8 @@ import (
 	"github.com/smallstep/pkcs7"
 	"howett.net/plist"
 
+	"github.com/mailadvisor/mailadvisor/internal/jxon"
+
 	"github.com/mailadvisor/mailadvisor/internal/mailports"
 )
 
@@ -265,6 +267,14 @@ func checkAutodiscover(r *report, data []byte) {
 			r.add("autodiscover-port-encryption", line, "%s: Encryption SSL (implicit TLS) on port %d, a STARTTLS port", typ, port)
 		case strings.EqualFold(enc, "TLS") && slices.Contains([]int{mailports.IMAPS, mailports.POP3S, mailports.Submissions}, port):
 			r.add("autodiscover-port-encryption", line, "%s: Encryption TLS (STARTTLS) on port %d, an implicit-TLS port", typ, port)
+		}
+		if login := p.child("LoginName"); login != nil {
+			switch reads, changed := jxon.Text(login.text); {
+			case reads == "0" || reads == "false" || reads == "null":
+				r.add("autodiscover-login-dropped", login.line, "%s: Thunderbird reads LoginName %q as %s and skips this server", typ, login.text, reads)
+			case changed:
+				r.add("autodiscover-numeric-login", login.line, "%s: Thunderbird reads LoginName %q as %q", typ, login.text, reads)
+			}
 		}
 		if spa := p.child("SPA"); spa != nil && strings.EqualFold(strings.TrimSpace(spa.text), "on") {
 			r.add("autodiscover-spa", spa.line, "%s: SPA on", typ)

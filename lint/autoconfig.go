@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mailadvisor/mailadvisor/internal/jxon"
 	"github.com/mailadvisor/mailadvisor/internal/lazyregexp"
 	"github.com/mailadvisor/mailadvisor/internal/mailports"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
@@ -22,7 +23,6 @@ var (
 	placeholderish = lazyregexp.New(`%[A-Za-z_]+%?`)
 	// placeholderLabel is a host-name label Thunderbird replaces.
 	placeholderLabel = lazyregexp.New(`^%[A-Z0-9]+%$`)
-	numeric          = lazyregexp.New(`^[+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?$`)
 )
 
 // The elements Thunderbird or Thunderbird for Android read in a server,
@@ -205,8 +205,8 @@ func checkServer(r *report, s server, android *bool) {
 		}
 	} else {
 		checkValue(r, user, uline, "username")
-		if u := strings.TrimSpace(user); u != "" && !strings.Contains(u, "%") && numeric().MatchString(u) {
-			r.add("autoconfig-numeric-login", uline, "login %q looks like a number: Thunderbird reads it as one (0123 becomes 123)", u)
+		if reads, changed := jxon.Text(user); changed && strings.TrimSpace(user) != "" {
+			r.add("autoconfig-numeric-login", uline, "login %q: Thunderbird reads %q (it turns text that looks like a number or a boolean into one)", user, reads)
 		}
 	}
 	var auths []string

@@ -3,8 +3,8 @@ package profiles
 import (
 	"encoding/xml"
 	"io"
-	"strconv"
-	"strings"
+
+	"github.com/mailadvisor/mailadvisor/internal/jxon"
 )
 
 // Thunderbird/Mozilla autoconfig, clientConfig version 1.1
@@ -126,11 +126,15 @@ func AutoconfigLogin(p *Plan) string {
 	return p.Username
 }
 
-// LooksNumeric reports whether a literal login would be read as a number
-// by Thunderbird (JXON.sys.mjs): a decimal number such as 0123 or 1e5.
-func LooksNumeric(login string) bool {
-	_, err := strconv.ParseFloat(strings.TrimSpace(login), 64)
-	return err == nil
+// ThunderbirdLogin is what Thunderbird desktop reads for a literal login
+// in an autoconfig or autodiscover file (its JXON turns text that looks
+// like a number or a boolean into one: 0042 reads 42, 0x10 reads 0, TRUE
+// reads true), whether that differs, and whether autodiscover's LoginName
+// is then refused, with the server it belongs to (a value JavaScript
+// holds false: 0, false).
+func ThunderbirdLogin(login string) (reads string, changed, dropped bool) {
+	reads, changed = jxon.Text(login)
+	return reads, changed, reads == "0" || reads == "false" || reads == "null"
 }
 
 // encrypted leaves out the cleartext endpoints (--allow-insecure): the

@@ -378,17 +378,34 @@ func adviseOn(preset, file string, std streams) (*advisor.Result, error) {
 	return a.Advise(s, advisor.Options{})
 }
 
+// loginWarning says what Thunderbird desktop does to a literal login in a
+// file of format ("" when nothing): it turns text that looks like a number
+// or a boolean into one, and refuses an autodiscover server whose
+// LoginName becomes 0 or false.
+func loginWarning(login, format string) string {
+	reads, changed, dropped := profiles.ThunderbirdLogin(login)
+	switch {
+	case dropped && format == "autodiscover":
+		return fmt.Sprintf("Thunderbird reads the login %q as %s and then drops every server of the autodiscover file: use a login that is not a number", login, reads)
+	case changed:
+		return fmt.Sprintf("Thunderbird reads the login %q as %q (it turns text that looks like a number or a boolean into one): check the account after set-up", login, reads)
+	}
+	return ""
+}
+
 // warnLogin warns of what a client would misread in the file: a literal
-// login that looks like a number (Thunderbird turns 0123 into 123; the
-// autoconfig writes a placeholder where it can), and a challenge-response
-// method autodiscover cannot express.
+// login Thunderbird changes (0123 becomes 123; the autoconfig writes a
+// placeholder where it can), and a challenge-response method autodiscover
+// cannot express.
 func warnLogin(w io.Writer, plan *profiles.Plan, format string) {
 	login := plan.Username
 	if format == "autoconfig" {
 		login = profiles.AutoconfigLogin(plan)
 	}
-	if plan.Address != nil && (format == "autoconfig" || format == "autodiscover") && profiles.LooksNumeric(login) {
-		fmt.Fprintf(w, "mailadvisor: warning: the login %q looks like a number: Thunderbird reads it as one (0123 becomes 123); check the account after set-up\n", login)
+	if plan.Address != nil && (format == "autoconfig" || format == "autodiscover") {
+		if msg := loginWarning(login, format); msg != "" {
+			fmt.Fprintf(w, "mailadvisor: warning: %s\n", msg)
+		}
 	}
 	if format == "autodiscover" && plan.Domain.Authentication == profiles.AuthPasswordEncrypted {
 		fmt.Fprintln(w, "mailadvisor: warning: autodiscover cannot ask for a challenge-response login (CRAM-MD5): Outlook will send the password inside TLS")

@@ -366,8 +366,13 @@ func generate(cfg Config, forms *profiles.Forms, domains *domainCache, j *job) {
 		j.err = err
 		return
 	}
-	if login := profiles.AutoconfigLogin(plan); profiles.LooksNumeric(login) && !slices.Equal(cfg.Formats, []string{"sheet"}) {
-		j.warning = fmt.Sprintf("the login %q looks like a number: Thunderbird reads it as one (0123 becomes 123)", login)
+	if login := profiles.AutoconfigLogin(plan); !slices.Equal(cfg.Formats, []string{"sheet"}) {
+		if reads, changed, _ := profiles.ThunderbirdLogin(login); changed {
+			j.warning = fmt.Sprintf("Thunderbird reads the login %q as %q (it turns text that looks like a number or a boolean into one)", login, reads)
+		}
+		if _, _, dropped := profiles.ThunderbirdLogin(plan.Username); dropped && slices.Contains(cfg.Formats, "autodiscover") {
+			j.warning = fmt.Sprintf("Thunderbird reads the login %q as a false value and drops every server of the autodiscover file", plan.Username)
+		}
 	}
 	for _, format := range cfg.Formats {
 		f, err := render(cfg, forms, opts, format, plan, j.row)
