@@ -16,6 +16,7 @@
 package jxon
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -92,10 +93,7 @@ func toNumber(s string) float64 {
 	return math.NaN()
 }
 
-func isRange(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
-}
+func isRange(err error) bool { return errors.Is(err, strconv.ErrRange) }
 
 func digitValue(c rune) int {
 	switch {
