@@ -95,19 +95,19 @@ func checkAutoconfig(r *report, data []byte) {
 			servers = append(servers, server{n: c, outgoing: true, typ: c.attrs["type"]})
 		}
 	}
-	var incoming, outgoing, imap int
+	var incoming, outgoing int
 	seen := map[string]int{}
-	android := false // one Android finding per file: it rejects the file once
 	for _, s := range servers {
 		if s.outgoing {
 			outgoing++
 		} else {
 			incoming++
-			if s.typ == "imap" {
-				imap++
-			}
 		}
-		checkServer(r, s, &android)
+		if !s.outgoing && slices.Contains(otherIncoming, s.typ) {
+			checkOtherServer(r, s)
+			continue
+		}
+		checkServer(r, s)
 		host, _, _ := s.value("hostname")
 		port, _, _ := s.value("port")
 		sock, _, _ := s.value("socketType")
@@ -122,13 +122,29 @@ func checkAutoconfig(r *report, data []byte) {
 		r.add("autoconfig-malformed", provider.line, "no usable %s (Thunderbird needs at least one incoming and one outgoing server)",
 			map[bool]string{true: "<incomingServer>", false: "<outgoingServer>"}[incoming == 0])
 	}
-	if incoming > 0 && imap == 0 && !android {
-		r.add("autoconfig-android-reject", provider.line, "no IMAP incoming server: Thunderbird for Android reads only IMAP and rejects the file (\"No supported 'incomingServer' element found\")")
+	if at, msg := androidReject(root); at != nil {
+		r.add("autoconfig-android-reject", at.line, "Thunderbird for Android stops at this element and rejects the whole file (its parser: %q)", msg)
+	}
+}
+
+// otherIncoming are the incoming types of other protocols, which
+// Thunderbird reads by a URL or hands to an add-on (Exchange Web
+// Services, OWA, Microsoft Graph, ActiveSync, JMAP, news): their entries
+// are not mail servers to check, and Thunderbird for Android skips them.
+var otherIncoming = []string{"exchange", "ews", "owa", "graph", "activeSync", "activesync", "eas", "jmap", "nntp"}
+
+// checkOtherServer checks an entry of another protocol: only what makes
+// it unsafe wherever it is read.
+func checkOtherServer(r *report, s server) {
+	for _, c := range s.n.children {
+		if c.name == "password" {
+			r.add("autoconfig-password", c.line, "a <password> element: the file is public")
+		}
 	}
 }
 
 // checkServer checks one server element.
-func checkServer(r *report, s server, android *bool) {
+func checkServer(r *report, s server) {
 	what := "incomingServer"
 	if s.outgoing {
 		what = "outgoingServer"
@@ -136,7 +152,7 @@ func checkServer(r *report, s server, android *bool) {
 	switch {
 	case s.outgoing && s.typ != "smtp":
 		r.add("autoconfig-malformed", s.n.line, "<outgoingServer type=%q>: the only outgoing type is smtp", s.typ)
-	case !s.outgoing && !slices.Contains([]string{"imap", "pop3", "nntp", "exchange", "jmap", "ews", "activeSync", "graph"}, s.typ):
+	case !s.outgoing && s.typ != "imap" && s.typ != "pop3":
 		r.add("autoconfig-malformed", s.n.line, "<incomingServer type=%q>: want imap or pop3", s.typ)
 	}
 	for _, c := range s.n.children {
@@ -167,10 +183,6 @@ func checkServer(r *report, s server, android *bool) {
 			r.add("autoconfig-malformed", pline, "port %q is not a number from 1 to 65535", portText)
 		} else {
 			port = p
-			if portText != strings.TrimSpace(portText) && !*android {
-				*android = true
-				r.add("autoconfig-android-reject", pline, "port %q has spaces: Thunderbird for Android does not trim it and rejects the file", portText)
-			}
 		}
 	}
 	sockText, sline, ok := s.value("socketType")
@@ -186,10 +198,6 @@ func checkServer(r *report, s server, android *bool) {
 		default:
 			r.add("autoconfig-malformed", sline, "socketType %q: want SSL, STARTTLS (or plain), exactly", sockText)
 		}
-		if sockText != "SSL" && sockText != "STARTTLS" && !*android {
-			*android = true
-			r.add("autoconfig-android-reject", sline, "socketType %q: Thunderbird for Android aborts on anything but SSL or STARTTLS, losing every other entry", sockText)
-		}
 	}
 	if port > 0 && (sock == "SSL" || sock == "STARTTLS") {
 		checkPortSocket(r, s, port, sock, pline)
@@ -198,10 +206,6 @@ func checkServer(r *report, s server, android *bool) {
 	if !ok {
 		if !s.outgoing {
 			r.add("autoconfig-malformed", s.n.line, "<incomingServer> has no <username>")
-		}
-		if !*android {
-			*android = true
-			r.add("autoconfig-android-reject", s.n.line, "<%s> has no <username>: Thunderbird for Android requires one in every section", what)
 		}
 	} else {
 		checkValue(r, user, uline, "username")
@@ -233,6 +237,8 @@ func checkPortSocket(r *report, s server, port int, sock string, line int) {
 	implicit := []int{mailports.IMAPS, mailports.POP3S, mailports.Submissions}
 	upgrade := []int{mailports.IMAP, mailports.POP3, mailports.Submission, mailports.SMTP}
 	switch {
+	case (sock == "SSL" && slices.Contains(upgrade, port) || sock == "STARTTLS" && slices.Contains(implicit, port)) && documented(s.n, port):
+		r.add("autoconfig-port-socket-documented", line, "socketType %s on port %d, which the file's comment says the server really does", sock, port)
 	case sock == "SSL" && slices.Contains(upgrade, port):
 		r.add("autoconfig-port-socket", line, "socketType SSL (implicit TLS) on port %d, which speaks cleartext first (STARTTLS)", port)
 	case sock == "STARTTLS" && slices.Contains(implicit, port):
@@ -257,6 +263,18 @@ func checkPortSocket(r *report, s server, port int, sock string, line int) {
 	if slices.Contains(all, port) && !slices.Contains(own, port) {
 		r.add("autoconfig-foreign-port", line, "%s on port %d, another protocol's port", s.typ, port)
 	}
+}
+
+// documented reports whether a comment in the server element names the
+// port with its unusual socketType: the provider says it on purpose (the
+// ISP database's Charter entry: "Yes, they have SSL ... on port 587").
+func documented(n *node, port int) bool {
+	for _, c := range n.comments {
+		if strings.Contains(c, strconv.Itoa(port)) && (strings.Contains(c, "SSL") || strings.Contains(c, "STARTTLS") || strings.Contains(c, "TLS")) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkValue flags surrounding whitespace and unknown placeholders.

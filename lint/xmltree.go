@@ -13,6 +13,7 @@ type node struct {
 	name     string
 	attrs    map[string]string
 	text     string // the character data directly inside, untrimmed
+	comments []string
 	line     int
 	children []*node
 }
@@ -93,6 +94,11 @@ func parseXML(data []byte) (*node, error) {
 			top := stack[len(stack)-1]
 			top.n.text = string(top.text)
 			stack = stack[:len(stack)-1]
+		case xml.Comment:
+			if len(stack) > 0 {
+				top := stack[len(stack)-1].n
+				top.comments = append(top.comments, string(t))
+			}
 		case xml.CharData:
 			if len(stack) > 0 {
 				stack[len(stack)-1].text = append(stack[len(stack)-1].text, t...)
