@@ -5,7 +5,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -37,6 +40,57 @@ func (r *resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 		return in.Answer, nil
 	}
 	return nil, fmt.Errorf("%s %s: %s", name, dns.TypeToString[qtype], dns.RcodeToString[in.Rcode])
+}
+
+// addresses returns the A and AAAA records of name.
+func (r *resolver) addresses(ctx context.Context, name string) ([]string, error) {
+	var out []string
+	var first error
+	for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		rrs, err := r.query(ctx, name, qtype)
+		if err != nil && first == nil {
+			first = err
+		}
+		for _, rr := range rrs {
+			switch a := rr.(type) {
+			case *dns.A:
+				out = append(out, a.A.String())
+			case *dns.AAAA:
+				out = append(out, a.AAAA.String())
+			}
+		}
+	}
+	if len(out) == 0 && first != nil {
+		return nil, first
+	}
+	return out, nil
+}
+
+// resolvingDial dials a host name at the addresses r gives it, in turn,
+// through dial; an address is dialled as it is.
+func resolvingDial(r *resolver, dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil || net.ParseIP(host) != nil {
+			return dial(ctx, network, addr)
+		}
+		ips, err := r.addresses(ctx, host)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", host, err)
+		}
+		if len(ips) == 0 {
+			return nil, fmt.Errorf("%s: no A or AAAA record (asked %s)", host, r.server)
+		}
+		var last error
+		for _, ip := range ips {
+			c, err := dial(ctx, network, net.JoinHostPort(ip, port))
+			if err == nil {
+				return c, nil
+			}
+			last = err
+		}
+		return nil, last
+	}
 }
 
 // txt returns the TXT records of name, each joined.
@@ -238,19 +292,97 @@ func mtaSTSCheck(ctx context.Context, r *resolver, cfg *Config) Check {
 	if err != nil {
 		return dnsCheck("mta-sts", Fail, "%q published, but the policy %s: %v", recs[0], url, err)
 	}
-	mode := ""
-	for _, line := range strings.Split(body, "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "mode" {
-			mode = strings.TrimSpace(v)
+	p := parseSTSPolicy(body)
+	switch {
+	case p.version != "STSv1":
+		return dnsCheck("mta-sts", Fail, "the policy at %s has version %q: want STSv1 (RFC 8461)", url, p.version)
+	case p.mode != "enforce" && p.mode != "testing" && p.mode != "none":
+		return dnsCheck("mta-sts", Fail, "the policy at %s has mode %q: want enforce or testing", url, p.mode)
+	case p.maxAge < 0:
+		return dnsCheck("mta-sts", Fail, "the policy at %s has no valid max_age", url)
+	}
+	if p.mode != "none" {
+		// Every MX must match an mx: line, or senders that enforce the
+		// policy refuse to deliver to it.
+		mxs, err := mxHosts(ctx, r, d)
+		if err != nil {
+			return dnsCheck("mta-sts", Warn, "the policy's mx lines cannot be checked: %v", err)
+		}
+		var uncovered []string
+		for _, mx := range mxs {
+			if !slices.ContainsFunc(p.mx, func(pat string) bool { return stsMatch(pat, mx) }) {
+				uncovered = append(uncovered, mx)
+			}
+		}
+		if len(uncovered) > 0 {
+			return dnsCheck("mta-sts", Fail, "the policy's mx lines (%s) do not cover the MX %s: senders that enforce it refuse to deliver there",
+				strings.Join(p.mx, ", "), strings.Join(uncovered, ", "))
 		}
 	}
-	switch mode {
+	switch p.mode {
 	case "enforce":
-		return dnsCheck("mta-sts", Pass, "policy mode enforce (%s)", url)
+		return dnsCheck("mta-sts", Pass, "policy mode enforce, covering every MX (%s)", url)
 	case "testing":
 		return dnsCheck("mta-sts", Warn, "policy mode testing: failures are reported, not refused")
 	}
-	return dnsCheck("mta-sts", Fail, "the policy at %s has mode %q: want enforce or testing", url, mode)
+	return dnsCheck("mta-sts", Warn, "policy mode none: the policy is being withdrawn")
+}
+
+// stsPolicy is an MTA-STS policy file (RFC 8461 section 3.2).
+type stsPolicy struct {
+	version, mode string
+	mx            []string
+	maxAge        int // -1 when absent or not a number
+}
+
+func parseSTSPolicy(body string) stsPolicy {
+	p := stsPolicy{maxAge: -1}
+	for _, line := range strings.Split(body, "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch strings.TrimSpace(k) {
+		case "version":
+			p.version = v
+		case "mode":
+			p.mode = v
+		case "mx":
+			p.mx = append(p.mx, strings.ToLower(strings.TrimSuffix(v, ".")))
+		case "max_age":
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= 31557600 {
+				p.maxAge = n
+			}
+		}
+	}
+	return p
+}
+
+// stsMatch matches an MX host against an mx: pattern; a wildcard stands
+// for exactly the leftmost label (RFC 8461 section 4.1).
+func stsMatch(pattern, host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if rest, ok := strings.CutPrefix(pattern, "*."); ok {
+		_, parent, found := strings.Cut(host, ".")
+		return found && parent == rest
+	}
+	return pattern == host
+}
+
+// mxHosts are the domain's MX host names.
+func mxHosts(ctx context.Context, r *resolver, d string) ([]string, error) {
+	rrs, err := r.query(ctx, d, dns.TypeMX)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, rr := range rrs {
+		if mx, ok := rr.(*dns.MX); ok && mx.Mx != "." {
+			out = append(out, strings.ToLower(strings.TrimSuffix(mx.Mx, ".")))
+		}
+	}
+	return out, nil
 }
 
 func tlsRPTCheck(ctx context.Context, r *resolver, d string) Check {
@@ -262,7 +394,40 @@ func tlsRPTCheck(ctx context.Context, r *resolver, d string) Check {
 	if len(recs) == 0 {
 		return dnsCheck("tls-rpt", Warn, "no TLS-RPT record: TLS failures of senders go unreported")
 	}
+	if len(recs) > 1 {
+		return dnsCheck("tls-rpt", Fail, "%d TLS-RPT records: senders ignore them all (RFC 8460 section 3)", len(recs))
+	}
+	if err := tlsRPTSyntax(recs[0]); err != nil {
+		return dnsCheck("tls-rpt", Fail, "%q: %v", recs[0], err)
+	}
 	return dnsCheck("tls-rpt", Pass, "%q", recs[0])
+}
+
+// tlsRPTSyntax checks a TLS-RPT record (RFC 8460 section 3): v=TLSRPTv1
+// first, then rua= with one or more mailto: or https: addresses.
+func tlsRPTSyntax(rec string) error {
+	fields := strings.Split(rec, ";")
+	if strings.TrimSpace(fields[0]) != "v=TLSRPTv1" {
+		return fmt.Errorf("want v=TLSRPTv1 first")
+	}
+	for _, f := range fields[1:] {
+		k, v, ok := strings.Cut(strings.TrimSpace(f), "=")
+		if !ok || strings.TrimSpace(k) != "rua" {
+			continue
+		}
+		for _, uri := range strings.Split(v, ",") {
+			uri = strings.TrimSpace(uri)
+			addr, isMail := strings.CutPrefix(uri, "mailto:")
+			switch {
+			case isMail && strings.Count(addr, "@") == 1 && !strings.HasPrefix(addr, "@") && !strings.HasSuffix(addr, "@"):
+			case strings.HasPrefix(uri, "https://") && len(uri) > len("https://"):
+			default:
+				return fmt.Errorf("rua %q: want mailto:ADDRESS or https://URL", uri)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("no rua= field: reports have nowhere to go")
 }
 
 // srvCheck looks up the RFC 6186/8314 records clients use to find the

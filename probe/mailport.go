@@ -443,7 +443,7 @@ func probeService(ctx context.Context, cfg *Config, s Service) []Check {
 		if ss.state.HandshakeComplete {
 			// The TLS layer held even though the dialogue over it did not:
 			// what it accepts is still what a client meets.
-			out = append(out, certificateCheck(cfg, group, ss.state))
+			out = append(out, certificateCheck(cfg, group, ss.state), groupCheck(group, ss.state))
 			out = append(out, versionsCheck(ctx, cfg, s, group), ciphersCheck(ctx, cfg, s, group, ss.state))
 		}
 		return out
@@ -495,9 +495,28 @@ func probeService(ctx context.Context, cfg *Config, s Service) []Check {
 			out = append(out, check("open-relay", Pass, "refuses to relay: %s", ss.relayMsg))
 		}
 	}
-	out = append(out, certificateCheck(cfg, group, ss.state))
+	out = append(out, certificateCheck(cfg, group, ss.state), groupCheck(group, ss.state))
 	out = append(out, versionsCheck(ctx, cfg, s, group), ciphersCheck(ctx, cfg, s, group, ss.state))
 	return out
+}
+
+// postQuantum are the hybrid key exchanges that hold against a quantum
+// computer recording the connection today.
+var postQuantum = []tls.CurveID{tls.X25519MLKEM768, tls.SecP256r1MLKEM768, tls.SecP384r1MLKEM1024}
+
+// groupCheck says which key exchange the handshake used: a post-quantum
+// hybrid passes, another is noted (no client needs one yet).
+func groupCheck(group string, st tls.ConnectionState) Check {
+	c := Check{Group: group, Name: "key-exchange"}
+	switch {
+	case st.CurveID == 0:
+		c.Status, c.Detail = Info, "no key exchange group (RSA key exchange, or not reported)"
+	case slices.Contains(postQuantum, st.CurveID):
+		c.Status, c.Detail = Pass, st.CurveID.String()+": post-quantum hybrid"
+	default:
+		c.Status, c.Detail = Info, st.CurveID.String()+": not post-quantum (X25519MLKEM768 needs OpenSSL 3.5 on the server; `mailadvisor server --openssl-version 3.5`)"
+	}
+	return c
 }
 
 // closedCheck says what a port that does not answer means.

@@ -14,8 +14,10 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"github.com/miekg/dns"
 	"net"
 	"net/http"
 	"slices"
@@ -116,12 +118,20 @@ func (c *Config) defaults() {
 	if c.ServerName == "" {
 		c.ServerName = c.Host
 	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 10 * time.Second}
-	}
 	if c.Dial == nil {
 		d := &net.Dialer{Timeout: 10 * time.Second}
 		c.Dial = d.DialContext
+	}
+	if c.DNSServer != "" {
+		// One resolver for every lookup: the mail host and the HTTPS names
+		// too, not the system's for some of them.
+		c.Dial = resolvingDial(&resolver{server: c.DNSServer, client: &dns.Client{Net: "udp"}}, c.Dial)
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+			DialContext: c.Dial, TLSClientConfig: &tls.Config{RootCAs: c.Roots, MinVersion: tls.VersionTLS12},
+			TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
+		}}
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 30 * time.Second

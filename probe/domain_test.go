@@ -1,0 +1,135 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailadvisor/mailadvisor/internal/fakedns"
+)
+
+// With --dns, every name is asked of that resolver: the mail host and the
+// HTTPS names of autoconfig, autodiscover and MTA-STS, never the system's
+// (which knows nothing of example.test). The dialled addresses are the
+// ones the stand-in zone gives.
+func TestProbeAsksOneResolverForEveryName(t *testing.T) {
+	zone := goodZone + `mail.example.test. 300 IN A 127.0.0.8
+autoconfig.example.test. 300 IN A 127.0.0.7
+autodiscover.example.test. 300 IN A 127.0.0.6
+mta-sts.example.test. 300 IN A 127.0.0.5
+`
+	dnsAddr, stop, err := fakedns.Start(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	var mu sync.Mutex
+	dialled := map[string]bool{}
+	refuse := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		mu.Lock()
+		dialled[addr] = true
+		mu.Unlock()
+		return nil, &net.OpError{Op: "dial", Net: network, Err: errRefusedForTest}
+	}
+	_, _ = Run(context.Background(), Config{Host: mailHost, Domain: "example.test", DNSServer: dnsAddr, Dial: refuse, Timeout: 10 * time.Second})
+	for _, want := range []string{"127.0.0.8:993", "127.0.0.8:25", "127.0.0.7:443", "127.0.0.6:443", "127.0.0.5:443"} {
+		if !dialled[want] {
+			t.Errorf("%s was not dialled: %v", want, dialled)
+		}
+	}
+}
+
+var errRefusedForTest = &net.AddrError{Err: "refused by the test", Addr: "stand-in"}
+
+// policyStandin serves one MTA-STS policy over HTTPS for any name.
+func policyStandin(t *testing.T, policy string) *http.Client {
+	t.Helper()
+	cert, roots := testCert(t, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour), false)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, policy) }))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	addr := srv.Listener.Addr().String()
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: mailHost},
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		}}}
+}
+
+// The MTA-STS policy must cover every MX (a wildcard for exactly one
+// label); the TLS-RPT record must parse.
+func TestMTASTSCoverageAndTLSRPTSyntax(t *testing.T) {
+	for _, c := range []struct {
+		name, zone, policy string
+		check              string
+		want               Status
+		detail             string
+	}{
+		{"covered", goodZone, "version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_age: 604800\n", "mta-sts", Pass, "covering every MX"},
+		{"wildcard", goodZone, "version: STSv1\nmode: enforce\nmx: *.example.test\nmax_age: 604800\n", "mta-sts", Pass, "covering every MX"},
+		{"a second MX left out", goodZone + "example.test. 300 IN MX 20 backup.other.test.\n",
+			"version: STSv1\nmode: enforce\nmx: *.example.test\nmax_age: 604800\n", "mta-sts", Fail, "do not cover the MX backup.other.test"},
+		{"a wildcard is one label", goodZone, "version: STSv1\nmode: enforce\nmx: *.test\nmax_age: 604800\n", "mta-sts", Fail, "do not cover the MX mail.example.test"},
+		{"no max_age", goodZone, "version: STSv1\nmode: enforce\nmx: mail.example.test\n", "mta-sts", Fail, "no valid max_age"},
+		{"tls-rpt good", goodZone, "", "tls-rpt", Pass, "v=TLSRPTv1"},
+		{"tls-rpt without rua", strings.Replace(goodZone, "v=TLSRPTv1; rua=mailto:tlsrpt@example.test", "v=TLSRPTv1; ruf=x", 1), "", "tls-rpt", Fail, "no rua= field"},
+		{"tls-rpt bad address", strings.Replace(goodZone, "rua=mailto:tlsrpt@example.test", "rua=tlsrpt@example.test", 1), "", "tls-rpt", Fail, "want mailto:ADDRESS or https://URL"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dnsAddr, stop, err := fakedns.Start(c.zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			cfg := &Config{Host: mailHost, Domain: "example.test", DNSServer: dnsAddr, HTTPClient: policyStandin(t, c.policy)}
+			cfg.defaults()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var got Check
+			for _, ch := range probeDNS(ctx, cfg) {
+				if ch.Name == c.check {
+					got = ch
+				}
+			}
+			if got.Status != c.want || !strings.Contains(got.Detail, c.detail) {
+				t.Errorf("%s: %s %q, want %s with %q", c.check, got.Status, got.Detail, c.want, c.detail)
+			}
+		})
+	}
+}
+
+// The key exchange the handshake used is reported: a post-quantum hybrid
+// passes, X25519 alone is noted.
+func TestKeyExchangeGroup(t *testing.T) {
+	cert, _ := testCert(t, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour), false)
+	for _, c := range []struct {
+		prefs []tls.CurveID
+		want  Status
+		name  string
+	}{{nil, Pass, "X25519MLKEM768"}, {[]tls.CurveID{tls.X25519}, Info, "X25519: not post-quantum"}} {
+		addr := hostile(t, &tls.Config{Certificates: []tls.Certificate{cert}, CurvePreferences: c.prefs},
+			func(conn net.Conn) { _ = conn.(*tls.Conn).Handshake() }) // then closes: the TLS layer is still reported
+		s := Services[3]
+		cfg := &Config{Host: mailHost, Addrs: map[string]string{s.Name: addr}}
+		cfg.defaults()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		var got Check
+		for _, ch := range probeService(ctx, cfg, s) {
+			if ch.Name == "key-exchange" {
+				got = ch
+			}
+		}
+		cancel()
+		if got.Status != c.want || !strings.HasPrefix(got.Detail, c.name) {
+			t.Errorf("curves %v: %s %q, want %s %q", c.prefs, got.Status, got.Detail, c.want, c.name)
+		}
+	}
+}
