@@ -107,7 +107,10 @@ func TestLintBoundsHostileInputs(t *testing.T) {
 					t.Fatal(err)
 				}
 			})
-			if limit := uint64(64<<20) + 40*uint64(len(data)); n > limit {
+			// Linear in the file: encoding/xml's tokens and the tree cost
+			// about 60 bytes a byte of a file made of short elements
+			// (the quadratic reading this replaced took 5.4 GB).
+			if limit := uint64(64<<20) + 100*uint64(len(data)); n > limit && !raceEnabled {
 				t.Errorf("allocated %d MiB for %d bytes: want at most %d MiB", n>>20, len(data), limit>>20)
 			}
 			if !strings.HasPrefix(name, "flat") && !hasRule(findings, "apple-malformed") {
