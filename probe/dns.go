@@ -123,7 +123,7 @@ func probeDNS(ctx context.Context, cfg *Config) []Check {
 	}
 	r := &resolver{server: cfg.DNSServer, client: &dns.Client{Net: "udp"}}
 	d := cfg.Domain
-	checks := make([]Check, 7)
+	checks := make([]Check, 8)
 	var wg sync.WaitGroup
 	run := func(i int, f func() Check) { wg.Go(func() { checks[i] = f() }) }
 	run(0, func() Check { return mxCheck(ctx, r, d) })
@@ -133,6 +133,7 @@ func probeDNS(ctx context.Context, cfg *Config) []Check {
 	run(4, func() Check { return mtaSTSCheck(ctx, r, cfg) })
 	run(5, func() Check { return tlsRPTCheck(ctx, r, d) })
 	run(6, func() Check { return srvCheck(ctx, r, d) })
+	run(7, func() Check { return ptrCheck(ctx, r, d) })
 	wg.Wait()
 	return checks
 }
@@ -428,6 +429,67 @@ func tlsRPTSyntax(rec string) error {
 		return nil
 	}
 	return fmt.Errorf("no rua= field: reports have nowhere to go")
+}
+
+// ptrCheck looks up the reverse name (PTR) of every address of every MX
+// and whether that name leads back to the address (forward-confirmed
+// reverse DNS): receivers refuse or mark mail from an address without
+// one, and the MX usually sends too. The names found are kept for the
+// banner's comparison (Run).
+func ptrCheck(ctx context.Context, r *resolver, d string) Check {
+	mxs, err := mxHosts(ctx, r, d)
+	if err != nil {
+		return dnsCheck("ptr", Warn, "%v", err)
+	}
+	var good, bad []string
+	c := dnsCheck("ptr", Pass, "")
+	for _, mx := range mxs {
+		ips, err := r.addresses(ctx, mx)
+		if err != nil || len(ips) == 0 {
+			bad = append(bad, mx+": no address")
+			continue
+		}
+		for _, ip := range ips {
+			rev, err := dns.ReverseAddr(ip)
+			if err != nil {
+				continue
+			}
+			rrs, err := r.query(ctx, rev, dns.TypePTR)
+			var names []string
+			for _, rr := range rrs {
+				if p, ok := rr.(*dns.PTR); ok {
+					names = append(names, strings.ToLower(strings.TrimSuffix(p.Ptr, ".")))
+				}
+			}
+			if err != nil || len(names) == 0 {
+				bad = append(bad, ip+" ("+mx+"): no PTR record")
+				continue
+			}
+			confirmed := ""
+			for _, n := range names {
+				back, _ := r.addresses(ctx, n)
+				if slices.Contains(back, ip) {
+					confirmed = n
+					break
+				}
+			}
+			if confirmed == "" {
+				bad = append(bad, fmt.Sprintf("%s (%s): PTR %s does not lead back to it", ip, mx, strings.Join(names, ", ")))
+				continue
+			}
+			c.names = append(c.names, confirmed)
+			good = append(good, ip+" → "+confirmed)
+		}
+	}
+	switch {
+	case len(bad) > 0:
+		c.Status, c.Detail = Warn, strings.Join(bad, "; ")+": receivers refuse or mark mail from an address without a forward-confirmed reverse name"
+	case len(good) == 0:
+		c.Status, c.Detail = Warn, "no MX address to look up"
+	default:
+		c.Detail = strings.Join(good, ", ")
+	}
+	return c
 }
 
 // srvCheck looks up the RFC 6186/8314 records clients use to find the

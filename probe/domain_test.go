@@ -133,3 +133,49 @@ func TestKeyExchangeGroup(t *testing.T) {
 		}
 	}
 }
+
+// Each MX address has a reverse name that leads back to it, and port 25
+// greets with that name; each way of getting it wrong is said.
+func TestReverseNamesAndBanner(t *testing.T) {
+	base := "example.test. 300 IN MX 10 mail.example.test.\nmail.example.test. 300 IN A 127.0.0.9\n"
+	for _, c := range []struct {
+		name, zone, banner string
+		ptr, bannerName    Status
+		detail             string
+	}{
+		{"confirmed", base + "9.0.0.127.in-addr.arpa. 300 IN PTR mail.example.test.\n", "mail.example.test ESMTP", Pass, Pass, "127.0.0.9 → mail.example.test"},
+		{"no PTR", base, "mail.example.test ESMTP", Warn, "", "127.0.0.9 (mail.example.test): no PTR record"},
+		{"PTR elsewhere", base + "9.0.0.127.in-addr.arpa. 300 IN PTR host9.isp.test.\n", "mail.example.test ESMTP", Warn, "", "PTR host9.isp.test does not lead back to it"},
+		{"banner mismatch", base + "9.0.0.127.in-addr.arpa. 300 IN PTR mail.example.test.\n", "localhost ESMTP Postfix", Pass, Warn, "port 25 greets as localhost, the MX's reverse names are mail.example.test"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dnsAddr, stop, err := fakedns.Start(c.zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			cfg := &Config{Host: mailHost, Domain: "example.test", DNSServer: dnsAddr}
+			cfg.defaults()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			checks := []Check{{Group: "smtp 25", Name: "banner", Detail: c.banner}}
+			for _, ch := range probeDNS(ctx, cfg) {
+				if ch.Name == "ptr" {
+					checks = append(checks, ch)
+					if ch.Status != c.ptr || (c.bannerName == "" && !strings.Contains(ch.Detail, c.detail)) {
+						t.Errorf("ptr: %s %q, want %s", ch.Status, ch.Detail, c.ptr)
+					}
+				}
+			}
+			b, ok := bannerCheck(checks)
+			switch {
+			case c.bannerName == "" && ok:
+				t.Errorf("banner compared with no confirmed name: %+v", b)
+			case c.bannerName != "" && (!ok || b.Status != c.bannerName):
+				t.Errorf("banner-name: %+v, want %s", b, c.bannerName)
+			case c.bannerName == Warn && !strings.Contains(b.Detail, c.detail):
+				t.Errorf("banner-name: %q, want %q", b.Detail, c.detail)
+			}
+		})
+	}
+}

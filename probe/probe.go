@@ -50,6 +50,8 @@ type Check struct {
 	// Critical marks a failure that alone gives the grade F: cleartext
 	// logins, an expired or untrusted certificate, an open relay.
 	Critical bool `json:"critical,omitempty"`
+
+	names []string // ptr: the forward-confirmed reverse names found
 }
 
 // Result is every check, in a stable order, and the grade.
@@ -188,6 +190,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for _, p := range parts {
 		res.Checks = append(res.Checks, p.checks...)
 	}
+	if c, ok := bannerCheck(res.Checks); ok {
+		res.Checks = append(res.Checks, c)
+	}
 	open := false
 	for _, c := range res.Checks {
 		open = open || c.Name == "open" && c.Status == Info && strings.HasPrefix(c.Detail, "open")
@@ -204,6 +209,33 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.grade()
 	return res, nil
+}
+
+// bannerCheck compares the name port 25 greets with (the first word of
+// its banner) with the MX's forward-confirmed reverse names: receivers
+// compare them, and a mismatch is a common spam signal.
+func bannerCheck(checks []Check) (Check, bool) {
+	var banner string
+	var names []string
+	found := false
+	for _, c := range checks {
+		switch {
+		case c.Group == "smtp 25" && c.Name == "banner":
+			if f := strings.Fields(c.Detail); len(f) > 0 {
+				banner = strings.ToLower(strings.TrimSuffix(f[0], "."))
+			}
+		case c.Group == "dns" && c.Name == "ptr":
+			names, found = c.names, true
+		}
+	}
+	if banner == "" || !found || len(names) == 0 {
+		return Check{}, false
+	}
+	c := Check{Group: "dns", Name: "banner-name", Status: Pass, Detail: "port 25 greets as " + banner + ", the MX's reverse name"}
+	if !slices.Contains(names, banner) {
+		c.Status, c.Detail = Warn, fmt.Sprintf("port 25 greets as %s, the MX's reverse names are %s: receivers compare them", banner, strings.Join(slices.Compact(slices.Sorted(slices.Values(names))), ", "))
+	}
+	return c, true
 }
 
 // UnreachableError says that no mail port of the host answered: the

@@ -271,6 +271,8 @@ _smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.test"
 _submissions._tcp.example.test. 300 IN SRV 0 1 465 mail.example.test.
 _imaps._tcp.example.test. 300 IN SRV 0 1 993 mail.example.test.
 _imap._tcp.example.test. 300 IN SRV 0 0 0 .
+mail.example.test. 300 IN A 127.0.0.1
+1.0.0.127.in-addr.arpa. 300 IN PTR mail.example.test.
 `
 
 const weakZone = `example.test. 300 IN MX 10 mail.example.test.
