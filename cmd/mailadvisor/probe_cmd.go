@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -26,6 +29,10 @@ type probeOptions struct {
 	timeout   time.Duration
 	openRelay bool
 	output    string
+	// --domains: many domains, JSON Lines out.
+	domains     string
+	baseline    string
+	concurrency int
 }
 
 var probeFormats = []string{formatTable, formatJSON, formatMarkdown}
@@ -57,9 +64,32 @@ server you run or may test.
 
 Exit status: 0 when no check fails, 1 when one does, 2 for bad usage.`,
 		Example: `  mailadvisor probe mail.example.com --domain example.com --dkim-selector mail
-  mailadvisor probe mail.example.com -o json | jq '.checks[] | select(.status == "fail")'`,
-		Args: oneArg("HOST", "mailadvisor probe mail.example.com --domain example.com"),
+  mailadvisor probe mail.example.com -o json | jq '.checks[] | select(.status == "fail")'
+
+  # A hoster's domains, each at its best MX, against last week's run
+  mailadvisor probe --domains domains.txt --baseline last-week.jsonl > this-week.jsonl`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("domains") {
+				if len(args) > 0 {
+					return withHint(usagef("--domains probes the hosts of the domains it lists: no HOST as well (got %s)", strings.Join(args, " ")),
+						"put a host after a domain on its line to name it")
+				}
+				return nil
+			}
+			return oneArg("HOST", "mailadvisor probe mail.example.com --domain example.com")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("domains") {
+				if !cmd.Flags().Changed("output") {
+					opts.output = formatJSON
+				}
+				return runProbeMany(cmd.Context(), opts)
+			}
+			for _, f := range []string{"baseline", "concurrency"} {
+				if cmd.Flags().Changed(f) {
+					return usagef("--%s: only with --domains", f)
+				}
+			}
 			return runProbe(cmd.Context(), opts, args[0])
 		},
 	}
@@ -70,16 +100,148 @@ Exit status: 0 when no check fails, 1 when one does, 2 for bad usage.`,
 	cmd.Flags().StringVar(&opts.caFile, "ca", "", "also trust the CA certificates in this PEM file (a company's own CA)")
 	addDurationFlag(cmd, &opts.timeout, "timeout", 30*time.Second, time.Millisecond, 10*time.Minute, "deadline of the whole probe")
 	cmd.Flags().BoolVar(&opts.openRelay, "open-relay", false, "also test whether port 25 relays for anyone (no message is sent)")
+	cmd.Flags().StringVar(&opts.domains, "domains", "", "probe every domain of this file (one a line, optionally followed by its mail host; '-' for stdin) at its best MX, writing one JSON line per domain as it finishes")
+	cmd.Flags().StringVar(&opts.baseline, "baseline", "", "with --domains: an earlier run's JSON Lines; each line says what got worse and better, exit 1 when something got worse")
+	addIntRangeFlag(cmd, &opts.concurrency, "concurrency", 8, 1, 256, "", "with --domains: domains probed at once")
 	return cmd
+}
+
+// runProbeMany probes every domain of --domains, concurrency at a time,
+// one JSON line each as it finishes; against --baseline, what changed.
+func runProbeMany(ctx context.Context, opts *probeOptions) error {
+	if opts.output != formatJSON {
+		return usagef("output: invalid value %q with --domains: want json (JSON Lines, one line a domain as each finishes)", opts.output)
+	}
+	cfg, err := opts.config("")
+	if err != nil {
+		return err
+	}
+	if cfg.DNSServer == "" {
+		if cfg.DNSServer, err = systemResolver(); err != nil {
+			return err
+		}
+	}
+	data, err := opts.io.inputs.read("domains file", opts.domains, opts.io.in)
+	if err != nil {
+		return err
+	}
+	targets, bad := domainTargets(data)
+	var baseline map[string]probe.DomainResult
+	if opts.baseline != "" {
+		if baseline, err = readBaseline(opts.io, opts.baseline); err != nil {
+			return err
+		}
+	}
+	enc := json.NewEncoder(opts.io.out)
+	enc.SetEscapeHTML(false)
+	for _, b := range bad { // refused lines first: they need no network
+		if err := enc.Encode(b); err != nil {
+			return &writeError{err: err}
+		}
+		fmt.Fprintf(opts.io.err, "mailadvisor: rejected: line %d: %s\n", b.Line, b.Error)
+	}
+	start := time.Now()
+	var worse, better, failed, unreachable int
+	err = probe.RunMany(ctx, targets, probe.Many{Base: cfg, Concurrency: opts.concurrency, Baseline: baseline}, func(r probe.DomainResult) error {
+		switch {
+		case r.Error != "":
+			unreachable++
+		case r.Counts != nil && r.Counts.Fail > 0:
+			failed++
+		}
+		if len(r.Worse) > 0 {
+			worse++
+		}
+		if len(r.Better) > 0 {
+			better++
+		}
+		if err := enc.Encode(r); err != nil {
+			return &writeError{err: err}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	summary := fmt.Sprintf("mailadvisor: probe: %d domains in %.1fs: %d with a failing check, %d not probed", len(targets), time.Since(start).Seconds(), failed, unreachable)
+	if baseline != nil {
+		summary += fmt.Sprintf("; against %s, %d got worse and %d better", textcheck.Visible(opts.baseline), worse, better)
+	}
+	fmt.Fprintln(opts.io.err, summary)
+	switch {
+	case baseline != nil && worse > 0:
+		return &findingsError{n: worse}
+	case len(bad) > 0:
+		return &rejectedError{rejected: len(bad), total: len(bad) + len(targets)}
+	case baseline == nil && failed > 0:
+		return &findingsError{n: failed}
+	}
+	return nil
+}
+
+// domainTargets reads the domains file: a domain a line, optionally its
+// mail host after it; # comments and blank lines skipped. A line that is
+// not a domain is a result with its error.
+func domainTargets(data []byte) ([]probe.Target, []probe.DomainResult) {
+	var targets []probe.Target
+	var bad []probe.DomainResult
+	for n, line := range strings.Split(string(data), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		t := probe.Target{Line: n + 1, Domain: strings.ToLower(strings.TrimSuffix(f[0], "."))}
+		switch {
+		case len(f) > 2:
+			bad = append(bad, probe.DomainResult{Line: t.Line, Domain: textcheck.Visible(f[0]), Error: "want a domain, optionally followed by its mail host"})
+		case !probeHost(t.Domain) || !strings.Contains(t.Domain, "."):
+			bad = append(bad, probe.DomainResult{Line: t.Line, Domain: textcheck.Visible(f[0]), Error: "domain: invalid value " + textcheck.Quote(f[0]) + ": want a domain name"})
+		case len(f) == 2 && !probeHost(f[1]):
+			bad = append(bad, probe.DomainResult{Line: t.Line, Domain: t.Domain, Error: "host: invalid value " + textcheck.Quote(f[1]) + ": want a host name or an IP address"})
+		default:
+			if len(f) == 2 {
+				t.Host = f[1]
+			}
+			targets = append(targets, t)
+		}
+	}
+	return targets, bad
+}
+
+// readBaseline reads an earlier run's JSON Lines, by domain; a line that
+// is not a result is an error naming the file and the line.
+func readBaseline(std streams, path string) (map[string]probe.DomainResult, error) {
+	r, closeIn, err := std.inputs.open("baseline", path, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer closeIn()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+	out := map[string]probe.DomainResult{}
+	for n := 1; sc.Scan(); n++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var d probe.DomainResult
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil || d.Domain == "" {
+			return nil, usagef("--baseline %s: line %d: not a line of probe --domains (%v)", textcheck.Visible(path), n, err)
+		}
+		out[d.Domain] = d
+	}
+	if err := sc.Err(); err != nil {
+		return nil, usagef("--baseline %s: %v", textcheck.Visible(path), err)
+	}
+	return out, nil
 }
 
 func runProbe(ctx context.Context, opts *probeOptions, host string) error {
 	if !probeHost(host) {
 		return withHint(usagef("HOST: invalid value %s: want a host name or an IP address", textcheck.Quote(host)),
 			"for example: mailadvisor probe mail.example.com")
-	}
-	if opts.timeout <= 0 || opts.timeout > 10*time.Minute {
-		return usagef("--timeout: invalid value %s: want more than 0 and at most 10m", opts.timeout)
 	}
 	if !slices.Contains(probeFormats, opts.output) {
 		return usagef("output: invalid value %q: want one of %s", opts.output, strings.Join(probeFormats, ", "))
@@ -88,33 +250,14 @@ func runProbe(ctx context.Context, opts *probeOptions, host string) error {
 	if err != nil {
 		return err
 	}
-	cfg := probe.Config{Host: host, Domain: opts.domain, DKIMSelector: opts.selector, DNSServer: opts.dnsServer,
-		OpenRelay: opts.openRelay, Timeout: opts.timeout}
+	cfg, err := opts.config(host)
+	if err != nil {
+		return err
+	}
 	if cfg.Domain != "" && cfg.DNSServer == "" {
-		conf, err := dns.ClientConfigFromFile("/etc/resolv.conf")
-		if err != nil || len(conf.Servers) == 0 {
-			return withHint(usagef("--dns: no DNS server in /etc/resolv.conf (%v)", err), "give one with --dns host:port")
-		}
-		cfg.DNSServer = net.JoinHostPort(conf.Servers[0], conf.Port)
-	}
-	if opts.dnsServer != "" {
-		if _, _, err := net.SplitHostPort(opts.dnsServer); err != nil {
-			return usagef("--dns: invalid value %q: want host:port", opts.dnsServer)
-		}
-	}
-	if opts.caFile != "" {
-		data, err := opts.io.inputs.read("CA file", opts.caFile, nil)
-		if err != nil {
+		if cfg.DNSServer, err = systemResolver(); err != nil {
 			return err
 		}
-		roots, err := x509.SystemCertPool()
-		if err != nil {
-			roots = x509.NewCertPool()
-		}
-		if !roots.AppendCertsFromPEM(data) {
-			return usagef("--ca: %s holds no PEM certificate", opts.caFile)
-		}
-		cfg.Roots = roots
 	}
 	res, err := probe.Run(ctx, cfg)
 	var unreachable *probe.UnreachableError
@@ -130,6 +273,44 @@ func runProbe(ctx context.Context, opts *probeOptions, host string) error {
 		return &findingsError{n: res.Counts.Fail}
 	}
 	return nil
+}
+
+// config is the probe's configuration from the flags.
+func (opts *probeOptions) config(host string) (probe.Config, error) {
+	if opts.timeout <= 0 || opts.timeout > 10*time.Minute {
+		return probe.Config{}, usagef("--timeout: invalid value %s: want more than 0 and at most 10m", opts.timeout)
+	}
+	cfg := probe.Config{Host: host, Domain: opts.domain, DKIMSelector: opts.selector, DNSServer: opts.dnsServer,
+		OpenRelay: opts.openRelay, Timeout: opts.timeout}
+	if opts.dnsServer != "" {
+		if _, _, err := net.SplitHostPort(opts.dnsServer); err != nil {
+			return cfg, usagef("--dns: invalid value %q: want host:port", opts.dnsServer)
+		}
+	}
+	if opts.caFile != "" {
+		data, err := opts.io.inputs.read("CA file", opts.caFile, nil)
+		if err != nil {
+			return cfg, err
+		}
+		roots, err := x509.SystemCertPool()
+		if err != nil {
+			roots = x509.NewCertPool()
+		}
+		if !roots.AppendCertsFromPEM(data) {
+			return cfg, usagef("--ca: %s holds no PEM certificate", opts.caFile)
+		}
+		cfg.Roots = roots
+	}
+	return cfg, nil
+}
+
+// systemResolver is the first DNS server of /etc/resolv.conf.
+func systemResolver() (string, error) {
+	conf, err := dns.ClientConfigFromFile("/etc/resolv.conf")
+	if err != nil || len(conf.Servers) == 0 {
+		return "", withHint(usagef("--dns: no DNS server in /etc/resolv.conf (%v)", err), "give one with --dns host:port")
+	}
+	return net.JoinHostPort(conf.Servers[0], conf.Port), nil
 }
 
 // probeHost tells whether host is an IP address or a host name (one
