@@ -2,7 +2,10 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -567,5 +570,69 @@ func probeHTTP(ctx context.Context, cfg *Config) []Check {
 	} else {
 		out = append(out, Check{Group: "http", Name: "autodiscover", Status: Pass, Detail: ad})
 	}
-	return out
+	return append(out, certNamesCheck(ctx, cfg))
+}
+
+// certNamesCheck connects to each name clients fetch settings from over
+// HTTPS (autoconfig., autodiscover., mta-sts. and ua-auto-config. of the
+// domain) and checks that the certificate it presents is valid for that
+// name: a certificate requested for mail. only fails there. Names that
+// do not answer are left to the fetches above.
+func certNamesCheck(ctx context.Context, cfg *Config) Check {
+	c := Check{Group: "http", Name: "certificate-names"}
+	var covered, missing []string
+	for _, prefix := range []string{"autoconfig.", "autodiscover.", "mta-sts.", "ua-auto-config."} {
+		name := prefix + cfg.Domain
+		nc, err := cfg.Dial(ctx, "tcp", net.JoinHostPort(name, "443"))
+		if err != nil {
+			continue
+		}
+		tc := tls.Client(nc, &tls.Config{ServerName: name, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}) //nolint:gosec // verified below, to say why
+		if dl, ok := ctx.Deadline(); ok {
+			_ = nc.SetDeadline(dl)
+		}
+		err = tc.HandshakeContext(ctx)
+		var certs []*x509.Certificate
+		if err == nil {
+			certs = tc.ConnectionState().PeerCertificates
+		}
+		nc.Close()
+		if len(certs) == 0 {
+			continue
+		}
+		inter := x509.NewCertPool()
+		for _, ic := range certs[1:] {
+			inter.AddCert(ic)
+		}
+		if _, err := certs[0].Verify(x509.VerifyOptions{DNSName: name, Roots: cfg.Roots, Intermediates: inter, CurrentTime: cfg.Now()}); err != nil {
+			missing = append(missing, name+" ("+shortCertError(err)+")")
+			continue
+		}
+		covered = append(covered, name)
+	}
+	switch {
+	case len(missing) > 0:
+		c.Status, c.Detail = Warn, "no valid certificate for "+strings.Join(missing, ", ")+": clients fetching settings or the MTA-STS policy there fail; request the certificate for these names too"
+	case len(covered) == 0:
+		c.Status, c.Detail = Info, "none of autoconfig., autodiscover., mta-sts. answers over HTTPS"
+	default:
+		c.Status, c.Detail = Pass, "valid certificates for "+strings.Join(covered, ", ")
+	}
+	return c
+}
+
+// shortCertError says in a few words why a certificate does not verify.
+func shortCertError(err error) string {
+	var host x509.HostnameError
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &host):
+		return "issued for " + strings.Join(host.Certificate.DNSNames, ", ")
+	case errors.As(err, &unknown):
+		return "not from a trusted CA"
+	case errors.As(err, &invalid):
+		return invalid.Error()
+	}
+	return err.Error()
 }

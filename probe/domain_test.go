@@ -179,3 +179,45 @@ func TestReverseNamesAndBanner(t *testing.T) {
 		})
 	}
 }
+
+// The HTTPS names clients fetch settings from must each have a valid
+// certificate: one requested for the mail host and three of them leaves
+// the fourth failing, named with what its certificate was issued for.
+func TestCertificateNames(t *testing.T) {
+	cert, roots := testCert(t, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour), false)
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	defer srv.Close()
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if strings.HasSuffix(addr, ":443") {
+			addr = srv.Listener.Addr().String()
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+	names := "autoconfig.example.test. 300 IN A 127.0.0.1\nautodiscover.example.test. 300 IN A 127.0.0.1\nmta-sts.example.test. 300 IN A 127.0.0.1\n"
+	for _, c := range []struct {
+		zone   string
+		want   Status
+		detail string
+	}{
+		{names, Pass, "valid certificates for autoconfig.example.test, autodiscover.example.test, mta-sts.example.test"},
+		{names + "ua-auto-config.example.test. 300 IN A 127.0.0.1\n", Warn, "no valid certificate for ua-auto-config.example.test (issued for mail.example.test, mta-sts.example.test"},
+		{"", Info, "none of"},
+	} {
+		dnsAddr, stop, err := fakedns.Start(c.zone + "example.test. 300 IN MX 10 mail.example.test.\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := &Config{Host: mailHost, Domain: "example.test", DNSServer: dnsAddr, Dial: dial, Roots: roots}
+		cfg.defaults()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		got := certNamesCheck(ctx, cfg)
+		cancel()
+		stop()
+		if got.Status != c.want || !strings.Contains(got.Detail, c.detail) {
+			t.Errorf("%s %q, want %s %q", got.Status, got.Detail, c.want, c.detail)
+		}
+	}
+}
