@@ -75,3 +75,24 @@ func TestDebianStockDovecot(t *testing.T) {
 	}
 	t.Logf("%d findings: %v", len(findings), findings)
 }
+
+// Diff: a finding moved by lines added above is the same one; a second
+// finding of the same kind is new; one gone is fixed.
+func TestDiff(t *testing.T) {
+	f := func(file string, line int, rule, msg string) Finding {
+		return Finding{File: file, Line: line, Rule: rule, Message: msg}
+	}
+	base := []Finding{f("a", 3, "r1", "m"), f("a", 9, "r2", "x"), f("b", 1, "r1", "m")}
+	now := []Finding{f("a", 5, "r1", "m"), f("a", 6, "r1", "m"), f("b", 1, "r1", "m")}
+	marked, fixed := Diff(base, now)
+	var got []string
+	for _, m := range marked {
+		got = append(got, m.File+strconv.Itoa(m.Line)+m.Change)
+	}
+	if strings.Join(got, " ") != "a5 a6new b1" {
+		t.Errorf("marked %v", got)
+	}
+	if len(fixed) != 1 || fixed[0].Rule != "r2" || fixed[0].Change != "fixed" {
+		t.Errorf("fixed %+v", fixed)
+	}
+}

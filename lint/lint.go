@@ -91,6 +91,45 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message"` // what is wrong, here
 	Fix      string   `json:"fix"`
+	// Change, against a baseline (Diff): "new" for a finding the
+	// baseline lacks, "fixed" for one of the baseline's that is gone.
+	Change string `json:"change,omitempty"`
+}
+
+// Diff compares findings with a baseline's (an earlier run of the same
+// files): it returns now with the findings the baseline lacks marked new,
+// and the baseline's findings that are gone, marked fixed. Findings are
+// the same when their file, rule and message are (not their line: a line
+// added above moves them).
+func Diff(baseline, now []Finding) (marked, fixed []Finding) {
+	key := func(f Finding) string { return f.File + "\x00" + f.Rule + "\x00" + f.Message }
+	left := map[string]int{}
+	for _, f := range baseline {
+		left[key(f)]++
+	}
+	marked = make([]Finding, len(now))
+	for i, f := range now {
+		f.Change = ""
+		if left[key(f)] > 0 {
+			left[key(f)]--
+		} else {
+			f.Change = "new"
+		}
+		marked[i] = f
+	}
+	seen := map[string]int{}
+	for _, f := range now {
+		seen[key(f)]++
+	}
+	for _, f := range baseline {
+		if seen[key(f)] > 0 {
+			seen[key(f)]--
+			continue
+		}
+		f.Change = "fixed"
+		fixed = append(fixed, f)
+	}
+	return marked, fixed
 }
 
 //go:embed rules.yaml

@@ -19,7 +19,16 @@ func WriteText(w io.Writer, findings []Finding) error {
 		if f.Line > 0 {
 			where += ":" + strconv.Itoa(f.Line)
 		}
-		if _, err := fmt.Fprintf(w, "%s: %s %s: %s\n    fix: %s\n", textcheck.Visible(where), f.Severity, f.Rule, textcheck.Visible(f.Message), f.Fix); err != nil {
+		var err error
+		switch f.Change {
+		case "fixed":
+			_, err = fmt.Fprintf(w, "%s: fixed %s %s: %s\n", textcheck.Visible(where), f.Severity, f.Rule, textcheck.Visible(f.Message))
+		case "new":
+			_, err = fmt.Fprintf(w, "%s: %s %s (new): %s\n    fix: %s\n", textcheck.Visible(where), f.Severity, f.Rule, textcheck.Visible(f.Message), f.Fix)
+		default:
+			_, err = fmt.Fprintf(w, "%s: %s %s: %s\n    fix: %s\n", textcheck.Visible(where), f.Severity, f.Rule, textcheck.Visible(f.Message), f.Fix)
+		}
+		if err != nil {
 			return err
 		}
 	}
