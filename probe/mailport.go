@@ -495,7 +495,9 @@ func probeService(ctx context.Context, cfg *Config, s Service) []Check {
 			out = append(out, check("open-relay", Pass, "refuses to relay: %s", ss.relayMsg))
 		}
 	}
-	out = append(out, certificateCheck(cfg, group, ss.state), groupCheck(group, ss.state))
+	cert := certificateCheck(cfg, group, ss.state)
+	cert.certs = ss.state.PeerCertificates
+	out = append(out, cert, groupCheck(group, ss.state))
 	out = append(out, versionsCheck(ctx, cfg, s, group), ciphersCheck(ctx, cfg, s, group, ss.state))
 	return out
 }

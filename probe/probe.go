@@ -51,7 +51,8 @@ type Check struct {
 	// logins, an expired or untrusted certificate, an open relay.
 	Critical bool `json:"critical,omitempty"`
 
-	names []string // ptr: the forward-confirmed reverse names found
+	names []string            // ptr: the forward-confirmed reverse names found
+	certs []*x509.Certificate // certificate: the chain the port presented
 }
 
 // Result is every check, in a stable order, and the grade.
@@ -100,6 +101,10 @@ type Config struct {
 	// DNSServer is the resolver asked (host:port); required for the DNS
 	// checks.
 	DNSServer string
+	// TrustAnchors are DNSSEC trust anchors (DS or DNSKEY records, zone
+	// file lines) from which probe validates the TLSA records itself;
+	// without them it relies on the resolver's AD bit, and says so.
+	TrustAnchors []string
 	// HTTPClient fetches MTA-STS policies and autoconfig (default: one
 	// with a 10-second timeout).
 	HTTPClient *http.Client
@@ -192,6 +197,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if c, ok := bannerCheck(res.Checks); ok {
 		res.Checks = append(res.Checks, c)
+	}
+	if cfg.Domain != "" && cfg.DNSServer != "" {
+		var certs []*x509.Certificate
+		for _, c := range res.Checks {
+			if c.Group == "smtp 25" && c.Name == "certificate" {
+				certs = c.certs
+			}
+		}
+		res.Checks = append(res.Checks, daneCheck(ctx, &cfg, certs))
 	}
 	open := false
 	for _, c := range res.Checks {

@@ -26,6 +26,7 @@ type probeOptions struct {
 	selector  string
 	dnsServer string
 	caFile    string
+	anchors   string
 	timeout   time.Duration
 	openRelay bool
 	output    string
@@ -98,6 +99,7 @@ Exit status: 0 when no check fails, 1 when one does, 2 for bad usage.`,
 	cmd.Flags().StringVar(&opts.selector, "dkim-selector", "", "DKIM selector to look up (SELECTOR._domainkey.DOMAIN)")
 	cmd.Flags().StringVar(&opts.dnsServer, "dns", "", "DNS server to ask, host:port (default: the first of /etc/resolv.conf)")
 	cmd.Flags().StringVar(&opts.caFile, "ca", "", "also trust the CA certificates in this PEM file (a company's own CA)")
+	cmd.Flags().StringVar(&opts.anchors, "dnssec-anchor", "", "DNSSEC trust anchors (DS or DNSKEY records, zone-file lines, such as the root's) from which probe validates the TLSA records itself; without them it takes the resolver's word (its AD bit)")
 	addDurationFlag(cmd, &opts.timeout, "timeout", 30*time.Second, time.Millisecond, 10*time.Minute, "deadline of the whole probe")
 	cmd.Flags().BoolVar(&opts.openRelay, "open-relay", false, "also test whether port 25 relays for anyone (no message is sent)")
 	cmd.Flags().StringVar(&opts.domains, "domains", "", "probe every domain of this file (one a line, optionally followed by its mail host; '-' for stdin) at its best MX, writing one JSON line per domain as it finishes")
@@ -285,6 +287,26 @@ func (opts *probeOptions) config(host string) (probe.Config, error) {
 	if opts.dnsServer != "" {
 		if _, _, err := net.SplitHostPort(opts.dnsServer); err != nil {
 			return cfg, usagef("--dns: invalid value %q: want host:port", opts.dnsServer)
+		}
+	}
+	if opts.anchors != "" {
+		data, err := opts.io.inputs.read("trust anchor file", opts.anchors, nil)
+		if err != nil {
+			return cfg, err
+		}
+		for n, line := range strings.Split(string(data), "\n") {
+			t := strings.TrimSpace(line)
+			if t == "" || strings.HasPrefix(t, ";") {
+				continue
+			}
+			rr, err := dns.NewRR(t)
+			if err != nil || (rr.Header().Rrtype != dns.TypeDS && rr.Header().Rrtype != dns.TypeDNSKEY) {
+				return cfg, usagef("--dnssec-anchor %s: line %d: want a DS or DNSKEY record (%v)", textcheck.Visible(opts.anchors), n+1, err)
+			}
+			cfg.TrustAnchors = append(cfg.TrustAnchors, t)
+		}
+		if len(cfg.TrustAnchors) == 0 {
+			return cfg, usagef("--dnssec-anchor %s: no DS or DNSKEY record", textcheck.Visible(opts.anchors))
 		}
 	}
 	if opts.caFile != "" {

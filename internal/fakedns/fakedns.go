@@ -11,8 +11,22 @@ import (
 )
 
 // Start serves the records (zone-file lines, one a line) over UDP on
-// 127.0.0.1 and returns its address (host:port) and how to stop it.
+// 127.0.0.1 and returns its address (host:port) and how to stop it. The
+// signatures (RRSIG) covering the type asked come with the answer, as a
+// DNSSEC-aware server gives them.
 func Start(zone string) (addr string, stop func(), err error) {
+	return StartWith(zone, Options{})
+}
+
+// Options change how the server answers.
+type Options struct {
+	// AuthenticData sets the AD bit on every answer: a validating
+	// resolver vouching for them.
+	AuthenticData bool
+}
+
+// StartWith is Start with opts.
+func StartWith(zone string, opts Options) (addr string, stop func(), err error) {
 	records := map[string][]dns.RR{}
 	for _, line := range strings.Split(zone, "\n") {
 		if strings.TrimSpace(line) == "" {
@@ -32,9 +46,15 @@ func Start(zone string) (addr string, stop func(), err error) {
 				m.Answer = append(m.Answer, rr)
 			}
 		}
+		for _, rr := range records[q.Question[0].Name] {
+			if sig, ok := rr.(*dns.RRSIG); ok && sig.TypeCovered == q.Question[0].Qtype && len(m.Answer) > 0 {
+				m.Answer = append(m.Answer, rr)
+			}
+		}
 		if len(m.Answer) == 0 {
 			m.Rcode = dns.RcodeNameError
 		}
+		m.AuthenticatedData = opts.AuthenticData
 		_ = w.WriteMsg(m)
 	})
 	// UDP and TCP on one port, as a real server (some resolvers, Pebble's
