@@ -78,6 +78,7 @@ func hostileInputs() map[string][]byte {
 	return map[string][]byte{
 		"shared plist references (161 bytes)": sharedArrays(30),
 		"nested indefinite BER (4 MB)":        bytes.Repeat([]byte{0x30, 0x80}, 2<<20),
+		"flat indefinite BER (4 MB)":          append(append([]byte{0x30, 0x80}, bytes.Repeat([]byte{0x04, 0x00}, 2<<20-2)...), 0, 0),
 		"nested definite DER":                 deepDefinite,
 		"flat autoconfig (2.5 MB)":            []byte(flat.String()),
 	}
