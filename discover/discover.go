@@ -41,8 +41,14 @@ type Config struct {
 	// and https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml.
 	AutoconfigURL func(domain, email string) []string
 	// AllowHTTP accepts http:// URLs (never the default: a file fetched in
-	// the clear can be changed on the way).
+	// the clear can be changed on the way), and redirects to them.
 	AllowHTTP bool
+	// AllowPrivate lets the default client connect to loopback, private,
+	// link-local and other non-public addresses (a lab); a Client given
+	// brings its own dialer (see PublicOnly).
+	AllowPrivate bool
+	// ResolverName names the resolver in messages ("127.0.0.1:5353").
+	ResolverName string
 	// Timeout bounds the whole discovery.
 	Timeout time.Duration
 }
@@ -93,8 +99,9 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 		cfg.ISPDB = DefaultISPDB
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{}
+		cfg.Client = DefaultClient(nil, cfg.AllowPrivate)
 	}
+	cfg.Client = cfg.client()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	res := &Result{Email: email, Domain: domain, Servers: []Server{}, MX: []string{}, Tried: []Attempt{}}
@@ -117,8 +124,8 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 	}
 	fetch := func(rank int, u string) {
 		defer wg.Done()
-		servers, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
-		add(found{rank, u, servers, err})
+		servers, final, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
+		add(found{rank, sourceOf(u, final), servers, err})
 	}
 	urls := cfg.autoconfigURLs(domain, email)
 	urls = append(urls, cfg.ISPDB+url.PathEscape(domain))
@@ -152,17 +159,21 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 			return
 		}
 		u := cfg.ISPDB + url.PathEscape(base)
-		servers, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
-		add(found{len(urls) + 1, u + " (the MX " + mxHost + " is at " + base + ")", servers, err})
+		servers, final, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
+		add(found{len(urls) + 1, sourceOf(u, final) + " (the MX " + mxHost + " is at " + base + ")", servers, err})
 	}()
 	wg.Wait()
 
 	sort.Slice(finds, func(i, j int) bool { return finds[i].rank < finds[j].rank })
+	offline := len(finds) > 0
+	for _, f := range finds {
+		offline = offline && f.err != nil && unreachable(f.err)
+	}
 	for _, f := range finds {
 		a := Attempt{Source: f.source, Result: "found"}
 		switch {
 		case f.err != nil:
-			a.Result = f.err.Error()
+			a.Result = cfg.words(f.err)
 		case len(f.servers) == 0:
 			a.Result = "no encrypted server listed"
 		case res.Source != "":
@@ -172,10 +183,26 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 		}
 		res.Tried = append(res.Tried, a)
 	}
+	if offline {
+		name := cfg.ResolverName
+		if name == "" {
+			name = "(the system's)"
+		}
+		return res, &OfflineError{Resolver: name}
+	}
 	if res.Source == "" {
 		return res, ErrNotFound
 	}
 	return res, nil
+}
+
+// sourceOf names where settings came from: the URL asked, and where it
+// was redirected to when it was.
+func sourceOf(asked, final string) string {
+	if final == "" || final == asked {
+		return asked
+	}
+	return asked + " (redirected to " + final + ")"
 }
 
 func orNotFound(err error) error {
@@ -199,37 +226,41 @@ func (cfg Config) autoconfigURLs(domain, email string) []string {
 // maxConfigBytes bounds an autoconfig file: real ones are a few kB.
 const maxConfigBytes = 256 << 10
 
-func (cfg Config) fetchAutoconfig(ctx context.Context, u, local, domain, email string) ([]Server, error) {
+// fetchAutoconfig fetches and reads an autoconfig file; final is the URL
+// it came from after redirects.
+func (cfg Config) fetchAutoconfig(ctx context.Context, u, local, domain, email string) (servers []Server, final string, err error) {
 	parsed, err := url.Parse(u)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if parsed.Scheme != "https" && !(cfg.AllowHTTP && parsed.Scheme == "http") {
-		return nil, fmt.Errorf("not fetched: %s is not HTTPS", u)
+		return nil, "", fmt.Errorf("not fetched: %s is not HTTPS", u)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	resp, err := cfg.Client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("no answer before the deadline")
+			return nil, "", context.DeadlineExceeded
 		}
-		return nil, err
+		return nil, "", err
 	}
 	defer resp.Body.Close()
+	final = resp.Request.URL.String()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
+		return nil, final, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxConfigBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, final, err
 	}
 	if len(data) > maxConfigBytes {
-		return nil, fmt.Errorf("larger than %d kB: not an autoconfig file", maxConfigBytes>>10)
+		return nil, final, fmt.Errorf("larger than %d kB: not an autoconfig file", maxConfigBytes>>10)
 	}
-	return parseAutoconfig(data, local, domain, email)
+	servers, err = parseAutoconfig(data, local, domain, email)
+	return servers, final, err
 }
 
 type clientConfig struct {
@@ -278,15 +309,25 @@ func lookupSRV(ctx context.Context, r Resolver, domain string) ([]Server, error)
 		{"submissions", "smtp", "tls"}, {"submission", "smtp", "starttls"},
 	}
 	answers := make([][]*net.SRV, len(queries))
+	errs := make([]error, len(queries))
 	var wg sync.WaitGroup
 	for i, q := range queries {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, answers[i], _ = r.LookupSRV(ctx, q.service, "tcp", domain) // no record: the others may exist
+			_, answers[i], errs[i] = r.LookupSRV(ctx, q.service, "tcp", domain) // no record: the others may exist
 		}()
 	}
 	wg.Wait()
+	// When no query got through (the resolver does not answer), that is
+	// the error, not "no record".
+	down := errs[0]
+	for _, err := range errs {
+		if err == nil || !unreachable(err) {
+			down = nil
+			break
+		}
+	}
 	var out []Server
 	for i, q := range queries {
 		for _, a := range answers[i] {
@@ -297,8 +338,11 @@ func lookupSRV(ctx context.Context, r Resolver, domain string) ([]Server, error)
 		}
 	}
 	if len(out) == 0 {
-		if ctx.Err() != nil {
-			return nil, errors.New("no answer before the deadline")
+		switch {
+		case down != nil:
+			return nil, down
+		case ctx.Err() != nil:
+			return nil, context.DeadlineExceeded
 		}
 		return nil, fmt.Errorf("%w: no SRV record offers a service", ErrNotFound)
 	}

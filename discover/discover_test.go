@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -179,4 +180,72 @@ func TestHTTPSOnly(t *testing.T) {
 	if _, err := Discover(context.Background(), cfg, "a@plain.example"); err != nil {
 		t.Errorf("with AllowHTTP: %v", err)
 	}
+}
+
+// Redirects are followed to HTTPS only, and the source names where the
+// file came from; a redirect (or a name) to a non-public address is
+// refused before any connection.
+func TestRedirectsAndPrivateAddresses(t *testing.T) {
+	var srv *httptest.Server
+	srv = web(t, map[string]func(http.ResponseWriter, *http.Request){
+		"/own/a.example/mail/config-v1.1.xml": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, srv.URL+"/moved/a.example", http.StatusFound)
+		},
+		"/moved/a.example": body(configFor("a.example")),
+		"/own/b.example/mail/config-v1.1.xml": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://"+strings.TrimPrefix(srv.URL, "https://")+"/moved/a.example", http.StatusFound)
+		},
+		"/own/c.example/mail/config-v1.1.xml": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "https://10.0.0.9/latest/meta-data/", http.StatusFound)
+		},
+	})
+	// The test's own server is on loopback: let it through, and guard
+	// every other address as discovery does by default.
+	base := srv.Client().Transport.(*http.Transport).Clone()
+	guarded := &net.Dialer{Control: PublicOnly}
+	base.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr == srv.Listener.Addr().String() {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		}
+		return guarded.DialContext(ctx, network, addr)
+	}
+	cfg := config(srv, dnsServer(t), true)
+	cfg.Client = &http.Client{Transport: base}
+	for domain, want := range map[string]string{
+		"a.example": "/own/a.example/mail/config-v1.1.xml (redirected to " + srv.URL + "/moved/a.example)",
+		"b.example": "which is not HTTPS: not followed (--allow-http to follow it)",
+		"c.example": "refused to connect to 10.0.0.9, a private address",
+	} {
+		res, _ := Discover(context.Background(), cfg, "alice@"+domain)
+		if res == nil || len(res.Tried) == 0 {
+			t.Fatalf("%s: %+v", domain, res)
+		}
+		first := res.Tried[0]
+		if !strings.Contains(first.Source+" "+first.Result, want) {
+			t.Errorf("%s: %+v, want %q", domain, first, want)
+		}
+	}
+}
+
+func TestNonPublic(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1": "loopback", "::1": "loopback", "10.1.2.3": "private", "172.16.0.1": "private", "192.168.1.1": "private",
+		"169.254.169.254": "link-local", "fe80::1": "link-local", "fd00::1": "unique local (ULA)", "0.0.0.0": "unspecified",
+		"::": "unspecified", "100.64.0.1": "private", "::ffff:127.0.0.1": "loopback", "239.1.1.1": "multicast",
+		"93.184.216.34": "", "2606:4700::1111": "",
+	} {
+		if got := nonPublic(mustAddr(t, addr)); got != want {
+			t.Errorf("%s: %q, want %q", addr, got, want)
+		}
+	}
+}
+
+func mustAddr(t *testing.T, s string) netip.Addr {
+	t.Helper()
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

@@ -315,6 +315,10 @@ func (s subject) line(c *contract, args ...string) cmdLine {
 			all = append(all, "--"+f.name, f.value)
 		}
 	}
+	// The stand-ins are on loopback, which discovery refuses unless told.
+	if s.cmd.Flags().Lookup("allow-private") != nil && !slices.Contains(all, "--allow-private") {
+		all = append(all, "--allow-private")
+	}
 	return cmdLine{args: all, stdin: s.stdin, daemon: s.daemon}
 }
 
@@ -717,7 +721,7 @@ func TestBatchDomainSourcesAndSinks(t *testing.T) {
 		"domain":      {"--domain", "mailbox.example"},
 		"domain-file": {"--domain-file", domainFile},
 		"own":         nil,
-		"discover":    {"--discover", "--dns", c.net.dns, "--ispdb", c.net.ispdb, "--ca", c.net.ca},
+		"discover":    {"--discover", "--dns", c.net.dns, "--ispdb", c.net.ispdb, "--ca", c.net.ca, "--allow-private"},
 	}
 	for name, src := range sources {
 		for _, sink := range sinks {

@@ -24,6 +24,9 @@ type discoverOptions struct {
 	ca        string        // more CA certificates to trust (PEM)
 	timeout   time.Duration // for the whole discovery
 	allowHTTP bool
+	// allowPrivate lets discovery connect to loopback, private and
+	// link-local addresses (a lab); refused by default.
+	allowPrivate bool
 }
 
 func (o *discoverOptions) addFlags(cmd *cobra.Command) {
@@ -32,7 +35,8 @@ func (o *discoverOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.dns, "dns", "", "discovery: ask this DNS server (host:port) instead of the system's")
 	f.StringVar(&o.ispdb, "ispdb", discover.DefaultISPDB, "discovery: base URL of the ISP database (Thunderbird's)")
 	f.StringVar(&o.ca, "ca", "", "discovery: more CA certificates to trust (PEM), such as a company's own")
-	f.BoolVar(&o.allowHTTP, "allow-http", false, "discovery: also fetch autoconfig files over plain HTTP (not recommended)")
+	f.BoolVar(&o.allowHTTP, "allow-http", false, "discovery: also fetch autoconfig files over plain HTTP, and follow redirects to it (not recommended)")
+	f.BoolVar(&o.allowPrivate, "allow-private", false, "discovery: also connect to loopback, private and link-local addresses (a lab; refused by default, as a name that resolves there makes the tool fetch what it should not)")
 }
 
 // config builds the discovery's DNS and HTTPS clients: every name, the
@@ -65,9 +69,17 @@ func (o *discoverOptions) config(inputs *inputSet) (discover.Config, error) {
 		tlsConfig.RootCAs = pool
 	}
 	dialer := &net.Dialer{Resolver: resolver, Timeout: o.timeout}
+	if !o.allowPrivate {
+		dialer.Control = discover.PublicOnly
+	}
 	client := &http.Client{Timeout: o.timeout, Transport: &http.Transport{DialContext: dialer.DialContext, TLSClientConfig: tlsConfig,
 		ResponseHeaderTimeout: o.timeout}}
-	return discover.Config{Resolver: resolver, Client: client, ISPDB: o.ispdb, AllowHTTP: o.allowHTTP, Timeout: o.timeout}, nil
+	name := o.dns
+	if name == "" {
+		name = "the system's resolver (/etc/resolv.conf)"
+	}
+	return discover.Config{Resolver: resolver, Client: client, ISPDB: o.ispdb, AllowHTTP: o.allowHTTP, AllowPrivate: o.allowPrivate,
+		ResolverName: name, Timeout: o.timeout}, nil
 }
 
 // run discovers the settings of email.
@@ -81,7 +93,12 @@ func (o *discoverOptions) run(ctx context.Context, inputs *inputSet, email strin
 		return nil, err
 	}
 	res, err := discover.Discover(ctx, cfg, addr.Full)
-	if errors.Is(err, discover.ErrNotFound) {
+	var offline *discover.OfflineError
+	switch {
+	case errors.As(err, &offline):
+		return res, withHint(fmt.Errorf("%v; nothing could be looked up for %s", err, addr.Domain),
+			"check the connection; with --dns, check that server answers")
+	case errors.Is(err, discover.ErrNotFound):
 		return res, withHint(fmt.Errorf("no settings found for %s (%s)", addr.Domain, triedWords(res)),
 			"ask whoever runs the mail for the servers, and give them with --imap-host and --smtp-host")
 	}
@@ -127,6 +144,12 @@ profile with what it finds.`,
 			}
 			res, err := opts.run(cmd.Context(), io.inputs, email)
 			if err != nil {
+				if res != nil && output == formatJSON {
+					// Scripts get what was tried, and the error on stderr.
+					if perr := p.print(io.out, discoverReport(res)); perr != nil {
+						return perr
+					}
+				}
 				return err
 			}
 			return p.print(io.out, discoverReport(res))

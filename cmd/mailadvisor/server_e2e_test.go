@@ -990,6 +990,18 @@ func (s *e2eServer) zoneRecords() []dns.RR {
 // for rspamd's SPF, DKIM and DMARC checks.
 func (s *e2eServer) serveDNS() {
 	records := s.zoneRecords()
+	// The reverse name is set at the server's provider, not in the
+	// zone (its comment and setup.sh say so): the test does it as the
+	// admin would.
+	rev, err := dns.ReverseAddr(e2eServerAddr)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	ptr, err := dns.NewRR(rev + " 3600 IN PTR " + e2eHost + ".")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	records = append(records, ptr)
 	handler := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetReply(r)
