@@ -96,7 +96,7 @@ func (o *discoverOptions) run(ctx context.Context, inputs *inputSet, email strin
 	var offline *discover.OfflineError
 	switch {
 	case errors.As(err, &offline):
-		return res, withHint(fmt.Errorf("%v; nothing could be looked up for %s", err, addr.Domain),
+		return res, withHint(fmt.Errorf("%w; nothing could be looked up for %s", err, addr.Domain),
 			"check the connection; with --dns, check that server answers")
 	case errors.Is(err, discover.ErrNotFound):
 		return res, withHint(fmt.Errorf("no settings found for %s (%s)", addr.Domain, triedWords(res)),
