@@ -9,9 +9,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
@@ -79,6 +81,16 @@ func (s *Server) plan(d *profiles.Domain, addr *profiles.Address, name string, o
 	return p, nil
 }
 
+// once refuses a parameter given twice: which one would the client mean?
+func once(q url.Values, names ...string) error {
+	for _, n := range names {
+		if len(q[n]) > 1 {
+			return &profiles.FieldError{Field: n, Value: strings.Join(q[n], ", "), Allowed: "one value (the parameter is given " + strconv.Itoa(len(q[n])) + " times)"}
+		}
+	}
+	return nil
+}
+
 // badRequest answers 400 with the error, which names the field.
 func badRequest(w *recorder, err error) {
 	plain(w, http.StatusBadRequest, err.Error())
@@ -115,6 +127,10 @@ func (s *Server) autoconfig(w *recorder, r *http.Request) {
 	}
 	var addr *profiles.Address
 	domain := ""
+	if err := once(r.URL.Query(), "emailaddress"); err != nil {
+		badRequest(w, err)
+		return
+	}
 	if v := r.URL.Query().Get("emailaddress"); v != "" {
 		a, err := address("emailaddress", v)
 		if err != nil {
@@ -174,6 +190,27 @@ func (s *Server) writeProfile(w *recorder, contentType, format string, d *profil
 	write(w, contentType, data)
 }
 
+// errSchema is a request for a response schema other than Outlook's
+// (mobilesync, ActiveSync): error 601 in the response.
+var errSchema = errors.New("only " + "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a" + " is served (IMAP, POP3 and SMTP; no Exchange ActiveSync here)")
+
+// poxError answers the error response the autodiscover schema defines
+// (MS-OXDSCLI: Response/Error with ErrorCode and Message; Exchange
+// answers it with 200), which Outlook reads, instead of a page it does
+// not: 600 Invalid Request, 601 Requested schema not available. What the
+// request held is not echoed.
+func poxError(w *recorder, code int, message, debug string) {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	b.WriteString(`<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">` + "\n")
+	fmt.Fprintf(&b, "  <Response>\n    <Error Time=\"%s\" Id=\"0\">\n      <ErrorCode>%d</ErrorCode>\n      <Message>", time.Now().UTC().Format("15:04:05.0000000"), code)
+	_ = xml.EscapeText(&b, []byte(message))
+	b.WriteString("</Message>\n      <DebugData>")
+	_ = xml.EscapeText(&b, []byte(debug))
+	b.WriteString("</DebugData>\n    </Error>\n  </Response>\n</Autodiscover>\n")
+	write(w, typeXML, b.Bytes())
+}
+
 // The POX request (MS-OXDSCLI 2.2.3): Outlook's schema only; mobilesync
 // (ActiveSync) asks for a server this tool does not describe.
 const outlookRequestSchema = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
@@ -203,7 +240,7 @@ func parseAutodiscover(body io.Reader) (*profiles.Address, error) {
 		return nil, fmt.Errorf("autodiscover request: not the POX request XML: %w", err)
 	}
 	if schema := strings.TrimSpace(req.Request.AcceptableResponseSchema); schema != "" && schema != outlookRequestSchema {
-		return nil, &profiles.FieldError{Field: "AcceptableResponseSchema", Value: schema, Allowed: outlookRequestSchema + " (IMAP, POP3 and SMTP; no Exchange ActiveSync here)"}
+		return nil, errSchema
 	}
 	return address("EMailAddress", strings.TrimSpace(req.Request.EMailAddress))
 }
@@ -299,8 +336,17 @@ func (s *Server) autodiscoverXML(w *recorder, r *http.Request) {
 		plain(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", s.cfg.MaxBodyBytes))
 		return
 	}
-	if err != nil {
-		badRequest(w, err)
+	switch {
+	case errors.Is(err, errSchema):
+		poxError(w, 601, "Requested schema not available", err.Error())
+		return
+	case err != nil:
+		var fe *profiles.FieldError
+		debug := "the request is not Outlook's POX request"
+		if errors.As(err, &fe) {
+			debug = fe.Field + ": want " + fe.Allowed
+		}
+		poxError(w, 600, "Invalid Request", debug)
 		return
 	}
 	d := s.served(w, addr.Domain)
@@ -370,10 +416,23 @@ func jsonError(w *recorder, status int, code, msg string) {
 // It is signed when the server has a signing key; it never holds a
 // password (the device asks for it).
 func (s *Server) mobileconfig(w *recorder, r *http.Request) {
-	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead, http.MethodPost) {
 		return
 	}
+	// A form's POST (the peers' pages post theirs) reads as the query.
 	q := r.URL.Query()
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		if err := r.ParseForm(); err != nil {
+			plain(w, http.StatusBadRequest, "malformed form: "+err.Error())
+			return
+		}
+		q = r.Form
+	}
+	if err := once(q, "emailaddress", "name", "protocol"); err != nil {
+		badRequest(w, err)
+		return
+	}
 	addr, err := address("emailaddress", q.Get("emailaddress"))
 	if err != nil {
 		badRequest(w, err)

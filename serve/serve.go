@@ -326,7 +326,7 @@ func (s *Server) makeRoutes() {
 	add(&route{"autodiscover", true, s.autodiscoverXML}, "/autodiscover/autodiscover.xml")
 	s.json = &route{"autodiscover-json", true, s.autodiscoverJSON}
 	add(s.json, "/autodiscover/autodiscover.json")
-	add(&route{"mobileconfig", true, s.mobileconfig}, "/mobileconfig", "/email.mobileconfig")
+	add(&route{"mobileconfig", true, s.mobileconfig}, "/mobileconfig", "/mobileconfig/", "/email.mobileconfig")
 	add(&route{"mta-sts", true, s.mtaSTS}, "/.well-known/mta-sts.txt")
 	add(&route{"healthz", false, s.healthz}, "/healthz")
 	add(&route{"readyz", false, s.readyz}, "/readyz")
