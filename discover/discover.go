@@ -158,9 +158,32 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 			add(found{len(urls) + 1, "MX of " + domain, nil, fmt.Errorf("%w: the MX %s is the domain's own", ErrNotFound, mxHost)})
 			return
 		}
-		u := cfg.ISPDB + url.PathEscape(base)
-		servers, final, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
-		add(found{len(urls) + 1, sourceOf(u, final) + " (the MX " + mxHost + " is at " + base + ")", servers, err})
+		// As Thunderbird (FetchConfig.sys.mjs, fetchConfigForMX): the MX
+		// host less its first label first (x.mail.protection.outlook.com:
+		// mail.protection.outlook.com, Office 365, not Outlook.com), then
+		// its registrable domain; for each, the provider's own
+		// autoconfig over HTTPS, then the ISP database.
+		lookups := []string{base}
+		if _, next, ok := strings.Cut(mxHost, "."); ok && next != base && strings.HasSuffix(next, "."+base) {
+			lookups = []string{next, base}
+		}
+		var mw sync.WaitGroup
+		for i, d := range lookups {
+			sources := []string{"", cfg.ISPDB + url.PathEscape(d)}
+			if own := cfg.autoconfigURLs(d, email); len(own) > 0 {
+				sources[0] = own[0]
+			}
+			for j, u := range sources {
+				if u == "" {
+					continue
+				}
+				mw.Go(func() {
+					servers, final, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
+					add(found{len(urls) + 1 + 2*i + j, sourceOf(u, final) + " (the MX " + mxHost + " is at " + d + ")", servers, err})
+				})
+			}
+		}
+		mw.Wait()
 	}()
 	wg.Wait()
 

@@ -249,3 +249,32 @@ func mustAddr(t *testing.T, s string) netip.Addr {
 	}
 	return a
 }
+
+// As Thunderbird: the MX host less its first label is looked up before
+// its registrable domain, so an Office 365 tenant (MX under
+// mail.protection.outlook.com) gets Office 365's settings, not
+// Outlook.com's; and the provider's own autoconfig host, from the MX,
+// comes before the ISP database.
+func TestMXLookupsAsThunderbird(t *testing.T) {
+	srv := web(t, map[string]func(http.ResponseWriter, *http.Request){
+		"/ispdb/mail.protection.outlook.com":       body(configFor("office365.example")),
+		"/ispdb/outlook.com":                       body(configFor("outlook.example")),
+		"/own/hoster.example/mail/config-v1.1.xml": body(configFor("hoster.example")),
+		"/ispdb/hoster.example":                    body(configFor("isp-copy.example")),
+	})
+	resolver := dnsServer(t, "contoso.example. 300 IN MX 10 contoso-example.mail.protection.outlook.com.",
+		"client.example. 300 IN MX 10 mx1.hoster.example.")
+	cfg := config(srv, resolver, true)
+	for email, want := range map[string]string{
+		"alice@contoso.example": "/ispdb/mail.protection.outlook.com (the MX contoso-example.mail.protection.outlook.com is at mail.protection.outlook.com)",
+		"bob@client.example":    "/own/hoster.example/mail/config-v1.1.xml (the MX mx1.hoster.example is at hoster.example)",
+	} {
+		res, err := Discover(context.Background(), cfg, email)
+		if err != nil {
+			t.Fatalf("%s: %v", email, err)
+		}
+		if !strings.HasSuffix(res.Source, want) {
+			t.Errorf("%s: from %q, want %q", email, res.Source, want)
+		}
+	}
+}
