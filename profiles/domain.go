@@ -1,12 +1,14 @@
 package profiles
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"net/mail"
 	"net/url"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/idna"
 
@@ -341,19 +343,24 @@ func (p Ports) port(protocol, security string) int {
 	return Port(protocol, security)
 }
 
-// publicProviders are mail domains whose mailboxes a public provider runs:
-// their servers are the provider's, never mail.<domain>. The list is a
-// floor (the largest providers, in Europe included); a domain's MX records
-// tell the rest.
-var publicProviders = map[string]bool{
-	"gmail.com": true, "googlemail.com": true, "outlook.com": true, "hotmail.com": true, "hotmail.fr": true,
-	"live.com": true, "live.fr": true, "msn.com": true, "yahoo.com": true, "yahoo.fr": true, "icloud.com": true,
-	"me.com": true, "mac.com": true, "aol.com": true, "proton.me": true, "protonmail.com": true, "gmx.de": true,
-	"gmx.net": true, "gmx.fr": true, "web.de": true, "t-online.de": true, "orange.fr": true, "wanadoo.fr": true,
-	"free.fr": true, "sfr.fr": true, "laposte.net": true, "bbox.fr": true, "libero.it": true, "yandex.ru": true,
-	"mail.ru": true, "zoho.com": true, "fastmail.com": true,
-}
+// providersTXT are the mail domains whose mailboxes a public provider
+// runs (their servers are the provider's, never mail.<domain>): every
+// domain of Thunderbird's ISP database and a few it lacks, written by
+// scripts/providers.
+//
+//go:embed providers.txt
+var providersTXT string
+
+var publicProviders = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	for line := range strings.Lines(providersTXT) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			out[line] = true
+		}
+	}
+	return out
+})
 
 // PublicProvider reports whether a (punycode, lower-case) domain's
 // mailboxes are run by a public mail provider.
-func PublicProvider(domain string) bool { return publicProviders[domain] }
+func PublicProvider(domain string) bool { return publicProviders()[domain] }
