@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -323,10 +324,33 @@ func (opts *profileOptions) describe(d *profiles.Domain, fromFile bool, w io.Wri
 	if err := d.Normalize(); err != nil {
 		return nil, err
 	}
-	if fromFile || opts.hosts != (profiles.Hosts{}) {
+	if fromFile {
 		return d, nil
 	}
 	name := d.Domains[0]
+	if opts.hosts != (profiles.Hosts{}) {
+		// Some servers named: the others are still the guess.
+		var guessed []string
+		for _, svc := range d.Services {
+			switch {
+			case svc == profiles.IMAP && opts.hosts.IMAP == "":
+				guessed = append(guessed, "--imap-host")
+			case svc == profiles.POP3 && opts.hosts.POP3 == "":
+				guessed = append(guessed, "--pop3-host")
+			case svc == "smtp" && opts.hosts.SMTP == "":
+				guessed = append(guessed, "--smtp-host")
+			}
+		}
+		switch {
+		case len(guessed) == 0:
+		case profiles.PublicProvider(name):
+			return nil, withHint(usagef("%s: a public mail provider's domain: give %s too (its servers are the provider's, not mail.%s)", name, strings.Join(guessed, " and "), name),
+				"or leave out the services it does not offer with --services")
+		case w != nil:
+			fmt.Fprintf(w, "mailadvisor: note: without %s, that server is a guess (mail.%s): give it too, or leave the service out with --services\n", strings.Join(guessed, " and "), name)
+		}
+		return d, nil
+	}
 	if profiles.PublicProvider(name) {
 		return nil, withHint(usagef("%s: a public mail provider's domain: its servers are the provider's, not mail.%s", name, name),
 			"use the provider's own set-up page, or give its servers with --imap-host, --pop3-host and --smtp-host")
@@ -406,6 +430,9 @@ func warnLogin(w io.Writer, plan *profiles.Plan, format string) {
 		if msg := loginWarning(login, format); msg != "" {
 			fmt.Fprintf(w, "mailadvisor: warning: %s\n", msg)
 		}
+	}
+	if format == "autoconfig" && !slices.ContainsFunc(plan.Incoming, func(e profiles.Endpoint) bool { return e.Protocol == profiles.IMAP }) {
+		fmt.Fprintln(w, "mailadvisor: warning: no IMAP server in the autoconfig file: Thunderbird for Android reads IMAP only and rejects the whole file (desktop Thunderbird reads the POP3 entries); add imap to --services for it")
 	}
 	if format == "autodiscover" && plan.Domain.Authentication == profiles.AuthPasswordEncrypted {
 		fmt.Fprintln(w, "mailadvisor: warning: autodiscover cannot ask for a challenge-response login (CRAM-MD5): Outlook will send the password inside TLS")
