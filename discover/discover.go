@@ -63,6 +63,20 @@ type Server struct {
 	Port     int    `json:"port"`
 	Security string `json:"security"` // tls, starttls (cleartext entries are dropped)
 	Username string `json:"username,omitempty"`
+	// Auth are the login methods the provider lists, in its order
+	// (password-cleartext, password-encrypted, OAuth2...).
+	Auth []string `json:"auth,omitempty"`
+
+	oauth *OAuth2 // on a source's first server: its file's oAuth2 element
+}
+
+// OAuth2 is the provider's OAuth 2.0 set-up, from its file's oAuth2
+// element.
+type OAuth2 struct {
+	Issuer   string `json:"issuer" xml:"issuer"`
+	Scope    string `json:"scope" xml:"scope"`
+	AuthURL  string `json:"auth_url" xml:"authURL"`
+	TokenURL string `json:"token_url" xml:"tokenURL"`
 }
 
 // Attempt is one place looked at, and what it gave.
@@ -77,6 +91,7 @@ type Result struct {
 	Domain  string    `json:"domain"`
 	Source  string    `json:"source"` // where the servers came from; "" when nothing was found
 	Servers []Server  `json:"servers"`
+	OAuth2  *OAuth2   `json:"oauth2,omitempty"` // the source's oAuth2 element, when it has one
 	MX      []string  `json:"mx"`
 	Tried   []Attempt `json:"tried"`
 }
@@ -203,6 +218,7 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 			a.Result = "found (not used: an earlier source answered)"
 		default:
 			res.Source, res.Servers = f.source, f.servers
+			res.OAuth2 = f.servers[0].oauth
 		}
 		res.Tried = append(res.Tried, a)
 	}
@@ -282,7 +298,10 @@ func (cfg Config) fetchAutoconfig(ctx context.Context, u, local, domain, email s
 	if len(data) > maxConfigBytes {
 		return nil, final, fmt.Errorf("larger than %d kB: not an autoconfig file", maxConfigBytes>>10)
 	}
-	servers, err = parseAutoconfig(data, local, domain, email)
+	servers, oauth, err := parseAutoconfigOAuth(data, local, domain, email)
+	if oauth != nil && len(servers) > 0 {
+		servers[0].oauth = oauth // carried to the result with the servers
+	}
 	return servers, final, err
 }
 
@@ -292,24 +311,27 @@ type clientConfig struct {
 		Incoming []server `xml:"incomingServer"`
 		Outgoing []server `xml:"outgoingServer"`
 	} `xml:"emailProvider"`
+	OAuth2 *OAuth2 `xml:"oAuth2"`
 }
 
 type server struct {
-	Type       string `xml:"type,attr"`
-	Hostname   string `xml:"hostname"`
-	Port       int    `xml:"port"`
-	SocketType string `xml:"socketType"`
-	Username   string `xml:"username"`
+	Type       string   `xml:"type,attr"`
+	Hostname   string   `xml:"hostname"`
+	Port       int      `xml:"port"`
+	SocketType string   `xml:"socketType"`
+	Username   string   `xml:"username"`
+	Auth       []string `xml:"authentication"`
 }
 
 var securityOf = map[string]string{"SSL": "tls", "STARTTLS": "starttls"}
 
-// parseAutoconfig reads a clientConfig file, fills in its placeholders,
-// and keeps the encrypted servers.
-func parseAutoconfig(data []byte, local, domain, email string) ([]Server, error) {
+// parseAutoconfigOAuth reads a clientConfig file, fills in its
+// placeholders, and keeps the encrypted servers, in the order the file
+// lists them, and its oAuth2 element.
+func parseAutoconfigOAuth(data []byte, local, domain, email string) ([]Server, *OAuth2, error) {
 	var cc clientConfig
 	if err := xml.Unmarshal(data, &cc); err != nil {
-		return nil, fmt.Errorf("not an autoconfig file: %w", err)
+		return nil, nil, fmt.Errorf("not an autoconfig file: %w", err)
 	}
 	fill := strings.NewReplacer("%EMAILADDRESS%", email, "%EMAILLOCALPART%", local, "%EMAILDOMAIN%", domain).Replace
 	var out []Server
@@ -319,9 +341,19 @@ func parseAutoconfig(data []byte, local, domain, email string) ([]Server, error)
 		if !ok || host == "" || s.Port < 1 || s.Port > 65535 {
 			continue // cleartext, or unusable
 		}
-		out = append(out, Server{Protocol: strings.ToLower(s.Type), Host: fill(host), Port: s.Port, Security: sec, Username: fill(strings.TrimSpace(s.Username))})
+		var auth []string
+		for _, a := range s.Auth {
+			if a = strings.TrimSpace(a); a != "" {
+				auth = append(auth, a)
+			}
+		}
+		out = append(out, Server{Protocol: strings.ToLower(s.Type), Host: fill(host), Port: s.Port, Security: sec,
+			Username: fill(strings.TrimSpace(s.Username)), Auth: auth})
 	}
-	return out, nil
+	if o := cc.OAuth2; o != nil {
+		o.Issuer, o.Scope, o.AuthURL, o.TokenURL = strings.TrimSpace(o.Issuer), strings.TrimSpace(o.Scope), strings.TrimSpace(o.AuthURL), strings.TrimSpace(o.TokenURL)
+	}
+	return out, cc.OAuth2, nil
 }
 
 // lookupSRV reads the RFC 6186 and RFC 8314 records (all at once, kept

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,8 @@ func TestOwnAutoconfigFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.HasSuffix(res.Source, "/own/example.com/mail/config-v1.1.xml") || len(res.Servers) != 2 ||
-		res.Servers[0] != (Server{Protocol: "imap", Host: "imap.example.com", Port: 993, Security: "tls", Username: "alice@example.com"}) {
+		!reflect.DeepEqual(res.Servers[0], Server{Protocol: "imap", Host: "imap.example.com", Port: 993, Security: "tls", Username: "alice@example.com",
+			Auth: []string{"password-cleartext"}}) {
 		t.Errorf("result %+v", res)
 	}
 	if !strings.Contains(attempts(res), "found (not used: an earlier source answered)") {
@@ -127,7 +129,7 @@ func TestSRV(t *testing.T) {
 		t.Fatalf("%v\n%s", err, attempts(res))
 	}
 	want := []Server{{Protocol: "imap", Host: "mail.srv.example", Port: 993, Security: "tls"}, {Protocol: "smtp", Host: "mail.srv.example", Port: 465, Security: "tls"}}
-	if res.Source != "SRV records of srv.example" || len(res.Servers) != 2 || res.Servers[0] != want[0] || res.Servers[1] != want[1] {
+	if res.Source != "SRV records of srv.example" || !reflect.DeepEqual(res.Servers, want) {
 		t.Errorf("result %+v", res)
 	}
 }

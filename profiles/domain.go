@@ -54,6 +54,11 @@ type Domain struct {
 	// LeaveOnServerDays is how long a POP3 server keeps mail after
 	// download; nil lets the caller decide (the advice, or 14 days).
 	LeaveOnServerDays *int `yaml:"leave_on_server_days,omitempty" json:"leave_on_server_days,omitempty"`
+	// Published, when a discovery set it, are the endpoints as the
+	// provider lists them, in its order: a plan takes those (its own list
+	// puts implicit TLS first and may name a port the provider does not
+	// offer). Not part of the domain file.
+	Published []Endpoint `yaml:"-" json:"-"`
 }
 
 // Hosts are the servers of each service; empty means mail.<first domain>.

@@ -17,11 +17,14 @@ import (
 	"github.com/google/uuid"
 	"github.com/smallstep/pkcs7"
 	"howett.net/plist"
+
+	"github.com/mailadvisor/mailadvisor/internal/mailports"
 )
 
 // Apple configuration profile with one com.apple.mail.managed payload.
 // The profile cannot say STARTTLS, only UseSSL, so it takes the first
-// implicit-TLS endpoint of each direction. UUIDs are version-5 UUIDs of
+// implicit-TLS endpoint of each direction (for submission, 587 with
+// STARTTLS when a provider offers nothing else). UUIDs are version-5 UUIDs of
 // the account, so that a regenerated profile replaces the installed one.
 // No password is ever embedded.
 
@@ -151,10 +154,17 @@ func MobileconfigBytes(p *Plan) ([]byte, error) {
 }
 
 // firstSecure returns the first implicit-TLS endpoint of protocol: a
-// profile cannot ask for STARTTLS.
+// profile cannot ask for STARTTLS. For submission, when a provider offers
+// only STARTTLS on 587, that one: UseSSL on 587, as Mail-in-a-Box and
+// automx2 write it (the device negotiates STARTTLS there).
 func firstSecure(eps []Endpoint, protocol string) (Endpoint, bool) {
 	for _, e := range eps {
 		if e.Protocol == protocol && e.Security == SecurityTLS {
+			return e, true
+		}
+	}
+	for _, e := range eps {
+		if protocol == SMTP && e.Protocol == SMTP && e.Security == SecuritySTARTTLS && e.Port == mailports.Submission {
 			return e, true
 		}
 	}

@@ -139,6 +139,9 @@ func Port(protocol, security string) int { return ports[protocol][security] }
 func endpoints(d *Domain, proto string, opts Options) []Endpoint {
 	host := map[string]string{IMAP: d.Hosts.IMAP, POP3: d.Hosts.POP3, SMTP: d.Hosts.SMTP}[proto]
 	auth := authMethods(d.Authentication)
+	if pub := published(d, proto, opts, auth); len(pub) > 0 {
+		return pub
+	}
 	port := func(security string) int { return d.Ports.port(proto, security) }
 	out := []Endpoint{{Protocol: proto, Host: host, Port: port(SecurityTLS), Security: SecurityTLS, Auth: auth}}
 	if proto == SMTP || opts.AllowSTARTTLS {
@@ -147,6 +150,27 @@ func endpoints(d *Domain, proto string, opts Options) []Endpoint {
 	if opts.AllowInsecure {
 		// Never a cleartext password over a cleartext connection.
 		out = append(out, Endpoint{Protocol: proto, Host: host, Port: port(SecurityNone), Security: SecurityNone, Auth: []string{AuthPasswordEncrypted}})
+	}
+	return out
+}
+
+// published are the endpoints of proto the provider lists, in its order:
+// cleartext only when allowed, and STARTTLS for IMAP and POP3 when
+// allowed or when the provider offers nothing else for the protocol.
+func published(d *Domain, proto string, opts Options, auth []string) []Endpoint {
+	var all, out []Endpoint
+	for _, e := range d.Published {
+		if e.Protocol == proto && (e.Security != SecurityNone || opts.AllowInsecure) {
+			e.Auth = auth
+			all = append(all, e)
+		}
+	}
+	implicit := slices.ContainsFunc(all, func(e Endpoint) bool { return e.Security == SecurityTLS })
+	for _, e := range all {
+		if e.Security == SecuritySTARTTLS && proto != SMTP && implicit && !opts.AllowSTARTTLS {
+			continue // RFC 8314: implicit TLS is offered; STARTTLS only when asked
+		}
+		out = append(out, e)
 	}
 	return out
 }

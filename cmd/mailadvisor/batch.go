@@ -242,7 +242,7 @@ func (opts *batchOptions) config(ctx context.Context) (*batch.Config, error) {
 					return nil, err
 				}
 				d := &profiles.Domain{Domains: []string{name}}
-				applyDiscovered(d, res)
+				applyDiscovered(d, res, io.Discard)
 				return p.describe(d, true, nil)
 			}
 			d, err := p.describe(&profiles.Domain{Domains: []string{name}}, false, nil)

@@ -6,8 +6,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,46 +184,60 @@ func discoverReport(res *discover.Result) report {
 // applyDiscovered sets the domain's hosts and ports from a discovery: the
 // first implicit-TLS server of each protocol (STARTTLS where there is
 // none), as a profile needs.
-func applyDiscovered(d *profiles.Domain, res *discover.Result) {
-	pick := func(protocol string) (discover.Server, bool) {
-		var starttls *discover.Server
-		for i, s := range res.Servers {
-			if s.Protocol != protocol {
-				continue
-			}
-			if s.Security == "tls" {
-				return s, true
-			}
-			if starttls == nil {
-				starttls = &res.Servers[i]
-			}
-		}
-		if starttls != nil {
-			return *starttls, true
-		}
-		return discover.Server{}, false
-	}
+func applyDiscovered(d *profiles.Domain, res *discover.Result, w io.Writer) {
 	var services []string
 	for _, proto := range []string{profiles.IMAP, profiles.POP3, profiles.SMTP} {
-		s, ok := pick(proto)
-		if !ok {
-			continue
-		}
-		services = append(services, proto)
-		switch {
-		case proto == profiles.IMAP && s.Security == "tls":
-			d.Hosts.IMAP, d.Ports.IMAPS = s.Host, s.Port
-		case proto == profiles.IMAP:
-			d.Hosts.IMAP, d.Ports.IMAP = s.Host, s.Port
-		case proto == profiles.POP3 && s.Security == "tls":
-			d.Hosts.POP3, d.Ports.POP3S = s.Host, s.Port
-		case proto == profiles.POP3:
-			d.Hosts.POP3, d.Ports.POP3 = s.Host, s.Port
-		case s.Security == "tls":
-			d.Hosts.SMTP, d.Ports.Submissions = s.Host, s.Port
-		default:
-			d.Hosts.SMTP, d.Ports.Submission = s.Host, s.Port
+		for _, s := range res.Servers {
+			if s.Protocol != proto {
+				continue
+			}
+			if !slices.Contains(services, proto) {
+				services = append(services, proto)
+			}
+			security := profiles.SecurityTLS
+			if s.Security == "starttls" {
+				security = profiles.SecuritySTARTTLS
+			}
+			d.Published = append(d.Published, profiles.Endpoint{Protocol: proto, Host: s.Host, Port: s.Port, Security: security})
+			// The hosts and ports of the first of each (the sheet and the
+			// SRV records name them too).
+			switch {
+			case proto == profiles.IMAP && d.Hosts.IMAP == "":
+				d.Hosts.IMAP = s.Host
+			case proto == profiles.POP3 && d.Hosts.POP3 == "":
+				d.Hosts.POP3 = s.Host
+			case proto == profiles.SMTP && d.Hosts.SMTP == "":
+				d.Hosts.SMTP = s.Host
+			}
 		}
 	}
 	d.Services = services
+	// The login as published: the local part when the provider writes
+	// %EMAILLOCALPART% (filled in), else the address.
+	local, _, _ := strings.Cut(res.Email, "@")
+	for _, s := range res.Servers {
+		if s.Protocol != profiles.SMTP && s.Username != "" {
+			if s.Username == local {
+				d.Username = profiles.UsernameLocalPart
+			}
+			break
+		}
+	}
+	// OAuth2 as published: carried when the file says how (its oAuth2
+	// element), else said, since the provider may refuse passwords.
+	oauthFirst := false
+	for _, s := range res.Servers {
+		if len(s.Auth) > 0 {
+			oauthFirst = strings.EqualFold(s.Auth[0], "OAuth2")
+			break
+		}
+	}
+	switch o := res.OAuth2; {
+	case oauthFirst && o != nil && o.Issuer != "" && o.Scope != "" && o.AuthURL != "" && o.TokenURL != "":
+		d.Authentication = profiles.AuthOAuth2
+		d.OAuth2 = &profiles.OAuth2{Issuer: o.Issuer, Scope: o.Scope, AuthURL: o.AuthURL, TokenURL: o.TokenURL}
+		fmt.Fprintln(w, "mailadvisor: note: the provider logs in with OAuth2: the profile says so, with a password fallback (an Apple profile cannot carry OAuth2: the device asks)")
+	case oauthFirst:
+		fmt.Fprintln(w, "mailadvisor: warning: the provider lists OAuth2 as its login, but its file gives no oAuth2 section: the profile offers a password login, which the provider may refuse")
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mailadvisor/mailadvisor/advisor"
+	"github.com/mailadvisor/mailadvisor/discover"
 	"github.com/mailadvisor/mailadvisor/internal/textcheck"
 	"github.com/mailadvisor/mailadvisor/profiles"
 )
@@ -295,7 +296,11 @@ func (opts *profileOptions) domainDescription() (*profiles.Domain, error) {
 		if err != nil {
 			return nil, err
 		}
-		applyDiscovered(d, res)
+		if !slices.ContainsFunc(res.Servers, func(s discover.Server) bool { return s.Protocol != profiles.SMTP }) {
+			return nil, withHint(usagef("discovery found only a submission server for %s (from %s): no IMAP or POP3 server to read mail with", d.Domains[0], res.Source),
+				"give the incoming server with --imap-host or --pop3-host")
+		}
+		applyDiscovered(d, res, opts.io.err)
 		fmt.Fprintf(opts.io.err, "mailadvisor: note: servers from %s\n", res.Source)
 		return opts.describe(d, true, opts.io.err)
 	}
