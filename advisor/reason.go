@@ -149,7 +149,7 @@ func (ph placeholder) appendNumber(b []byte, f float64, comma bool) []byte {
 	var stack [32]byte
 	n := appendNumber(stack[:0], f, ph.decimals)
 	if !comma {
-		return appendGroupedNumber(b, n, ',', '.')
+		return appendGroupedNumber(b, n, ",", '.')
 	}
 	return appendFrench(b, n)
 }
@@ -157,7 +157,7 @@ func (ph placeholder) appendNumber(b []byte, f float64, comma bool) []byte {
 // appendGroupedNumber appends the number n (as appendNumber writes it)
 // with its thousands grouped by sep and its decimal point written as
 // point: 5,260 in English, as the tables write it.
-func appendGroupedNumber(b, n []byte, sep, point byte) []byte {
+func appendGroupedNumber(b, n []byte, sep string, point byte) []byte {
 	if len(n) > 0 && n[0] == '-' {
 		b, n = append(b, '-'), n[1:]
 	}
@@ -167,7 +167,7 @@ func appendGroupedNumber(b, n []byte, sep, point byte) []byte {
 	}
 	for i, d := range whole {
 		if i > 0 && (len(whole)-i)%3 == 0 {
-			b = append(b, sep)
+			b = append(b, sep...)
 		}
 		b = append(b, d)
 	}
@@ -180,25 +180,7 @@ func appendGroupedNumber(b, n []byte, sep, point byte) []byte {
 // appendFrench appends the number n (as appendNumber writes it) the
 // French way: a decimal comma, and thousands grouped by no-break spaces
 // (2 640,5).
-func appendFrench(b, n []byte) []byte {
-	if len(n) > 0 && n[0] == '-' {
-		b, n = append(b, '-'), n[1:]
-	}
-	whole, frac := n, []byte(nil)
-	if i := bytes.IndexByte(n, '.'); i >= 0 {
-		whole, frac = n[:i], n[i+1:]
-	}
-	for i, d := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b = append(b, "\u00a0"...)
-		}
-		b = append(b, d)
-	}
-	if frac != nil {
-		b = append(append(b, ','), frac...)
-	}
-	return b
-}
+func appendFrench(b, n []byte) []byte { return appendGroupedNumber(b, n, "\u00a0", ',') }
 
 // appendNumber appends f with at most the given decimals, without
 // trailing zeros.

@@ -21,15 +21,7 @@ type signedAnswer struct {
 // querySigned asks for name and qtype with the DNSSEC OK bit, and keeps
 // the RRSIGs covering the answer.
 func (r *resolver) querySigned(ctx context.Context, name string, qtype uint16) (signedAnswer, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), qtype)
-	m.SetEdns0(1232, true)
-	in, _, err := r.client.ExchangeContext(ctx, m, r.server)
-	if err == nil && in.Truncated {
-		tcp := *r.client
-		tcp.Net = "tcp"
-		in, _, err = tcp.ExchangeContext(ctx, m, r.server)
-	}
+	in, err := r.exchange(ctx, name, qtype, true)
 	if err != nil {
 		return signedAnswer{}, err
 	}

@@ -26,15 +26,7 @@ type resolver struct {
 }
 
 func (r *resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), qtype)
-	m.SetEdns0(1232, false)
-	in, _, err := r.client.ExchangeContext(ctx, m, r.server)
-	if err == nil && in.Truncated {
-		tcp := *r.client
-		tcp.Net = "tcp"
-		in, _, err = tcp.ExchangeContext(ctx, m, r.server)
-	}
+	in, err := r.exchange(ctx, name, qtype, false)
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +86,21 @@ func resolvingDial(r *resolver, dial func(ctx context.Context, network, addr str
 		}
 		return nil, last
 	}
+}
+
+// exchange asks for name and qtype (with the DNSSEC OK bit when do), over
+// UDP and again over TCP when the answer is truncated.
+func (r *resolver) exchange(ctx context.Context, name string, qtype uint16, do bool) (*dns.Msg, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), qtype)
+	m.SetEdns0(1232, do)
+	in, _, err := r.client.ExchangeContext(ctx, m, r.server)
+	if err == nil && in.Truncated {
+		tcp := *r.client
+		tcp.Net = "tcp"
+		in, _, err = tcp.ExchangeContext(ctx, m, r.server)
+	}
+	return in, err
 }
 
 // txt returns the TXT records of name, each joined.
