@@ -7,7 +7,8 @@ import (
 )
 
 // Outlook POX Autodiscover response (responseschema/2006 with the
-// outlook/responseschema/2006a Response), one Protocol per endpoint.
+// outlook/responseschema/2006a Response), one Protocol per type (the
+// preferred endpoint of each).
 // Encryption is SSL for implicit TLS and TLS for STARTTLS; SPA (NTLM) is
 // always off, because absent means on.
 
@@ -64,7 +65,14 @@ func WriteAutodiscover(w io.Writer, p *Plan) error {
 	if p.UserName != "" {
 		resp.Response.User = &adUser{DisplayName: p.UserName}
 	}
+	seen := map[string]bool{}
 	for _, e := range encrypted(append(append([]Endpoint{}, p.Incoming...), p.Outgoing...)) {
+		// One Protocol per type: Outlook takes one server of each, and a
+		// second SMTP entry only leaves it to guess which was meant.
+		if seen[e.Protocol] {
+			continue
+		}
+		seen[e.Protocol] = true
 		ssl := "on"
 		resp.Response.Account.Protocols = append(resp.Response.Account.Protocols, adProtocol{
 			Type: strings.ToUpper(e.Protocol), Server: e.Host, Port: e.Port, LoginName: p.Username,
