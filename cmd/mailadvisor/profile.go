@@ -509,9 +509,11 @@ func sheetSections(s *profiles.Sheet) []section {
 		}
 		return out
 	}
-	in := section{Title: "Incoming mail for " + s.Account + " (first choice first)", Header: head, Rows: rows(s.Incoming)}
+	out := []section{{Title: "Incoming mail for " + s.Account + " (first choice first)", Header: head, Rows: rows(s.Incoming)}}
 	if s.LeaveOnServerDays != nil {
-		in.Lines = []string{fmt.Sprintf("POP3: leave messages on the server for %d days.", *s.LeaveOnServerDays)}
+		// Below the table it belongs to: above it, it read as if POP3
+		// came first.
+		out = append(out, section{Lines: []string{fmt.Sprintf("POP3: leave messages on the server for %d days.", *s.LeaveOnServerDays)}})
 	}
-	return []section{in, {Title: "Outgoing mail (SMTP submission)", Header: head, Rows: rows(s.Outgoing)}}
+	return append(out, section{Title: "Outgoing mail (SMTP submission)", Header: head, Rows: rows(s.Outgoing)})
 }
