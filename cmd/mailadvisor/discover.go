@@ -127,11 +127,14 @@ func newDiscoverCmd(io streams) *cobra.Command {
 		Long: `Find the servers a mail app should use for an address, the way Thunderbird
 does: the domain's own autoconfig file (autoconfig.<domain>, then its
 .well-known URL), Thunderbird's ISP database, the RFC 6186/8314 SRV records,
-and last the ISP database entry of the domain's mail provider, from its MX
-records (MX at google.com: Google's settings). Lookups run in parallel
-within --timeout; files are fetched over HTTPS only. Cleartext servers are
-left out. 'mailadvisor profile FORMAT --email ADDRESS --discover' writes a
-profile with what it finds.`,
+and last the domain's mail provider from its MX records, as Thunderbird
+does (the MX host less its first label, then its registrable domain; each
+at the provider's own autoconfig host, then in the ISP database). Lookups
+run in parallel within --timeout; files are fetched over HTTPS only, and
+redirects followed to HTTPS only. Only public addresses are connected to
+(--allow-private for a lab). Cleartext servers are left out. 'mailadvisor
+profile FORMAT --email ADDRESS --discover' writes a profile with what it
+finds, as the provider published it.`,
 		Example: `  mailadvisor discover --email alice@example.com
   mailadvisor discover --email me@gmail.com -o json
   mailadvisor profile mobileconfig --email me@example.com --discover --out me.mobileconfig`,

@@ -48,11 +48,17 @@ what it really offers against the advice:
 
   for 25, 465, 587, 993, 995, 143 and 110: open or not, implicit TLS or
   STARTTLS, the TLS versions and weak cipher suites it accepts, the
-  certificate (chain, name, expiry), the banner, and the login methods
-  before and after TLS (a login offered before TLS fails);
+  certificate (chain, name, expiry), the key exchange, the banner, and the
+  login methods before and after TLS (a login offered before TLS fails);
   with --domain: MX, SPF (with its DNS lookups counted), DMARC, DKIM for
-  --dkim-selector, MTA-STS (record and policy over HTTPS), TLS-RPT, the RFC
-  6186/8314 SRV records, and whether autoconfig and autodiscover answer.
+  --dkim-selector, MTA-STS (record, policy over HTTPS, its mx lines against
+  the MX), TLS-RPT, DANE (TLSA of port 25, DNSSEC-validated from
+  --dnssec-anchor or by the resolver), the MX's reverse names and the
+  banner, the RFC 6186/8314 SRV records, whether autoconfig and autodiscover
+  answer, and the certificates of those names.
+
+--dns is the one resolver for every name. --domains FILE probes many
+domains, one JSON line each; --baseline says what changed since a run.
 
 Every check is pass, warn, fail or info, and the whole gets a grade: A (no
 failure, no warning), B (a few warnings), C (more), D (one or two
