@@ -133,17 +133,19 @@ func probeDNS(ctx context.Context, cfg *Config) []Check {
 	}
 	r := &resolver{server: cfg.DNSServer, client: &dns.Client{Net: "udp"}}
 	d := cfg.Domain
+	// The MX records are asked once: three checks read them.
+	mx := lookupMX(ctx, r, d)
 	checks := make([]Check, 8)
 	var wg sync.WaitGroup
 	run := func(i int, f func() Check) { wg.Go(func() { checks[i] = f() }) }
-	run(0, func() Check { return mxCheck(ctx, r, d) })
+	run(0, func() Check { return mxCheck(mx, d) })
 	run(1, func() Check { return spfCheck(ctx, r, d) })
 	run(2, func() Check { return dmarcCheck(ctx, r, d) })
 	run(3, func() Check { return dkimCheck(ctx, r, d, cfg.DKIMSelector) })
-	run(4, func() Check { return mtaSTSCheck(ctx, r, cfg) })
+	run(4, func() Check { return mtaSTSCheck(ctx, r, cfg, mx) })
 	run(5, func() Check { return tlsRPTCheck(ctx, r, d) })
 	run(6, func() Check { return srvCheck(ctx, r, d) })
-	run(7, func() Check { return ptrCheck(ctx, r, d) })
+	run(7, func() Check { return ptrCheck(ctx, r, mx) })
 	wg.Wait()
 	return checks
 }
@@ -152,13 +154,38 @@ func dnsCheck(name string, st Status, format string, args ...any) Check {
 	return Check{Group: "dns", Name: name, Status: st, Detail: fmt.Sprintf(format, args...)}
 }
 
-func mxCheck(ctx context.Context, r *resolver, d string) Check {
+// mxAnswer is the domain's MX lookup, made once for the checks that read
+// it.
+type mxAnswer struct {
+	rrs []dns.RR
+	err error
+}
+
+func lookupMX(ctx context.Context, r *resolver, d string) mxAnswer {
 	rrs, err := r.query(ctx, d, dns.TypeMX)
-	if err != nil {
-		return dnsCheck("mx", Fail, "%v", err)
+	return mxAnswer{rrs, err}
+}
+
+// hosts are the MX host names, lower case (a null MX left out).
+func (a mxAnswer) hosts() ([]string, error) {
+	if a.err != nil {
+		return nil, a.err
+	}
+	var out []string
+	for _, rr := range a.rrs {
+		if mx, ok := rr.(*dns.MX); ok && mx.Mx != "." {
+			out = append(out, strings.ToLower(strings.TrimSuffix(mx.Mx, ".")))
+		}
+	}
+	return out, nil
+}
+
+func mxCheck(a mxAnswer, d string) Check {
+	if a.err != nil {
+		return dnsCheck("mx", Fail, "%v", a.err)
 	}
 	var hosts []string
-	for _, rr := range rrs {
+	for _, rr := range a.rrs {
 		if mx, ok := rr.(*dns.MX); ok {
 			hosts = append(hosts, fmt.Sprintf("%d %s", mx.Preference, mx.Mx))
 		}
@@ -288,7 +315,7 @@ func dkimCheck(ctx context.Context, r *resolver, d, selector string) Check {
 }
 
 // mtaSTSCheck reads the _mta-sts record and fetches the policy over HTTPS.
-func mtaSTSCheck(ctx context.Context, r *resolver, cfg *Config) Check {
+func mtaSTSCheck(ctx context.Context, r *resolver, cfg *Config, mx mxAnswer) Check {
 	d := cfg.Domain
 	recs, err := r.txt(ctx, "_mta-sts."+d)
 	if err != nil {
@@ -315,7 +342,7 @@ func mtaSTSCheck(ctx context.Context, r *resolver, cfg *Config) Check {
 	if p.mode != "none" {
 		// Every MX must match an mx: line, or senders that enforce the
 		// policy refuse to deliver to it.
-		mxs, err := mxHosts(ctx, r, d)
+		mxs, err := mx.hosts()
 		if err != nil {
 			return dnsCheck("mta-sts", Warn, "the policy's mx lines cannot be checked: %v", err)
 		}
@@ -381,21 +408,6 @@ func stsMatch(pattern, host string) bool {
 	return pattern == host
 }
 
-// mxHosts are the domain's MX host names.
-func mxHosts(ctx context.Context, r *resolver, d string) ([]string, error) {
-	rrs, err := r.query(ctx, d, dns.TypeMX)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, rr := range rrs {
-		if mx, ok := rr.(*dns.MX); ok && mx.Mx != "." {
-			out = append(out, strings.ToLower(strings.TrimSuffix(mx.Mx, ".")))
-		}
-	}
-	return out, nil
-}
-
 func tlsRPTCheck(ctx context.Context, r *resolver, d string) Check {
 	recs, err := r.txt(ctx, "_smtp._tls."+d)
 	if err != nil {
@@ -446,8 +458,8 @@ func tlsRPTSyntax(rec string) error {
 // reverse DNS): receivers refuse or mark mail from an address without
 // one, and the MX usually sends too. The names found are kept for the
 // banner's comparison (Run).
-func ptrCheck(ctx context.Context, r *resolver, d string) Check {
-	mxs, err := mxHosts(ctx, r, d)
+func ptrCheck(ctx context.Context, r *resolver, mx mxAnswer) Check {
+	mxs, err := mx.hosts()
 	if err != nil {
 		return dnsCheck("ptr", Warn, "%v", err)
 	}
