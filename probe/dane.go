@@ -188,7 +188,7 @@ func daneCheck(ctx context.Context, cfg *Config, certs []*x509.Certificate) Chec
 		return c
 	}
 	var how string
-	anchors, err := parseAnchors(cfg.TrustAnchors)
+	anchors, err := ParseAnchors(cfg.TrustAnchors)
 	switch {
 	case err != nil:
 		c.Status, c.Detail = Warn, "trust anchors: "+err.Error()
@@ -244,22 +244,23 @@ func daneCheck(ctx context.Context, cfg *Config, certs []*x509.Certificate) Chec
 	return c
 }
 
-// parseAnchors reads trust anchors: DS or DNSKEY records, zone-file lines.
-func parseAnchors(lines []string) ([]dns.RR, error) {
+// ParseAnchors reads trust anchors: DS or DNSKEY records, zone-file
+// lines (blank lines and ; comments skipped). An error names the line.
+func ParseAnchors(lines []string) ([]dns.RR, error) {
 	var out []dns.RR
-	for _, line := range lines {
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), ";") {
+	for n, line := range lines {
+		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, ";") {
 			continue
 		}
 		rr, err := dns.NewRR(line)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("line %d: want a DS or DNSKEY record (%w)", n+1, err)
 		}
 		switch rr.(type) {
 		case *dns.DS, *dns.DNSKEY:
 			out = append(out, rr)
 		default:
-			return nil, fmt.Errorf("%q: want DS or DNSKEY records", line)
+			return nil, fmt.Errorf("line %d: want a DS or DNSKEY record, not %s", n+1, dns.TypeToString[rr.Header().Rrtype])
 		}
 	}
 	return out, nil

@@ -300,18 +300,13 @@ func (opts *probeOptions) config(host string) (probe.Config, error) {
 		if err != nil {
 			return cfg, err
 		}
-		for n, line := range strings.Split(string(data), "\n") {
-			t := strings.TrimSpace(line)
-			if t == "" || strings.HasPrefix(t, ";") {
-				continue
-			}
-			rr, err := dns.NewRR(t)
-			if err != nil || (rr.Header().Rrtype != dns.TypeDS && rr.Header().Rrtype != dns.TypeDNSKEY) {
-				return cfg, usagef("--dnssec-anchor %s: line %d: want a DS or DNSKEY record (%v)", textcheck.Visible(opts.anchors), n+1, err)
-			}
-			cfg.TrustAnchors = append(cfg.TrustAnchors, t)
+		lines := strings.Split(string(data), "\n")
+		anchors, err := probe.ParseAnchors(lines)
+		if err != nil {
+			return cfg, usagef("--dnssec-anchor %s: %v", textcheck.Visible(opts.anchors), err)
 		}
-		if len(cfg.TrustAnchors) == 0 {
+		cfg.TrustAnchors = lines
+		if len(anchors) == 0 {
 			return cfg, usagef("--dnssec-anchor %s: no DS or DNSKEY record", textcheck.Visible(opts.anchors))
 		}
 	}
