@@ -66,8 +66,6 @@ type Server struct {
 	// Auth are the login methods the provider lists, in its order
 	// (password-cleartext, password-encrypted, OAuth2...).
 	Auth []string `json:"auth,omitempty"`
-
-	oauth *OAuth2 // on a source's first server: its file's oAuth2 element
 }
 
 // OAuth2 is the provider's OAuth 2.0 set-up, from its file's oAuth2
@@ -125,6 +123,7 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 		rank    int
 		source  string
 		servers []Server
+		oauth   *OAuth2
 		err     error
 	}
 	var (
@@ -137,28 +136,27 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 		finds = append(finds, f)
 		mu.Unlock()
 	}
-	fetch := func(rank int, u string) {
-		defer wg.Done()
-		servers, final, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
-		add(found{rank, sourceOf(u, final), servers, err})
+	// fetch reads one autoconfig URL; note says why it was asked.
+	fetch := func(rank int, u, note string) {
+		f, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
+		add(found{rank: rank, source: sourceOf(u, f.final) + note, servers: f.servers, oauth: f.oauth, err: err})
 	}
 	urls := cfg.autoconfigURLs(domain, email)
 	urls = append(urls, cfg.ISPDB+url.PathEscape(domain))
 	for i, u := range urls {
-		wg.Add(1)
-		go fetch(i, u)
+		wg.Go(func() { fetch(i, u, "") })
 	}
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		servers, err := lookupSRV(ctx, cfg.Resolver, domain)
-		add(found{len(urls), "SRV records of " + domain, servers, err})
+		add(found{rank: len(urls), source: "SRV records of " + domain, servers: servers, err: err})
 	}()
 	go func() {
 		defer wg.Done()
 		mxs, err := cfg.Resolver.LookupMX(ctx, domain)
 		if err != nil || len(mxs) == 0 {
-			add(found{len(urls) + 1, "MX of " + domain, nil, orNotFound(err)})
+			add(found{rank: len(urls) + 1, source: "MX of " + domain, err: orNotFound(err)})
 			return
 		}
 		sort.Slice(mxs, func(i, j int) bool { return mxs[i].Pref < mxs[j].Pref })
@@ -170,7 +168,7 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 		mu.Unlock()
 		base, err := publicsuffix.EffectiveTLDPlusOne(mxHost)
 		if err != nil || base == domain {
-			add(found{len(urls) + 1, "MX of " + domain, nil, fmt.Errorf("%w: the MX %s is the domain's own", ErrNotFound, mxHost)})
+			add(found{rank: len(urls) + 1, source: "MX of " + domain, err: fmt.Errorf("%w: the MX %s is the domain's own", ErrNotFound, mxHost)})
 			return
 		}
 		// As Thunderbird (FetchConfig.sys.mjs, fetchConfigForMX): the MX
@@ -192,10 +190,7 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 				if u == "" {
 					continue
 				}
-				mw.Go(func() {
-					servers, final, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
-					add(found{len(urls) + 1 + 2*i + j, sourceOf(u, final) + " (the MX " + mxHost + " is at " + d + ")", servers, err})
-				})
+				mw.Go(func() { fetch(len(urls)+1+2*i+j, u, " (the MX "+mxHost+" is at "+d+")") })
 			}
 		}
 		mw.Wait()
@@ -218,7 +213,7 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 			a.Result = "found (not used: an earlier source answered)"
 		default:
 			res.Source, res.Servers = f.source, f.servers
-			res.OAuth2 = f.servers[0].oauth
+			res.OAuth2 = f.oauth
 		}
 		res.Tried = append(res.Tried, a)
 	}
@@ -265,44 +260,48 @@ func (cfg Config) autoconfigURLs(domain, email string) []string {
 // maxConfigBytes bounds an autoconfig file: real ones are a few kB.
 const maxConfigBytes = 256 << 10
 
-// fetchAutoconfig fetches and reads an autoconfig file; final is the URL
-// it came from after redirects.
-func (cfg Config) fetchAutoconfig(ctx context.Context, u, local, domain, email string) (servers []Server, final string, err error) {
+// fetched is what one autoconfig URL gave: its servers, its oAuth2
+// element, and the URL it came from after redirects.
+type fetched struct {
+	servers []Server
+	oauth   *OAuth2
+	final   string
+}
+
+// fetchAutoconfig fetches and reads an autoconfig file.
+func (cfg Config) fetchAutoconfig(ctx context.Context, u, local, domain, email string) (fetched, error) {
 	parsed, err := url.Parse(u)
 	if err != nil {
-		return nil, "", err
+		return fetched{}, err
 	}
 	if parsed.Scheme != "https" && !(cfg.AllowHTTP && parsed.Scheme == "http") {
-		return nil, "", fmt.Errorf("not fetched: %s is not HTTPS", u)
+		return fetched{}, fmt.Errorf("not fetched: %s is not HTTPS", u)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, "", err
+		return fetched{}, err
 	}
 	resp, err := cfg.Client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, "", context.DeadlineExceeded
+			return fetched{}, context.DeadlineExceeded
 		}
-		return nil, "", err
+		return fetched{}, err
 	}
 	defer resp.Body.Close()
-	final = resp.Request.URL.String()
+	f := fetched{final: resp.Request.URL.String()}
 	if resp.StatusCode != http.StatusOK {
-		return nil, final, fmt.Errorf("HTTP %d", resp.StatusCode)
+		return f, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxConfigBytes+1))
 	if err != nil {
-		return nil, final, err
+		return f, err
 	}
 	if len(data) > maxConfigBytes {
-		return nil, final, fmt.Errorf("larger than %d kB: not an autoconfig file", maxConfigBytes>>10)
+		return f, fmt.Errorf("larger than %d kB: not an autoconfig file", maxConfigBytes>>10)
 	}
-	servers, oauth, err := parseAutoconfigOAuth(data, local, domain, email)
-	if oauth != nil && len(servers) > 0 {
-		servers[0].oauth = oauth // carried to the result with the servers
-	}
-	return servers, final, err
+	f.servers, f.oauth, err = parseAutoconfig(data, local, domain, email)
+	return f, err
 }
 
 type clientConfig struct {
@@ -325,10 +324,10 @@ type server struct {
 
 var securityOf = map[string]string{"SSL": "tls", "STARTTLS": "starttls"}
 
-// parseAutoconfigOAuth reads a clientConfig file, fills in its
+// parseAutoconfig reads a clientConfig file, fills in its
 // placeholders, and keeps the encrypted servers, in the order the file
 // lists them, and its oAuth2 element.
-func parseAutoconfigOAuth(data []byte, local, domain, email string) ([]Server, *OAuth2, error) {
+func parseAutoconfig(data []byte, local, domain, email string) ([]Server, *OAuth2, error) {
 	var cc clientConfig
 	if err := xml.Unmarshal(data, &cc); err != nil {
 		return nil, nil, fmt.Errorf("not an autoconfig file: %w", err)
