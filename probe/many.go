@@ -135,7 +135,7 @@ func probeOne(ctx context.Context, t Target, m Many) DomainResult {
 			out.Counts = &Counts{Pass: res.Counts.Pass, Warn: res.Counts.Warn, Fail: res.Counts.Fail}
 		}
 	}
-	if old, ok := m.Baseline[t.Domain]; ok && m.Baseline != nil {
+	if old, ok := m.Baseline[t.Domain]; ok {
 		out.Worse, out.Better = Compare(old, out)
 	}
 	return out
