@@ -61,6 +61,7 @@ type view struct {
 	OffersIMAP, OffersPOP3 bool
 	QuotaRule              string
 	QuotaGrace             string // Dovecot 2.4's storage_grace: 10% of the quota, as 2.3's default
+	QuotaStatusRspamd      string // quota-status's socket for rspamd's check at the end of DATA
 	MaxMessageBytes        int64
 	Fail2banMaxRetry       int
 	// Per-address limits, from the devices and people per address, with
@@ -130,6 +131,11 @@ func newView(c *Config, srv []SRV) (*view, error) {
 	if c.QuotaGB > 0 {
 		v.QuotaRule = fmt.Sprintf("%dM", int(c.QuotaGB*1024+0.5))
 		v.QuotaGrace = fmt.Sprintf("%dk", int(c.QuotaGB*1024*1024/10+0.5))
+		base := c.DovecotBaseDir
+		if base == "" {
+			base = "/run/dovecot" // Debian's base_dir
+		}
+		v.QuotaStatusRspamd = path.Join(base, "quota-status-rspamd")
 	}
 	if c.PostfixMaillog != "" {
 		v.PostfixMaillogDir = path.Dir(c.PostfixMaillog)

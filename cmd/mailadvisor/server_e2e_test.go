@@ -182,11 +182,15 @@ func endToEnd(t *testing.T, r e2eRelease) {
 	// An unknown local address is refused at RCPT, not accepted and then
 	// bounced to a sender that may be forged (backscatter).
 	s.unknownRecipientRefused()
-	// So is a message the mailbox has no room for (a 2 MB quota here).
+	// So is a message the mailbox has no room for (a 2 MB quota here),
+	// declared with SIZE= or not.
 	s.overQuotaRefused()
+	s.overQuotaWithoutSizeRefused()
 	// Mail for localhost is the server's own: refused from the Internet,
 	// while the server's own mail to root reaches the postmaster mailbox.
 	s.localhostRefused()
+	// A bounce the server sends is DKIM-signed for the domain.
+	s.bounceSigned()
 	// The size limit is the one the files say (50 MB by default), not
 	// Postfix's own 10 MB.
 	s.sizeLimit(s.ports.smtp, templates.DefaultMaxMessageMB<<20)
@@ -905,6 +909,67 @@ func (s *e2eServer) overQuotaRefused() {
 		"-T", msg, fmt.Sprintf("smtp://%s:%d/", e2eHost, s.ports.smtp))...)
 	if err == nil || !strings.Contains(out, "552") {
 		s.t.Errorf("a 3 MB message to a 2 MB mailbox: %v\n%s", err, out)
+	}
+	s.queueEmpty()
+}
+
+// overQuotaWithoutSizeRefused sends from outside, as a sender that does
+// not declare SIZE= at MAIL FROM, a message larger than the mailbox: the
+// quota check at RCPT cannot know its size, so it must be refused at the
+// end of DATA, not accepted and then bounced to a sender that may be
+// forged.
+var quotaWords = regexp.MustCompile(`Mailbox is full|larger than the mailbox`)
+
+func (s *e2eServer) overQuotaWithoutSizeRefused() {
+	c, err := s.smtpFromOutside()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Mail("bob@example.org"); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := c.Rcpt(e2eUser); err != nil {
+		s.t.Fatalf("RCPT without SIZE=: %v", err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	fmt.Fprintf(w, "From: bob@example.org\r\nTo: %s\r\nSubject: big, no size\r\n\r\n%s", e2eUser,
+		strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 50_000))
+	// rspamd refuses it through the milter, whose code is its own (554
+	// 5.7.1), with Dovecot's words: Dovecot 2.3 says the message is larger
+	// than the mailbox, 2.4 that the mailbox is full.
+	if err := w.Close(); err == nil || !strings.HasPrefix(err.Error(), "5") || !quotaWords.MatchString(err.Error()) {
+		s.t.Errorf("a 3 MB message to a 2 MB mailbox, without SIZE=: %v, want refused at the end of DATA for the quota", err)
+	}
+	s.queueEmpty()
+}
+
+// bounceSigned has the server bounce a message (a script's mail, through
+// sendmail, to an address that does not exist) and checks that the bounce
+// reaching the sender is DKIM-signed for the domain: a bounce to another
+// server is judged by DMARC like any mail.
+func (s *e2eServer) bounceSigned() {
+	if out, err := s.input("From: "+e2eUser+"\nTo: nobody@"+e2eDomain+"\nSubject: to nobody\n\nhello\n",
+		"sendmail", "-f", e2eUser, "nobody@"+e2eDomain); err != nil {
+		s.t.Fatalf("sendmail: %v\n%s", err, out)
+	}
+	base := append(s.curlBase(s.ports.imaps), "-u", e2eUser+":"+e2ePassword)
+	mailbox := fmt.Sprintf("imaps://%s:%d/INBOX", e2eHost, s.ports.imaps)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := s.curl(append(base, mailbox+"?SUBJECT%20%22Undelivered%20Mail%22")...)
+		if n := strings.Fields(strings.TrimPrefix(strings.TrimSpace(out), "* SEARCH")); err == nil && len(n) > 0 {
+			s.verifyDKIM("the bounce", s.mustCurl(append(base, mailbox+";MAILINDEX="+n[len(n)-1])...))
+			break
+		}
+		if time.Now().After(deadline) {
+			s.t.Errorf("no bounce reached %s: %v\n%s\n%s", e2eUser, err, out, s.mustOutput("postqueue", "-p"))
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 	s.queueEmpty()
 }

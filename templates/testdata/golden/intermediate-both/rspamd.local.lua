@@ -64,3 +64,67 @@ rspamd_config:register_symbol({
     return true
   end,
 })
+
+-- Mail from outside for mailboxes without room for it is refused at the
+-- end of DATA. Postfix asks Dovecot's quota-status at RCPT with the size
+-- the sender declared (SIZE=); a sender that declares none passes there,
+-- and Dovecot answers Postfix only at RCPT. Here the size is known: each
+-- recipient of example.com is asked again on quota-status's socket for
+-- rspamd, and the message is refused only when every one of them is full
+-- (a recipient with room keeps it; the full one's bounce is DKIM-signed).
+-- Without an answer (Dovecot down), the message goes on as before.
+local tcp = require 'rspamd_tcp'
+local rspamd_logger = require 'rspamd_logger'
+
+rspamd_config:register_symbol({
+  name = 'MAILADVISOR_MAILBOX_FULL',
+  type = 'prefilter',
+  priority = 9,
+  description = 'mail from outside that no recipient mailbox has room for',
+  group = 'mailadvisor',
+  callback = function(task)
+    if task:get_user() then
+      return false -- submitted: Dovecot's LMTP answers the sender, who is logged in
+    end
+    local rcpts = {}
+    for _, r in ipairs(task:get_recipients('smtp') or {}) do
+      local addr = (r.addr or ''):lower()
+      if (r.domain or ''):lower() == 'example.com' and not addr:find('[%c%s]') then
+        table.insert(rcpts, addr)
+      end
+    end
+    if #rcpts == 0 then
+      return false
+    end
+    local size = task:get_size()
+    local pending, full, reply = #rcpts, 0, nil
+    for _, addr in ipairs(rcpts) do
+      local ok, err = tcp.request({
+        task = task,
+        host = '/run/dovecot/quota-status-rspamd',
+        timeout = 5.0,
+        data = 'request=smtpd_access_policy\nprotocol_state=RCPT\nrecipient=' .. addr .. '\nsize=' .. size .. '\n\n',
+        stop_pattern = '\n\n',
+        callback = function(e, data)
+          pending = pending - 1
+          if e then
+            rspamd_logger.infox(task, 'quota-status for %s: %s', addr, e)
+          else
+            local text = tostring(data):match('action=5%d%d [%d.]+ ([^\n]+)')
+            if text then
+              full, reply = full + 1, text
+            end
+          end
+          if pending == 0 and full == #rcpts then
+            task:insert_result('MAILADVISOR_MAILBOX_FULL', 1.0, reply)
+            task:set_pre_result('reject', reply, 'mailadvisor')
+          end
+        end,
+      })
+      if not ok then
+        pending = pending - 1
+        rspamd_logger.infox(task, 'quota-status for %s: %s', addr, err)
+      end
+    end
+  end,
+})
