@@ -1,7 +1,7 @@
 // Package lint checks mail files someone already has: client
 // configuration (Thunderbird autoconfig, Apple .mobileconfig, Outlook
 // autodiscover responses) and server configuration (dovecot.conf, Postfix
-// main.cf and master.cf, DNS zone files). It recognises a file by its
+// main.cf and master.cf, DNS zone files, fail2ban jails). It recognises a file by its
 // content and reports findings with the line, the rule, a severity, what
 // is wrong and the fix.
 //
@@ -68,10 +68,11 @@ const (
 	KindPostfixMain   = "postfix-main"
 	KindPostfixMaster = "postfix-master"
 	KindZone          = "zone"
+	KindFail2ban      = "fail2ban"
 )
 
 // Kinds lists every kind of file lint reads.
-var Kinds = []string{KindAutoconfig, KindMobileconfig, KindAutodiscover, KindDovecot, KindPostfixMain, KindPostfixMaster, KindZone}
+var Kinds = []string{KindAutoconfig, KindMobileconfig, KindAutodiscover, KindDovecot, KindPostfixMain, KindPostfixMaster, KindZone, KindFail2ban}
 
 // Rule is one check, as rules.yaml describes it.
 type Rule struct {
@@ -159,7 +160,7 @@ func RuleByID(id string) (Rule, bool) {
 }
 
 // ErrUnknownKind is returned for a file lint does not recognise.
-var ErrUnknownKind = errors.New("not a file mailadvisor lint reads: want Thunderbird autoconfig, an Apple .mobileconfig, an autodiscover response, dovecot.conf, Postfix main.cf or master.cf, or a DNS zone file")
+var ErrUnknownKind = errors.New("not a file mailadvisor lint reads: want Thunderbird autoconfig, an Apple .mobileconfig, an autodiscover response, dovecot.conf, Postfix main.cf or master.cf, a DNS zone file, or a fail2ban jail file")
 
 // report collects one file's findings.
 type report struct {
@@ -238,6 +239,8 @@ func LintWith(name string, data []byte, opts Options) (string, []Finding, error)
 		checkPostfixMaster(r, data)
 	case KindZone:
 		checkZone(r, data)
+	case KindFail2ban:
+		checkFail2ban(r, data)
 	}
 	// The file given first, then each included file, each by line.
 	sort.SliceStable(r.findings, func(i, j int) bool {
@@ -273,6 +276,9 @@ func Detect(data []byte) string {
 			return KindMobileconfig
 		}
 		return ""
+	}
+	if isJailFile(head) {
+		return KindFail2ban
 	}
 	// A text file: the first kind any line shows, in this order.
 	var zone, master, dovecot, main bool
