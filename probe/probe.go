@@ -115,6 +115,10 @@ type Config struct {
 	// OpenRelay tries to relay a message (never sent: the dialogue stops
 	// at RCPT) through port 25; only when asked.
 	OpenRelay bool
+	// Ban, with Attempts > 0, fails to log in that many times and checks
+	// that the address is then banned; only when asked, and last, since
+	// it bans this machine.
+	Ban Ban
 	// Timeout is the deadline of the whole probe (default 30 s).
 	Timeout time.Duration
 	// Now is the time certificates are checked against (default
@@ -164,6 +168,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("probe: no host")
 	}
 	cfg.defaults()
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 
@@ -206,6 +211,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			}
 		}
 		res.Checks = append(res.Checks, daneCheck(ctx, &cfg, certs))
+	}
+	if cfg.Ban.Attempts > 0 {
+		if s, ok := banService(res.Checks); ok {
+			// Its own deadline, not the probe's: Dovecot delays each failure
+			// by seconds.
+			res.Checks = append(res.Checks, banCheck(parent, &cfg, s))
+		} else {
+			res.Checks = append(res.Checks, Check{Group: "imaps 993", Name: "ban", Status: Warn,
+				Detail: "no login was tried: neither IMAPS nor submissions (465) answered"})
+		}
 	}
 	open := false
 	for _, c := range res.Checks {

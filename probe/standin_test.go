@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,9 +75,14 @@ type standin struct {
 	authBeforeTLS  bool // offer cleartext logins before STARTTLS
 	relay          bool // accept RCPT for any domain
 	closeCleartext bool // no 143/110 listeners
-	addrs          map[string]string
-	listeners      []net.Listener
-	servers        []*smtp.Server
+	// banAfter > 0: after that many failed IMAP logins, the IMAPS
+	// listener closes (new connections refused), as a ban does.
+	banAfter  int
+	failures  atomic.Int32
+	imapsLn   net.Listener
+	addrs     map[string]string
+	listeners []net.Listener
+	servers   []*smtp.Server
 }
 
 func (s *standin) listen(t *testing.T, name string) net.Listener {
@@ -121,6 +127,9 @@ func (s *standin) start(t *testing.T) map[string]string {
 			continue
 		}
 		ln := s.listen(t, name)
+		if name == "imaps" {
+			s.imapsLn = ln
+		}
 		if strings.HasSuffix(name, "s") {
 			ln = tls.NewListener(ln, s.tls)
 		}
@@ -167,7 +176,8 @@ func (s *standin) imap(c net.Conn) {
 			return
 		}
 		tag, cmd, _ := strings.Cut(strings.TrimSpace(l), " ")
-		switch strings.ToUpper(cmd) {
+		verb, _, _ := strings.Cut(cmd, " ")
+		switch strings.ToUpper(verb) {
 		case "CAPABILITY":
 			_, _ = io.WriteString(c, "* CAPABILITY "+caps()+"\r\n"+tag+" OK done\r\n")
 		case "STARTTLS":
@@ -180,6 +190,11 @@ func (s *standin) imap(c net.Conn) {
 		case "LOGOUT":
 			_, _ = io.WriteString(c, "* BYE\r\n"+tag+" OK bye\r\n")
 			return
+		case "LOGIN":
+			_, _ = io.WriteString(c, tag+" NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
+			if n := s.failures.Add(1); s.banAfter > 0 && int(n) == s.banAfter {
+				s.imapsLn.Close()
+			}
 		default:
 			_, _ = io.WriteString(c, tag+" BAD unknown\r\n")
 		}

@@ -29,6 +29,8 @@ type probeOptions struct {
 	anchors   string
 	timeout   time.Duration
 	openRelay bool
+	tryBan    int
+	banWait   time.Duration
 	output    string
 	// --domains: many domains, JSON Lines out.
 	domains     string
@@ -69,6 +71,13 @@ that fails, an open relay). Everything runs at once under --timeout.
 for a domain the server does not serve; no message is sent): only on a
 server you run or may test.
 
+--try-ban N fails to log in N times (IMAPS, else 465), each on a new
+connection with a login nobody has, then checks for --ban-wait that this
+address is refused: that fail2ban (or another ban) really blocks password
+guessing. It bans the machine you probe from, for the server's ban time
+(an hour with mailadvisor server's jails): run it from one you can spare,
+on a server you run. Five is fail2ban's default maxretry.
+
 Exit status: 0 when no check fails, 1 when one does, 2 for bad usage.`,
 		Example: `  mailadvisor probe mail.example.com --domain example.com --dkim-selector mail
   mailadvisor probe mail.example.com -o json | jq '.checks[] | select(.status == "fail")'
@@ -87,6 +96,11 @@ Exit status: 0 when no check fails, 1 when one does, 2 for bad usage.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("domains") {
+				for _, f := range []string{"try-ban", "ban-wait"} {
+					if cmd.Flags().Changed(f) {
+						return usagef("--%s: only for one host, not with --domains (it bans the machine that probes)", f)
+					}
+				}
 				if !cmd.Flags().Changed("output") {
 					opts.output = formatJSON
 				}
@@ -108,6 +122,8 @@ Exit status: 0 when no check fails, 1 when one does, 2 for bad usage.`,
 	cmd.Flags().StringVar(&opts.anchors, "dnssec-anchor", "", "DNSSEC trust anchors (DS or DNSKEY records, zone-file lines, such as the root's) from which probe validates the TLSA records itself; without them it takes the resolver's word (its AD bit)")
 	addDurationFlag(cmd, &opts.timeout, "timeout", 30*time.Second, time.Millisecond, 10*time.Minute, "deadline of the whole probe")
 	cmd.Flags().BoolVar(&opts.openRelay, "open-relay", false, "also test whether port 25 relays for anyone (no message is sent)")
+	addIntRangeFlag(cmd, &opts.tryBan, "try-ban", 0, 0, 100, "", "fail to log in this many times, then check that this address is banned (0: never; it bans this machine)")
+	addDurationFlag(cmd, &opts.banWait, "ban-wait", 30*time.Second, time.Second, 10*time.Minute, "with --try-ban: how long the ban may take to come")
 	cmd.Flags().StringVar(&opts.domains, "domains", "", "probe every domain of this file (one a line, optionally followed by its mail host; '-' for stdin) at its best MX, writing one JSON line per domain as it finishes")
 	cmd.Flags().StringVar(&opts.baseline, "baseline", "", "with --domains: an earlier run's JSON Lines; each line says what got worse and better, exit 1 when something got worse")
 	addIntRangeFlag(cmd, &opts.concurrency, "concurrency", 8, 1, 256, "", "with --domains: domains probed at once")
@@ -289,7 +305,10 @@ func (opts *probeOptions) config(host string) (probe.Config, error) {
 		return probe.Config{}, usagef("--timeout: invalid value %s: want more than 0 and at most 10m", opts.timeout)
 	}
 	cfg := probe.Config{Host: host, Domain: opts.domain, DKIMSelector: opts.selector, DNSServer: opts.dnsServer,
-		OpenRelay: opts.openRelay, Timeout: opts.timeout}
+		OpenRelay: opts.openRelay, Timeout: opts.timeout, Ban: probe.Ban{Attempts: opts.tryBan, Wait: opts.banWait}}
+	if opts.banWait != 30*time.Second && opts.tryBan == 0 {
+		return cfg, usagef("--ban-wait: only with --try-ban N")
+	}
 	if opts.dnsServer != "" {
 		if _, _, err := net.SplitHostPort(opts.dnsServer); err != nil {
 			return cfg, usagef("--dns: invalid value %q: want host:port", opts.dnsServer)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,7 +42,10 @@ func (s *e2eServer) probeGradesClean() {
 	start := time.Now()
 	res, err := probe.Run(context.Background(), probe.Config{Host: e2eHost, Domain: e2eDomain, DKIMSelector: "mail",
 		DNSServer: "127.0.0.1:53", HTTPClient: client, Roots: roots, Dial: dial, OpenRelay: true,
-		Timeout: 90 * time.Second})
+		Timeout: 90 * time.Second,
+		// Last of all, as --try-ban 5: fail2ban bans the address probe
+		// comes from, which nothing tries afterwards.
+		Ban: probe.Ban{Attempts: 5, Wait: 30 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,5 +58,8 @@ func (s *e2eServer) probeGradesClean() {
 	}
 	if res.Grade != "A" {
 		t.Errorf("probe: grade %s, want A", res.Grade)
+	}
+	if !slices.ContainsFunc(res.Checks, func(c probe.Check) bool { return c.Name == "ban" && c.Status == probe.Pass }) {
+		t.Errorf("probe: no ban check passed")
 	}
 }
