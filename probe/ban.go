@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -64,7 +67,7 @@ func banCheck(ctx context.Context, cfg *Config, s Service) Check {
 	start := time.Now()
 	for i := 0; i < b.Attempts; i++ {
 		err := failLogin(ctx, cfg, s, user)
-		if err == errLoggedIn {
+		if errors.Is(err, errLoggedIn) {
 			return check(Fail, "a login that nobody has (%s) was accepted", user)
 		}
 		if err != nil && i > 0 && isBlocked(err) {
@@ -95,17 +98,18 @@ func banCheck(ctx context.Context, cfg *Config, s Service) Check {
 
 func since(t time.Time) string { return time.Since(t).Round(100 * time.Millisecond).String() }
 
-var errLoggedIn = fmt.Errorf("logged in")
+var errLoggedIn = errors.New("logged in")
 
 // isBlocked reports whether err is what a ban looks like from outside:
-// the connection refused, reset, or never answered.
+// the connection refused (nftables' reject), reset, unreachable, closed
+// before the greeting, or never answered (drop).
 func isBlocked(err error) bool {
-	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
 		return true
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "connection reset") ||
-		strings.Contains(msg, "no route to host") || strings.Contains(msg, "i/o timeout") || strings.Contains(msg, "EOF")
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EHOSTUNREACH) ||
+		errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // dialBan connects and runs the opening up to the greeting, within 5 s:
