@@ -477,6 +477,38 @@ func (s *Server) mtaSTS(w *recorder, r *http.Request) {
 	_, _ = w.Write([]byte(b.String()))
 }
 
+// pacc answers the PACC document (draft-ietf-mailmaint-pacc) of the
+// domain named by the host (ua-auto-config.example.com): byte for byte
+// what 'mailadvisor profile pacc' writes for the same domain file, whose
+// digest its TXT record pins. It holds no address: cached like the
+// MTA-STS policy.
+func (s *Server) pacc(w *recorder, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	d := s.served(w, strings.TrimPrefix(requestHost(r), strings.TrimSuffix(profiles.PACCHostPrefix, ".")+"."))
+	if d == nil {
+		return
+	}
+	p, err := s.plan(d, nil, "", s.cfg.Options)
+	if err != nil {
+		badRequest(w, err)
+		return
+	}
+	body, _, err := profiles.PACC(p)
+	if err != nil {
+		// Nothing PACC can carry (no implicit-TLS port): as for a domain
+		// not served, clients go on to other methods.
+		plain(w, http.StatusNotFound, "no PACC document for this domain: "+err.Error())
+		return
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h.Set("Cache-Control", "max-age=300")
+	_, _ = w.Write(body)
+}
+
 // allowMethods answers 405 with Allow for any other method.
 func allowMethods(w *recorder, r *http.Request, methods ...string) bool {
 	for _, m := range methods {

@@ -328,6 +328,7 @@ func (s *Server) makeRoutes() {
 	add(s.json, "/autodiscover/autodiscover.json")
 	add(&route{"mobileconfig", true, s.mobileconfig}, "/mobileconfig", "/mobileconfig/", "/email.mobileconfig")
 	add(&route{"mta-sts", true, s.mtaSTS}, "/.well-known/mta-sts.txt")
+	add(&route{"pacc", true, s.pacc}, profiles.PACCPath)
 	add(&route{"healthz", false, s.healthz}, "/healthz")
 	add(&route{"readyz", false, s.readyz}, "/readyz")
 	if !s.cfg.MetricsElsewhere {

@@ -94,6 +94,11 @@ type Config struct {
 	dkimRecord    string // DKIMKey's DNS record, from the last Normalize
 	MTASTS        string // "", testing or enforce
 	TLSRPTReports string // address for TLS reports (optional)
+	// PACCDigest is the TXT text (v=UAAC1; a=sha256; d=...) of the PACC
+	// document 'mailadvisor serve' answers for the domain's servers, as
+	// the profiles package computes it (the command sets it); "" publishes
+	// no PACC name.
+	PACCDigest string
 	// Postmaster is the mailbox that receives postmaster@ and abuse@ of the
 	// domain (RFC 5321 §4.5.1, RFC 2142); "" means admin@<domain>.
 	Postmaster string

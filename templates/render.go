@@ -157,6 +157,9 @@ func newView(c *Config, srv []SRV) (*view, error) {
 	if c.MTASTS != "" {
 		v.CertNames = append(v.CertNames, "mta-sts."+c.Domain)
 	}
+	if c.PACCDigest != "" {
+		v.CertNames = append(v.CertNames, "ua-auto-config."+c.Domain)
+	}
 	v.SMTPService, v.SubmissionService, v.SubmissionsService = v.service(c.Ports.SMTP), v.service(c.Ports.Submission), v.service(c.Ports.Submissions)
 	if err := v.dns(); err != nil {
 		return nil, err

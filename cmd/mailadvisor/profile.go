@@ -21,11 +21,11 @@ import (
 )
 
 // Profile formats.
-var profileFormats = []string{"autoconfig", "mobileconfig", "autodiscover", "srv", "sheet"}
+var profileFormats = []string{"autoconfig", "mobileconfig", "autodiscover", "srv", "sheet", "pacc"}
 
 // profileFileFormats say how each profile other than the sheet is written.
 var profileFileFormats = map[string]string{"autoconfig": "XML", "mobileconfig": "an Apple property list",
-	"autodiscover": "XML", "srv": "zone-file lines"}
+	"autodiscover": "XML", "srv": "zone-file lines", "pacc": "JSON"}
 
 type profileOptions struct {
 	io         streams
@@ -58,7 +58,7 @@ type profileOptions struct {
 func newProfileCmd(io streams) *cobra.Command {
 	opts := &profileOptions{io: io}
 	cmd := &cobra.Command{
-		Use:   "profile autoconfig|mobileconfig|autodiscover|srv|sheet",
+		Use:   "profile autoconfig|mobileconfig|autodiscover|srv|sheet|pacc",
 		Short: "Write the file a mail app needs to set up an account",
 		Long: `Write what a mail app needs to set up an account, for one address (--email)
 or for a whole domain (placeholders the client fills in):
@@ -68,6 +68,9 @@ or for a whole domain (placeholders the client fills in):
   autodiscover  Outlook autodiscover.xml response (needs --email)
   srv           DNS SRV records (RFC 6186, RFC 8314) as zone-file lines
   sheet         the settings to type into a mail app by hand
+  pacc          PACC (draft-ietf-mailmaint-pacc), the JSON document served at
+                https://ua-auto-config.DOMAIN/.well-known/user-agent-configuration.json;
+                its TXT record (the digest) is printed on stderr
 
 Only encrypted endpoints are written: IMAP on 993 and POP3 on 995 (implicit
 TLS), submission on 465 then 587 (STARTTLS). --allow-starttls adds IMAP 143
@@ -179,6 +182,25 @@ func runProfile(_ context.Context, opts *profileOptions) error {
 	return finish(true)
 }
 
+// writePACCRecords adds, below the SRV records, the TXT record that pins
+// the plan's PACC document ('mailadvisor profile pacc', what serve answers),
+// when the plan has something PACC carries.
+func writePACCRecords(w io.Writer, plan *profiles.Plan) error {
+	body, _, err := profiles.PACC(plan)
+	if err != nil {
+		return nil
+	}
+	first := plan.Domain.Domains[0]
+	fmt.Fprintf(w, "; PACC (draft-ietf-mailmaint-pacc): the SHA-256 of the document served at\n; https://%s%s%s (ua-auto-config.%s must reach that server)\n",
+		profiles.PACCHostPrefix, first, profiles.PACCPath, first)
+	for _, domain := range plan.Domain.Domains {
+		if _, err := fmt.Fprintln(w, profiles.PACCRecord(domain, body)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func writeProfile(w io.Writer, plan *profiles.Plan, format string, opts *profileOptions, signer *profiles.Signer) error {
 	switch format {
 	case "autoconfig":
@@ -191,7 +213,25 @@ func writeProfile(w io.Writer, plan *profiles.Plan, format string, opts *profile
 		}
 		return nil
 	case "srv":
-		return profiles.WriteSRV(w, plan)
+		if err := profiles.WriteSRV(w, plan); err != nil {
+			return err
+		}
+		return writePACCRecords(w, plan)
+	case "pacc":
+		body, notes, err := profiles.PACC(plan)
+		for _, n := range notes {
+			fmt.Fprintf(opts.io.err, "mailadvisor: note: PACC: %s\n", n)
+		}
+		if err != nil {
+			return withHint(&usageError{err: err}, "PACC needs IMAPS 993, POP3S 995 or submissions 465 in the domain's services and ports")
+		}
+		if _, err := w.Write(body); err != nil {
+			return err
+		}
+		for _, domain := range plan.Domain.Domains {
+			fmt.Fprintf(opts.io.err, "mailadvisor: publish its digest: %s\n", profiles.PACCRecord(domain, body))
+		}
+		return nil
 	case "sheet":
 		sheet := profiles.NewSheet(plan)
 		if opts.output == formatMarkdown {

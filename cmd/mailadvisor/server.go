@@ -158,7 +158,7 @@ func runServer(_ context.Context, opts *serverOptions) error {
 	if templates.MissingAddress(c) && (format == "dns" || format == "all") {
 		fmt.Fprintf(opts.io.err, "mailadvisor: warning: no --ipv4 or --ipv6: the zone has no address for %s, so no mail can reach the MX; give the server's addresses (Postfix then uses only those families)\n", c.Hostname)
 	}
-	srv, err := srvRecords(c)
+	srv, err := discoveryRecords(c)
 	if err != nil {
 		return err
 	}
@@ -259,9 +259,10 @@ func (opts *serverOptions) applyAdvice() error {
 	return nil
 }
 
-// srvRecords are the client-discovery records of the configuration, as
-// the profiles package computes them for the same endpoints.
-func srvRecords(c *templates.Config) ([]templates.SRV, error) {
+// discoveryRecords are the client-discovery records of the configuration, as
+// the profiles package computes them for the same endpoints: the SRV
+// records, returned, and the PACC digest, set in c.
+func discoveryRecords(c *templates.Config) ([]templates.SRV, error) {
 	d := &profiles.Domain{
 		Domains:  []string{c.Domain},
 		Hosts:    profiles.Hosts{IMAP: c.Hostname, POP3: c.Hostname, SMTP: c.Hostname},
@@ -279,6 +280,11 @@ func srvRecords(c *templates.Config) ([]templates.SRV, error) {
 	var out []templates.SRV
 	for _, r := range profiles.SRVRecords(plan) {
 		out = append(out, templates.SRV{Owner: r.Owner, Priority: r.Priority, Weight: r.Weight, Port: r.Port, Target: r.Target})
+	}
+	// The PACC document serve answers from serve-domain.yaml, which names
+	// these same domains, hosts, ports and services: its digest.
+	if body, _, err := profiles.PACC(plan); err == nil {
+		c.PACCDigest = profiles.PACCDigest(body)
 	}
 	return out, nil
 }
