@@ -28,6 +28,7 @@ import (
 type Resolver interface {
 	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
 	LookupSRV(ctx context.Context, service, proto, name string) (string, []*net.SRV, error)
+	LookupTXT(ctx context.Context, name string) ([]string, error)
 }
 
 // Config says how to look: where, with what, for how long.
@@ -40,6 +41,9 @@ type Config struct {
 	// nil: https://autoconfig.<domain>/mail/config-v1.1.xml?emailaddress=
 	// and https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml.
 	AutoconfigURL func(domain, email string) []string
+	// PACCURL gives the domain's PACC document URL; nil:
+	// https://ua-auto-config.<domain>/.well-known/user-agent-configuration.json.
+	PACCURL func(domain string) string
 	// AllowHTTP accepts http:// URLs (never the default: a file fetched in
 	// the clear can be changed on the way), and redirects to them.
 	AllowHTTP bool
@@ -141,6 +145,11 @@ func Discover(ctx context.Context, cfg Config, email string) (*Result, error) {
 		f, err := cfg.fetchAutoconfig(ctx, u, local, domain, email)
 		add(found{rank: rank, source: sourceOf(u, f.final) + note, servers: f.servers, oauth: f.oauth, err: err})
 	}
+	// PACC first: the one source a DNS record authenticates.
+	wg.Go(func() {
+		f, err := cfg.fetchPACC(ctx, domain, email)
+		add(found{rank: -1, source: "PACC " + sourceOf(cfg.paccURL(domain), f.final), servers: f.servers, oauth: f.oauth, err: err})
+	})
 	urls := cfg.autoconfigURLs(domain, email)
 	urls = append(urls, cfg.ISPDB+url.PathEscape(domain))
 	for i, u := range urls {
@@ -277,31 +286,42 @@ func (cfg Config) fetchAutoconfig(ctx context.Context, u, local, domain, email s
 	if parsed.Scheme != "https" && !(cfg.AllowHTTP && parsed.Scheme == "http") {
 		return fetched{}, fmt.Errorf("not fetched: %s is not HTTPS", u)
 	}
+	data, final, err := cfg.get(ctx, u, "an autoconfig file")
+	f := fetched{final: final}
+	if err != nil {
+		return f, err
+	}
+	f.servers, f.oauth, err = parseAutoconfig(data, local, domain, email)
+	return f, err
+}
+
+// get fetches u (what says what it should be, for the size error) and
+// returns its body and the URL it came from after redirects.
+func (cfg Config) get(ctx context.Context, u, what string) ([]byte, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return fetched{}, err
+		return nil, "", err
 	}
 	resp, err := cfg.Client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return fetched{}, context.DeadlineExceeded
+			return nil, "", context.DeadlineExceeded
 		}
-		return fetched{}, err
+		return nil, "", err
 	}
 	defer resp.Body.Close()
-	f := fetched{final: resp.Request.URL.String()}
+	final := resp.Request.URL.String()
 	if resp.StatusCode != http.StatusOK {
-		return f, fmt.Errorf("HTTP %d", resp.StatusCode)
+		return nil, final, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxConfigBytes+1))
 	if err != nil {
-		return f, err
+		return nil, final, err
 	}
 	if len(data) > maxConfigBytes {
-		return f, fmt.Errorf("larger than %d kB: not an autoconfig file", maxConfigBytes>>10)
+		return nil, final, fmt.Errorf("larger than %d kB: not %s", maxConfigBytes>>10, what)
 	}
-	f.servers, f.oauth, err = parseAutoconfig(data, local, domain, email)
-	return f, err
+	return data, final, nil
 }
 
 type clientConfig struct {

@@ -69,7 +69,8 @@ func config(srv *httptest.Server, resolver *net.Resolver, own bool) Config {
 				return nil
 			}
 			return []string{srv.URL + "/own/" + domain + "/mail/config-v1.1.xml", srv.URL + "/wellknown/" + domain}
-		}}
+		},
+		PACCURL: func(domain string) string { return srv.URL + "/pacc/" + domain }}
 }
 
 // The domain's own file comes first; its placeholders are filled, its
@@ -173,7 +174,8 @@ func TestHTTPSOnly(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(configFor("plain.example"))) }))
 	t.Cleanup(srv.Close)
 	cfg := Config{Resolver: dnsServer(t), Client: srv.Client(), ISPDB: srv.URL + "/ispdb/", Timeout: time.Second,
-		AutoconfigURL: func(string, string) []string { return []string{srv.URL + "/own"} }}
+		AutoconfigURL: func(string, string) []string { return []string{srv.URL + "/own"} },
+		PACCURL:       func(string) string { return srv.URL + "/pacc" }}
 	res, err := Discover(context.Background(), cfg, "a@plain.example")
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(attempts(res), "is not HTTPS") {
 		t.Fatalf("%v\n%s", err, attempts(res))
@@ -223,7 +225,7 @@ func TestRedirectsAndPrivateAddresses(t *testing.T) {
 		if res == nil || len(res.Tried) == 0 {
 			t.Fatalf("%s: %+v", domain, res)
 		}
-		first := res.Tried[0]
+		first := res.Tried[1] // after PACC
 		if !strings.Contains(first.Source+" "+first.Result, want) {
 			t.Errorf("%s: %+v, want %q", domain, first, want)
 		}

@@ -1,7 +1,7 @@
 // Package lint checks mail files someone already has: client
 // configuration (Thunderbird autoconfig, Apple .mobileconfig, Outlook
 // autodiscover responses) and server configuration (dovecot.conf, Postfix
-// main.cf and master.cf, DNS zone files, fail2ban jails). It recognises a file by its
+// main.cf and master.cf, DNS zone files, fail2ban jails, PACC documents). It recognises a file by its
 // content and reports findings with the line, the rule, a severity, what
 // is wrong and the fix.
 //
@@ -69,10 +69,11 @@ const (
 	KindPostfixMaster = "postfix-master"
 	KindZone          = "zone"
 	KindFail2ban      = "fail2ban"
+	KindPACC          = "pacc"
 )
 
 // Kinds lists every kind of file lint reads.
-var Kinds = []string{KindAutoconfig, KindMobileconfig, KindAutodiscover, KindDovecot, KindPostfixMain, KindPostfixMaster, KindZone, KindFail2ban}
+var Kinds = []string{KindAutoconfig, KindMobileconfig, KindAutodiscover, KindDovecot, KindPostfixMain, KindPostfixMaster, KindZone, KindFail2ban, KindPACC}
 
 // Rule is one check, as rules.yaml describes it.
 type Rule struct {
@@ -160,7 +161,7 @@ func RuleByID(id string) (Rule, bool) {
 }
 
 // ErrUnknownKind is returned for a file lint does not recognise.
-var ErrUnknownKind = errors.New("not a file mailadvisor lint reads: want Thunderbird autoconfig, an Apple .mobileconfig, an autodiscover response, dovecot.conf, Postfix main.cf or master.cf, a DNS zone file, or a fail2ban jail file")
+var ErrUnknownKind = errors.New("not a file mailadvisor lint reads: want Thunderbird autoconfig, an Apple .mobileconfig, an autodiscover response, dovecot.conf, Postfix main.cf or master.cf, a DNS zone file, a fail2ban jail file, or a PACC document")
 
 // report collects one file's findings.
 type report struct {
@@ -207,6 +208,9 @@ type Options struct {
 	Dir fs.FS
 	// DirPath is Dir's path, to follow an absolute include inside it.
 	DirPath string
+	// PACCRecords are the TXT records of _ua-auto-config.<domain> a PACC
+	// document is checked against (v=UAAC1; a=sha256; d=...).
+	PACCRecords []string
 }
 
 // Lint recognises the file by its content and checks it; name is only
@@ -241,6 +245,8 @@ func LintWith(name string, data []byte, opts Options) (string, []Finding, error)
 		checkZone(r, data)
 	case KindFail2ban:
 		checkFail2ban(r, data)
+	case KindPACC:
+		checkPACC(r, data, opts)
 	}
 	// The file given first, then each included file, each by line.
 	sort.SliceStable(r.findings, func(i, j int) bool {
@@ -265,6 +271,11 @@ func Detect(data []byte) string {
 		return KindMobileconfig
 	case len(head) > 2 && head[0] == 0x30 && head[1]&0x80 != 0: // DER: a signed profile
 		return KindMobileconfig
+	case bytes.HasPrefix(head, []byte("{")):
+		if isPACC(head) {
+			return KindPACC
+		}
+		return ""
 	case bytes.HasPrefix(head, []byte("<")):
 		root := xmlRoot(head)
 		switch {

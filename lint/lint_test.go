@@ -33,7 +33,8 @@ func TestRulesFile(t *testing.T) {
 
 // Every rule has a file that triggers it and one that does not
 // (testdata/rules/ID.txtar: bad.EXT and good.EXT; good.EXT.base64 for a
-// binary file), and every case file names a rule.
+// binary file; NAME.record, the PACC records NAME is checked against), and
+// every case file names a rule.
 func TestEveryRuleHasCases(t *testing.T) {
 	files, err := filepath.Glob("testdata/rules/*.txtar")
 	if err != nil {
@@ -61,16 +62,28 @@ func TestEveryRuleHasCases(t *testing.T) {
 			t.Fatal(err)
 		}
 		var bad, good bool
+		// NAME.record holds the TXT records the PACC document NAME is
+		// checked against (Options.PACCRecords), one a line.
+		records := map[string][]string{}
+		for _, file := range ar.Files {
+			if target, ok := strings.CutSuffix(file.Name, ".record"); ok {
+				records[target] = strings.Split(strings.TrimSpace(string(file.Data)), "\n")
+			}
+		}
 		for _, file := range ar.Files {
 			data := file.Data
 			name := file.Name
+			if strings.HasSuffix(name, ".record") {
+				continue
+			}
+			opts := Options{PACCRecords: records[name]}
 			if strings.HasSuffix(name, ".base64") {
 				if data, err = base64.StdEncoding.DecodeString(strings.ReplaceAll(string(data), "\n", "")); err != nil {
 					t.Fatalf("%s: %s: %v", f, name, err)
 				}
 				name = strings.TrimSuffix(name, ".base64")
 			}
-			kind, findings, err := Lint(name, data)
+			kind, findings, err := LintWith(name, data, opts)
 			if err != nil {
 				t.Errorf("%s: %s: %v", id, name, err)
 				continue

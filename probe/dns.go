@@ -17,6 +17,8 @@ import (
 
 	"github.com/emersion/go-msgauth/dmarc"
 	"github.com/miekg/dns"
+
+	"github.com/mailadvisor/mailadvisor/profiles"
 )
 
 // resolver asks one DNS server, over UDP then TCP when truncated.
@@ -135,7 +137,7 @@ func probeDNS(ctx context.Context, cfg *Config) []Check {
 	d := cfg.Domain
 	// The MX records are asked once: three checks read them.
 	mx := lookupMX(ctx, r, d)
-	checks := make([]Check, 8)
+	checks := make([]Check, 9)
 	var wg sync.WaitGroup
 	run := func(i int, f func() Check) { wg.Go(func() { checks[i] = f() }) }
 	run(0, func() Check { return mxCheck(mx, d) })
@@ -146,6 +148,7 @@ func probeDNS(ctx context.Context, cfg *Config) []Check {
 	run(5, func() Check { return tlsRPTCheck(ctx, r, d) })
 	run(6, func() Check { return srvCheck(ctx, r, d) })
 	run(7, func() Check { return ptrCheck(ctx, r, mx) })
+	run(8, func() Check { return paccCheck(ctx, r, cfg) })
 	wg.Wait()
 	return checks
 }
@@ -566,6 +569,30 @@ func fetch(ctx context.Context, c *http.Client, method, url string, body ...stri
 		return "", fmt.Errorf("HTTP %s", resp.Status)
 	}
 	return string(data), nil
+}
+
+// paccCheck fetches the domain's PACC document (draft-ietf-mailmaint-pacc)
+// and checks it against the TXT record that pins it, as a client does:
+// a document without its record, or whose bytes the record does not
+// match, is ignored.
+func paccCheck(ctx context.Context, r *resolver, cfg *Config) Check {
+	d := cfg.Domain
+	records, _ := r.txt(ctx, "_ua-auto-config."+d)
+	records = withPrefix(records, "v=UAAC1")
+	u := "https://" + profiles.PACCHostPrefix + d + profiles.PACCPath
+	body, err := fetch(ctx, cfg.HTTPClient, http.MethodGet, u)
+	switch {
+	case err != nil && len(records) == 0:
+		return dnsCheck("pacc", Info, "no PACC document (draft-ietf-mailmaint-pacc) is published: clients use autoconfig, autodiscover or SRV")
+	case err != nil:
+		return dnsCheck("pacc", Fail, "_ua-auto-config.%s pins a document that %s does not serve: %v", d, u, err)
+	case len(records) == 0:
+		return dnsCheck("pacc", Warn, "%s is served, but _ua-auto-config.%s has no v=UAAC1 record: clients ignore the document", u, d)
+	}
+	if err := profiles.VerifyPACC([]byte(body), records); err != nil {
+		return dnsCheck("pacc", Fail, "%s: %v: clients ignore the document", u, err)
+	}
+	return dnsCheck("pacc", Pass, "%s matches its record at _ua-auto-config.%s", u, d)
 }
 
 // probeHTTP checks that mail apps can fetch their settings.

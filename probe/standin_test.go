@@ -33,8 +33,9 @@ import (
 const mailHost = "mail.example.test"
 
 // testCA makes a CA and a certificate it signs for mailHost, valid from
-// notBefore to notAfter; selfSigned makes the leaf sign itself instead.
-func testCert(t *testing.T, notBefore, notAfter time.Time, selfSigned bool) (tls.Certificate, *x509.CertPool) {
+// notBefore to notAfter (with moreNames beside the usual ones);
+// selfSigned makes the leaf sign itself instead.
+func testCert(t *testing.T, notBefore, notAfter time.Time, selfSigned bool, moreNames ...string) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -55,7 +56,7 @@ func testCert(t *testing.T, notBefore, notAfter time.Time, selfSigned bool) (tls
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: mailHost},
-		NotBefore: notBefore, NotAfter: notAfter, DNSNames: []string{mailHost, "mta-sts.example.test", "autoconfig.example.test", "autodiscover.example.test"},
+		NotBefore: notBefore, NotAfter: notAfter, DNSNames: append([]string{mailHost, "mta-sts.example.test", "autoconfig.example.test", "autodiscover.example.test"}, moreNames...),
 		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
 		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	parent, signer := ca, any(caKey)

@@ -21,6 +21,7 @@ type lintOptions struct {
 	failOn    string
 	listRules bool
 	baseline  string
+	pacc      []string
 }
 
 func newLintCmd(io streams) *cobra.Command {
@@ -31,7 +32,8 @@ func newLintCmd(io streams) *cobra.Command {
 		Long: `Check mail files someone already has, recognised by their content: a
 Thunderbird autoconfig file, an Apple .mobileconfig (signed or not), an
 Outlook autodiscover response, dovecot.conf, Postfix main.cf or master.cf,
-or a DNS zone file. Each finding gives the file and line, the rule, its
+a DNS zone file, a fail2ban jail file, or a PACC document
+(user-agent-configuration.json). Each finding gives the file and line, the rule, its
 severity (error, warning, info), what is wrong and the fix.
 
 The rules read the files as the clients' own parsers do (Thunderbird and
@@ -47,6 +49,10 @@ file lint recognises is checked; the others are counted, not refused.
 the findings that are new and lists those that are gone, and only new ones
 count for --fail-on.
 
+--pacc-record "v=UAAC1; a=sha256; d=..." (the TXT record of
+_ua-auto-config.DOMAIN, repeatable) is what a PACC document's SHA-256 is
+checked against, as clients check it: one changed byte and they ignore it.
+
 Exit status: 0 when no finding reaches --fail-on (error by default), 1 when
 one does, 2 when a file cannot be read or recognised (the other files are
 still checked).`,
@@ -54,6 +60,7 @@ still checked).`,
   mailadvisor lint /etc/dovecot/dovecot.conf /etc/postfix/main.cf /etc/postfix/master.cf
   mailadvisor lint --fail-on warning -o json example.com.zone | jq '.[].rule'
   mailadvisor lint --list-rules
+  mailadvisor lint --pacc-record "$(dig +short TXT _ua-auto-config.example.com)" user-agent-configuration.json
 
   # A hoster's tree of files, against last week's findings
   mailadvisor lint -o json /srv/mail-config > this-week.json
@@ -78,6 +85,7 @@ still checked).`,
 	addChoiceFlag(cmd, &opts.failOn, "fail-on", "", "severity", "error", fixed("error", "warning", "info"),
 		"exit 1 when a finding is at least this severe: error, warning or info")
 	cmd.Flags().BoolVar(&opts.listRules, "list-rules", false, "list the rules with their severity, why they matter and the fix")
+	cmd.Flags().StringArrayVar(&opts.pacc, "pacc-record", nil, "a TXT record of _ua-auto-config.DOMAIN (v=UAAC1; a=sha256; d=...) that PACC documents are checked against; repeatable")
 	cmd.Flags().StringVar(&opts.baseline, "baseline", "", "an earlier 'lint -o json' of the same files: mark new findings, list the fixed ones; only new ones count for --fail-on")
 	return cmd
 }
@@ -115,6 +123,7 @@ func runLint(opts *lintOptions, args []string) error {
 			continue
 		}
 		lopts, closeDir := includeDir(name)
+		lopts.PACCRecords = opts.pacc
 		_, findings, err := lint.LintWith(name, data, lopts)
 		closeDir()
 		if errors.Is(err, lint.ErrUnknownKind) && f.walked {

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -516,5 +518,70 @@ func TestServeTLSMetricsListenerAndWarnings(t *testing.T) {
 	(&serveOptions{io: streams{err: &w}}).warnCert(&soon, time.Now())
 	if !strings.Contains(w.String(), "--cert expired on") || !strings.Contains(w.String(), "--cert expires in 2 days") {
 		t.Errorf("certificate warnings:\n%s", w.String())
+	}
+}
+
+// PACC: the document serve answers on ua-auto-config. is byte for byte
+// what `profile pacc` writes for the same domain file, and its SHA-256 is
+// the digest of `profile pacc`'s record, of `profile srv`'s and of the zone
+// `server all` writes beside the serve-domain.yaml serve is given; lint
+// accepts the document against that record and refuses it with one byte
+// changed.
+func TestPACCDigestsAgree(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := runCLI(t, "server", "all", "--domain", "example.com", "--ipv4", "192.0.2.25", "--out", dir); code != 0 {
+		t.Fatalf("server all: exit %d: %s", code, stderr)
+	}
+	zone, err := os.ReadFile(filepath.Join(dir, "example.com.zone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "serve-domain.yaml")
+	opts := &serveOptions{io: streams{err: io.Discard}, domainFiles: []string{file}}
+	domains, _, err := opts.loadDomains(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serve.New(serve.Config{Domains: domains})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, httptest.NewRequest("GET", "https://ua-auto-config.example.com/.well-known/user-agent-configuration.json", nil))
+	if w.Code != 200 || w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("serve: %d %s: %s", w.Code, w.Header().Get("Content-Type"), w.Body)
+	}
+	body := w.Body.Bytes()
+	sum := sha256.Sum256(body)
+	digest := "v=UAAC1; a=sha256; d=" + base64.StdEncoding.EncodeToString(sum[:])
+	record := fmt.Sprintf("_ua-auto-config.example.com. 3600 IN TXT %q", digest)
+
+	profile, stderr, code := runCLI(t, "profile", "pacc", "--domain-file", file)
+	if code != 0 || profile != string(body) {
+		t.Errorf("profile pacc (exit %d) and serve differ:\n%s\n--- serve:\n%s", code, profile, body)
+	}
+	if !strings.Contains(stderr, record) {
+		t.Errorf("profile pacc's record is not the digest of serve's bytes (%s):\n%s", record, stderr)
+	}
+	if srvOut, _, _ := runCLI(t, "profile", "srv", "--domain-file", file); !strings.Contains(srvOut, record) {
+		t.Errorf("profile srv lacks %s:\n%s", record, srvOut)
+	}
+	if !strings.Contains(string(zone), `_ua-auto-config 3600 IN TXT "`+digest+`"`) || !strings.Contains(string(zone), "ua-auto-config 3600 IN CNAME mail.example.com.") {
+		t.Errorf("the zone does not pin serve's bytes (%s):\n%s", digest, zone)
+	}
+
+	doc := filepath.Join(dir, "user-agent-configuration.json")
+	if err := os.WriteFile(doc, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, code := runCLI(t, "lint", "--pacc-record", digest, doc); code != 0 {
+		t.Errorf("lint of serve's document against its record: exit %d\n%s%s", code, out, stderr)
+	}
+	changed := bytes.Replace(body, []byte("mail.example.com"), []byte("mail.example.con"), 1)
+	if err := os.WriteFile(doc, changed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, code := runCLI(t, "lint", "--pacc-record", digest, doc); code != 1 || !strings.Contains(out, "pacc-digest") {
+		t.Errorf("lint of a changed document: exit %d\n%s", code, out)
 	}
 }
