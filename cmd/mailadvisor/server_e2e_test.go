@@ -582,7 +582,7 @@ func (s *e2eServer) installCertificate(n int) {
 		s.t.Fatal(err)
 	}
 	// For every name the set publishes, as README's certbot line asks.
-	cert, key := integration.SelfSignedCert(s.t, local, e2eHost, "autoconfig."+e2eDomain, "autodiscover."+e2eDomain, "mta-sts."+e2eDomain)
+	cert, key := integration.SelfSignedCert(s.t, local, e2eHost, "autoconfig."+e2eDomain, "autodiscover."+e2eDomain, "mta-sts."+e2eDomain, "ua-auto-config."+e2eDomain)
 	archive := "/etc/letsencrypt/archive/" + e2eHost
 	s.run("mkdir", "-p", archive, e2eLive)
 	s.run("install", "-m", "0644", cert, fmt.Sprintf("%s/fullchain%d.pem", archive, n))
@@ -1074,11 +1074,29 @@ func (s *e2eServer) serveDNS() {
 		m := new(dns.Msg)
 		m.SetReply(r)
 		m.Authoritative = true
+		// As the recursive resolver a client asks: a name's CNAME, then the
+		// records of its target (autoconfig., autodiscover., mta-sts. and
+		// ua-auto-config. are CNAMEs of the mail host in the zone).
 		for _, q := range r.Question {
-			for _, rr := range records {
-				if strings.EqualFold(rr.Header().Name, q.Name) && (rr.Header().Rrtype == q.Qtype || q.Qtype == dns.TypeANY) {
-					m.Answer = append(m.Answer, rr)
+			name := q.Name
+			for range 8 {
+				var cname string
+				found := false
+				for _, rr := range records {
+					if !strings.EqualFold(rr.Header().Name, name) {
+						continue
+					}
+					switch {
+					case rr.Header().Rrtype == q.Qtype || q.Qtype == dns.TypeANY:
+						m.Answer, found = append(m.Answer, rr), true
+					case rr.Header().Rrtype == dns.TypeCNAME:
+						m.Answer, cname = append(m.Answer, rr), rr.(*dns.CNAME).Target
+					}
 				}
+				if found || cname == "" {
+					break
+				}
+				name = cname
 			}
 		}
 		if len(m.Answer) == 0 {
