@@ -7,16 +7,30 @@ import (
 	"github.com/mailadvisor/mailadvisor/internal/jxon"
 )
 
-// Thunderbird/Mozilla autoconfig, clientConfig version 1.1
-// (config-v1.1.xml), as Thunderbird desktop and Android parse it: exact
-// socketType and authentication words, no whitespace around values, no
-// <password> element ever.
+// Thunderbird/Mozilla autoconfig (config-v1.1.xml), clientConfig version
+// 1.2 (draft-ietf-mailmaint-autoconfig-06: "1.1 is a compatible previous
+// version", and no client rejects a file for its version) with its
+// CalDAV and CardDAV sections, or 1.1 exactly as before; as Thunderbird
+// desktop and Android parse it: exact socketType and authentication
+// words, no whitespace around values, no <password> element ever. Both
+// read emailProvider only, so the 1.2 sections change nothing for them.
 
 type clientConfig struct {
-	XMLName  xml.Name      `xml:"clientConfig"`
-	Version  string        `xml:"version,attr"`
-	Provider emailProvider `xml:"emailProvider"`
-	OAuth2   *oauth2XML    `xml:"oAuth2,omitempty"`
+	XMLName     xml.Name      `xml:"clientConfig"`
+	Version     string        `xml:"version,attr"`
+	Provider    emailProvider `xml:"emailProvider"`
+	AddressBook *davXML       `xml:"addressbook,omitempty"` // 1.2
+	Calendar    *davXML       `xml:"calendar,omitempty"`    // 1.2
+	OAuth2      *oauth2XML    `xml:"oAuth2,omitempty"`
+}
+
+// davXML is a URL-based server section of autoconfig 1.2
+// (draft-ietf-mailmaint-autoconfig-06), at clientConfig level.
+type davXML struct {
+	Type           string   `xml:"type,attr"`
+	URL            string   `xml:"url"`
+	Authentication []string `xml:"authentication"`
+	Username       string   `xml:"username"`
 }
 
 type emailProvider struct {
@@ -74,7 +88,11 @@ var (
 // per-domain plan uses the %EMAILADDRESS% / %EMAILLOCALPART% placeholders.
 func WriteAutoconfig(w io.Writer, p *Plan) error {
 	d := p.Domain
-	cc := clientConfig{Version: "1.1", Provider: emailProvider{
+	version := p.AutoconfigVersion
+	if version == "" {
+		version = Autoconfig12
+	}
+	cc := clientConfig{Version: version, Provider: emailProvider{
 		ID: d.Domains[0], Domains: d.Domains, DisplayName: d.DisplayName, DisplayShortName: d.ShortName,
 	}}
 	login := AutoconfigLogin(p)
@@ -94,6 +112,18 @@ func WriteAutoconfig(w io.Writer, p *Plan) error {
 	}
 	if d.DocumentationURL != "" {
 		cc.Provider.Documentation = &documentation{URL: d.DocumentationURL, Descr: descr{Lang: "en", Text: "Mail set-up instructions"}}
+	}
+	if version == Autoconfig12 {
+		auth := []string{"basic"}
+		if d.Authentication == AuthOAuth2 {
+			auth = []string{"OAuth2", "basic"} // a password fallback, as for mail
+		}
+		if dav, ok := davOf(d.CardDAVURL); ok {
+			cc.AddressBook = &davXML{Type: "carddav", URL: dav.URL, Authentication: auth, Username: login}
+		}
+		if dav, ok := davOf(d.CalDAVURL); ok {
+			cc.Calendar = &davXML{Type: "caldav", URL: dav.URL, Authentication: auth, Username: login}
+		}
 	}
 	if d.OAuth2 != nil {
 		cc.OAuth2 = &oauth2XML{Issuer: d.OAuth2.Issuer, Scope: d.OAuth2.Scope, AuthURL: d.OAuth2.AuthURL, TokenURL: d.OAuth2.TokenURL}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -51,6 +52,11 @@ type Domain struct {
 	Authentication   string   `yaml:"authentication" json:"authentication"`
 	OAuth2           *OAuth2  `yaml:"oauth2,omitempty" json:"oauth2,omitempty"`
 	DocumentationURL string   `yaml:"documentation_url,omitempty" json:"documentation_url,omitempty"`
+	// CalDAVURL and CardDAVURL are the calendar and address book servers
+	// (https URLs, RFC 4791 and RFC 6352), written into Apple profiles,
+	// autoconfig 1.2 and PACC; "" offers none.
+	CalDAVURL  string `yaml:"caldav_url,omitempty" json:"caldav_url,omitempty"`
+	CardDAVURL string `yaml:"carddav_url,omitempty" json:"carddav_url,omitempty"`
 	// LeaveOnServerDays is how long a POP3 server keeps mail after
 	// download; nil lets the caller decide (the advice, or 14 days).
 	LeaveOnServerDays *int `yaml:"leave_on_server_days,omitempty" json:"leave_on_server_days,omitempty"`
@@ -244,8 +250,11 @@ func (d *Domain) checkTexts() error {
 	if err := textcheck.Text("short_name", d.ShortName, 20); err != nil {
 		return err
 	}
-	if d.DocumentationURL != "" {
-		if err := checkHTTPSURL("documentation_url", d.DocumentationURL); err != nil {
+	for field, u := range map[string]string{"documentation_url": d.DocumentationURL, "caldav_url": d.CalDAVURL, "carddav_url": d.CardDAVURL} {
+		if u == "" {
+			continue
+		}
+		if err := checkHTTPSURL(field, u); err != nil {
 			return err
 		}
 	}
@@ -308,7 +317,33 @@ func checkHTTPSURL(field, s string) error {
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
 		return &FieldError{Field: field, Value: s, Allowed: "an absolute https:// URL"}
 	}
+	if _, err := textcheck.Hostname(field, u.Hostname()); err != nil {
+		return &FieldError{Field: field, Value: s, Allowed: "an https:// URL whose host is a host name"}
+	}
 	return nil
+}
+
+// davServer is a CalDAV or CardDAV URL as the formats split it: host,
+// port (443 unless the URL names one) and the URL itself.
+type davServer struct {
+	Host string
+	Port int
+	URL  string
+}
+
+func davOf(raw string) (davServer, bool) {
+	if raw == "" {
+		return davServer{}, false
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return davServer{}, false
+	}
+	port := 443
+	if p := u.Port(); p != "" {
+		port, _ = strconv.Atoi(p)
+	}
+	return davServer{Host: u.Hostname(), Port: port, URL: raw}, true
 }
 
 func (p Ports) check() error {

@@ -43,6 +43,7 @@ type formKey struct {
 	days              int // -1: not set
 	starttls          bool
 	displayName       bool
+	autoconfig        string // the autoconfig version
 }
 
 // Render writes format (autoconfig, autodiscover or mobileconfig, unsigned)
@@ -51,7 +52,7 @@ type formKey struct {
 // with opts.
 func (c *Forms) Render(w *bytes.Buffer, format string, p *Plan, opts Options) error {
 	key := formKey{domain: p.Domain.Domains[0], format: format, preferred: opts.Preferred, days: -1,
-		starttls: opts.AllowSTARTTLS, displayName: p.UserName != "" && format != formatAutoconfig}
+		starttls: opts.AllowSTARTTLS, displayName: p.UserName != "" && format != formatAutoconfig, autoconfig: p.AutoconfigVersion}
 	if opts.LeaveOnServerDays != nil {
 		key.days = *opts.LeaveOnServerDays
 	}
@@ -184,6 +185,8 @@ const (
 	slotDisplayName
 	slotTopUUID
 	slotMailUUID
+	slotCalDAVUUID
+	slotCardDAVUUID
 	slotName // slotName+i: the domain's domainNames[i]
 )
 
@@ -231,7 +234,8 @@ func newPrerendered(format string, d *Domain, opts Options, withDisplayName bool
 	// The account name is the address itself for an ASCII domain: one
 	// token then, rendered as the name (which equals it).
 	tokens := map[string]slot{probe.Full: slotAddress, p.AccountName(): slotAccountName, p.Username: slotUsername,
-		ProfileUUID(probe.Full, "Configuration"): slotTopUUID, ProfileUUID(probe.Full, "com.apple.mail.managed"): slotMailUUID}
+		ProfileUUID(probe.Full, "Configuration"): slotTopUUID, ProfileUUID(probe.Full, "com.apple.mail.managed"): slotMailUUID,
+		ProfileUUID(probe.Full, calDAVPayloadType): slotCalDAVUUID, ProfileUUID(probe.Full, cardDAVPayloadType): slotCardDAVUUID}
 	if name != "" {
 		tokens[name] = slotDisplayName
 	}
@@ -358,6 +362,10 @@ func (s *prerendered) render(w *bytes.Buffer, p *Plan) error {
 				mailUUID = ProfileUUID(account, "com.apple.mail.managed")
 			}
 			w.WriteString(mailUUID)
+		case slotCalDAVUUID:
+			w.WriteString(ProfileUUID(account, calDAVPayloadType))
+		case slotCardDAVUUID:
+			w.WriteString(ProfileUUID(account, cardDAVPayloadType))
 		default:
 			err = writeName(w, p.Domain, s.slots[i])
 		}

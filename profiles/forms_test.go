@@ -201,7 +201,7 @@ func TestFormsDropOneAtATime(t *testing.T) {
 		if err := c.Render(&b, formatAutoconfig, p, Options{}); err != nil {
 			t.Fatal(err)
 		}
-		keys = append(keys, formKey{domain: d.Domains[0], format: formatAutoconfig, days: -1})
+		keys = append(keys, formKey{domain: d.Domains[0], format: formatAutoconfig, days: -1, autoconfig: Autoconfig12})
 		if want := min(i+1, c.Limit); len(c.forms) != want {
 			t.Fatalf("after %d domains: %d entries, want %d", i+1, len(c.forms), want)
 		}

@@ -73,7 +73,7 @@ func checkAllParse(t *testing.T, p *Plan) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var prof profileXML
+	var prof profileRead
 	if _, err := plist.Unmarshal(data, &prof); err != nil || prof.PayloadContent[0].EmailAccountDescription != p.Domain.DisplayName {
 		t.Fatalf("mobileconfig round trip: %v %+v", err, prof)
 	}

@@ -29,14 +29,51 @@ import (
 // No password is ever embedded.
 
 type profileXML struct {
-	PayloadType        string        `plist:"PayloadType"`
-	PayloadVersion     int           `plist:"PayloadVersion"`
-	PayloadIdentifier  string        `plist:"PayloadIdentifier"`
-	PayloadUUID        string        `plist:"PayloadUUID"`
-	PayloadDisplayName string        `plist:"PayloadDisplayName"`
-	PayloadDescription string        `plist:"PayloadDescription"`
-	PayloadContent     []mailPayload `plist:"PayloadContent"`
+	PayloadType        string `plist:"PayloadType"`
+	PayloadVersion     int    `plist:"PayloadVersion"`
+	PayloadIdentifier  string `plist:"PayloadIdentifier"`
+	PayloadUUID        string `plist:"PayloadUUID"`
+	PayloadDisplayName string `plist:"PayloadDisplayName"`
+	PayloadDescription string `plist:"PayloadDescription"`
+	PayloadContent     []any  `plist:"PayloadContent"` // mailPayload, then calDAVPayload, cardDAVPayload
 }
+
+// calDAVPayload and cardDAVPayload are Apple's com.apple.caldav.account
+// and com.apple.carddav.account (apple/device-management): the host, its
+// port, SSL, the URL as principal URL, the login; never a password.
+type calDAVPayload struct {
+	PayloadType        string `plist:"PayloadType"`
+	PayloadVersion     int    `plist:"PayloadVersion"`
+	PayloadIdentifier  string `plist:"PayloadIdentifier"`
+	PayloadUUID        string `plist:"PayloadUUID"`
+	PayloadDisplayName string `plist:"PayloadDisplayName"`
+	Description        string `plist:"CalDAVAccountDescription"`
+	HostName           string `plist:"CalDAVHostName"`
+	Port               int    `plist:"CalDAVPort"`
+	PrincipalURL       string `plist:"CalDAVPrincipalURL"`
+	UseSSL             bool   `plist:"CalDAVUseSSL"`
+	Username           string `plist:"CalDAVUsername,omitempty"`
+}
+
+type cardDAVPayload struct {
+	PayloadType        string `plist:"PayloadType"`
+	PayloadVersion     int    `plist:"PayloadVersion"`
+	PayloadIdentifier  string `plist:"PayloadIdentifier"`
+	PayloadUUID        string `plist:"PayloadUUID"`
+	PayloadDisplayName string `plist:"PayloadDisplayName"`
+	Description        string `plist:"CardDAVAccountDescription"`
+	HostName           string `plist:"CardDAVHostName"`
+	Port               int    `plist:"CardDAVPort"`
+	PrincipalURL       string `plist:"CardDAVPrincipalURL"`
+	UseSSL             bool   `plist:"CardDAVUseSSL"`
+	Username           string `plist:"CardDAVUsername,omitempty"`
+}
+
+// Apple payload types of the calendar and address book accounts.
+const (
+	calDAVPayloadType  = "com.apple.caldav.account"
+	cardDAVPayloadType = "com.apple.carddav.account"
+)
 
 type mailPayload struct {
 	PayloadType                      string `plist:"PayloadType"`
@@ -144,7 +181,31 @@ func MobileconfigBytes(p *Plan) ([]byte, error) {
 		PayloadIdentifier: base, PayloadUUID: topUUID,
 		PayloadDisplayName: p.Domain.DisplayName + " mail",
 		PayloadDescription: "Sets up the mail account " + name + " with encrypted connections.",
-		PayloadContent:     []mailPayload{mp},
+		PayloadContent:     []any{mp},
+	}
+	username := ""
+	if p.Address != nil {
+		username = p.Username
+	}
+	if dav, ok := davOf(p.Domain.CalDAVURL); ok {
+		prof.PayloadContent = append(prof.PayloadContent, calDAVPayload{
+			PayloadType: calDAVPayloadType, PayloadVersion: 1, PayloadIdentifier: base + ".caldav",
+			PayloadUUID: ProfileUUID(account, calDAVPayloadType), PayloadDisplayName: "Calendar: " + name,
+			Description: p.Domain.DisplayName + " calendar", HostName: dav.Host, Port: dav.Port, PrincipalURL: dav.URL, UseSSL: true, Username: username})
+	}
+	if dav, ok := davOf(p.Domain.CardDAVURL); ok {
+		prof.PayloadContent = append(prof.PayloadContent, cardDAVPayload{
+			PayloadType: cardDAVPayloadType, PayloadVersion: 1, PayloadIdentifier: base + ".carddav",
+			PayloadUUID: ProfileUUID(account, cardDAVPayloadType), PayloadDisplayName: "Contacts: " + name,
+			Description: p.Domain.DisplayName + " contacts", HostName: dav.Host, Port: dav.Port, PrincipalURL: dav.URL, UseSSL: true, Username: username})
+	}
+	switch cal, card := p.Domain.CalDAVURL != "", p.Domain.CardDAVURL != ""; {
+	case cal && card:
+		prof.PayloadDescription = "Sets up the mail account " + name + ", its calendar and contacts with encrypted connections."
+	case cal:
+		prof.PayloadDescription = "Sets up the mail account " + name + " and its calendar with encrypted connections."
+	case card:
+		prof.PayloadDescription = "Sets up the mail account " + name + " and its contacts with encrypted connections."
 	}
 	data, err := plist.MarshalIndent(prof, plist.XMLFormat, "\t")
 	if err != nil {

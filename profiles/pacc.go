@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -61,13 +62,19 @@ type paccProvider struct {
 }
 
 type paccProtocols struct {
-	IMAP   *paccHost `json:"imap,omitempty"`
-	POP3   *paccHost `json:"pop3,omitempty"`
-	Submit *paccHost `json:"submit,omitempty"`
+	CalDAV  *paccURL  `json:"caldav,omitempty"`
+	CardDAV *paccURL  `json:"carddav,omitempty"`
+	IMAP    *paccHost `json:"imap,omitempty"`
+	POP3    *paccHost `json:"pop3,omitempty"`
+	Submit  *paccHost `json:"submit,omitempty"`
 }
 
 type paccHost struct {
 	Host string `json:"host"`
+}
+
+type paccURL struct {
+	URL string `json:"url"`
 }
 
 // PACC returns the plan's PACC document, and notes on what it leaves out
@@ -120,6 +127,27 @@ func PACC(p *Plan) (body []byte, notes []string, err error) {
 	}
 	if doc.Protocols.Submit == nil {
 		notes = append(notes, "no submission on 465: PACC clients will not be able to send")
+	}
+	// CalDAV and CardDAV by URL, which must name a WebDAV context path
+	// (as croessner/automx checks it) and no port: PACC implies 443.
+	for _, dav := range []struct {
+		field, raw string
+		to         **paccURL
+	}{{"caldav_url", d.CalDAVURL, &doc.Protocols.CalDAV}, {"carddav_url", d.CardDAVURL, &doc.Protocols.CardDAV}} {
+		if dav.raw == "" {
+			continue
+		}
+		u, err := url.Parse(dav.raw)
+		switch {
+		case err != nil:
+			continue
+		case u.Port() != "":
+			notes = append(notes, fmt.Sprintf("%s %s is left out: PACC URLs name no port", dav.field, dav.raw))
+		case u.Path == "" || u.Path == "/":
+			notes = append(notes, fmt.Sprintf("%s %s is left out: PACC needs the WebDAV context path, not the server's root", dav.field, dav.raw))
+		default:
+			*dav.to = &paccURL{URL: dav.raw}
+		}
 	}
 	if d.OAuth2 != nil {
 		issuer := d.OAuth2.Issuer

@@ -40,7 +40,20 @@ type Options struct {
 	// AllowInsecure also lists cleartext endpoints, last, with an
 	// encrypted-password method only. Callers must warn the user.
 	AllowInsecure bool
+	// AutoconfigVersion is the clientConfig version written: "1.2"
+	// (draft-ietf-mailmaint-autoconfig-06, the default: "" means it),
+	// with its CalDAV and CardDAV sections, or "1.1" exactly as before.
+	AutoconfigVersion string
 }
+
+// Autoconfig versions.
+const (
+	Autoconfig11 = "1.1"
+	Autoconfig12 = "1.2"
+)
+
+// AutoconfigVersions are the versions WriteAutoconfig writes.
+var AutoconfigVersions = []string{Autoconfig12, Autoconfig11}
 
 // Endpoint is one server a client may use, in order of preference.
 type Endpoint struct {
@@ -67,6 +80,7 @@ type Plan struct {
 	// LeaveOnServerDays is how long a POP3 server keeps mail (0: delete).
 	LeaveOnServerDays int
 	Preferred         string
+	AutoconfigVersion string // "1.2" or "1.1"
 }
 
 // NewPlan orders the endpoints of d for addr (nil for a per-domain plan).
@@ -75,7 +89,14 @@ func NewPlan(d *Domain, addr *Address, opts Options) (*Plan, error) {
 		return nil, &FieldError{Field: "email", Value: addr.Full, Allowed: "an address at " + strings.Join(d.Domains, " or ") +
 			" (the domain described: its servers are not another domain's)"}
 	}
-	p := &Plan{Domain: d, Address: addr, Preferred: opts.Preferred}
+	p := &Plan{Domain: d, Address: addr, Preferred: opts.Preferred, AutoconfigVersion: opts.AutoconfigVersion}
+	switch p.AutoconfigVersion {
+	case "":
+		p.AutoconfigVersion = Autoconfig12
+	case Autoconfig11, Autoconfig12:
+	default:
+		return nil, &FieldError{Field: "autoconfig-version", Value: opts.AutoconfigVersion, Allowed: strings.Join(AutoconfigVersions, " or ")}
+	}
 	if p.Preferred == "" {
 		p.Preferred = IMAP
 		if !d.Offers(IMAP) {

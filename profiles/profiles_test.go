@@ -130,7 +130,7 @@ func TestAutoconfigParsesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	pr := cc.Provider
-	if cc.Version != "1.1" || pr.ID != "example.com" || !reflect.DeepEqual(pr.Domains, []string{"example.com", "example.org"}) ||
+	if cc.Version != Autoconfig12 || pr.ID != "example.com" || !reflect.DeepEqual(pr.Domains, []string{"example.com", "example.org"}) ||
 		pr.DisplayName != `Müller & Söhne <IT> "Büro"` || pr.DisplayShortName != "M&S" {
 		t.Errorf("provider = %+v", pr)
 	}
@@ -177,7 +177,7 @@ func TestMobileconfigParsesBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var prof profileXML
+	var prof profileRead
 	if _, err := plist.Unmarshal(data, &prof); err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestMobileconfigParsesBack(t *testing.T) {
 		t.Error("profile embeds a password")
 	}
 	other, _ := MobileconfigBytes(examplePlan(t, "bob@example.com", Options{}))
-	var otherProf profileXML
+	var otherProf profileRead
 	_, _ = plist.Unmarshal(other, &otherProf)
 	if otherProf.PayloadUUID == prof.PayloadUUID {
 		t.Error("two accounts share a PayloadUUID")
@@ -311,7 +311,7 @@ func TestFormatsAgree(t *testing.T) {
 		first := cc.Provider.Incoming[0]
 
 		data, _ := MobileconfigBytes(p)
-		var prof profileXML
+		var prof profileRead
 		_, _ = plist.Unmarshal(data, &prof)
 		mp := prof.PayloadContent[0]
 
@@ -359,4 +359,16 @@ func TestProfileUUIDIsUUIDv5(t *testing.T) {
 			}
 		}
 	}
+}
+
+// profileRead is a profile as the tests read it back: the mail payload
+// first, the CalDAV and CardDAV ones after it (their mail fields empty).
+type profileRead struct {
+	PayloadType        string        `plist:"PayloadType"`
+	PayloadVersion     int           `plist:"PayloadVersion"`
+	PayloadIdentifier  string        `plist:"PayloadIdentifier"`
+	PayloadUUID        string        `plist:"PayloadUUID"`
+	PayloadDisplayName string        `plist:"PayloadDisplayName"`
+	PayloadDescription string        `plist:"PayloadDescription"`
+	PayloadContent     []mailPayload `plist:"PayloadContent"`
 }

@@ -84,7 +84,7 @@ func TestEndpoints(t *testing.T) {
 		{"autoconfig", "GET", "/mail/config-v1.1.xml?emailaddress=alice@example.com", "", nil, 200, typeXML,
 			[]string{"<hostname>imap.example.com</hostname>", "<socketType>SSL</socketType>"}},
 		{"autoconfig well-known", "GET", "/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=alice@example.org", "", nil, 200, typeXML,
-			[]string{"<clientConfig version=\"1.1\">"}},
+			[]string{"<clientConfig version=\"1.2\">"}},
 		{"autoconfig by host name", "GET", "/mail/config-v1.1.xml", "", []string{"Host", "autoconfig.example.com"}, 200, typeXML,
 			[]string{"%EMAILADDRESS%"}},
 		{"autoconfig unknown domain", "GET", "/mail/config-v1.1.xml?emailaddress=alice@example.net", "", nil, 404, "text/plain; charset=utf-8",

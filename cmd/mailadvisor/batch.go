@@ -226,7 +226,7 @@ func (opts *batchOptions) interruptedWords() string {
 func (opts *batchOptions) config(ctx context.Context) (*batch.Config, error) {
 	p := &opts.profile
 	cfg := &batch.Config{Formats: opts.formats, Workers: opts.workers, Explain: explainRow,
-		Options: profiles.Options{Preferred: p.protocol, AllowSTARTTLS: p.starttls}}
+		Options: profiles.Options{Preferred: p.protocol, AllowSTARTTLS: p.starttls, AutoconfigVersion: p.acVersion}}
 	var err error
 	if p.domain != "" || p.domainFile != "" {
 		if cfg.Domain, err = p.domainDescription(); err != nil {

@@ -43,6 +43,7 @@ type profileOptions struct {
 	scenario   string
 	preset     string
 	starttls   bool
+	acVersion  string // --autoconfig-version
 	insecure   bool
 	signCert   string
 	signKey    string
@@ -142,6 +143,8 @@ func (opts *profileOptions) addChoiceFlags(cmd *cobra.Command) {
 	f.StringVar(&opts.scenario, "scenario", "", "scenario file: the advisor's recommendation decides the protocol and POP3 days")
 	addPresetFlag(cmd, &opts.preset, "named scenario whose advice decides the protocol")
 	f.BoolVar(&opts.starttls, "allow-starttls", false, "also list IMAP 143 and POP3 110 with STARTTLS, after implicit TLS")
+	addChoiceFlag(cmd, &opts.acVersion, "autoconfig-version", "", "version", profiles.Autoconfig12, fixed(profiles.AutoconfigVersions...),
+		"autoconfig clientConfig version: 1.2 (draft-ietf-mailmaint-autoconfig-06, with CalDAV and CardDAV) or 1.1, exactly as old deployments serve it")
 	f.StringVar(&opts.signCert, "sign-cert", "", "mobileconfig: sign with this certificate (PEM)")
 	f.StringVar(&opts.signKey, "sign-key", "", "mobileconfig: private key of --sign-cert (PEM)")
 	f.StringVar(&opts.signChain, "sign-chain", "", "mobileconfig: intermediate certificates to include (PEM)")
@@ -277,7 +280,7 @@ func (opts *profileOptions) plan() (*profiles.Plan, error) {
 		}
 		addr = &a
 	}
-	popts := profiles.Options{Preferred: opts.protocol, AllowSTARTTLS: opts.starttls, AllowInsecure: opts.insecure}
+	popts := profiles.Options{Preferred: opts.protocol, AllowSTARTTLS: opts.starttls, AllowInsecure: opts.insecure, AutoconfigVersion: opts.acVersion}
 	if opts.scenario != "" || opts.preset != "" {
 		if popts.Preferred, popts.LeaveOnServerDays, err = opts.advice(); err != nil {
 			return nil, err

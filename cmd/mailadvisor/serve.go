@@ -52,6 +52,7 @@ type serveOptions struct {
 	signKey         string
 	signChain       string
 	starttls        bool
+	acVersion       string // --autoconfig-version
 	publicURL       string
 	mtaSTS          string
 	rate            float64
@@ -139,6 +140,8 @@ and renews it; or a TLS proxy in front).`,
 	f.StringVar(&opts.signKey, "sign-key", "", "the signing certificate's private key (PEM)")
 	f.StringVar(&opts.signChain, "sign-chain", "", "intermediate certificates to include in signatures (PEM)")
 	f.BoolVar(&opts.starttls, "allow-starttls", false, "also list IMAP on 143 and POP3 on 110 with STARTTLS, after the implicit-TLS ports")
+	addChoiceFlag(cmd, &opts.acVersion, "autoconfig-version", "", "version", profiles.Autoconfig12, fixed(profiles.AutoconfigVersions...),
+		"autoconfig clientConfig version served: 1.2 (with CalDAV and CardDAV) or 1.1, exactly as old deployments serve it")
 	f.StringVar(&opts.publicURL, "public-url", "", "scheme and host the server is reached at, for links and QR codes (default: each request's)")
 	addChoiceFlag(cmd, &opts.mtaSTS, "mta-sts", "", "mode", serve.MTASTSNone, fixed(serve.MTASTSEnforce, serve.MTASTSTesting, serve.MTASTSNone),
 		"MTA-STS policy mode served: enforce, testing or none (match 'server dns --mta-sts')")
@@ -392,7 +395,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	}
 	srv, err := serve.New(serve.Config{
 		MetricsElsewhere: opts.metricsListen != "", MetricsPerDomain: opts.metricsDomains,
-		Domains: domains, Options: profiles.Options{AllowSTARTTLS: opts.starttls}, Signer: signer,
+		Domains: domains, Options: profiles.Options{AllowSTARTTLS: opts.starttls, AutoconfigVersion: opts.acVersion}, Signer: signer,
 		PublicURL: opts.publicURL, MTASTSMode: opts.mtaSTS, Rate: opts.rate, Burst: opts.burst, Logger: logger, AccessLog: accessLog,
 		TrustedProxies: opts.trustedProxies, RateMemory: int64(opts.rateMemoryMB) << 20,
 	})

@@ -22,6 +22,7 @@ import (
 	"github.com/smallstep/pkcs7"
 
 	"github.com/mailadvisor/mailadvisor/internal/integration"
+	"github.com/mailadvisor/mailadvisor/profiles"
 	"github.com/mailadvisor/mailadvisor/serve"
 )
 
@@ -81,6 +82,17 @@ func TestServeAnswersWhatProfileWrites(t *testing.T) {
 		if w.Code != 200 || w.Body.String() != want {
 			t.Errorf("%s: serve (%d) and profile differ:\n%s\n--- profile:\n%s", c.comment, w.Code, w.Body, want)
 		}
+	}
+	// serve --autoconfig-version 1.1 answers what profile writes with it.
+	srv11, err := serve.New(serve.Config{Domains: domains, Options: profiles.Options{AutoconfigVersion: profiles.Autoconfig11}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := runCLI(t, "profile", "autoconfig", "--email", "bob@example.com", "--autoconfig-version", "1.1", "--domain-file", file)
+	w := httptest.NewRecorder()
+	srv11.ServeHTTP(w, httptest.NewRequest("GET", "/mail/config-v1.1.xml?emailaddress=bob%40example.com", nil))
+	if w.Body.String() != want || !strings.Contains(want, `version="1.1"`) {
+		t.Errorf("autoconfig 1.1: serve and profile differ:\n%s\n--- profile:\n%s", w.Body, want)
 	}
 }
 
