@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
 
 	"github.com/mailadvisor/mailadvisor/internal/jxon"
@@ -87,6 +88,9 @@ var (
 // WriteAutoconfig writes the plan as a Thunderbird autoconfig file. A
 // per-domain plan uses the %EMAILADDRESS% / %EMAILLOCALPART% placeholders.
 func WriteAutoconfig(w io.Writer, p *Plan) error {
+	if err := LoginError(p, formatAutoconfig); err != nil {
+		return err
+	}
 	d := p.Domain
 	version := p.AutoconfigVersion
 	if version == "" {
@@ -154,6 +158,43 @@ func AutoconfigLogin(p *Plan) string {
 		return "%EMAILLOCALPART%"
 	}
 	return p.Username
+}
+
+// LoginError is the one login rule of the files Thunderbird desktop reads
+// (autoconfig and autodiscover), in profile, batch and serve alike: a
+// login that is the address or its local part is written as autoconfig's
+// placeholder, which Thunderbird keeps; a literal login it would change
+// (its JXON turns text that looks like a number or a boolean into one:
+// 0042 reads 42, TRUE true, 0x10 0) is refused, since the account would
+// log in as someone else or not at all. An address is never changed (it
+// has an @). nil for other formats and for a per-domain plan.
+func LoginError(p *Plan, format string) error {
+	if p.Address == nil {
+		return nil
+	}
+	var login string
+	switch format {
+	case formatAutoconfig:
+		login = AutoconfigLogin(p)
+	case formatAutodiscover:
+		login = p.Username
+	default:
+		return nil
+	}
+	reads, changed, dropped := ThunderbirdLogin(login)
+	if !changed {
+		return nil
+	}
+	what := fmt.Sprintf("Thunderbird reads %q as %s in %s", login, reads, format)
+	if dropped && format == formatAutodiscover {
+		what += " and drops every server of the file"
+	}
+	alt := "the address or its local part, which autoconfig writes as a placeholder Thunderbird keeps"
+	if format == formatAutodiscover {
+		alt = "the address (autodiscover has no placeholder), or leave autodiscover out"
+	}
+	return &FieldError{Field: "username", Value: login,
+		Allowed: "a login Thunderbird keeps as written (" + what + ", turning text that looks like a number or a boolean into one): " + alt}
 }
 
 // ThunderbirdLogin is what Thunderbird desktop reads for a literal login

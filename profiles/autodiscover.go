@@ -58,6 +58,9 @@ var autodiscoverEncryption = map[string]string{SecurityTLS: "SSL", SecuritySTART
 // for one address; User/DisplayName is the person's name (Plan.UserName),
 // as Microsoft defines it, and is left out without one.
 func WriteAutodiscover(w io.Writer, p *Plan) error {
+	if err := LoginError(p, formatAutodiscover); err != nil {
+		return err
+	}
 	if err := p.requireAddress("autodiscover"); err != nil {
 		return err
 	}

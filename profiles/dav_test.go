@@ -95,7 +95,7 @@ func TestDAV(t *testing.T) {
 	for _, opts := range []Options{{}, {AutoconfigVersion: Autoconfig11}, {Preferred: POP3, AllowSTARTTLS: true}} {
 		for _, email := range []string{"alice@example.com", "o'neil+tag@example.org"} {
 			checkPrerendered(t, d, opts, email, "", "Alice & Bob")
-			checkPrerendered(t, d, opts, email, "0042", "")
+			checkPrerendered(t, d, opts, email, "alice.login", "")
 		}
 	}
 }

@@ -51,6 +51,9 @@ type formKey struct {
 // WriteAutodiscover and WriteMobileconfig write; p must have been planned
 // with opts.
 func (c *Forms) Render(w *bytes.Buffer, format string, p *Plan, opts Options) error {
+	if err := LoginError(p, format); err != nil {
+		return err
+	}
 	key := formKey{domain: p.Domain.Domains[0], format: format, preferred: opts.Preferred, days: -1,
 		starttls: opts.AllowSTARTTLS, displayName: p.UserName != "" && format != formatAutoconfig, autoconfig: p.AutoconfigVersion}
 	if opts.LeaveOnServerDays != nil {

@@ -180,7 +180,17 @@ func (s *Server) writeProfile(w *recorder, contentType, format string, d *profil
 	if err == nil && format == "mobileconfig" && st.signer != nil {
 		data, err = st.signer.Sign(data)
 	}
-	if err != nil {
+	var field *profiles.FieldError
+	switch {
+	case errors.As(err, &field) && format == "autodiscover":
+		// A login Thunderbird would change (profiles.LoginError): the
+		// schema's error, which Outlook reads, as for a bad request.
+		poxError(w, 600, "Invalid Request", field.Error())
+		return
+	case errors.As(err, &field):
+		badRequest(w, err)
+		return
+	case err != nil:
 		renderFailed(w, err)
 		return
 	}

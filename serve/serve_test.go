@@ -634,3 +634,28 @@ func TestFormPageRenderedOnce(t *testing.T) {
 		}
 	}
 }
+
+// The one login rule of profiles.LoginError on the server: for a domain
+// whose login is the local part, 0042@ gets autoconfig's placeholder, and
+// autodiscover, which has none and whose LoginName Thunderbird would read
+// as 42, the schema's error (600) instead of a file that logs in as
+// someone else; the Apple profile, which Thunderbird does not read, is
+// served.
+func TestServeLoginRule(t *testing.T) {
+	d := &profiles.Domain{Domains: []string{"example.com"}, Username: profiles.UsernameLocalPart,
+		Hosts: profiles.Hosts{IMAP: "imap.example.com", POP3: "pop.example.com", SMTP: "smtp.example.com"}}
+	if err := d.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, Config{Domains: []*profiles.Domain{d}})
+	if w := do(t, s, "GET", "/mail/config-v1.1.xml?emailaddress=0042%40example.com", ""); w.Code != 200 || !strings.Contains(w.Body.String(), "<username>%EMAILLOCALPART%</username>") {
+		t.Errorf("autoconfig: %d\n%s", w.Code, w.Body)
+	}
+	w := do(t, s, "POST", "/autodiscover/autodiscover.xml", poxRequest("0042@example.com"))
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "<ErrorCode>600</ErrorCode>") || strings.Contains(w.Body.String(), "<LoginName>") {
+		t.Errorf("autodiscover: %d\n%s", w.Code, w.Body)
+	}
+	if w := do(t, s, "GET", "/mobileconfig?emailaddress=0042%40example.com", ""); w.Code != 200 {
+		t.Errorf("mobileconfig: %d\n%s", w.Code, w.Body)
+	}
+}

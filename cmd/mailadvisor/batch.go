@@ -461,9 +461,6 @@ func printSummary(w io.Writer, s batch.Summary, failed bool) {
 	}
 	fmt.Fprintf(w, "mailadvisor: batch %s: %d rows read, %d written, %d rejected in %.2fs (%.0f rows/s)\n",
 		state, s.Read, s.Written, s.Rejected, s.Elapsed.Seconds(), s.Rate())
-	if s.Warned > 0 {
-		fmt.Fprintf(w, "mailadvisor: warning: %d written rows have a login that Thunderbird changes (it turns text that looks like a number or a boolean into one: 0123 becomes 123); --report FILE names them\n", s.Warned)
-	}
 }
 
 // maxWorkers bounds --workers: past the cores, more goroutines only help

@@ -173,7 +173,7 @@ func runProfile(_ context.Context, opts *profileOptions) error {
 		}
 		signer = &s
 	}
-	warnLogin(opts.io.err, plan, format)
+	warnClients(opts.io.err, plan, format)
 	w, finish, err := openOutput(opts.io, opts.out, opts.force)
 	if err != nil {
 		return err
@@ -450,35 +450,11 @@ func adviseOn(preset, file string, std streams) (*advisor.Result, error) {
 	return a.Advise(s, advisor.Options{})
 }
 
-// loginWarning says what Thunderbird desktop does to a literal login in a
-// file of format ("" when nothing): it turns text that looks like a number
-// or a boolean into one, and refuses an autodiscover server whose
-// LoginName becomes 0 or false.
-func loginWarning(login, format string) string {
-	reads, changed, dropped := profiles.ThunderbirdLogin(login)
-	switch {
-	case dropped && format == "autodiscover":
-		return fmt.Sprintf("Thunderbird reads the login %q as %s and then drops every server of the autodiscover file: use a login that is not a number", login, reads)
-	case changed:
-		return fmt.Sprintf("Thunderbird reads the login %q as %q (it turns text that looks like a number or a boolean into one): check the account after set-up", login, reads)
-	}
-	return ""
-}
-
-// warnLogin warns of what a client would misread in the file: a literal
-// login Thunderbird changes (0123 becomes 123; the autoconfig writes a
-// placeholder where it can), and a challenge-response method autodiscover
-// cannot express.
-func warnLogin(w io.Writer, plan *profiles.Plan, format string) {
-	login := plan.Username
-	if format == "autoconfig" {
-		login = profiles.AutoconfigLogin(plan)
-	}
-	if plan.Address != nil && (format == "autoconfig" || format == "autodiscover") {
-		if msg := loginWarning(login, format); msg != "" {
-			fmt.Fprintf(w, "mailadvisor: warning: %s\n", msg)
-		}
-	}
+// warnClients warns of what a client would misread in the file: a POP3-only
+// autoconfig Thunderbird for Android rejects, and a challenge-response
+// method autodiscover cannot express (a login Thunderbird would change is
+// refused by the writers: profiles.LoginError).
+func warnClients(w io.Writer, plan *profiles.Plan, format string) {
 	if format == "autoconfig" && !slices.ContainsFunc(plan.Incoming, func(e profiles.Endpoint) bool { return e.Protocol == profiles.IMAP }) {
 		fmt.Fprintln(w, "mailadvisor: warning: no IMAP server in the autoconfig file: Thunderbird for Android reads IMAP only and rejects the whole file (desktop Thunderbird reads the POP3 entries); add imap to --services for it")
 	}

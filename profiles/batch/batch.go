@@ -142,14 +142,11 @@ type Result struct {
 	Status  string   `json:"status"`
 	Files   []string `json:"files,omitempty"`
 	Error   string   `json:"error,omitempty"`
-	// Warning is something a client would misread in a written row.
-	Warning string `json:"warning,omitempty"`
 }
 
 // Summary says how the run went.
 type Summary struct {
 	Read, Written, Rejected int
-	Warned                  int // written rows with a warning
 	Elapsed                 time.Duration
 	Interrupted             bool
 }
@@ -168,8 +165,7 @@ type job struct {
 	addr    profiles.Address // parsed and not seen before, when err is nil
 	err     error
 	files   []File
-	written bool   // a concurrent sink already has the files
-	warning string // what a client would misread
+	written bool // a concurrent sink already has the files
 	done    chan struct{}
 }
 
@@ -323,9 +319,6 @@ func collect(order <-chan *job, sink Sink, concurrent bool, explain func(error) 
 				res.Files = append(res.Files, f.Name)
 			}
 			sum.Written++
-			if res.Warning = j.warning; res.Warning != "" {
-				sum.Warned++
-			}
 		}
 		if err := report(res); err != nil {
 			failed = &OutputError{Err: fmt.Errorf("report: %w", err)}
@@ -366,14 +359,8 @@ func generate(cfg Config, forms *profiles.Forms, domains *domainCache, j *job) {
 		j.err = err
 		return
 	}
-	if login := profiles.AutoconfigLogin(plan); !slices.Equal(cfg.Formats, []string{"sheet"}) {
-		if reads, changed, _ := profiles.ThunderbirdLogin(login); changed {
-			j.warning = fmt.Sprintf("Thunderbird reads the login %q as %q (it turns text that looks like a number or a boolean into one)", login, reads)
-		}
-		if _, _, dropped := profiles.ThunderbirdLogin(plan.Username); dropped && slices.Contains(cfg.Formats, "autodiscover") {
-			j.warning = fmt.Sprintf("Thunderbird reads the login %q as a false value and drops every server of the autodiscover file", plan.Username)
-		}
-	}
+	// A login Thunderbird would change is refused by the autoconfig and
+	// autodiscover writers (profiles.LoginError), row by row.
 	for _, format := range cfg.Formats {
 		f, err := render(cfg, forms, opts, format, plan, j.row)
 		if err != nil {
