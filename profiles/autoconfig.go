@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/mailadvisor/mailadvisor/internal/jxon"
 )
@@ -148,9 +149,18 @@ func autoconfServerOf(e Endpoint, user string) autoconfServer {
 // Thunderbird fills in (%EMAILADDRESS%, %EMAILLOCALPART%), because its
 // JXON reader turns element text that looks like a number into a number
 // (a literal 0123 becomes 123), while placeholders are replaced after.
+//
+// For an international domain the address is written as itself, in
+// ASCII: clients fill %EMAILADDRESS% with the address as the user typed
+// it, the Unicode form (Thunderbird for Android logs in as
+// alice@bücher.de), while the server, the sheet, the Apple profile and
+// autodiscover all say alice@xn--bcher-kva.de; an address has an @, so
+// Thunderbird keeps it as written.
 func AutoconfigLogin(p *Plan) string {
 	switch {
 	case p.Address == nil:
+		return p.Username
+	case p.Username == p.Address.Full && isIDN(p.Address.Domain):
 		return p.Username
 	case p.Username == p.Address.Full:
 		return "%EMAILADDRESS%"
@@ -195,6 +205,17 @@ func LoginError(p *Plan, format string) error {
 	}
 	return &FieldError{Field: "username", Value: login,
 		Allowed: "a login Thunderbird keeps as written (" + what + ", turning text that looks like a number or a boolean into one): " + alt}
+}
+
+// isIDN reports whether an ASCII domain has an A-label (an international
+// name in its xn-- form).
+func isIDN(domain string) bool {
+	for _, label := range strings.Split(domain, ".") {
+		if len(label) > 4 && strings.EqualFold(label[:4], "xn--") {
+			return true
+		}
+	}
+	return false
 }
 
 // ThunderbirdLogin is what Thunderbird desktop reads for a literal login
