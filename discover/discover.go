@@ -67,6 +67,9 @@ type Server struct {
 	Port     int    `json:"port"`
 	Security string `json:"security"` // tls, starttls (cleartext entries are dropped)
 	Username string `json:"username,omitempty"`
+	// UsernameTemplate is the username as the provider's file writes it,
+	// its placeholders not filled (%EMAILLOCALPART%.%EMAILDOMAIN%).
+	UsernameTemplate string `json:"username_template,omitempty"`
 	// Auth are the login methods the provider lists, in its order
 	// (password-cleartext, password-encrypted, OAuth2...).
 	Auth []string `json:"auth,omitempty"`
@@ -354,7 +357,13 @@ func parseAutoconfig(data []byte, local, domain, email string) ([]Server, *OAuth
 	}
 	fill := strings.NewReplacer("%EMAILADDRESS%", email, "%EMAILLOCALPART%", local, "%EMAILDOMAIN%", domain).Replace
 	var out []Server
-	for _, s := range append(append([]server{}, cc.Provider.Incoming...), cc.Provider.Outgoing...) {
+	for i, s := range append(append([]server{}, cc.Provider.Incoming...), cc.Provider.Outgoing...) {
+		// Mail servers only, where Thunderbird reads them: IMAP or POP3
+		// incoming, SMTP outgoing (not exchange, ews, owa or graph).
+		typ := strings.ToLower(strings.TrimSpace(s.Type))
+		if incoming := i < len(cc.Provider.Incoming); incoming && typ != "imap" && typ != "pop3" || !incoming && typ != "smtp" {
+			continue
+		}
 		sec, ok := securityOf[strings.TrimSpace(s.SocketType)]
 		host := strings.TrimSpace(s.Hostname)
 		if !ok || host == "" || s.Port < 1 || s.Port > 65535 {
@@ -366,8 +375,8 @@ func parseAutoconfig(data []byte, local, domain, email string) ([]Server, *OAuth
 				auth = append(auth, a)
 			}
 		}
-		out = append(out, Server{Protocol: strings.ToLower(s.Type), Host: fill(host), Port: s.Port, Security: sec,
-			Username: fill(strings.TrimSpace(s.Username)), Auth: auth})
+		out = append(out, Server{Protocol: typ, Host: fill(host), Port: s.Port, Security: sec,
+			Username: fill(strings.TrimSpace(s.Username)), UsernameTemplate: strings.TrimSpace(s.Username), Auth: auth})
 	}
 	if o := cc.OAuth2; o != nil {
 		o.Issuer, o.Scope, o.AuthURL, o.TokenURL = strings.TrimSpace(o.Issuer), strings.TrimSpace(o.Scope), strings.TrimSpace(o.AuthURL), strings.TrimSpace(o.TokenURL)

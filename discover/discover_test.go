@@ -85,7 +85,7 @@ func TestOwnAutoconfigFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.HasSuffix(res.Source, "/own/example.com/mail/config-v1.1.xml") || len(res.Servers) != 2 ||
-		!reflect.DeepEqual(res.Servers[0], Server{Protocol: "imap", Host: "imap.example.com", Port: 993, Security: "tls", Username: "alice@example.com",
+		!reflect.DeepEqual(res.Servers[0], Server{Protocol: "imap", Host: "imap.example.com", Port: 993, Security: "tls", Username: "alice@example.com", UsernameTemplate: "%EMAILADDRESS%",
 			Auth: []string{"password-cleartext"}}) {
 		t.Errorf("result %+v", res)
 	}

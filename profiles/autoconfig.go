@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/mailadvisor/mailadvisor/internal/jxon"
@@ -102,7 +103,7 @@ func WriteAutoconfig(w io.Writer, p *Plan) error {
 	}}
 	login := AutoconfigLogin(p)
 	for _, e := range encrypted(p.Incoming) {
-		s := autoconfServerOf(e, login)
+		s := autoconfServerOf(e, autoconfigServerLogin(p, e))
 		if e.Protocol == POP3 {
 			s.POP3 = &pop3XML{LeaveMessagesOnServer: p.LeaveOnServerDays > 0}
 			if p.LeaveOnServerDays > 0 {
@@ -113,7 +114,7 @@ func WriteAutoconfig(w io.Writer, p *Plan) error {
 		cc.Provider.Incoming = append(cc.Provider.Incoming, s)
 	}
 	for _, e := range encrypted(p.Outgoing) {
-		cc.Provider.Outgoing = append(cc.Provider.Outgoing, autoconfServerOf(e, login))
+		cc.Provider.Outgoing = append(cc.Provider.Outgoing, autoconfServerOf(e, autoconfigServerLogin(p, e)))
 	}
 	if d.DocumentationURL != "" {
 		cc.Provider.Documentation = &documentation{URL: d.DocumentationURL, Descr: descr{Lang: "en", Text: "Mail set-up instructions"}}
@@ -156,18 +157,32 @@ func autoconfServerOf(e Endpoint, user string) autoconfServer {
 // alice@bücher.de), while the server, the sheet, the Apple profile and
 // autodiscover all say alice@xn--bcher-kva.de; an address has an @, so
 // Thunderbird keeps it as written.
-func AutoconfigLogin(p *Plan) string {
+func AutoconfigLogin(p *Plan) string { return autoconfigLogin(p, p.Username) }
+
+// autoconfigServerLogin is the <username> of one server: a provider's
+// template (%EMAILLOCALPART%.%EMAILDOMAIN%) as published, which the
+// client fills (but for an international domain, whose ASCII form the
+// client would not use), else autoconfigLogin of its login.
+func autoconfigServerLogin(p *Plan, e Endpoint) string {
+	if strings.Contains(e.Username, "%") && (p.Address == nil || !isIDN(p.Address.Domain)) {
+		return e.Username
+	}
+	return autoconfigLogin(p, p.LoginOf(e))
+}
+
+// autoconfigLogin is the <username> for a login of the plan.
+func autoconfigLogin(p *Plan, login string) string {
 	switch {
 	case p.Address == nil:
-		return p.Username
-	case p.Username == p.Address.Full && isIDN(p.Address.Domain):
-		return p.Username
-	case p.Username == p.Address.Full:
+		return login
+	case login == p.Address.Full && isIDN(p.Address.Domain):
+		return login
+	case login == p.Address.Full:
 		return "%EMAILADDRESS%"
-	case p.Username == p.Address.LocalPart:
+	case login == p.Address.LocalPart:
 		return "%EMAILLOCALPART%"
 	}
-	return p.Username
+	return login
 }
 
 // LoginError is the one login rule of the files Thunderbird desktop reads
@@ -182,16 +197,32 @@ func LoginError(p *Plan, format string) error {
 	if p.Address == nil {
 		return nil
 	}
-	var login string
-	switch format {
-	case formatAutoconfig:
-		login = AutoconfigLogin(p)
-	case formatAutodiscover:
-		login = p.Username
-	default:
+	if format != formatAutoconfig && format != formatAutodiscover {
 		return nil
 	}
-	reads, changed, dropped := ThunderbirdLogin(login)
+	// Every server's login (a provider may publish a different one for
+	// SMTP), the plan's first.
+	logins := []string{p.Username}
+	if format == formatAutoconfig {
+		logins[0] = AutoconfigLogin(p)
+	}
+	for _, e := range append(append([]Endpoint{}, p.Incoming...), p.Outgoing...) {
+		l := p.LoginOf(e)
+		if format == formatAutoconfig {
+			l = autoconfigServerLogin(p, e)
+		}
+		if !slices.Contains(logins, l) {
+			logins = append(logins, l)
+		}
+	}
+	var login, reads string
+	var changed, dropped bool
+	for _, l := range logins {
+		if reads, changed, dropped = ThunderbirdLogin(l); changed {
+			login = l
+			break
+		}
+	}
 	if !changed {
 		return nil
 	}

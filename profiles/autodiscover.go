@@ -78,7 +78,7 @@ func WriteAutodiscover(w io.Writer, p *Plan) error {
 		seen[e.Protocol] = true
 		ssl := "on"
 		resp.Response.Account.Protocols = append(resp.Response.Account.Protocols, adProtocol{
-			Type: strings.ToUpper(e.Protocol), Server: e.Host, Port: e.Port, LoginName: p.Username,
+			Type: strings.ToUpper(e.Protocol), Server: e.Host, Port: e.Port, LoginName: p.LoginOf(e),
 			DomainRequired: "off", SPA: "off", SSL: ssl, Encryption: autodiscoverEncryption[e.Security], AuthRequired: "on",
 		})
 	}

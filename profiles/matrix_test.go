@@ -218,3 +218,71 @@ func meant(p *Plan, format, client string) []readServer {
 	}
 	return out
 }
+
+// A provider that publishes a different login per server (iCloud: the
+// local part for IMAP, the address for SMTP; IIJ: a template) is read
+// so, server for server, in every format; and the one login rule looks
+// at every server's login, not only the plan's.
+func TestLoginPerServer(t *testing.T) {
+	d := &Domain{Domains: []string{"example.com"}, Username: UsernameLocalPart, DisplayName: "Example",
+		Hosts: Hosts{IMAP: "imap.example.com", SMTP: "smtp.example.com"}, Services: []string{IMAP, SMTP},
+		Published: []Endpoint{
+			{Protocol: IMAP, Host: "imap.example.com", Port: 993, Security: SecurityTLS, Username: UsernameLocalPart},
+			{Protocol: SMTP, Host: "smtp.example.com", Port: 465, Security: SecurityTLS, Username: UsernameAddress},
+			{Protocol: SMTP, Host: "smtp2.example.com", Port: 465, Security: SecurityTLS, Username: "%EMAILLOCALPART%.%EMAILDOMAIN%"},
+		}}
+	if err := d.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := ParseAddress("email", "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(d, &a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		formatAutoconfig:   `[imap imap.example.com:993 tls "alice" smtp smtp.example.com:465 tls "alice@example.com" smtp smtp2.example.com:465 tls "alice.example.com"]`,
+		formatAutodiscover: `[imap imap.example.com:993 tls "alice" smtp smtp.example.com:465 tls "alice@example.com"]`,
+		formatMobileconfig: `[imap imap.example.com:993 tls "alice" smtp smtp.example.com:465 tls "alice@example.com"]`,
+	}
+	for format, w := range want {
+		var b bytes.Buffer
+		if err := writeFormat(&b, format, p); err != nil {
+			t.Fatal(err)
+		}
+		var got []readServer
+		switch format {
+		case formatAutoconfig:
+			got = readAutoconfig(t, b.Bytes(), a, true)
+			if !strings.Contains(b.String(), "<username>%EMAILLOCALPART%.%EMAILDOMAIN%</username>") {
+				t.Errorf("the template is not written as published:\n%s", b.String())
+			}
+		case formatAutodiscover:
+			got = readAutodiscover(t, b.Bytes())
+		case formatMobileconfig:
+			got = readMobileconfig(t, b.Bytes())
+		}
+		if fmt.Sprint(got) != w {
+			t.Errorf("%s reads\n  %v\nwant\n  %s", format, got, w)
+		}
+	}
+	if rows := NewSheet(p).Outgoing; len(rows) != 2 || rows[0].Username != "alice@example.com" || rows[1].Username != "alice.example.com" {
+		t.Errorf("sheet: %+v", rows)
+	}
+	// 0042's IMAP login is its local part, which autoconfig writes as a
+	// placeholder, but autodiscover literally: refused there only.
+	a, _ = ParseAddress("email", "0042@example.com")
+	if p, err = NewPlan(d, &a, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteAutoconfig(&b, p); err != nil {
+		t.Errorf("autoconfig: %v", err)
+	}
+	var fe *FieldError
+	if err := WriteAutodiscover(&b, p); !errors.As(err, &fe) || fe.Value != "0042" {
+		t.Errorf("autodiscover with the login 0042: %v", err)
+	}
+}

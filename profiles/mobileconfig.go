@@ -174,7 +174,7 @@ func MobileconfigBytes(p *Plan) ([]byte, error) {
 	if p.Address != nil {
 		mp.EmailAddress = p.Address.Full
 		mp.EmailAccountName = p.UserName // the person's name, Apple's sense
-		mp.IncomingMailServerUsername, mp.OutgoingMailServerUsername = p.Username, p.Username
+		mp.IncomingMailServerUsername, mp.OutgoingMailServerUsername = p.LoginOf(in), p.LoginOf(out)
 	}
 	prof := profileXML{
 		PayloadType: "Configuration", PayloadVersion: 1,

@@ -62,6 +62,12 @@ type Endpoint struct {
 	Port     int
 	Security string   // tls, starttls or none
 	Auth     []string // authentication methods, in order of preference
+	// Username is the login a provider publishes for this server, when
+	// a discovery found one: UsernameAddress, UsernameLocalPart, or a
+	// template with autoconfig's placeholders (%EMAILLOCALPART%.%EMAILDOMAIN%);
+	// iCloud has the local part for IMAP, the address for SMTP. "" is
+	// the domain's. See Plan.LoginOf.
+	Username string
 }
 
 // Plan is everything a profile says about one account, or about a whole
@@ -131,6 +137,22 @@ func NewPlan(d *Domain, addr *Address, opts Options) (*Plan, error) {
 	return p, nil
 }
 
+// LoginOf is the login for one of the plan's endpoints: the plan's, or
+// the form the provider publishes for that server.
+func (p *Plan) LoginOf(e Endpoint) string {
+	switch {
+	case e.Username == "" || e.Username == p.Domain.Username:
+		return p.Username
+	case strings.Contains(e.Username, "%"):
+		if p.Address == nil {
+			return e.Username // the client fills it in
+		}
+		return strings.NewReplacer(PlaceholderAddress, p.Address.Full, PlaceholderLocalPart, p.Address.LocalPart,
+			"%EMAILDOMAIN%", p.Address.Domain).Replace(e.Username)
+	}
+	return username(&Domain{Username: e.Username}, p.Address)
+}
+
 func username(d *Domain, addr *Address) string {
 	switch {
 	case addr == nil && d.Username == UsernameLocalPart:
@@ -175,14 +197,17 @@ func endpoints(d *Domain, proto string, opts Options) []Endpoint {
 	return out
 }
 
-// published are the endpoints of proto the provider lists, in its order:
-// cleartext only when allowed, and STARTTLS for IMAP and POP3 when
-// allowed or when the provider offers nothing else for the protocol.
+// published are the endpoints of proto the provider lists, in its order,
+// with the methods it lists for each (else the domain's): cleartext only
+// when allowed, and STARTTLS for IMAP and POP3 when allowed or when the
+// provider offers nothing else for the protocol.
 func published(d *Domain, proto string, opts Options, auth []string) []Endpoint {
 	var all, out []Endpoint
 	for _, e := range d.Published {
 		if e.Protocol == proto && (e.Security != SecurityNone || opts.AllowInsecure) {
-			e.Auth = auth
+			if len(e.Auth) == 0 {
+				e.Auth = auth
+			}
 			all = append(all, e)
 		}
 	}

@@ -41,14 +41,14 @@ var (
 func NewSheet(p *Plan) *Sheet {
 	s := &Sheet{Account: p.AccountName(), Incoming: []SheetRow{}, Outgoing: []SheetRow{}}
 	for _, e := range p.Incoming {
-		s.Incoming = append(s.Incoming, sheetRow(e, p.Username))
+		s.Incoming = append(s.Incoming, sheetRow(e, p.LoginOf(e)))
 		if e.Protocol == POP3 && s.LeaveOnServerDays == nil {
 			days := p.LeaveOnServerDays
 			s.LeaveOnServerDays = &days
 		}
 	}
 	for _, e := range p.Outgoing {
-		s.Outgoing = append(s.Outgoing, sheetRow(e, p.Username))
+		s.Outgoing = append(s.Outgoing, sheetRow(e, p.LoginOf(e)))
 	}
 	return s
 }

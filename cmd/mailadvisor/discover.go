@@ -184,11 +184,25 @@ func discoverReport(res *discover.Result) report {
 	}}
 }
 
-// applyDiscovered sets the domain's hosts and ports from a discovery: the
-// first implicit-TLS server of each protocol (STARTTLS where there is
-// none), as a profile needs.
+// applyDiscovered sets the domain's servers from a discovery, as the
+// provider publishes them: every server of each protocol in its order,
+// each with the login form and the methods listed for it; the hosts of
+// the first of each for the sheet and the SRV records. What a profile
+// cannot carry is said on w.
 func applyDiscovered(d *profiles.Domain, res *discover.Result, w io.Writer) {
-	var services []string
+	local, _, _ := strings.Cut(res.Email, "@")
+	// The domain's login form: the first incoming server's (the local
+	// part when the provider writes %EMAILLOCALPART%), else the address.
+	for _, s := range res.Servers {
+		if s.Protocol != profiles.SMTP && s.Username != "" {
+			if s.Username == local {
+				d.Username = profiles.UsernameLocalPart
+			}
+			break
+		}
+	}
+	var services, dropped []string
+	oauth := false
 	for _, proto := range []string{profiles.IMAP, profiles.POP3, profiles.SMTP} {
 		for _, s := range res.Servers {
 			if s.Protocol != proto {
@@ -201,9 +215,34 @@ func applyDiscovered(d *profiles.Domain, res *discover.Result, w io.Writer) {
 			if s.Security == "starttls" {
 				security = profiles.SecuritySTARTTLS
 			}
-			d.Published = append(d.Published, profiles.Endpoint{Protocol: proto, Host: s.Host, Port: s.Port, Security: security})
-			// The hosts and ports of the first of each (the sheet and the
-			// SRV records name them too).
+			e := profiles.Endpoint{Protocol: proto, Host: s.Host, Port: s.Port, Security: security}
+			for _, a := range s.Auth {
+				m, ok := discoveredAuth[a]
+				switch {
+				case !ok:
+					dropped = append(dropped, fmt.Sprintf("%s on %s", a, s.Host))
+				case !slices.Contains(e.Auth, m):
+					e.Auth = append(e.Auth, m)
+					oauth = oauth || m == profiles.AuthOAuth2
+				}
+			}
+			switch {
+			case s.Username == "":
+			case s.Username == res.Email:
+				e.Username = profiles.UsernameAddress
+			case s.Username == local:
+				e.Username = profiles.UsernameLocalPart
+			case strings.Contains(s.UsernameTemplate, "%EMAIL"):
+				e.Username = s.UsernameTemplate // %EMAILLOCALPART%.%EMAILDOMAIN%, kept as written
+			default:
+				which := "address"
+				if d.Username == profiles.UsernameLocalPart {
+					which = "local part"
+				}
+				fmt.Fprintf(w, "mailadvisor: note: %s %s publishes the login %q, the same for every user: the profile uses the %s\n",
+					proto, s.Host, s.Username, which)
+			}
+			d.Published = append(d.Published, e)
 			switch {
 			case proto == profiles.IMAP && d.Hosts.IMAP == "":
 				d.Hosts.IMAP = s.Host
@@ -215,32 +254,27 @@ func applyDiscovered(d *profiles.Domain, res *discover.Result, w io.Writer) {
 		}
 	}
 	d.Services = services
-	// The login as published: the local part when the provider writes
-	// %EMAILLOCALPART% (filled in), else the address.
-	local, _, _ := strings.Cut(res.Email, "@")
-	for _, s := range res.Servers {
-		if s.Protocol != profiles.SMTP && s.Username != "" {
-			if s.Username == local {
-				d.Username = profiles.UsernameLocalPart
-			}
-			break
-		}
+	if len(dropped) > 0 {
+		fmt.Fprintf(w, "mailadvisor: note: left out methods a profile cannot name: %s (the others listed are kept)\n", strings.Join(dropped, ", "))
 	}
-	// OAuth2 as published: carried when the file says how (its oAuth2
-	// element), else said, since the provider may refuse passwords.
-	oauthFirst := false
-	for _, s := range res.Servers {
-		if len(s.Auth) > 0 {
-			oauthFirst = strings.EqualFold(s.Auth[0], "OAuth2")
-			break
-		}
-	}
+	// OAuth2 as published: with the provider's oAuth2 section when its
+	// file has one, else listed alone, as in its own file (Thunderbird
+	// knows the large providers' OAuth2 set-up; other clients take the
+	// password method listed after it).
 	switch o := res.OAuth2; {
-	case oauthFirst && o != nil && o.Issuer != "" && o.Scope != "" && o.AuthURL != "" && o.TokenURL != "":
+	case oauth && o != nil && o.Issuer != "" && o.Scope != "" && o.AuthURL != "" && o.TokenURL != "":
 		d.Authentication = profiles.AuthOAuth2
 		d.OAuth2 = &profiles.OAuth2{Issuer: o.Issuer, Scope: o.Scope, AuthURL: o.AuthURL, TokenURL: o.TokenURL}
-		fmt.Fprintln(w, "mailadvisor: note: the provider logs in with OAuth2: the profile says so, with a password fallback (an Apple profile cannot carry OAuth2: the device asks)")
-	case oauthFirst:
-		fmt.Fprintln(w, "mailadvisor: warning: the provider lists OAuth2 as its login, but its file gives no oAuth2 section: the profile offers a password login, which the provider may refuse")
+		fmt.Fprintln(w, "mailadvisor: note: the provider logs in with OAuth2: the autoconfig file says so, with its oAuth2 section (an Apple profile cannot carry OAuth2: the device asks for a password)")
+	case oauth:
+		fmt.Fprintln(w, "mailadvisor: warning: the provider lists OAuth2, but its file gives no oAuth2 section: the autoconfig file lists the methods as published (Thunderbird has the large providers' OAuth2 set-up built in); an Apple profile and other clients use a password, which the provider may refuse")
 	}
+}
+
+// discoveredAuth maps a provider's authentication values (Thunderbird's
+// names, its deprecated plain and secure among them) to a profile's.
+var discoveredAuth = map[string]string{
+	"password-cleartext": profiles.AuthPassword, "plain": profiles.AuthPassword,
+	"password-encrypted": profiles.AuthPasswordEncrypted, "secure": profiles.AuthPasswordEncrypted,
+	"OAuth2": profiles.AuthOAuth2,
 }
