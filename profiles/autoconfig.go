@@ -38,12 +38,19 @@ type davXML struct {
 
 type emailProvider struct {
 	ID               string           `xml:"id,attr"`
-	Domains          []string         `xml:"domain"`
+	Domains          []domainXML      `xml:"domain"`
 	DisplayName      string           `xml:"displayName"`
 	DisplayShortName string           `xml:"displayShortName"`
 	Incoming         []autoconfServer `xml:"incomingServer"`
 	Outgoing         []autoconfServer `xml:"outgoingServer"`
 	Documentation    *documentation   `xml:"documentation,omitempty"`
+}
+
+// domainXML is a <domain>, with autoconfig 1.2's purpose="mx" for the
+// MX servers' domains.
+type domainXML struct {
+	Purpose string `xml:"purpose,attr,omitempty"`
+	Name    string `xml:",chardata"`
 }
 
 type autoconfServer struct {
@@ -99,8 +106,18 @@ func WriteAutoconfig(w io.Writer, p *Plan) error {
 		version = Autoconfig12
 	}
 	cc := clientConfig{Version: version, Provider: emailProvider{
-		ID: d.Domains[0], Domains: d.Domains, DisplayName: d.DisplayName, DisplayShortName: d.ShortName,
+		ID: d.Domains[0], DisplayName: d.DisplayName, DisplayShortName: d.ShortName,
 	}}
+	for _, name := range d.Domains {
+		cc.Provider.Domains = append(cc.Provider.Domains, domainXML{Name: name})
+	}
+	if version == Autoconfig12 { // 1.1 has no purpose: such a file would claim the hoster's own addresses
+		for _, name := range d.MXDomains {
+			if !slices.Contains(d.Domains, name) {
+				cc.Provider.Domains = append(cc.Provider.Domains, domainXML{Purpose: "mx", Name: name})
+			}
+		}
+	}
 	login := AutoconfigLogin(p)
 	for _, e := range encrypted(p.Incoming) {
 		s := autoconfServerOf(e, autoconfigServerLogin(p, e))

@@ -42,7 +42,12 @@ const (
 // Domain describes a mail domain and how its users connect: the domain
 // file of `mailadvisor profile --domain-file`.
 type Domain struct {
-	Domains          []string `yaml:"domains" json:"domains"`
+	Domains []string `yaml:"domains" json:"domains"`
+	// MXDomains are the domains of the MX servers, when they are not the
+	// mail domain's own (a hoster's: mx1.hoster.example is at
+	// hoster.example): autoconfig 1.2 lists them as <domain purpose="mx">,
+	// for the clients that find the file through the MX.
+	MXDomains        []string `yaml:"mx_domains,omitempty" json:"mx_domains,omitempty"`
 	DisplayName      string   `yaml:"display_name" json:"display_name"`
 	ShortName        string   `yaml:"short_name" json:"short_name"`
 	Hosts            Hosts    `yaml:"hosts" json:"hosts"`
@@ -122,6 +127,13 @@ func (d *Domain) Normalize() error {
 			return err
 		}
 		d.Domains[i] = ascii
+	}
+	for i, name := range d.MXDomains {
+		ascii, err := textcheck.Hostname("mx_domains", name)
+		if err != nil {
+			return err
+		}
+		d.MXDomains[i] = ascii
 	}
 	if err := d.normalizeHosts(); err != nil {
 		return err

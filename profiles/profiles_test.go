@@ -130,7 +130,7 @@ func TestAutoconfigParsesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	pr := cc.Provider
-	if cc.Version != Autoconfig12 || pr.ID != "example.com" || !reflect.DeepEqual(pr.Domains, []string{"example.com", "example.org"}) ||
+	if cc.Version != Autoconfig12 || pr.ID != "example.com" || !reflect.DeepEqual(pr.Domains, []domainXML{{Name: "example.com"}, {Name: "example.org"}}) ||
 		pr.DisplayName != `Müller & Söhne <IT> "Büro"` || pr.DisplayShortName != "M&S" {
 		t.Errorf("provider = %+v", pr)
 	}
