@@ -181,7 +181,7 @@ func AutoconfigLogin(p *Plan) string { return autoconfigLogin(p, p.Username) }
 // client fills (but for an international domain, whose ASCII form the
 // client would not use), else autoconfigLogin of its login.
 func autoconfigServerLogin(p *Plan, e Endpoint) string {
-	if strings.Contains(e.Username, "%") && (p.Address == nil || !isIDN(p.Address.Domain)) {
+	if strings.Contains(e.Username, "%") && (p.Address == nil || !IsIDN(p.Address.Domain)) {
 		return e.Username
 	}
 	return autoconfigLogin(p, p.LoginOf(e))
@@ -192,7 +192,7 @@ func autoconfigLogin(p *Plan, login string) string {
 	switch {
 	case p.Address == nil:
 		return login
-	case login == p.Address.Full && isIDN(p.Address.Domain):
+	case login == p.Address.Full && IsIDN(p.Address.Domain):
 		return login
 	case login == p.Address.Full:
 		return "%EMAILADDRESS%"
@@ -217,29 +217,7 @@ func LoginError(p *Plan, format string) error {
 	if format != formatAutoconfig && format != formatAutodiscover {
 		return nil
 	}
-	// Every server's login (a provider may publish a different one for
-	// SMTP), the plan's first.
-	logins := []string{p.Username}
-	if format == formatAutoconfig {
-		logins[0] = AutoconfigLogin(p)
-	}
-	for _, e := range append(append([]Endpoint{}, p.Incoming...), p.Outgoing...) {
-		l := p.LoginOf(e)
-		if format == formatAutoconfig {
-			l = autoconfigServerLogin(p, e)
-		}
-		if !slices.Contains(logins, l) {
-			logins = append(logins, l)
-		}
-	}
-	var login, reads string
-	var changed, dropped bool
-	for _, l := range logins {
-		if reads, changed, dropped = ThunderbirdLogin(l); changed {
-			login = l
-			break
-		}
-	}
+	login, reads, dropped, changed := changedLogin(p, format)
 	if !changed {
 		return nil
 	}
@@ -255,15 +233,39 @@ func LoginError(p *Plan, format string) error {
 		Allowed: "a login Thunderbird keeps as written (" + what + ", turning text that looks like a number or a boolean into one): " + alt}
 }
 
-// isIDN reports whether an ASCII domain has an A-label (an international
-// name in its xn-- form).
-func isIDN(domain string) bool {
-	for _, label := range strings.Split(domain, ".") {
-		if len(label) > 4 && strings.EqualFold(label[:4], "xn--") {
-			return true
+// changedLogin finds the first login of the plan's file that Thunderbird
+// would change: the plan's, then every server's (a provider may publish
+// another for SMTP). It allocates nothing: serve runs it per request.
+func changedLogin(p *Plan, format string) (login, reads string, dropped, changed bool) {
+	written := func(e Endpoint) string {
+		if format == formatAutoconfig {
+			return autoconfigServerLogin(p, e)
+		}
+		return p.LoginOf(e)
+	}
+	login = p.Username
+	if format == formatAutoconfig {
+		login = AutoconfigLogin(p)
+	}
+	if reads, changed, dropped = ThunderbirdLogin(login); changed {
+		return login, reads, dropped, true
+	}
+	for _, endpoints := range [2][]Endpoint{p.Incoming, p.Outgoing} {
+		for _, e := range endpoints {
+			if l := written(e); l != login {
+				if reads, changed, dropped = ThunderbirdLogin(l); changed {
+					return l, reads, dropped, true
+				}
+			}
 		}
 	}
-	return false
+	return "", "", false, false
+}
+
+// IsIDN reports whether an ASCII domain has an A-label (an international
+// name in its xn-- form).
+func IsIDN(domain string) bool {
+	return strings.HasPrefix(domain, "xn--") || strings.Contains(domain, ".xn--")
 }
 
 // ThunderbirdLogin is what Thunderbird desktop reads for a literal login

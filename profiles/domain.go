@@ -226,7 +226,7 @@ func (d *Domain) normalizeAuth() error {
 
 // unicodeName is a domain as people write it.
 func unicodeName(ascii string) string {
-	if !strings.HasPrefix(ascii, "xn--") && !strings.Contains(ascii, ".xn--") {
+	if !IsIDN(ascii) {
 		return ascii // no A-label: the name is already as people read it
 	}
 	if u, err := idna.Display.ToUnicode(ascii); err == nil {

@@ -456,7 +456,7 @@ func adviseOn(preset, file string, std streams) (*advisor.Result, error) {
 // refused by the writers: profiles.LoginError).
 func warnClients(w io.Writer, plan *profiles.Plan, format string) {
 	if format == "autoconfig" && plan.Address == nil && plan.Domain.Username != profiles.UsernameLocalPart &&
-		slices.ContainsFunc(plan.Domain.Domains, func(d string) bool { return strings.Contains(d, "xn--") }) {
+		slices.ContainsFunc(plan.Domain.Domains, profiles.IsIDN) {
 		_, _ = io.WriteString(w, "mailadvisor: note: clients fill %EMAILADDRESS% with the address as it is typed, which for an international domain may be its Unicode form, not the ASCII one the server knows: a file per address (--email) writes the ASCII login\n")
 	}
 	if format == "autoconfig" && !slices.ContainsFunc(plan.Incoming, func(e profiles.Endpoint) bool { return e.Protocol == profiles.IMAP }) {
