@@ -192,10 +192,12 @@ func (s *standin) imap(c net.Conn) {
 			_, _ = io.WriteString(c, "* BYE\r\n"+tag+" OK bye\r\n")
 			return
 		case "LOGIN":
-			_, _ = io.WriteString(c, tag+" NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
+			// The ban is in place before the reply goes out, so the
+			// next connection cannot slip in between.
 			if n := s.failures.Add(1); s.banAfter > 0 && int(n) == s.banAfter {
 				s.imapsLn.Close()
 			}
+			_, _ = io.WriteString(c, tag+" NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
 		default:
 			_, _ = io.WriteString(c, tag+" BAD unknown\r\n")
 		}
