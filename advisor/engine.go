@@ -83,13 +83,11 @@ func (a *Advisor) Advise(s Scenario, opts Options) (*Result, error) {
 	defer a.pool.Put(ev)
 
 	res := &Result{
-		Scenario:      s,
-		Contributions: make([]Contribution, 0, len(a.rules.rules)),
-		Vetoes:        []Veto{},
-		Warnings:      []Warning{},
-		BreakEven:     []BreakEven{},
-		WhatIf:        []WhatIf{},
-		Assumptions:   opts.Assumptions,
+		Scenario:    s,
+		Warnings:    []Warning{},
+		BreakEven:   []BreakEven{},
+		WhatIf:      []WhatIf{},
+		Assumptions: opts.Assumptions,
 	}
 	if res.Assumptions == nil {
 		res.Assumptions = []Assumption{}
@@ -156,13 +154,17 @@ func (ev *evaluator) fire(r *compiledRule) (fired bool, pts float64, err error) 
 	return fired, pts, nil
 }
 
-// score evaluates every points and veto rule, with reasons. In English
-// (the Text is the Reason) the reasons are rendered into one buffer and
-// made one string: one allocation for all, not one each.
+// score evaluates every points and veto rule, with reasons. The rules
+// that fired are recorded first, then the contributions and vetoes made
+// at their exact size; in English (the Text is the Reason) the reasons
+// are rendered into one buffer and made one string: one allocation for
+// all, not one each.
 func (a *Advisor) score(ev *evaluator, res *Result, tr *translator) error {
 	together := tr.p == nil
-	ev.reasons, ev.spans = ev.reasons[:0], ev.spans[:0]
-	for _, r := range a.rules.rules {
+	ev.reasons, ev.firings, ev.texts = ev.reasons[:0], ev.firings[:0], ev.texts[:0]
+	defer func() { clear(ev.texts) }() // the pooled evaluator keeps no strings
+	vetoes := 0
+	for i, r := range a.rules.rules {
 		if r.Kind == KindWarning {
 			continue
 		}
@@ -173,42 +175,46 @@ func (a *Advisor) score(ev *evaluator, res *Result, tr *translator) error {
 		if !fired {
 			continue
 		}
-		var reason, text string
+		f := firing{rule: i, pts: pts, start: len(ev.reasons)}
 		if together {
-			start := len(ev.reasons)
 			if ev.reasons, err = r.reason.appendTo(ev.reasons, ev, false); err != nil {
 				return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
 			}
-			span := reasonSpan{start: start, end: len(ev.reasons), veto: r.Kind == KindVeto, i: len(res.Contributions)}
-			if span.veto {
-				span.i = len(res.Vetoes)
-			}
-			ev.spans = append(ev.spans, span)
 		} else {
-			if reason, err = r.reason.render(ev); err != nil {
+			reason, err := r.reason.render(ev)
+			if err != nil {
 				return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
 			}
-			if text, err = tr.reason(r, ev, reason); err != nil {
+			text, err := tr.reason(r, ev, reason)
+			if err != nil {
 				return &RuleError{Source: r.Source, RuleID: r.ID, Err: err}
 			}
+			ev.texts = append(ev.texts, reason, text)
+		}
+		f.end = len(ev.reasons)
+		ev.firings = append(ev.firings, f)
+		if r.Kind == KindVeto {
+			vetoes++
+		}
+	}
+	var all string
+	if together {
+		all = string(ev.reasons)
+	}
+	res.Contributions = make([]Contribution, 0, len(ev.firings)-vetoes)
+	res.Vetoes = make([]Veto, 0, vetoes)
+	for k, f := range ev.firings {
+		r := a.rules.rules[f.rule]
+		reason, text := all[f.start:f.end], all[f.start:f.end]
+		if !together {
+			reason, text = ev.texts[2*k], ev.texts[2*k+1]
 		}
 		if r.Kind == KindVeto {
 			res.Vetoes = append(res.Vetoes, Veto{Rule: r.ID, Protocol: r.Vetoes, Reason: reason, Text: text})
 			continue
 		}
-		res.Contributions = append(res.Contributions, Contribution{Rule: r.ID, Favours: r.Favours, Points: pts, Reason: reason, Text: text})
-		res.Scores.add(r.Favours, pts)
-	}
-	if together {
-		all := string(ev.reasons)
-		for _, sp := range ev.spans {
-			reason := all[sp.start:sp.end]
-			if sp.veto {
-				res.Vetoes[sp.i].Reason, res.Vetoes[sp.i].Text = reason, reason
-			} else {
-				res.Contributions[sp.i].Reason, res.Contributions[sp.i].Text = reason, reason
-			}
-		}
+		res.Contributions = append(res.Contributions, Contribution{Rule: r.ID, Favours: r.Favours, Points: f.pts, Reason: reason, Text: text})
+		res.Scores.add(r.Favours, f.pts)
 	}
 	res.Scores.IMAP, res.Scores.POP3 = round2(res.Scores.IMAP), round2(res.Scores.POP3)
 	return nil

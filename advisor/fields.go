@@ -128,7 +128,7 @@ func (f Field) Set(s *Scenario, text string) error {
 }
 
 // check validates the field's current value in s.
-func (f Field) check(s *Scenario) *FieldError {
+func (f *Field) check(s *Scenario) *FieldError {
 	switch f.Kind {
 	case KindBool:
 		return nil

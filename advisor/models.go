@@ -62,7 +62,7 @@ type modelFacts struct {
 // modelFacts computes the yearly cost of each protocol, as its cheapest
 // option the scenario's hosting allows (both hostings when it is any), and
 // the organisation's yearly CO2 in the model in use.
-func (m Models) modelFacts(s *Scenario) (modelFacts, error) {
+func (m *Models) modelFacts(s *Scenario) (modelFacts, error) {
 	y := m.Cost.YearlyCosts(m.CostInput(s))
 	// Money is counted in cents: the budget is compared with the amount
 	// shown, not with float noise past it (35 mailboxes at 4.40 a month

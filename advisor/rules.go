@@ -379,18 +379,21 @@ type evaluator struct {
 	facts facts
 	costs costmodel.YearlyByOption // every option's, for the scenario loaded
 	mf    modelFacts               // the models' facts, for the scenario loaded
-	// The English reasons of one scoring, rendered one after the other
-	// and made into one string at the end (score).
+	// One scoring's fired rules, without pointers (no write barriers),
+	// and their English reasons rendered one after the other, made into
+	// one string at the end (score); texts holds the reason and text of
+	// each firing in another language.
 	reasons []byte
-	spans   []reasonSpan
+	firings []firing
+	texts   []string
 }
 
-// reasonSpan is where a reason is in evaluator.reasons, and whose it is:
-// the veto or contribution at index i.
-type reasonSpan struct {
+// firing is a rule that fired in a scoring: its index, its points, and
+// where its English reason is in evaluator.reasons.
+type firing struct {
+	rule       int
+	pts        float64
 	start, end int
-	veto       bool
-	i          int
 }
 
 func newEvaluator() *evaluator { return &evaluator{} }

@@ -70,7 +70,7 @@ func (p Params) Estimate(in Input, used string) (*Estimate, error) {
 
 // Yearly returns the organisation's kg CO2e per year of POP3 and IMAP in
 // one model, without the explanations: the fast path for scoring.
-func (p Params) Yearly(in Input, model string) (pop3Kg, imapKg float64, err error) {
+func (p *Params) Yearly(in Input, model string) (pop3Kg, imapKg float64, err error) {
 	if err := p.check(in, model); err != nil {
 		return 0, 0, err
 	}
@@ -79,7 +79,7 @@ func (p Params) Yearly(in Input, model string) (pop3Kg, imapKg float64, err erro
 	return pop3 * n / 1000, imap * n / 1000, nil
 }
 
-func (p Params) check(in Input, model string) error {
+func (p *Params) check(in Input, model string) error {
 	known := false
 	for _, m := range Models {
 		known = known || m == model
@@ -98,7 +98,7 @@ func (p Params) check(in Input, model string) error {
 }
 
 // gramsPerUser returns g CO2e per user and year for POP3 and IMAP.
-func (p Params) gramsPerUser(model string, in Input) (pop3, imap float64) {
+func (p *Params) gramsPerUser(model string, in Input) (pop3, imap float64) {
 	switch model {
 	case SeedLiteral:
 		base := p.messagesPerYear(in) * p.perMessageG(in)
@@ -111,32 +111,32 @@ func (p Params) gramsPerUser(model string, in Input) (pop3, imap float64) {
 	}
 }
 
-func (p Params) messagesPerYear(in Input) float64 { return in.MessagesPerDay * p.WorkingDaysPerYear }
+func (p *Params) messagesPerYear(in Input) float64 { return in.MessagesPerDay * p.WorkingDaysPerYear }
 
 // perMessageG is the average g CO2e of one message: the standard and the
 // attachment figures weighted by the share of attachments.
-func (p Params) perMessageG(in Input) float64 {
+func (p *Params) perMessageG(in Input) float64 {
 	m := p.PerMessage
 	return (1-in.AttachmentShare)*m.StandardG + in.AttachmentShare*m.AttachmentG
 }
 
-func (p Params) imapMultiplier(in Input) float64 {
+func (p *Params) imapMultiplier(in Input) float64 {
 	m := p.PerMessage
 	return 1 + m.SyncShare*(in.DevicesPerUser-1) + m.StorageSharePerYear*(in.RetentionYears*p.Replicas/m.ReferenceReplicas-1)
 }
 
-func (p Params) pop3Multiplier(in Input) float64 {
+func (p *Params) pop3Multiplier(in Input) float64 {
 	m := p.PerMessage
 	return 1 + m.StorageSharePerYear*(in.POP3ServerDays/365*p.Replicas/m.ReferenceReplicas-1)
 }
 
 // volumeGB is the mail one user handles in a year.
-func (p Params) volumeGB(in Input) float64 {
+func (p *Params) volumeGB(in Input) float64 {
 	b := p.Bytes
 	return p.messagesPerYear(in) * ((1-in.AttachmentShare)*b.TextMessageMB + in.AttachmentShare*b.AttachmentMessageMB) / 1000
 }
 
-func (p Params) bytesGrams(in Input) (pop3, imap float64) {
+func (p *Params) bytesGrams(in Input) (pop3, imap float64) {
 	b, grid := p.Bytes, p.GridGPerKWh[in.Region]
 	v := p.volumeGB(in)
 	perDevice := v * ((b.NetworkKWhPerGB+b.DeviceKWhPerGB)*grid + (b.NetworkEmbodiedKWhPerGB+b.DeviceEmbodiedKWhPerGB)*b.EmbodiedGridGPerKWh)

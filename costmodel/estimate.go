@@ -86,7 +86,7 @@ type YearlyByOption struct{ POP3Self, IMAPSelf, POP3Hosted, IMAPHosted float64 }
 // YearlyCosts returns only the yearly cost of each option, without the
 // breakdown: the fast path for scoring. The amounts are the ones the
 // breakdown lists.
-func (p Params) YearlyCosts(in Input) YearlyByOption {
+func (p *Params) YearlyCosts(in Input) YearlyByOption {
 	return YearlyByOption{POP3Self: p.pop3Amounts(in).total(), IMAPSelf: p.imapAmounts(in).total(),
 		POP3Hosted: p.POP3Hosted.yearly(in), IMAPHosted: p.IMAPHosted.yearly(in)}
 }
@@ -105,12 +105,12 @@ func (a selfAmounts) total() float64 {
 // pop3Amounts: POP3 servers hold mail only until it is downloaded, and
 // the endpoints, which hold the only copy, are backed up when the
 // scenario says so.
-func (p Params) pop3Amounts(in Input) selfAmounts {
+func (p *Params) pop3Amounts(in Input) selfAmounts {
 	return amounts(p.POP3Self, in, p.POP3Self.TransientQuotaGB, in.EndpointBackups)
 }
 
 // imapAmounts: IMAP servers hold every mailbox.
-func (p Params) imapAmounts(in Input) selfAmounts {
+func (p *Params) imapAmounts(in Input) selfAmounts {
 	return amounts(p.IMAPSelf, in, imapStorageGB(in), false)
 }
 
