@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -24,17 +23,8 @@ import (
 	"howett.net/plist"
 
 	"github.com/mailadvisor/mailadvisor/internal/integration"
+	"github.com/mailadvisor/mailadvisor/internal/testmem"
 )
-
-// allocated runs f and returns the bytes the process allocated meanwhile.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // sharedArrays is a binary plist of n arrays, each holding the one before
 // it twice: a few hundred bytes that decode to 2^n objects.
@@ -102,7 +92,7 @@ func TestLintBoundsHostileInputs(t *testing.T) {
 	for name, data := range hostileInputs() {
 		t.Run(name, func(t *testing.T) {
 			var findings []Finding
-			n := allocated(func() {
+			n := testmem.Allocated(func() {
 				var err error
 				if _, findings, err = Lint("hostile", data); err != nil {
 					t.Fatal(err)

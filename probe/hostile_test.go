@@ -4,10 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailadvisor/mailadvisor/internal/testmem"
 )
 
 // hostile serves every connection on 127.0.0.1 with serve, for a
@@ -51,17 +52,6 @@ func endless(c net.Conn, head, chunk string) {
 	}
 }
 
-// allocated runs f and returns the bytes it allocated (the whole process:
-// the stand-in's writes included, which are few).
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // A server that greets and then sends one endless line, or endless
 // capability lines, is cut off by construction: a line over 4 KiB, a
 // dialogue over 1 MiB or 2,000 lines ends the dialogue with an error,
@@ -83,7 +73,7 @@ func TestProbeBoundsHostileDialogues(t *testing.T) {
 			cfg := &Config{Host: mailHost, Addrs: map[string]string{s.Name: addr}, Timeout: time.Minute}
 			cfg.defaults()
 			var checks []Check
-			n := allocated(func() {
+			n := testmem.Allocated(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				defer cancel()
 				checks = probeService(ctx, cfg, s)
