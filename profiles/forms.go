@@ -2,9 +2,12 @@ package profiles
 
 import (
 	"bytes"
+	"compress/flate"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -51,8 +54,17 @@ type formKey struct {
 // WriteAutodiscover and WriteMobileconfig write; p must have been planned
 // with opts.
 func (c *Forms) Render(w *bytes.Buffer, format string, p *Plan, opts Options) error {
-	if err := LoginError(p, format); err != nil {
+	f, err := c.form(format, p, opts)
+	if err != nil {
 		return err
+	}
+	return f.render(w, p, nil)
+}
+
+// form is the prerendered form for the plan's account, made on first use.
+func (c *Forms) form(format string, p *Plan, opts Options) (*prerendered, error) {
+	if err := LoginError(p, format); err != nil {
+		return nil, err
 	}
 	key := formKey{domain: p.Domain.Domains[0], format: format, preferred: opts.Preferred, days: -1,
 		starttls: opts.AllowSTARTTLS, displayName: p.UserName != "" && format != formatAutoconfig, autoconfig: p.AutoconfigVersion}
@@ -65,12 +77,146 @@ func (c *Forms) Render(w *bytes.Buffer, format string, p *Plan, opts Options) er
 	if !ok {
 		s, err := newPrerendered(format, p.Domain, opts, key.displayName)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s.cutNames(domainNames(p.Domain))
 		f = c.store(key, s)
 	}
-	return f.render(w, p)
+	return f, nil
+}
+
+// RenderDeflated is Render that also writes to z the file as a raw
+// deflate stream (RFC 1951, what a zip entry holds), without compressing
+// it again for each account: the text between the account's values is
+// the same for every account of the domain, so it is deflated once per
+// domain and form, each piece ending on a byte boundary, and the
+// account's values go between the pieces as stored blocks. It costs a
+// few copies where a compressor would build its Huffman codes for every
+// file. It reports false, with z untouched, when the form already keeps
+// its pieces for many other domains: the caller compresses the file.
+func (c *Forms) RenderDeflated(w, z *bytes.Buffer, format string, p *Plan, opts Options) (bool, error) {
+	f, err := c.form(format, p, opts)
+	if err != nil {
+		return false, err
+	}
+	var stack [64]int
+	bounds := stack[:0]
+	start := w.Len()
+	if err := f.render(w, p, &bounds); err != nil {
+		return false, err
+	}
+	return f.deflate(z, w.Bytes()[start:], bounds, p.Domain)
+}
+
+// maxDeflatedDomains bounds the domains a form keeps deflated pieces for.
+const maxDeflatedDomains = 64
+
+// deflate writes doc, rendered from s for an account of d with the value
+// ends bounds, as one deflate stream.
+func (s *prerendered) deflate(z *bytes.Buffer, doc []byte, bounds []int, d *Domain) (bool, error) {
+	key := d.Domains[0] + "\x00" + d.DisplayName + "\x00" + d.ShortName
+	s.deflateMu.Lock()
+	pieces, ok := s.deflated[key]
+	if !ok && len(s.deflated) >= maxDeflatedDomains {
+		s.deflateMu.Unlock()
+		return false, nil
+	}
+	if !ok {
+		var err error
+		if pieces, err = s.deflatePieces(doc, bounds); err != nil {
+			s.deflateMu.Unlock()
+			return false, err
+		}
+		if s.deflated == nil {
+			s.deflated = map[string][][]byte{}
+		}
+		s.deflated[key] = pieces
+	}
+	s.deflateMu.Unlock()
+	// pieces[0], value, pieces[1], value, ...: a piece ends with the
+	// header of an empty stored block (a sync flush less its length), so
+	// the value's length follows it directly.
+	k, at := 0, 0
+	for i, part := range s.parts {
+		at += len(part)
+		if i == len(s.slots) {
+			break
+		}
+		end := bounds[i]
+		if s.slots[i] < slotName { // the account's: stored
+			z.Write(pieces[k])
+			k++
+			for value := doc[at:end]; ; {
+				n := min(len(value), 0xffff)
+				var h [4]byte
+				binary.LittleEndian.PutUint16(h[0:], uint16(n))
+				binary.LittleEndian.PutUint16(h[2:], ^uint16(n))
+				z.Write(h[:])
+				z.Write(value[:n])
+				if value = value[n:]; len(value) == 0 {
+					break
+				}
+				z.WriteByte(0) // the next stored block's header
+			}
+		}
+		at = end
+	}
+	z.Write(pieces[k])
+	return true, nil
+}
+
+// deflatePieces deflates the text between the account's values in doc:
+// every piece but the last ends with a sync flush less its last four
+// bytes (LEN and NLEN of the empty stored block it is), the last with
+// the final block.
+func (s *prerendered) deflatePieces(doc []byte, bounds []int) ([][]byte, error) {
+	var b bytes.Buffer
+	fw, err := flate.NewWriter(&b, flate.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	var pieces [][]byte
+	from, at := 0, 0
+	piece := func(to int, last bool) error {
+		b.Reset()
+		fw.Reset(&b)
+		if _, err := fw.Write(doc[from:to]); err != nil {
+			return err
+		}
+		if last {
+			if err := fw.Close(); err != nil {
+				return err
+			}
+			pieces = append(pieces, bytes.Clone(b.Bytes()))
+			return nil
+		}
+		if err := fw.Flush(); err != nil {
+			return err
+		}
+		out := b.Bytes()
+		if len(out) < 4 || !bytes.Equal(out[len(out)-4:], []byte{0, 0, 0xff, 0xff}) {
+			return errors.New("deflate: a sync flush without its empty stored block")
+		}
+		pieces = append(pieces, bytes.Clone(out[:len(out)-4]))
+		return nil
+	}
+	for i, part := range s.parts {
+		at += len(part)
+		if i == len(s.slots) {
+			break
+		}
+		if s.slots[i] < slotName {
+			if err := piece(at, false); err != nil {
+				return nil, err
+			}
+			from = bounds[i]
+		}
+		at = bounds[i]
+	}
+	if err := piece(len(doc), true); err != nil {
+		return nil, err
+	}
+	return pieces, nil
 }
 
 // store keeps f under key, or an identical shape kept before, and returns
@@ -177,6 +323,11 @@ type prerendered struct {
 	parts  [][]byte // literal text; len(parts) == len(slots)+1
 	slots  []slot
 	size   int // bytes of literal text
+
+	// The text between the account's values, deflated, by domain: for
+	// archives (RenderDeflated).
+	deflateMu sync.Mutex
+	deflated  map[string][][]byte
 }
 
 type slot int
@@ -328,13 +479,17 @@ func (s *prerendered) text() string {
 // render writes the format for the plan's account and domain. The plan
 // must come from a domain of the same shape and options, and have a
 // UserName exactly when the form was made with one.
-func (s *prerendered) render(w *bytes.Buffer, p *Plan) error {
+//
+// With bounds, it appends where each value ends, as offsets from where
+// it started writing to w.
+func (s *prerendered) render(w *bytes.Buffer, p *Plan, bounds *[]int) error {
 	displayName := p.UserName
 	if p.Address == nil {
 		return fmt.Errorf("%s %w", s.format, ErrNoAddress)
 	}
 	account := p.Account()
 	w.Grow(s.size + 2*len(account) + len(displayName))
+	start := w.Len()
 	var topUUID, mailUUID string // each appears several times: compute once
 	for i, part := range s.parts {
 		w.Write(part)
@@ -374,6 +529,9 @@ func (s *prerendered) render(w *bytes.Buffer, p *Plan) error {
 		}
 		if err != nil {
 			return err
+		}
+		if bounds != nil {
+			*bounds = append(*bounds, w.Len()-start)
 		}
 	}
 	return nil

@@ -2,6 +2,8 @@ package profiles
 
 import (
 	"bytes"
+	"compress/flate"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,8 +81,16 @@ func checkPrerendered(t *testing.T, d *Domain, opts Options, email, user, name s
 			t.Fatal(err)
 		}
 		var got, want bytes.Buffer
+		if LoginError(p, format) != nil {
+			// Refused by the login rule: by the writer too (Forms.Render
+			// checks the rule before the form).
+			if err := writeFormat(&want, format, p); err == nil {
+				t.Errorf("%s for %s (user %q): the login rule refuses it, the writer does not", format, email, user)
+			}
+			continue
+		}
 		s.cutNames(domainNames(d))
-		if err := s.render(&got, p); err != nil {
+		if err := s.render(&got, p, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := writeFormat(&want, format, p); err != nil {
@@ -88,6 +98,26 @@ func checkPrerendered(t *testing.T, d *Domain, opts Options, email, user, name s
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Errorf("%s for %s (user %q, name %q): prerendered form differs:\n%s\nwant:\n%s", format, email, user, name, got.String(), want.String())
+		}
+		// The deflate stream a zip entry holds inflates to the same bytes,
+		// read by compress/flate as unzip reads it.
+		var bounds []int
+		var again, z bytes.Buffer
+		again.WriteString("before") // render starts where the buffer ends
+		if err := s.render(&again, p, &bounds); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.deflate(&z, again.Bytes()[len("before"):], bounds, d); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		inflated, err := io.ReadAll(flate.NewReader(bytes.NewReader(z.Bytes())))
+		if err != nil || !bytes.Equal(inflated, want.Bytes()) {
+			t.Errorf("%s for %s (user %q, name %q): deflated form inflates to %q (%v), want %q", format, email, user, name, inflated, err, want.String())
+		}
+		// Again, from the pieces kept for the domain.
+		var z2 bytes.Buffer
+		if ok, err := s.deflate(&z2, again.Bytes()[len("before"):], bounds, d); err != nil || !ok || !bytes.Equal(z2.Bytes(), z.Bytes()) {
+			t.Errorf("%s for %s: deflated again from the kept pieces: %v %v, %d bytes against %d", format, email, ok, err, z2.Len(), z.Len())
 		}
 	}
 }

@@ -77,6 +77,10 @@ type File struct {
 	Data []byte
 	buf  *bytes.Buffer // where Data lives, returned to the pool once written
 
+	// deflated is Data as a raw deflate stream, made with it from the
+	// prerendered form when the sink asks for one (a zip).
+	deflated *bytes.Buffer
+
 	// Set by a zip sink's Prepare: Data is then deflated.
 	compressed bool
 	crc        uint32
@@ -97,6 +101,10 @@ func release(files []File) {
 			// hand one buffer to two goroutines.
 			files[i].buf, files[i].Data = nil, nil
 			buffers.Put(b)
+		}
+		if z := files[i].deflated; z != nil { // never prepared
+			files[i].deflated = nil
+			buffers.Put(z)
 		}
 	}
 }
@@ -207,10 +215,11 @@ func Run(parent context.Context, cfg Config, in Reader, sink Sink, report func(R
 		readErr <- dispatch(ctx, in, jobs, order)
 	}()
 	forms, domains := &profiles.Forms{}, &domainCache{}
+	_, deflate := sink.(interface{ takesDeflated() })
 	for w := 0; w < workers; w++ {
 		go func() {
 			for j := range jobs {
-				generate(cfg, forms, domains, j)
+				generate(cfg, forms, domains, j, deflate)
 				if !recycled {
 					for i := range j.files {
 						j.files[i].buf = nil // never returned to the pool
@@ -338,7 +347,9 @@ func (e *OutputError) Error() string { return "output: " + e.Err.Error() }
 func (e *OutputError) Unwrap() error { return e.Err }
 
 // generate makes one row's files.
-func generate(cfg Config, forms *profiles.Forms, domains *domainCache, j *job) {
+// With deflate, the prerendered formats come with their deflate stream
+// too (File.deflated).
+func generate(cfg Config, forms *profiles.Forms, domains *domainCache, j *job, deflate bool) {
 	if j.err != nil {
 		return
 	}
@@ -362,7 +373,7 @@ func generate(cfg Config, forms *profiles.Forms, domains *domainCache, j *job) {
 	// A login Thunderbird would change is refused by the autoconfig and
 	// autodiscover writers (profiles.LoginError), row by row.
 	for _, format := range cfg.Formats {
-		f, err := render(cfg, forms, opts, format, plan, j.row)
+		f, err := render(cfg, forms, opts, format, plan, deflate)
 		if err != nil {
 			j.err = err
 			return
@@ -409,19 +420,37 @@ func planFor(cfg Config, opts profiles.Options, row Row, addr *profiles.Address)
 }
 
 // render writes one format for the row: the sheet directly, the others
-// through the prerendered form for the row's options.
-func render(cfg Config, forms *profiles.Forms, opts profiles.Options, format string, plan *profiles.Plan, row Row) (File, error) {
+// through the prerendered form for the row's options (and, with deflate,
+// their deflate stream with them, unless signed).
+func render(cfg Config, forms *profiles.Forms, opts profiles.Options, format string, plan *profiles.Plan, deflate bool) (File, error) {
 	b := buffers.Get().(*bytes.Buffer)
 	b.Reset()
 	if format == "sheet" {
 		err := profiles.WriteSheetMarkdown(b, profiles.NewSheet(plan))
 		return File{Data: b.Bytes(), buf: b}, err
 	}
+	signed := format == "mobileconfig" && cfg.Signer != nil
+	if deflate && !signed {
+		z := buffers.Get().(*bytes.Buffer)
+		z.Reset()
+		ok, err := forms.RenderDeflated(b, z, format, plan, opts)
+		if err != nil || !ok {
+			buffers.Put(z)
+		}
+		if err != nil {
+			buffers.Put(b)
+			return File{}, err
+		}
+		if !ok { // too many domains: Prepare compresses it
+			z = nil
+		}
+		return File{Data: b.Bytes(), buf: b, deflated: z}, nil
+	}
 	if err := forms.Render(b, format, plan, opts); err != nil {
 		buffers.Put(b)
 		return File{}, err
 	}
-	if format == "mobileconfig" && cfg.Signer != nil {
+	if signed {
 		signed, err := cfg.Signer.Sign(b.Bytes())
 		buffers.Put(b)
 		return File{Data: signed}, err

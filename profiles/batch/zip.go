@@ -50,12 +50,25 @@ var flateWriters = sync.Pool{New: func() any {
 	return fw
 }}
 
+// takesDeflated asks the batch for the prerendered formats' deflate
+// streams (profiles.Forms.RenderDeflated): compressing each file of a few
+// kilobytes again is most of a zip's cost.
+func (z *ZipSink) takesDeflated() {}
+
 // Prepare compresses a user's files, in a worker: Write then only copies.
 func (z *ZipSink) Prepare(files []File) error {
 	fw := flateWriters.Get().(*flate.Writer)
 	defer flateWriters.Put(fw)
 	for i := range files {
 		f := &files[i]
+		if z := f.deflated; z != nil { // deflated with the form already
+			f.crc, f.size = crc32.ChecksumIEEE(f.Data), uint64(len(f.Data))
+			if f.buf != nil {
+				buffers.Put(f.buf)
+			}
+			f.Data, f.buf, f.deflated, f.compressed = z.Bytes(), z, nil, true
+			continue
+		}
 		b := buffers.Get().(*bytes.Buffer)
 		b.Reset()
 		fw.Reset(b)
