@@ -94,127 +94,112 @@ func (c *Forms) form(format string, p *Plan, opts Options) (*prerendered, error)
 // few copies where a compressor would build its Huffman codes for every
 // file. It reports false, with z untouched, when the form already keeps
 // its pieces for many other domains: the caller compresses the file.
+// p.Domain must not change once used.
 func (c *Forms) RenderDeflated(w, z *bytes.Buffer, format string, p *Plan, opts Options) (bool, error) {
 	f, err := c.form(format, p, opts)
 	if err != nil {
 		return false, err
 	}
-	var stack [64]int
-	bounds := stack[:0]
+	var stack [32]int
+	values := stack[:0]
 	start := w.Len()
-	if err := f.render(w, p, &bounds); err != nil {
+	if err := f.render(w, p, &values); err != nil {
 		return false, err
 	}
-	return f.deflate(z, w.Bytes()[start:], bounds, p.Domain)
+	return f.deflate(z, w.Bytes()[start:], values, p.Domain)
 }
 
 // maxDeflatedDomains bounds the domains a form keeps deflated pieces for.
 const maxDeflatedDomains = 64
 
-// deflate writes doc, rendered from s for an account of d with the value
-// ends bounds, as one deflate stream.
-func (s *prerendered) deflate(z *bytes.Buffer, doc []byte, bounds []int, d *Domain) (bool, error) {
-	key := d.Domains[0] + "\x00" + d.DisplayName + "\x00" + d.ShortName
-	s.deflateMu.Lock()
-	pieces, ok := s.deflated[key]
-	if !ok && len(s.deflated) >= maxDeflatedDomains {
-		s.deflateMu.Unlock()
-		return false, nil
-	}
+// deflate writes doc, rendered from s for an account of d, as one
+// deflate stream; values are where the account's values are in doc
+// (render's start and end pairs).
+func (s *prerendered) deflate(z *bytes.Buffer, doc []byte, values []int, d *Domain) (bool, error) {
+	s.deflateMu.RLock()
+	pieces, ok := s.deflated[d]
+	s.deflateMu.RUnlock()
 	if !ok {
-		var err error
-		if pieces, err = s.deflatePieces(doc, bounds); err != nil {
-			s.deflateMu.Unlock()
-			return false, err
+		s.deflateMu.Lock()
+		if pieces, ok = s.deflated[d]; !ok {
+			if len(s.deflated) >= maxDeflatedDomains {
+				s.deflateMu.Unlock()
+				return false, nil
+			}
+			var err error
+			if pieces, err = deflatePieces(doc, values); err != nil {
+				s.deflateMu.Unlock()
+				return false, err
+			}
+			if s.deflated == nil {
+				s.deflated = map[*Domain][][]byte{}
+			}
+			s.deflated[d] = pieces
 		}
-		if s.deflated == nil {
-			s.deflated = map[string][][]byte{}
-		}
-		s.deflated[key] = pieces
+		s.deflateMu.Unlock()
 	}
-	s.deflateMu.Unlock()
 	// pieces[0], value, pieces[1], value, ...: a piece ends with the
 	// header of an empty stored block (a sync flush less its length), so
 	// the value's length follows it directly.
-	k, at := 0, 0
-	for i, part := range s.parts {
-		at += len(part)
-		if i == len(s.slots) {
-			break
-		}
-		end := bounds[i]
-		if s.slots[i] < slotName { // the account's: stored
-			z.Write(pieces[k])
-			k++
-			for value := doc[at:end]; ; {
-				n := min(len(value), 0xffff)
-				var h [4]byte
-				binary.LittleEndian.PutUint16(h[0:], uint16(n))
-				binary.LittleEndian.PutUint16(h[2:], ^uint16(n))
-				z.Write(h[:])
-				z.Write(value[:n])
-				if value = value[n:]; len(value) == 0 {
-					break
-				}
-				z.WriteByte(0) // the next stored block's header
+	for k := 0; k < len(values); k += 2 {
+		z.Write(pieces[k/2])
+		for value := doc[values[k]:values[k+1]]; ; {
+			n := min(len(value), 0xffff)
+			var h [4]byte
+			binary.LittleEndian.PutUint16(h[0:], uint16(n))
+			binary.LittleEndian.PutUint16(h[2:], ^uint16(n))
+			z.Write(h[:])
+			z.Write(value[:n])
+			if value = value[n:]; len(value) == 0 {
+				break
 			}
+			z.WriteByte(0) // the next stored block's header
 		}
-		at = end
 	}
-	z.Write(pieces[k])
+	z.Write(pieces[len(values)/2])
 	return true, nil
 }
 
-// deflatePieces deflates the text between the account's values in doc:
+// deflatePieces deflates the text around the account's values in doc:
 // every piece but the last ends with a sync flush less its last four
 // bytes (LEN and NLEN of the empty stored block it is), the last with
 // the final block.
-func (s *prerendered) deflatePieces(doc []byte, bounds []int) ([][]byte, error) {
+func deflatePieces(doc []byte, values []int) ([][]byte, error) {
 	var b bytes.Buffer
 	fw, err := flate.NewWriter(&b, flate.BestCompression)
 	if err != nil {
 		return nil, err
 	}
 	var pieces [][]byte
-	from, at := 0, 0
-	piece := func(to int, last bool) error {
+	for k := 0; k <= len(values); k += 2 {
+		from, to := 0, len(doc)
+		if k > 0 {
+			from = values[k-1]
+		}
+		last := k == len(values)
+		if !last {
+			to = values[k]
+		}
 		b.Reset()
 		fw.Reset(&b)
 		if _, err := fw.Write(doc[from:to]); err != nil {
-			return err
+			return nil, err
 		}
 		if last {
 			if err := fw.Close(); err != nil {
-				return err
+				return nil, err
 			}
 			pieces = append(pieces, bytes.Clone(b.Bytes()))
-			return nil
+			break
 		}
 		if err := fw.Flush(); err != nil {
-			return err
+			return nil, err
 		}
 		out := b.Bytes()
 		if len(out) < 4 || !bytes.Equal(out[len(out)-4:], []byte{0, 0, 0xff, 0xff}) {
-			return errors.New("deflate: a sync flush without its empty stored block")
+			return nil, errors.New("deflate: a sync flush without its empty stored block")
 		}
 		pieces = append(pieces, bytes.Clone(out[:len(out)-4]))
-		return nil
-	}
-	for i, part := range s.parts {
-		at += len(part)
-		if i == len(s.slots) {
-			break
-		}
-		if s.slots[i] < slotName {
-			if err := piece(at, false); err != nil {
-				return nil, err
-			}
-			from = bounds[i]
-		}
-		at = bounds[i]
-	}
-	if err := piece(len(doc), true); err != nil {
-		return nil, err
 	}
 	return pieces, nil
 }
@@ -324,10 +309,10 @@ type prerendered struct {
 	slots  []slot
 	size   int // bytes of literal text
 
-	// The text between the account's values, deflated, by domain: for
+	// The text around the account's values, deflated, by domain: for
 	// archives (RenderDeflated).
-	deflateMu sync.Mutex
-	deflated  map[string][][]byte
+	deflateMu sync.RWMutex
+	deflated  map[*Domain][][]byte
 }
 
 type slot int
@@ -480,9 +465,10 @@ func (s *prerendered) text() string {
 // must come from a domain of the same shape and options, and have a
 // UserName exactly when the form was made with one.
 //
-// With bounds, it appends where each value ends, as offsets from where
-// it started writing to w.
-func (s *prerendered) render(w *bytes.Buffer, p *Plan, bounds *[]int) error {
+// With values, it appends where each of the account's values (not the
+// domain's names) starts and ends, as offsets from where it started
+// writing to w.
+func (s *prerendered) render(w *bytes.Buffer, p *Plan, values *[]int) error {
 	displayName := p.UserName
 	if p.Address == nil {
 		return fmt.Errorf("%s %w", s.format, ErrNoAddress)
@@ -497,6 +483,7 @@ func (s *prerendered) render(w *bytes.Buffer, p *Plan, bounds *[]int) error {
 			break
 		}
 		var err error
+		valueStart := w.Len() - start
 		switch s.slots[i] {
 		case slotAddress:
 			err = xml.EscapeText(w, []byte(account))
@@ -530,8 +517,8 @@ func (s *prerendered) render(w *bytes.Buffer, p *Plan, bounds *[]int) error {
 		if err != nil {
 			return err
 		}
-		if bounds != nil {
-			*bounds = append(*bounds, w.Len()-start)
+		if values != nil && s.slots[i] < slotName {
+			*values = append(*values, valueStart, w.Len()-start)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package profiles
 import (
 	"bytes"
 	"compress/flate"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -101,13 +102,13 @@ func checkPrerendered(t *testing.T, d *Domain, opts Options, email, user, name s
 		}
 		// The deflate stream a zip entry holds inflates to the same bytes,
 		// read by compress/flate as unzip reads it.
-		var bounds []int
+		var values []int
 		var again, z bytes.Buffer
 		again.WriteString("before") // render starts where the buffer ends
-		if err := s.render(&again, p, &bounds); err != nil {
+		if err := s.render(&again, p, &values); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := s.deflate(&z, again.Bytes()[len("before"):], bounds, d); err != nil || !ok {
+		if ok, err := s.deflate(&z, again.Bytes()[len("before"):], values, d); err != nil || !ok {
 			t.Fatal(ok, err)
 		}
 		inflated, err := io.ReadAll(flate.NewReader(bytes.NewReader(z.Bytes())))
@@ -116,7 +117,7 @@ func checkPrerendered(t *testing.T, d *Domain, opts Options, email, user, name s
 		}
 		// Again, from the pieces kept for the domain.
 		var z2 bytes.Buffer
-		if ok, err := s.deflate(&z2, again.Bytes()[len("before"):], bounds, d); err != nil || !ok || !bytes.Equal(z2.Bytes(), z.Bytes()) {
+		if ok, err := s.deflate(&z2, again.Bytes()[len("before"):], values, d); err != nil || !ok || !bytes.Equal(z2.Bytes(), z.Bytes()) {
 			t.Errorf("%s for %s: deflated again from the kept pieces: %v %v, %d bytes against %d", format, email, ok, err, z2.Len(), z.Len())
 		}
 	}
@@ -240,6 +241,34 @@ func TestFormsDropOneAtATime(t *testing.T) {
 		}
 		if len(c.shapes) > c.Limit {
 			t.Fatalf("%d shapes, over the limit %d", len(c.shapes), c.Limit)
+		}
+	}
+}
+
+// Past maxDeflatedDomains, a form keeps no more pieces: RenderDeflated
+// says so and leaves z alone, and the caller compresses the file.
+func TestDeflatedPiecesBounded(t *testing.T) {
+	var c Forms
+	for i := range maxDeflatedDomains + 1 {
+		d := fleetDomain(t, fmt.Sprintf("customer%d.example", i), false)
+		addr, err := ParseAddress("email", "alice@"+d.Domains[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := NewPlan(d, &addr, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w, z bytes.Buffer
+		ok, err := c.RenderDeflated(&w, &z, formatAutoconfig, p, Options{})
+		if err != nil || ok != (i < maxDeflatedDomains) || (!ok && z.Len() != 0) {
+			t.Fatalf("domain %d: %v %v, %d bytes deflated", i, ok, err, z.Len())
+		}
+		if ok {
+			inflated, err := io.ReadAll(flate.NewReader(&z))
+			if err != nil || !bytes.Equal(inflated, w.Bytes()) {
+				t.Fatalf("domain %d: inflates to %q (%v), want %q", i, inflated, err, w.String())
+			}
 		}
 	}
 }

@@ -434,17 +434,17 @@ func render(cfg Config, forms *profiles.Forms, opts profiles.Options, format str
 		z := buffers.Get().(*bytes.Buffer)
 		z.Reset()
 		ok, err := forms.RenderDeflated(b, z, format, plan, opts)
-		if err != nil || !ok {
-			buffers.Put(z)
-		}
 		if err != nil {
 			buffers.Put(b)
+			buffers.Put(z)
 			return File{}, err
 		}
+		f := File{Data: b.Bytes(), buf: b, deflated: z}
 		if !ok { // too many domains: Prepare compresses it
-			z = nil
+			f.deflated = nil
+			buffers.Put(z)
 		}
-		return File{Data: b.Bytes(), buf: b, deflated: z}, nil
+		return f, nil
 	}
 	if err := forms.Render(b, format, plan, opts); err != nil {
 		buffers.Put(b)

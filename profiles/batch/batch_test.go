@@ -682,3 +682,46 @@ func TestFullDiskLeavesOnlyWholeUsers(t *testing.T) {
 	}
 	assertNoTempFiles(t, dir)
 }
+
+// A zip holds, entry for entry, what a tar of the same batch holds: the
+// prerendered formats arrive deflated with their form
+// (profiles.Forms.RenderDeflated), the sheet compressed by the sink.
+func TestZipHoldsWhatTarHolds(t *testing.T) {
+	input := "email,display_name,username\n" +
+		"alice@example.com,Alice Martin,\n" +
+		"o'neil+tag@example.com,O'Neil & <Sons>,\n" +
+		"bob@example.com,,bob.smith\n"
+	var zb, tb bytes.Buffer
+	run(t, testConfig(t, Formats...), input, NewZipSink(&zb))
+	run(t, testConfig(t, Formats...), input, NewTarSink(&tb))
+	want := map[string][]byte{}
+	tr := tar.NewReader(&tb)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[hdr.Name], _ = io.ReadAll(tr)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zb.Bytes()), int64(zb.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(zr.File) != len(want) || len(want) != 3*len(Formats) {
+		t.Fatalf("%d zip entries, %d tar entries, want %d", len(zr.File), len(want), 3*len(Formats))
+	}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc) // checks the CRC and the size too
+		rc.Close()
+		if err != nil || !bytes.Equal(got, want[f.Name]) {
+			t.Errorf("%s: %v\n%s\nwant:\n%s", f.Name, err, got, want[f.Name])
+		}
+	}
+}

@@ -61,12 +61,12 @@ func (z *ZipSink) Prepare(files []File) error {
 	defer flateWriters.Put(fw)
 	for i := range files {
 		f := &files[i]
-		if z := f.deflated; z != nil { // deflated with the form already
+		if d := f.deflated; d != nil { // deflated with the form already
 			f.crc, f.size = crc32.ChecksumIEEE(f.Data), uint64(len(f.Data))
 			if f.buf != nil {
 				buffers.Put(f.buf)
 			}
-			f.Data, f.buf, f.deflated, f.compressed = z.Bytes(), z, nil, true
+			f.Data, f.buf, f.deflated, f.compressed = d.Bytes(), d, nil, true
 			continue
 		}
 		b := buffers.Get().(*bytes.Buffer)
